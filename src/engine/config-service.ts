@@ -1,0 +1,139 @@
+import {
+  applyMergePatch,
+  ConfigError,
+  ConfigErrorCode,
+  diffConfigs,
+  invalidConfig,
+  type JobConfig,
+  type JobTypeRegistry,
+  validateJobConfig,
+} from '../domain/config/index.js';
+import type { Clock, ConfigVersionRecord, Store } from './ports.js';
+
+export interface WriteOptions {
+  /** Who makes the change, recorded in the version history. */
+  actor: string;
+  /** The version the change is based on; a stale one is refused and changes nothing. */
+  expectedVersion?: number;
+}
+
+function notFound(id: string): ConfigError {
+  return new ConfigError(ConfigErrorCode.NotFound, `job config '${id}' does not exist`, [{ path: 'meta.id', message: `'${id}' does not exist` }]);
+}
+
+function conflict(id: string, current: number, based: number): ConfigError {
+  return new ConfigError(
+    ConfigErrorCode.VersionConflict,
+    `job config '${id}' is at version ${current}, not ${based}: someone else saved first; reload and reapply your change`,
+    [{ path: 'meta.version', message: `is ${current}, not ${based}` }],
+  );
+}
+
+/**
+ * Job configs as operators change them: every change validated whole, stored as a new
+ * version with who changed what, guarded by the version it was based on.
+ */
+export class ConfigService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly registry: JobTypeRegistry,
+  ) {}
+
+  list(): Promise<JobConfig[]> {
+    return this.store.listConfigs();
+  }
+
+  async get(id: string): Promise<JobConfig> {
+    const config = await this.store.getConfig(id);
+    if (!config) throw notFound(id);
+    return config;
+  }
+
+  /** Checks a config without storing it; returns it with defaults filled in. */
+  validate(input: unknown, actor = 'nobody'): JobConfig {
+    const now = this.clock.now().toISOString();
+    return validateJobConfig(input, this.registry, { version: 1, createdAt: now, updatedAt: now, createdBy: actor, updatedBy: actor });
+  }
+
+  async create(input: unknown, options: WriteOptions): Promise<JobConfig> {
+    const config = this.validate(input, options.actor);
+    const created = await this.store.insertConfig({ config, changes: diffConfigs(undefined, config) });
+    if (!created) {
+      throw new ConfigError(ConfigErrorCode.Exists, `job config '${config.meta.id}' already exists`, [
+        { path: 'meta.id', message: `'${config.meta.id}' is taken` },
+      ]);
+    }
+    return config;
+  }
+
+  /** Replaces the whole config; omitted fields take their defaults again. */
+  update(id: string, input: unknown, options: WriteOptions): Promise<JobConfig> {
+    return this.write(id, options, () => input);
+  }
+
+  /** Applies a JSON Merge Patch (RFC 7396) to the current config, then validates the whole. */
+  patch(id: string, patch: unknown, options: WriteOptions): Promise<JobConfig> {
+    return this.write(id, options, (current) => applyMergePatch(current, patch));
+  }
+
+  setEnabled(id: string, isEnabled: boolean, options: WriteOptions): Promise<JobConfig> {
+    return this.patch(id, { payload: { schedule: { isEnabled } } }, options);
+  }
+
+  async versions(id: string): Promise<ConfigVersionRecord[]> {
+    await this.get(id);
+    return this.store.listConfigVersions(id);
+  }
+
+  /** Stores an earlier version's config as a new version. */
+  async restore(id: string, version: number, options: WriteOptions): Promise<JobConfig> {
+    const record = await this.store.getConfigVersion(id, version);
+    if (!record) {
+      await this.get(id);
+      throw new ConfigError(ConfigErrorCode.VersionNotFound, `job config '${id}' has no version ${version}`, [
+        { path: 'version', message: `${version} does not exist` },
+      ]);
+    }
+    return this.write(id, options, () => record.config, version);
+  }
+
+  private async write(
+    id: string,
+    options: WriteOptions,
+    build: (current: JobConfig) => unknown,
+    restoredFrom?: number,
+  ): Promise<JobConfig> {
+    const current = await this.get(id);
+    const based = options.expectedVersion ?? current.meta.version;
+    if (based !== current.meta.version) throw conflict(id, current.meta.version, based);
+
+    const candidate = build(current);
+    const candidateId = (candidate as { meta?: { id?: unknown } } | undefined)?.meta?.id;
+    if (candidateId !== undefined && candidateId !== id) {
+      throw invalidConfig([{ path: 'meta.id', message: `is immutable: '${String(candidateId)}' cannot replace '${id}'` }]);
+    }
+    const withId = typeof candidate === 'object' && candidate !== null ? { ...candidate, meta: { ...(candidate as JobConfig).meta, id } } : candidate;
+    const next = validateJobConfig(withId, this.registry, {
+      version: current.meta.version + 1,
+      createdAt: current.meta.createdAt,
+      createdBy: current.meta.createdBy,
+      updatedAt: this.clock.now().toISOString(),
+      updatedBy: options.actor,
+    });
+    const changes = diffConfigs(current, next);
+    // Nothing changed: no new version, unless an operator asked for a restore.
+    if (changes.length === 0 && restoredFrom === undefined) return current;
+
+    const stored = await this.store.replaceConfig(
+      restoredFrom === undefined ? { config: next, changes } : { config: next, changes, restoredFrom },
+      current.meta.version,
+    );
+    if (!stored) {
+      const now = await this.store.getConfig(id);
+      if (!now) throw notFound(id);
+      throw conflict(id, now.meta.version, current.meta.version);
+    }
+    return next;
+  }
+}

@@ -1,0 +1,66 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { quoteIdentifier, type Sql, type SqlQuery } from '../sql.js';
+import { SessionGate } from './pglite-session.js';
+
+/** One open embedded store: the PGlite instance and the gate every user goes through. */
+export interface PgliteSession {
+  readonly db: PGlite;
+  readonly gate: SessionGate;
+}
+
+/** Opens the embedded store in `dataDir` (in memory when undefined). */
+export async function openPgliteSession(dataDir?: string): Promise<PgliteSession> {
+  const db = dataDir === undefined ? await PGlite.create() : await PGlite.create({ dataDir });
+  return { db, gate: new SessionGate() };
+}
+
+/**
+ * A `Sql` on an embedded store, resolving names in `schema`. Several may share one session
+ * (one schema per test, say): the gate serializes them and switches search_path as needed.
+ */
+export function createPgliteSql(session: PgliteSession, schema = 'public', onClose?: () => Promise<void>): Sql {
+  const { db, gate } = session;
+
+  const useSchema = async () => {
+    if (gate.searchPath === schema) return;
+    await db.exec(`set search_path to ${quoteIdentifier(schema)}`);
+    gate.searchPath = schema;
+  };
+
+  const onTransaction = (tx: Transaction): Sql => {
+    const sql: Sql = {
+      schema,
+      driver: 'pglite',
+      query: async <Row>(query: SqlQuery) => (await tx.query<Row>(query.text, query.values ? [...query.values] : [])).rows,
+      exec: async (text) => {
+        await tx.exec(text);
+      },
+      transaction: (work) => work(sql),
+      close: async () => undefined,
+    };
+    return sql;
+  };
+
+  return {
+    schema,
+    driver: 'pglite',
+    query: <Row>(query: SqlQuery) =>
+      gate.run(async () => {
+        await useSchema();
+        return (await db.query<Row>(query.text, query.values ? [...query.values] : [])).rows;
+      }),
+    exec: (text) =>
+      gate.run(async () => {
+        await useSchema();
+        await db.exec(text);
+      }),
+    transaction: (work) =>
+      gate.run(async () => {
+        await useSchema();
+        return db.transaction((tx) => work(onTransaction(tx)));
+      }),
+    close: async () => {
+      await onClose?.();
+    },
+  };
+}

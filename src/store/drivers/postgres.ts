@@ -1,0 +1,79 @@
+import pg from 'pg';
+import { quoteIdentifier, type Sql, type SqlQuery } from '../sql.js';
+
+export interface PostgresOptions {
+  connectionString: string;
+  schema?: string;
+  /** Pool size; each `serve`/`worker` process holds its own pool. */
+  maxConnections?: number;
+  /**
+   * False when the server is an embedded store reached through its socket: that store is one
+   * shared session, so named statements and session settings would leak between clients.
+   */
+  sharedSession?: boolean;
+}
+
+// int8 (counts, sums) as numbers: every such value here is far below 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** A `Sql` over a PostgreSQL server (or an embedded store's socket) through a `pg` pool. */
+export function createPostgresSql(options: PostgresOptions): Sql {
+  const schema = options.schema ?? 'public';
+  const shared = options.sharedSession ?? false;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    types,
+    // Every connection resolves unqualified names in the store's schema.
+    ...(shared || schema === 'public' ? {} : { options: `-c search_path=${quoteIdentifier(schema)}` }),
+  });
+  // An idle client's error (a restarted server) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+
+  const toConfig = (query: SqlQuery): pg.QueryConfig => ({
+    ...(shared ? {} : { name: query.name }),
+    text: query.text,
+    values: query.values ? [...query.values] : [],
+  });
+
+  const onClient = (client: pg.PoolClient): Sql => {
+    const sql: Sql = {
+      schema,
+      driver: 'postgres',
+      query: async <Row>(query: SqlQuery) => (await client.query(toConfig(query))).rows as Row[],
+      exec: async (text) => {
+        await client.query(text);
+      },
+      transaction: (work) => work(sql),
+      close: async () => undefined,
+    };
+    return sql;
+  };
+
+  return {
+    schema,
+    driver: 'postgres',
+    query: async <Row>(query: SqlQuery) => (await pool.query(toConfig(query))).rows as Row[],
+    exec: async (text) => {
+      await pool.query(text);
+    },
+    transaction: async (work) => {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(onClient(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

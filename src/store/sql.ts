@@ -1,0 +1,28 @@
+/**
+ * The small port both drivers implement. Queries are `{ name, text, values }`: `name`
+ * doubles as the prepared-statement name where the driver can use one, values always go
+ * in as `$n`.
+ */
+export interface SqlQuery {
+  name: string;
+  text: string;
+  values?: readonly unknown[];
+}
+
+export interface Sql {
+  /** The schema every unqualified name resolves to. */
+  readonly schema: string;
+  /** Which transport this is, for diagnostics only: never branch queries on it. */
+  readonly driver: 'pglite' | 'postgres';
+  query<Row>(query: SqlQuery): Promise<Row[]>;
+  /** Runs multi-statement text without parameters (migrations). */
+  exec(text: string): Promise<void>;
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Double-quotes an identifier such as a schema name. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,62 @@
+import type { Clock } from '../../src/engine/ports.js';
+
+interface Sleeper {
+  at: number;
+  resolve: () => void;
+}
+
+/** A clock that moves only when told to, waking sleepers in time order. */
+export class FakeClock implements Clock {
+  #now: number;
+  #sleepers: Sleeper[] = [];
+
+  constructor(start: string | Date = '2026-01-01T00:00:00Z') {
+    this.#now = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.#now);
+  }
+
+  sleepUntil(at: Date, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (at.getTime() <= this.#now) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const sleeper: Sleeper = { at: at.getTime(), resolve };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Moves to `at`, waking each due sleeper in time order (and letting it run) on the way. */
+  async advanceTo(at: string | Date): Promise<void> {
+    const target = new Date(at).getTime();
+    if (target < this.#now) throw new Error('FakeClock cannot go backwards; use setBackwards to test clock reversal');
+    for (;;) {
+      const due = this.#sleepers.filter((s) => s.at <= target).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.#sleepers = this.#sleepers.filter((s) => s !== due);
+      this.#now = Math.max(this.#now, due.at);
+      due.resolve();
+      // Let the woken task run before the next one wakes.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.#now = target;
+  }
+
+  advanceBy(ms: number): Promise<void> {
+    return this.advanceTo(new Date(this.#now + ms));
+  }
+
+  /** Sets the time without waking anyone, forwards or backwards. */
+  setBackwards(at: string | Date): void {
+    this.#now = new Date(at).getTime();
+  }
+}

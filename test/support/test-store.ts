@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createPgliteSql, openPgliteSession, type PgliteSession } from '../../src/store/drivers/pglite.js';
+import { createPostgresSql } from '../../src/store/drivers/postgres.js';
+import { migrate } from '../../src/store/migrate.js';
+import { quoteIdentifier, type Sql } from '../../src/store/sql.js';
+
+/** The PostgreSQL every machine here runs; DATABASE_URL overrides it. */
+export const POSTGRES_URL = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function uniqueSchema(prefix = 't'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Makes a migrated Sql in a fresh schema; `dispose` drops every schema it made. */
+export interface SqlFactory {
+  name: string;
+  make(schema?: string): Promise<Sql>;
+  dispose(): Promise<void>;
+}
+
+/** One in-memory PGlite per test file, one schema per test. */
+export function pgliteFactory(): SqlFactory {
+  let session: Promise<PgliteSession> | undefined;
+  return {
+    name: 'PGlite',
+    async make(schema = uniqueSchema()) {
+      session ??= openPgliteSession();
+      const sql = createPgliteSql(await session, schema);
+      await migrate(sql);
+      return sql;
+    },
+    async dispose() {
+      if (session) await (await session).db.close();
+    },
+  };
+}
+
+/** Fails loudly when the server does not answer: these tests are never skipped. */
+export async function assertPostgresReachable(): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not answering at ${POSTGRES_URL} (${(error as Error).message}). ` +
+        "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** One schema per test in the PostgreSQL server, dropped afterwards. */
+export function postgresFactory(): SqlFactory {
+  const made: Array<{ sql: Sql; schema: string }> = [];
+  return {
+    name: 'PostgreSQL',
+    async make(schema = uniqueSchema()) {
+      const sql = createPostgresSql({ connectionString: POSTGRES_URL, schema, maxConnections: 4 });
+      made.push({ sql, schema });
+      await migrate(sql);
+      return sql;
+    },
+    async dispose() {
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        for (const { sql, schema } of made.splice(0)) {
+          await sql.close().catch(() => undefined);
+          await admin.query(`drop schema if exists ${quoteIdentifier(schema)} cascade`);
+        }
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
