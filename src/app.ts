@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type AnyJobType, JobTypeRegistry } from './domain/config/index.js';
 import { ConfigService } from './engine/config-service.js';
 import type { Clock, Store } from './engine/ports.js';
@@ -61,6 +62,29 @@ export interface StoreEnv {
   DATABASE_URL?: string;
   GROVE_JOBS_DATA_DIR?: string;
   GROVE_JOBS_SCHEMA?: string;
+  /** Comma-separated modules whose exports add job types (a team's own handlers). */
+  GROVE_JOBS_JOB_TYPES?: string;
+}
+
+function isJobType(value: unknown): value is AnyJobType {
+  const candidate = value as Partial<AnyJobType> | undefined;
+  return typeof candidate?.name === 'string' && typeof candidate.execute === 'function' && candidate.parameters !== undefined;
+}
+
+/**
+ * Loads job types from modules: each may export `jobTypes` (an array), a default export (a
+ * type or an array of types), or named job types made with defineJobType.
+ */
+export async function loadJobTypeModules(list: string | undefined): Promise<AnyJobType[]> {
+  const types: AnyJobType[] = [];
+  for (const path of (list ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+    const exported = [module['jobTypes'], module['default'], ...Object.values(module)].flatMap((value) => (Array.isArray(value) ? value : [value]));
+    const found = [...new Set(exported.filter(isJobType))];
+    if (found.length === 0) throw new Error(`GROVE_JOBS_JOB_TYPES: '${path}' exports no job type (made with defineJobType)`);
+    types.push(...found);
+  }
+  return types;
 }
 
 function redact(url: string): string {
@@ -109,7 +133,7 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     const system = createGroveJobs({
       clock: options.clock ?? systemClock,
       store: createSqlStore(sql),
-      jobTypes: options.jobTypes ?? builtInJobTypes,
+      jobTypes: options.jobTypes ?? [...builtInJobTypes, ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES))],
     });
     return migration ? { ...system, location, migration } : { ...system, location };
   } catch (error) {

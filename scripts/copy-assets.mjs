@@ -1,0 +1,4 @@
+// Copies what tsc does not emit (the SQL migrations) into dist/.
+import { cpSync } from 'node:fs';
+
+cpSync(new URL('../src/store/migrations', import.meta.url), new URL('../dist/store/migrations', import.meta.url), { recursive: true });

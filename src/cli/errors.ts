@@ -1,0 +1,47 @@
+import { ConfigError, ConfigErrorCode } from '../domain/config/index.js';
+import { ScheduleError } from '../domain/schedule/index.js';
+
+/** Exit codes: 0 success, 1 failure inside grove-jobs, 2 bad input (nothing changed), 3 stale version. */
+export const ExitCode = { Ok: 0, Failure: 1, BadInput: 2, Conflict: 3 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Bad command-line input; `field` names the option or argument. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export interface ReportedError {
+  exitCode: ExitCode;
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/** Maps any error to its exit code and a one-line message. */
+export function reportError(error: unknown): ReportedError {
+  if (error instanceof ConfigError) {
+    const reported: ReportedError = {
+      exitCode: error.code === ConfigErrorCode.VersionConflict ? ExitCode.Conflict : ExitCode.BadInput,
+      code: error.code,
+      message: error.message,
+    };
+    if (error.field) reported.field = error.field;
+    return reported;
+  }
+  if (error instanceof ScheduleError) {
+    const reported: ReportedError = { exitCode: ExitCode.BadInput, code: error.code, message: error.message };
+    if (error.field) reported.field = error.field;
+    return reported;
+  }
+  if (error instanceof UsageError) {
+    return { exitCode: ExitCode.BadInput, code: 'USAGE', message: error.message, field: error.field };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { exitCode: ExitCode.Failure, code: 'INTERNAL', message: message.split('\n')[0] ?? message };
+}

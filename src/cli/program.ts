@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import type { CliContext } from './context.js';
+import { ExitCode, reportError } from './errors.js';
+import { registerJobs } from './jobs.js';
+import { registerMigrate } from './migrate.js';
+import { registerNext } from './next.js';
+import { json } from './output.js';
+import { registerStart } from './start.js';
+
+export function createProgram(context: CliContext): Command {
+  const program = new Command('grove-jobs')
+    .description('Declarative job scheduling on PostgreSQL: operators change schedules, batch sizes and retries without a deploy.')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.io.out(text.trimEnd()),
+      writeErr: (text) => context.io.err(text.trimEnd()),
+    });
+  registerStart(program, context);
+  registerMigrate(program, context);
+  registerJobs(program, context);
+  registerNext(program, context);
+  return program;
+}
+
+/** Runs one command line and returns its exit code; never exits the process itself. */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  const program = createProgram(context);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; commander has already printed its one-line error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
+        ? ExitCode.Ok
+        : ExitCode.BadInput;
+    }
+    const reported = reportError(error);
+    context.io.err(`grove-jobs: ${reported.message}`);
+    if (argv.includes('--json')) {
+      const { exitCode: _exit, ...body } = reported;
+      context.io.out(json({ error: body }));
+    }
+    return reported.exitCode;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { openGroveJobs } from '../app.js';
+import type { CliContext } from './context.js';
+import { configsTable } from './jobs.js';
+
+/**
+ * `grove-jobs start`: opens (and migrates) the store, prints the job configs with their next
+ * runs, and keeps the store open for other grove-jobs commands until stopped. The scheduler
+ * and the console join this process as they land.
+ */
+export function registerStart(program: Command, context: CliContext): void {
+  program
+    .command('start')
+    .description('open and migrate the store, print the job configs with their next runs, and hold the store until Ctrl-C')
+    .option('--once', 'print and exit instead of holding the store')
+    .action(async (options: { once?: boolean }) => {
+      const { io } = context;
+      const system = await openGroveJobs({ env: context.env });
+      try {
+        const { location, migration } = system;
+        if (location.kind === 'postgres') {
+          io.out(`Store: PostgreSQL at ${location.where}`);
+        } else if (location.role === 'owner') {
+          io.out(`Store: embedded PostgreSQL in ${location.where}`);
+        } else {
+          io.out(`Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached on 127.0.0.1:${location.address?.port})`);
+        }
+        if (migration) {
+          io.out(migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`);
+        }
+        const configs = await system.configs.list();
+        const now = system.clock.now();
+        io.out(configs.length === 0 ? 'Job configs: none yet (create one with: grove-jobs jobs create --file config.json)' : `Job configs (${configs.length}):\n${configsTable(configs, now)}`);
+        if (options.once) return;
+        if (location.kind === 'embedded' && location.role === 'owner') {
+          io.out(`Ready: other grove-jobs commands on this folder reach the store through 127.0.0.1:${location.address?.port}. Press Ctrl-C to stop.`);
+        } else {
+          io.out('Ready. Press Ctrl-C to stop.');
+        }
+        await context.stopped;
+        io.out('Stopping.');
+      } finally {
+        await system.close();
+      }
+    });
+}

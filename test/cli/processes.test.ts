@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliProcess, exited, JOB_TYPES_FIXTURE, startCliProcess } from '../support/cli.js';
+import { assertPostgresReachable, POSTGRES_URL } from '../support/test-store.js';
+
+const READY = 'Press Ctrl-C to stop.';
+
+describe('an embedded store held by one process', () => {
+  let dataDir: string;
+  let env: Record<string, string | undefined>;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'grove-owner-'));
+    env = { DATABASE_URL: undefined, GROVE_JOBS_DATA_DIR: dataDir, GROVE_JOBS_JOB_TYPES: JOB_TYPES_FIXTURE, GROVE_JOBS_ACTOR: 'cli:test' };
+  });
+
+  it('serves `jobs create` and `jobs set` from other processes while the first holds it', async () => {
+    const owner = await startCliProcess(['start'], env, READY);
+    try {
+      const lock = JSON.parse(readFileSync(join(dataDir, 'grove-jobs.lock'), 'utf8')) as { pid: number; port: number };
+      expect(lock.pid).toBe(owner.child.pid);
+      expect(lock.port).toBeGreaterThan(0);
+
+      const stdin = join(dataDir, 'config.json');
+      await import('node:fs').then((fs) => fs.writeFileSync(stdin, JSON.stringify({ meta: { id: 'shared' }, payload: { jobType: 'report' } })));
+      const created = await cliProcess(['jobs', 'create', '--file', stdin], env);
+      expect(created, created.stderr).toMatchObject({ code: 0 });
+
+      // Several writers at once through the owner's socket: each lands as its own version.
+      const sets = await Promise.all([
+        cliProcess(['jobs', 'set', 'shared', 'payload.schedule.cronExpression=0 3 * * *'], env),
+        cliProcess(['jobs', 'set', 'shared', 'payload.limits.batchSize=50'], env),
+      ]);
+      for (const set of sets) expect(set.code, set.stderr).toBe(0);
+
+      const shown = await cliProcess(['jobs', 'show', 'shared', '--json'], env);
+      const config = JSON.parse(shown.stdout) as { meta: { version: number }; payload: { schedule: { cronExpression: string }; limits: { batchSize: number } } };
+      expect(config.meta.version).toBe(3);
+      expect(config.payload.schedule.cronExpression).toBe('0 3 * * *');
+      expect(config.payload.limits.batchSize).toBe(50);
+    } finally {
+      owner.child.kill('SIGTERM');
+    }
+    expect(await exited(owner.child)).toBe(0);
+    expect(existsSync(join(dataDir, 'grove-jobs.lock'))).toBe(false);
+  });
+
+  it('takes over the lock of an owner killed with SIGKILL, keeping its data', async () => {
+    const owner = await startCliProcess(['start'], env, READY);
+    owner.child.kill('SIGKILL');
+    await exited(owner.child);
+    expect(existsSync(join(dataDir, 'grove-jobs.lock'))).toBe(true);
+
+    const shown = await cliProcess(['jobs', 'show', 'shared', '--json'], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect((JSON.parse(shown.stdout) as { meta: { version: number } }).meta.version).toBe(3);
+    expect(existsSync(join(dataDir, 'grove-jobs.lock'))).toBe(false);
+  });
+});
+
+describe('migrate on one PostgreSQL database', () => {
+  const database = `grove_migrate_${process.pid}_${Date.now()}`;
+  const admin = () => new pg.Client({ connectionString: POSTGRES_URL });
+
+  beforeAll(async () => {
+    await assertPostgresReachable();
+    const client = admin();
+    await client.connect();
+    await client.query(`create database ${database}`);
+    await client.end();
+  });
+
+  afterAll(async () => {
+    const client = admin();
+    await client.connect();
+    await client.query(`drop database if exists ${database} with (force)`);
+    await client.end();
+  });
+
+  it('applies each migration once when two processes migrate at the same moment', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${database}`;
+    const env = { DATABASE_URL: url.toString() };
+    const results = await Promise.all([cliProcess(['migrate', '--json'], env), cliProcess(['migrate', '--json'], env)]);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const applied = results.map((r) => (JSON.parse(r.stdout) as { applied: string[] }).applied);
+    expect(applied.flat()).toEqual(['0001_init.sql']);
+
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    const { rows } = await client.query<{ count: number }>('select count(*)::int as count from grove_migrations');
+    await client.end();
+    expect(rows[0]?.count).toBe(1);
+  });
+});
