@@ -46,6 +46,7 @@ export async function assertPostgresReachable(): Promise<void> {
     throw new Error(
       `PostgreSQL is not answering at ${POSTGRES_URL} (${(error as Error).message}). ` +
         "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+      { cause: error },
     );
   } finally {
     await client.end().catch(() => undefined);
