@@ -12,6 +12,7 @@ import { systemClock } from './system-clock.js';
 
 export { systemClock };
 export type { Clock, Store };
+export type { WriteOptions } from './engine/config-service.js';
 
 /** Job types every system gets. The engine and domain issues add their handlers here. */
 export const builtInJobTypes: readonly AnyJobType[] = [];

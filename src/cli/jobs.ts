@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type JobConfig, patchForPath, applyMergePatch } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
+import type { WriteOptions } from '../app.js';
 import { cliActor, type CliContext, withSystem } from './context.js';
 import { UsageError } from './errors.js';
 import { formatFromNow, formatInZone, formatUtc, json, table } from './output.js';
@@ -113,7 +114,12 @@ async function readConfigFile(context: CliContext, file: string): Promise<unknow
 export function registerJobs(program: Command, context: CliContext): void {
   const jobs = program.command('jobs').description('list, inspect and change job configs (every change is a new version)');
   const { io } = context;
-  const actor = () => cliActor(context.env);
+  /** Who is writing and, with --if-version, the version the change is based on. */
+  const writeOptions = (ifVersion: string | undefined): WriteOptions => {
+    const expectedVersion = parseVersion('--if-version', ifVersion);
+    const actor = cliActor(context.env);
+    return expectedVersion === undefined ? { actor } : { actor, expectedVersion };
+  };
 
   jobs
     .command('list')
@@ -148,7 +154,7 @@ export function registerJobs(program: Command, context: CliContext): void {
     .action((options: JsonOption & { file: string }) =>
       withSystem(context, async (system) => {
         const input = await readConfigFile(context, options.file);
-        const config = await system.configs.create(input, { actor: actor() });
+        const config = await system.configs.create(input, writeOptions(undefined));
         io.out(options.json ? json(config) : `Created ${config.meta.id} (version 1). ${nextRunLine(config, system.clock.now())}`);
       }),
     );
@@ -163,9 +169,9 @@ export function registerJobs(program: Command, context: CliContext): void {
     .action((id: string, assignments: string[], options: JsonOption & { ifVersion?: string }) =>
       withSystem(context, async (system) => {
         const patch = assignmentsToPatch(assignments);
-        const expectedVersion = parseVersion('--if-version', options.ifVersion);
+        const write = writeOptions(options.ifVersion);
         const before = await system.configs.get(id);
-        const config = await system.configs.patch(id, patch, expectedVersion === undefined ? { actor: actor() } : { actor: actor(), expectedVersion });
+        const config = await system.configs.patch(id, patch, write);
         if (options.json) return io.out(json(config));
         io.out(
           config.meta.version === before.meta.version
@@ -187,8 +193,7 @@ export function registerJobs(program: Command, context: CliContext): void {
       .option('--json', 'print the stored config')
       .action((id: string, options: JsonOption & { ifVersion?: string }) =>
         withSystem(context, async (system) => {
-          const expectedVersion = parseVersion('--if-version', options.ifVersion);
-          const config = await system.configs.setEnabled(id, enabled, expectedVersion === undefined ? { actor: actor() } : { actor: actor(), expectedVersion });
+          const config = await system.configs.setEnabled(id, enabled, writeOptions(options.ifVersion));
           if (options.json) return io.out(json(config));
           io.out(`${id} is ${enabled ? 'enabled' : 'disabled'} (version ${config.meta.version}). ${nextRunLine(config, system.clock.now())}`);
         }),
@@ -231,8 +236,7 @@ export function registerJobs(program: Command, context: CliContext): void {
     .action((id: string, versionText: string, options: JsonOption & { ifVersion?: string }) =>
       withSystem(context, async (system) => {
         const version = parseVersion('version', versionText) as number;
-        const expectedVersion = parseVersion('--if-version', options.ifVersion);
-        const config = await system.configs.restore(id, version, expectedVersion === undefined ? { actor: actor() } : { actor: actor(), expectedVersion });
+        const config = await system.configs.restore(id, version, writeOptions(options.ifVersion));
         io.out(options.json ? json(config) : `Restored ${id} version ${version} as version ${config.meta.version}. ${nextRunLine(config, system.clock.now())}`);
       }),
     );
