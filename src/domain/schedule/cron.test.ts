@@ -586,6 +586,29 @@ describe('slots', () => {
     ]);
   });
 
+  it.each([
+    {
+      cron: '0 0 29 2 */6',
+      note: '29 February on a weekend: 2032, 2048, 2060',
+      from: '2026-01-01T00:00:00.000Z',
+      expected: ['2032-02-29T00:00:00.000Z', '2048-02-29T00:00:00.000Z', '2060-02-29T00:00:00.000Z'],
+    },
+    {
+      cron: '0 0 29 2 */6',
+      note: 'sixteen years from one slot to the next',
+      from: '2032-02-29T00:00:00.000Z',
+      expected: ['2048-02-29T00:00:00.000Z'],
+    },
+    {
+      cron: '0 0 */28 2 MON#5',
+      note: '29 February on a Monday: 2044, 2072, 2112',
+      from: '2026-01-01T00:00:00.000Z',
+      expected: ['2044-02-29T00:00:00.000Z', '2072-02-29T00:00:00.000Z', '2112-02-29T00:00:00.000Z'],
+    },
+  ])('finds slots of rare dates however many years apart ($note)', ({ cron, from, expected }) => {
+    expect(nextSlots(cron, UTC, new Date(from), expected.length).map((s) => s.toISOString())).toEqual(expected);
+  });
+
   it('returns no slots when asked for none', () => {
     expect(nextSlots('* * * * *', UTC, new Date('2026-01-01T00:00:00.000Z'), 0)).toEqual([]);
   });
@@ -666,6 +689,9 @@ const refusals: RefusalRow[] = [
   { expression: '0 0 31 4,6,9,11 *', code: 'E_NEVER' },
   { expression: '0 0 30,31 2 *', code: 'E_NEVER' },
   { expression: '0 0 0 31 2 *', code: 'E_NEVER' },
+  // Both day fields must match here (day-of-month starts with *): days 1, 11, 21, 31 are
+  // never the fourth Sunday (22nd-28th), so no real date matches.
+  { expression: '0 0 */10 * SUN#4', code: 'E_NEVER' },
   // E_TZ
   { expression: '0 0 * * *', zone: 'Mars/Olympus_Mons', code: 'E_TZ' },
   { expression: '0 0 * * *', zone: 'Not a zone', code: 'E_TZ' },
@@ -698,6 +724,7 @@ describe('refused expressions', () => {
     { expression: '0 0 29 2 *', why: 'the 29th of February exists in leap years' },
     { expression: '0 0 31 1-3 *', why: 'the 31st exists in January and March' },
     { expression: '*/15 2 * 3 SUN#2', why: 'it is valid even if it never fires in some zones' },
+    { expression: '0 0 */7 * 1L', why: 'the 22nd or 29th is sometimes the last Monday' },
   ])('accepts $expression ($why)', ({ expression }) => {
     expect(() => parseSchedule(expression, 'America/New_York')).not.toThrow();
   });
@@ -726,8 +753,19 @@ describe('refusal messages', () => {
     expect(refusalOf('61 * * * *', UTC).message).toContain('0-59');
   });
 
-  it('suggests a list for a range that wraps midnight', () => {
-    expect(refusalOf('0 22-2 * * *', UTC).message).toMatch(/list/i);
+  it.each([
+    { cron: '0 22-2 * * *', hint: "'22-23,0-2'" },
+    { cron: '0 0 * * SAT-MON', hint: "'6,0-1'" },
+    { cron: '0 0 * * 7-1', hint: "'0-1'" },
+    { cron: '0 0 20-5 * *', hint: "'20-31,1-5'" },
+  ])('suggests the list a wrapping range $cron meant: $hint', ({ cron, hint }) => {
+    const message = refusalOf(cron, UTC).message;
+    expect(message).toContain(`use a list such as ${hint}`);
+    const suggested = hint.slice(1, -1);
+    const fields = cron.split(' ');
+    const index = fields.findIndex((f) => f.includes('-'));
+    fields[index] = suggested;
+    expect(() => parseSchedule(fields.join(' '), UTC)).not.toThrow();
   });
 
   it('names the zone for an unknown time zone', () => {
@@ -748,5 +786,14 @@ describe('describeSchedule', () => {
     { cron: '@weekly', zone: 'Australia/Lord_Howe' },
   ])('mentions the zone $zone for $cron', ({ cron, zone }) => {
     expect(describeSchedule(cron, zone)).toContain(zone);
+  });
+
+  it('reads a day-of-week range covering the whole week as every day', () => {
+    expect(describeSchedule('0 0 * * 0-7', UTC)).toBe('At 00:00, every day (UTC)');
+  });
+
+  it('says "only" when a stepped day-of-month must also be the given weekday', () => {
+    expect(describeSchedule('0 0 */2 * MON', UTC)).toBe('At 00:00, every 2 days in a month, but only on Monday (UTC)');
+    expect(describeSchedule('0 0 13 * FRI', UTC)).toBe('At 00:00, on day 13 of the month, and on Friday (UTC)');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { nextSlots, parseSchedule } from './index.js';
-import { bruteForceSlots } from '../../../test/support/brute-force-slots.js';
+import { bruteForceSlots, utcOffsetMinutes } from '../../../test/support/brute-force-slots.js';
 
 /**
  * nextSlots against a minute-by-minute brute-force walk (test/support/brute-force-slots.ts)
@@ -16,8 +16,8 @@ import { bruteForceSlots } from '../../../test/support/brute-force-slots.js';
 const WINDOW_DAYS = 120;
 
 /**
- * First instant of each new offset in 2025-2027, read with Intl (the same instants are
- * checked one by one in dst.test.ts). `after` is drawn near these (within hours or days) three times in four.
+ * First instant of each new offset in 2025-2027, read with Intl (checked below). `after`
+ * is drawn near these (within hours or days) three times in four.
  */
 const transitionsByZone: Record<string, string[]> = {
   'America/New_York': [
@@ -230,7 +230,7 @@ describe('nextSlots (property)', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, 60_000);
 
   it('gives the same slots when asked again from the last slot it returned', () => {
     fc.assert(
@@ -244,5 +244,53 @@ describe('nextSlots (property)', () => {
       }),
       { numRuns: 200 },
     );
+  }, 60_000);
+});
+
+const transitionRows = Object.entries(transitionsByZone).flatMap(([zone, instants]) =>
+  instants.map((at) => ({ zone, at })),
+);
+
+describe('the transition instants the generator leans on', () => {
+  it.each(transitionRows)('changes the offset of $zone at $at', ({ zone, at }) => {
+    const instant = Date.parse(at);
+    expect(utcOffsetMinutes(zone, instant - MINUTE_MS)).not.toBe(utcOffsetMinutes(zone, instant));
+    expect(utcOffsetMinutes(zone, instant - 2 * MINUTE_MS)).toBe(utcOffsetMinutes(zone, instant - MINUTE_MS));
+  });
+});
+
+/** Starts at and around each transition instant, where off-by-one mistakes live. */
+const edgeDeltasMs = [-HOUR_MS, -30 * MINUTE_MS, -MINUTE_MS - 1000, -MINUTE_MS, -1000, -1, 0, 1, 1000, MINUTE_MS];
+const edgeCrons = [
+  '0 1 * * *',
+  '30 1 * * *',
+  '0 2 * * *',
+  '30 2 * * *',
+  '0 3 * * *',
+  '45 2 * * *',
+  '0,30 0-4 * * *',
+  '*/15 0-4 * * *',
+  '30 * * * *',
+  '* 2 * * *',
+];
+
+describe('nextSlots right at the edges of each 2025-2027 transition', () => {
+  it.each(transitionRows)('matches the minute-by-minute walk for starts around $at in $zone', ({ zone, at }) => {
+    const mismatches: string[] = [];
+    for (const cron of edgeCrons) {
+      const schedule = parseSchedule(cron, zone);
+      for (const delta of edgeDeltasMs) {
+        const after = new Date(Date.parse(at) + delta);
+        const walked = bruteForceSlots(schedule, zone, after, 4, 2);
+        const got = nextSlots(cron, zone, after, 4)
+          .filter((slot) => slot < walked.windowEnd)
+          .map((slot) => slot.toISOString());
+        const expected = walked.slots.map((slot) => slot.toISOString());
+        if (got.join() !== expected.join()) {
+          mismatches.push(`'${cron}' after ${after.toISOString()}: expected [${expected.join(' ')}], got [${got.join(' ')}]`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 });

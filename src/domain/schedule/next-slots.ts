@@ -6,14 +6,37 @@ import { nextTransition, offsetAt, previousTransition } from './time-zone.js';
 import { ScheduleKind } from './types.js';
 
 /**
- * How far past the previous slot (or past `after`) the search looks before deciding that
- * a schedule never fires again in its zone. Ten years covers the longest gap a valid
- * expression can have (29 February skips 2100: eight years) with room to spare.
+ * How long the walk goes on past the previous slot (or past `after`) while matching dates
+ * keep passing without a slot (every matching wall time fell in a daylight-saving gap)
+ * before deciding that the schedule no longer fires in its zone. Checked once per
+ * constant-offset stretch, so the walk may go up to a year further. Years without any
+ * matching date do not count: the walk jumps to the next matching date (29 February on a
+ * Monday comes back after 28 or 40 years; the calendar repeats every 400).
  */
 export const SLOT_HORIZON_YEARS = 10;
 const HORIZON_SECONDS = SLOT_HORIZON_YEARS * 366 * SECONDS_PER_DAY;
 /** The walk takes at most a year at a time in zones without transitions. */
 const CHUNK_SECONDS = 366 * SECONDS_PER_DAY;
+/** The Gregorian calendar repeats, weekdays included, every 400 years. */
+const DATE_CYCLE_DAYS = 146_097;
+
+const dayOf = (naiveSeconds: number) => Math.floor(naiveSeconds / SECONDS_PER_DAY);
+
+/** The first day number in [from, until) whose date matches the date fields, or undefined. */
+function nextMatchingDay(spec: CronSpec, from: number, until: number): number | undefined {
+  let day = from;
+  while (day < until) {
+    const { year, month, day: dayOfMonth } = civilFromDays(day);
+    if (!spec.month[month]) {
+      day = month === 12 ? daysFromCivil(year + 1, 1, 1) : daysFromCivil(year, month + 1, 1);
+    } else if (dateMatches(spec, year, month, dayOfMonth)) {
+      return day;
+    } else {
+      day++;
+    }
+  }
+  return undefined;
+}
 
 interface FieldLookups {
   /** For each value, the smallest allowed value >= it, or -1. */
@@ -114,20 +137,26 @@ export function slotsAfter(schedule: CronSchedule, after: Date, count: number): 
     if (last === undefined || instant > last) slots.push(instant);
   };
 
-  let cursor = Math.floor(afterMs / 1000) + 1;
-  let offset = offsetAt(timeZone, cursor);
-  let localStart = cursor + offset;
-  let progress = cursor;
-
-  const previous = previousTransition(timeZone, cursor);
-  if (previous && fixed) {
+  let cursor = 0;
+  let offset = 0;
+  let localStart = 0;
+  let progress = 0;
+  /** (Re)starts the walk at an instant: slots from `at` on. */
+  const startAt = (at: number) => {
+    cursor = at;
+    progress = at;
+    offset = offsetAt(timeZone, at);
+    localStart = at + offset;
+    const previous = previousTransition(timeZone, at);
+    if (!previous || !fixed) return;
     const gap = previous.after > previous.before;
-    if (gap && previous.at === cursor && nextWallMatch(spec, previous.at + previous.before, previous.at + previous.after) !== undefined) {
+    if (gap && previous.at === at && nextWallMatch(spec, previous.at + previous.before, previous.at + previous.after) !== undefined) {
       emit(previous.at);
     }
     // Just after a fall-back, the repeated wall times already fired at their first occurrence.
     if (!gap) localStart = Math.max(localStart, previous.at + previous.before);
-  }
+  };
+  startAt(Math.floor(afterMs / 1000) + 1);
 
   while (slots.length < count) {
     const limit = cursor + CHUNK_SECONDS;
@@ -139,7 +168,18 @@ export function slotsAfter(schedule: CronSchedule, after: Date, count: number): 
     }
     if (slots.length >= count) break;
     progress = slots[slots.length - 1] ?? progress;
-    if (segmentEnd - progress > HORIZON_SECONDS) break;
+    if (segmentEnd - progress > HORIZON_SECONDS) {
+      const walkedFrom = dayOf(progress + offset) + 1;
+      const walkedTo = dayOf(localEnd);
+      // Matching dates came and went without a slot: their times all fell in gaps.
+      if (nextMatchingDay(spec, walkedFrom, walkedTo) !== undefined) break;
+      // No matching date at all for years (29 February on a weekend, say): jump to the
+      // next one, starting two days early so that no offset can put its slots behind us.
+      const next = nextMatchingDay(spec, walkedTo, walkedTo + DATE_CYCLE_DAYS);
+      if (next === undefined) break;
+      startAt(Math.max(segmentEnd, (next - 2) * SECONDS_PER_DAY));
+      continue;
+    }
 
     if (!transition) {
       localStart = localEnd;

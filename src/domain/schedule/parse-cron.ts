@@ -204,7 +204,7 @@ function addItem(set: boolean[], item: string, field: FieldInfo): void {
       fail(
         ScheduleErrorCode.Range,
         field,
-        `range '${base}' is reversed: use a list such as '${low}-${field.max === 7 ? 6 : field.max},${field.min}-${high}'`,
+        `range '${base}' is reversed: use a list such as '${wrappedRangeHint(low, high, field, rangeMax)}'`,
       );
     }
   } else {
@@ -222,6 +222,14 @@ function addItem(set: boolean[], item: string, field: FieldInfo): void {
     );
   }
   for (let v = low; v <= high; v += step) set[v] = true;
+}
+
+/** The list an operator meant by a reversed range: `22-2` in hours → `22-23,0-2`. */
+function wrappedRangeHint(low: number, high: number, field: FieldInfo, rangeMax: number): string {
+  const span = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
+  // In day-of-week, 7 is Sunday again: `7-1` means `0-1`.
+  const head = low > rangeMax ? [] : [span(low, rangeMax)];
+  return [...head, span(field.min, high)].join(',');
 }
 
 function isName(text: string, field: FieldInfo): boolean {
