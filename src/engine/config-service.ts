@@ -17,6 +17,9 @@ export interface WriteOptions {
   expectedVersion?: number;
 }
 
+/** Re-reads allowed for a change not pinned to a version, when writers keep racing it. */
+const UNPINNED_WRITE_ATTEMPTS = 5;
+
 function notFound(id: string): ConfigError {
   return new ConfigError(ConfigErrorCode.NotFound, `job config '${id}' does not exist`, [{ path: 'meta.id', message: `'${id}' does not exist` }]);
 }
@@ -104,36 +107,40 @@ export class ConfigService {
     build: (current: JobConfig) => unknown,
     restoredFrom?: number,
   ): Promise<JobConfig> {
-    const current = await this.get(id);
-    const based = options.expectedVersion ?? current.meta.version;
-    if (based !== current.meta.version) throw conflict(id, current.meta.version, based);
+    // Without a pinned version the change applies to whatever is current: when another
+    // writer gets in between our read and our write, read again and reapply (bounded).
+    const attempts = options.expectedVersion === undefined ? UNPINNED_WRITE_ATTEMPTS : 1;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(id);
+      const based = options.expectedVersion ?? current.meta.version;
+      if (based !== current.meta.version) throw conflict(id, current.meta.version, based);
 
-    const candidate = build(current);
-    const candidateId = (candidate as { meta?: { id?: unknown } } | undefined)?.meta?.id;
-    if (candidateId !== undefined && candidateId !== id) {
-      throw invalidConfig([{ path: 'meta.id', message: `is immutable: '${String(candidateId)}' cannot replace '${id}'` }]);
+      const next = this.validateChange(id, current, build(current), options.actor);
+      const changes = diffConfigs(current, next);
+      // Nothing changed: no new version, unless an operator asked for a restore.
+      if (changes.length === 0 && restoredFrom === undefined) return current;
+
+      const write = restoredFrom === undefined ? { config: next, changes } : { config: next, changes, restoredFrom };
+      if (await this.store.replaceConfig(write, current.meta.version)) return next;
+      if (attempt >= attempts) {
+        const now = await this.get(id);
+        throw conflict(id, now.meta.version, current.meta.version);
+      }
     }
-    const withId = typeof candidate === 'object' && candidate !== null ? { ...candidate, meta: { ...(candidate as JobConfig).meta, id } } : candidate;
-    const next = validateJobConfig(withId, this.registry, {
+  }
+
+  private validateChange(id: string, current: JobConfig, candidate: unknown, actor: string): JobConfig {
+    const candidateMeta = (candidate as { meta?: Record<string, unknown> } | undefined)?.meta;
+    if (candidateMeta?.['id'] !== undefined && candidateMeta['id'] !== id) {
+      throw invalidConfig([{ path: 'meta.id', message: `is immutable: '${String(candidateMeta['id'])}' cannot replace '${id}'` }]);
+    }
+    const withId = typeof candidate === 'object' && candidate !== null ? { ...candidate, meta: { ...candidateMeta, id } } : candidate;
+    return validateJobConfig(withId, this.registry, {
       version: current.meta.version + 1,
       createdAt: current.meta.createdAt,
       createdBy: current.meta.createdBy,
       updatedAt: this.clock.now().toISOString(),
-      updatedBy: options.actor,
+      updatedBy: actor,
     });
-    const changes = diffConfigs(current, next);
-    // Nothing changed: no new version, unless an operator asked for a restore.
-    if (changes.length === 0 && restoredFrom === undefined) return current;
-
-    const stored = await this.store.replaceConfig(
-      restoredFrom === undefined ? { config: next, changes } : { config: next, changes, restoredFrom },
-      current.meta.version,
-    );
-    if (!stored) {
-      const now = await this.store.getConfig(id);
-      if (!now) throw notFound(id);
-      throw conflict(id, now.meta.version, current.meta.version);
-    }
-    return next;
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -24,9 +24,9 @@ describe('an embedded store held by one process', () => {
       expect(lock.pid).toBe(owner.child.pid);
       expect(lock.port).toBeGreaterThan(0);
 
-      const stdin = join(dataDir, 'config.json');
-      await import('node:fs').then((fs) => fs.writeFileSync(stdin, JSON.stringify({ meta: { id: 'shared' }, payload: { jobType: 'report' } })));
-      const created = await cliProcess(['jobs', 'create', '--file', stdin], env);
+      const file = join(dataDir, 'config.json');
+      writeFileSync(file, JSON.stringify({ meta: { id: 'shared' }, payload: { jobType: 'report' } }));
+      const created = await cliProcess(['jobs', 'create', '--file', file], env);
       expect(created, created.stderr).toMatchObject({ code: 0 });
 
       // Several writers at once through the owner's socket: each lands as its own version.
@@ -50,13 +50,17 @@ describe('an embedded store held by one process', () => {
 
   it('takes over the lock of an owner killed with SIGKILL, keeping its data', async () => {
     const owner = await startCliProcess(['start'], env, READY);
+    const file = join(dataDir, 'crash.json');
+    writeFileSync(file, JSON.stringify({ meta: { id: 'crash', title: 'Written before the crash' }, payload: { jobType: 'report' } }));
+    const created = await cliProcess(['jobs', 'create', '--file', file], env);
+    expect(created.code, created.stderr).toBe(0);
     owner.child.kill('SIGKILL');
     await exited(owner.child);
     expect(existsSync(join(dataDir, 'grove-jobs.lock'))).toBe(true);
 
-    const shown = await cliProcess(['jobs', 'show', 'shared', '--json'], env);
+    const shown = await cliProcess(['jobs', 'show', 'crash', '--json'], env);
     expect(shown.code, shown.stderr).toBe(0);
-    expect((JSON.parse(shown.stdout) as { meta: { version: number } }).meta.version).toBe(3);
+    expect((JSON.parse(shown.stdout) as { meta: { title: string } }).meta.title).toBe('Written before the crash');
     expect(existsSync(join(dataDir, 'grove-jobs.lock'))).toBe(false);
   });
 });

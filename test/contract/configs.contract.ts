@@ -106,6 +106,19 @@ export function runConfigContract(factory: SqlFactory): void {
       expect(await system.configs.versions('nightly')).toHaveLength(2);
     });
 
+    it('applies concurrent changes not pinned to a version one after the other', async () => {
+      await system.configs.create(aJobConfig({ id: 'nightly' }), { actor: 'ana' });
+      await Promise.all([
+        system.configs.patch('nightly', { payload: { limits: { batchSize: 10 } } }, { actor: 'ben' }),
+        system.configs.patch('nightly', { payload: { schedule: { cronExpression: '0 4 * * *' } } }, { actor: 'cy' }),
+        system.configs.setEnabled('nightly', false, { actor: 'dee' }),
+      ]);
+      const current = await system.configs.get('nightly');
+      expect(current.meta.version).toBe(4);
+      expect(current.payload.limits.batchSize).toBe(10);
+      expect(current.payload.schedule).toMatchObject({ cronExpression: '0 4 * * *', isEnabled: false });
+    });
+
     it('refuses an invalid cron expression naming the field, and stores nothing', async () => {
       const error = await refusal(system.configs.create(aJobConfig({ id: 'bad', schedule: { cronExpression: '61 2 * * *' } }), { actor: 'ana' }));
       expect(error.code).toBe(ConfigErrorCode.Invalid);
