@@ -43,3 +43,52 @@ export interface Store {
   getConfigVersion(id: string, version: number): Promise<ConfigVersionRecord | undefined>;
   close(): Promise<void>;
 }
+
+/** Why a notification is sent. */
+export const NotificationKind = {
+  Success: 'execution.success',
+  Failure: 'execution.failure',
+  /** The config failed `pauseAfterConsecutiveFailures` runs in a row and was paused. */
+  Critical: 'config.paused',
+} as const;
+export type NotificationKind = (typeof NotificationKind)[keyof typeof NotificationKind];
+
+/** What a notifier delivers: the facts of one finished execution, never a secret. */
+export interface Notification {
+  kind: NotificationKind;
+  /** When the engine decided to notify (engine clock), ISO 8601. */
+  at: string;
+  configId: string;
+  configVersion: number;
+  displayName: string;
+  execution: {
+    id: string;
+    status: string;
+    trigger: string;
+    attempt: number;
+    slot: string | null;
+    startedAt: string | null;
+    finishedAt: string | null;
+    durationMs: number | null;
+    itemsProcessed: number;
+    itemsFailed: number;
+    error: { message: string } | null;
+  };
+  /** Failed runs in a row, for failures and pauses. */
+  consecutiveFailures?: number;
+  /** Delivery settings from the config's `notifications` section. */
+  channels: ReadonlyArray<'log' | 'webhook'>;
+  webhookUrl?: string;
+  /** Used to sign the webhook body; never part of the body. */
+  webhookSecret?: string;
+}
+
+/**
+ * Delivers notifications to their channels. `notify` must return at once: delivery (and its
+ * bounded retries) happens in the background and never blocks a worker.
+ */
+export interface Notifier {
+  notify(notification: Notification): void;
+  /** Waits for deliveries in flight, for shutdown and tests. */
+  flush(): Promise<void>;
+}

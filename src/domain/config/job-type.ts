@@ -48,6 +48,8 @@ export interface JobTypeDefinition<P = unknown> {
   parameters: z.ZodType<P>;
   /** Values for omitted config sections and fields (schedule, retry, limits, …). */
   defaults?: Partial<JobConfigSections>;
+  /** Parameter names holding secrets: write-only, redacted wherever a config is shown. */
+  secretParameters?: readonly string[];
   execute(context: JobContext<P>): Promise<JobOutcome | void>;
 }
 
@@ -61,6 +63,7 @@ export function defineJobType<S extends z.ZodType>(definition: {
   description: string;
   parameters: S;
   defaults?: Partial<JobConfigSections>;
+  secretParameters?: readonly string[];
   execute(context: JobContext<z.output<S>>): Promise<JobOutcome | void>;
 }): JobTypeDefinition<z.output<S>> {
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(definition.name)) {

@@ -51,6 +51,8 @@ export const notificationsSchema = z
     onFailure: z.boolean(),
     channels: z.array(z.enum(values(NotificationChannel))).refine((c) => new Set(c).size === c.length, 'must not repeat a channel'),
     webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** Signs webhook bodies (X-Grove-Signature). Write-only: never shown or logged. */
+    webhookSecret: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
     /** Pause the config after this many failed runs in a row; 0 never pauses. */
     pauseAfterConsecutiveFailures: z.int().min(0).max(1000),
   })
