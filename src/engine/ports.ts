@@ -1,4 +1,4 @@
-import type { ConfigChange, JobConfig } from '../domain/config/index.js';
+import type { ConfigChange, ExecutionStatus, ExecutionTrigger, JobConfig, LogLevel } from '../domain/config/index.js';
 
 /**
  * The only source of time for the engine. `now()` is read once per decision; tests pass a
@@ -29,7 +29,7 @@ export interface ConfigWrite {
 }
 
 /** Persistence as the engine needs it; implemented once, in SQL, by `store/`. */
-export interface Store {
+export interface Store extends ExecutionStore {
   listConfigs(): Promise<JobConfig[]>;
   getConfig(id: string): Promise<JobConfig | undefined>;
   /** Inserts version 1; false when the id is taken. */
@@ -91,4 +91,147 @@ export interface Notifier {
   notify(notification: Notification): void;
   /** Waits for deliveries in flight, for shutdown and tests. */
   flush(): Promise<void>;
+}
+
+/** Item counters of an execution. */
+export interface ExecutionItems {
+  total: number | null;
+  processed: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** One execution as the engine sees it (SPEC §4). */
+export interface ExecutionRecord {
+  id: string;
+  configId: string;
+  configVersion: number;
+  /** The config as it was when the execution was created; later edits do not reach it. */
+  config: JobConfig;
+  status: ExecutionStatus;
+  trigger: ExecutionTrigger;
+  slot: Date | null;
+  attempt: number;
+  /** The run's first execution (its own id for a first attempt). */
+  runId: string;
+  retryOf: string | null;
+  requestedBy: string | null;
+  idempotencyKey: string | null;
+  dryRun: boolean;
+  /** The per-run batch-size override, if any. */
+  batchSize: number | null;
+  queuedAt: Date;
+  runAfter: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  workerId: string | null;
+  leaseExpiresAt: Date | null;
+  cancelRequestedAt: Date | null;
+  items: ExecutionItems;
+  summary: string | null;
+  result: unknown;
+  error: ExecutionError | null;
+}
+
+export interface ExecutionError {
+  message: string;
+  code?: string;
+  details?: unknown;
+}
+
+export interface NewExecutionInput {
+  config: JobConfig;
+  status: 'queued' | 'skipped';
+  trigger: ExecutionTrigger;
+  slot: Date | null;
+  attempt: number;
+  runId: string | null;
+  retryOf: string | null;
+  requestedBy: string | null;
+  idempotencyKey: string | null;
+  dryRun: boolean;
+  batchSize: number | null;
+  queuedAt: Date;
+  runAfter: Date;
+  summary: string | null;
+  result: unknown;
+}
+
+export interface ExecutionOutcome {
+  status: ExecutionStatus;
+  finishedAt: Date;
+  durationMs: number;
+  summary: string | null;
+  result: unknown;
+  error: ExecutionError | null;
+  items: ExecutionItems;
+}
+
+export interface LogLine {
+  id: number;
+  executionId: string;
+  at: Date;
+  level: LogLevel;
+  message: string;
+  data: unknown;
+}
+
+/** An enabled config and where its schedule stands. */
+export interface SchedulableConfig {
+  config: JobConfig;
+  /** Slots up to and including this instant are claimed or decided; null: never scheduled. */
+  lastSlotAt: Date | null;
+}
+
+/** The outcome of one slot claim. */
+export interface SlotClaim {
+  /** False when another scheduler claimed the slot first. */
+  claimed: boolean;
+  execution?: ExecutionRecord;
+}
+
+export interface ScheduleState {
+  consecutiveFailures: number;
+  pausedAt: Date | null;
+  pausedReason: string | null;
+}
+
+/** The execution side of the Store port. */
+export interface ExecutionStore {
+  listSchedulable(): Promise<SchedulableConfig[]>;
+  ensureScheduleState(configId: string, from: Date): Promise<Date>;
+  /**
+   * Claims (config, slot) exactly once. In one transaction, serialized per config: inserts
+   * the slot; if this call won, asks `decide(active)` (active = queued + running executions of
+   * the config) for the execution to record, inserts it and moves the config's cursor.
+   */
+  claimSlot(input: {
+    configId: string;
+    slot: Date;
+    now: Date;
+    claimedBy: string;
+    decision: string;
+    build: (active: number) => { execution: NewExecutionInput; decision: string } | undefined;
+  }): Promise<SlotClaim>;
+  advanceCursor(configId: string, to: Date): Promise<void>;
+  /** Inserts an execution; with an idempotency key already used, returns that execution instead. */
+  insertExecution(input: NewExecutionInput): Promise<{ execution: ExecutionRecord; created: boolean }>;
+  getExecution(id: string): Promise<ExecutionRecord | undefined>;
+  listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
+  claimExecutions(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ExecutionRecord[]>;
+  renewLease(id: string, workerId: string, now: Date, leaseUntil: Date): Promise<{ held: boolean; cancelRequested: boolean }>;
+  recordProgress(id: string, workerId: string, items: ExecutionItems): Promise<void>;
+  appendLogs(lines: ReadonlyArray<Omit<LogLine, 'id'>>): Promise<void>;
+  listLogs(executionId: string, options: { after: number; limit: number }): Promise<LogLine[]>;
+  finishExecution(id: string, workerId: string, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined>;
+  releaseExecution(id: string, workerId: string, runAfter: Date): Promise<void>;
+  expireLeases(now: Date, limit: number): Promise<ExecutionRecord[]>;
+  cancelQueued(id: string, now: Date, actor: string): Promise<ExecutionRecord | undefined>;
+  requestCancel(id: string, now: Date): Promise<ExecutionRecord | undefined>;
+  recordRunOutcome(configId: string, failed: boolean): Promise<number>;
+  markPaused(configId: string, at: Date | null, reason: string | null): Promise<void>;
+  getScheduleState(configId: string): Promise<ScheduleState | undefined>;
+  /** Calls back when any process changes a config; returns the unsubscribe. */
+  onConfigChanged(listener: (configId: string) => void): Promise<() => Promise<void>>;
 }

@@ -92,7 +92,7 @@ interface SocketService {
 }
 
 async function serveSession(session: PgliteSession): Promise<SocketService> {
-  const queue = new GatedSocketQueue(session.db, session.gate);
+  const queue = new GatedSocketQueue(session.db, session.gate, session.socketNotified);
   const sockets = new Set<Socket>();
   const server = createServer((socket: Socket) => {
     sockets.add(socket);

@@ -1,6 +1,18 @@
-import type { ConfigVersionRecord, ConfigWrite, Store } from '../engine/ports.js';
+import type { ExecutionStatus, ExecutionTrigger, JobConfig, LogLevel } from '../domain/config/index.js';
+import type {
+  ConfigVersionRecord,
+  ConfigWrite,
+  ExecutionError,
+  ExecutionRecord,
+  NewExecutionInput,
+  Store,
+} from '../engine/ports.js';
 import * as configs from './queries/configs.js';
+import * as executions from './queries/executions.js';
+import * as slots from './queries/slots.js';
 import type { Sql } from './sql.js';
+
+const CONFIG_CHANNEL = 'grove_jobs_config';
 
 function toVersionRecord(row: configs.ConfigVersionRow): ConfigVersionRecord {
   const record: ConfigVersionRecord = {
@@ -14,8 +26,75 @@ function toVersionRecord(row: configs.ConfigVersionRow): ConfigVersionRecord {
   return record;
 }
 
+const date = (value: Date | null) => (value === null ? null : new Date(value));
+
+function toExecution(row: executions.ExecutionRow): ExecutionRecord {
+  return {
+    id: row.id,
+    configId: row.config_id,
+    configVersion: row.config_version,
+    config: row.config as JobConfig,
+    status: row.status as ExecutionStatus,
+    trigger: row.trigger as ExecutionTrigger,
+    slot: date(row.slot_at),
+    attempt: row.attempt,
+    runId: row.run_id,
+    retryOf: row.retry_of,
+    requestedBy: row.requested_by,
+    idempotencyKey: row.idempotency_key,
+    dryRun: row.dry_run,
+    batchSize: row.batch_size,
+    queuedAt: new Date(row.queued_at),
+    runAfter: new Date(row.run_after),
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    durationMs: row.duration_ms,
+    workerId: row.worker_id,
+    leaseExpiresAt: date(row.lease_expires_at),
+    cancelRequestedAt: date(row.cancel_requested_at),
+    items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
+    summary: row.summary,
+    result: row.result,
+    error: row.error as ExecutionError | null,
+  };
+}
+
+function newExecution(input: NewExecutionInput): executions.NewExecution {
+  return {
+    configId: input.config.meta.id,
+    configVersion: input.config.meta.version,
+    config: input.config,
+    status: input.status,
+    trigger: input.trigger,
+    slot: input.slot,
+    attempt: input.attempt,
+    runId: input.runId,
+    retryOf: input.retryOf,
+    requestedBy: input.requestedBy,
+    idempotencyKey: input.idempotencyKey,
+    dryRun: input.dryRun,
+    batchSize: input.batchSize,
+    queuedAt: input.queuedAt,
+    runAfter: input.runAfter,
+    summary: input.summary,
+    result: input.result,
+  };
+}
+
+function scheduleChanged(before: JobConfig | undefined, after: JobConfig): boolean {
+  const a = before?.payload.schedule;
+  const b = after.payload.schedule;
+  return !a || (!a.isEnabled && b.isEnabled) || a.cronExpression !== b.cronExpression || a.timezone !== b.timezone;
+}
+
 /** The Store port implemented once, in SQL, for both drivers. */
 export function createSqlStore(sql: Sql): Store {
+  const one = async <Row>(query: ReturnType<typeof executions.getExecution>) => (await sql.query<Row>(query))[0];
+  const execution = async (query: ReturnType<typeof executions.getExecution>, on: Sql = sql) => {
+    const row = (await on.query<executions.ExecutionRow>(query))[0];
+    return row ? toExecution(row) : undefined;
+  };
+
   return {
     listConfigs: async () => (await sql.query<configs.ConfigRow>(configs.listConfigs())).map((row) => row.config),
 
@@ -26,14 +105,20 @@ export function createSqlStore(sql: Sql): Store {
         const inserted = await tx.query(configs.insertConfig(write.config));
         if (inserted.length === 0) return false;
         await tx.query(configs.insertConfigVersion(write.config, write.changes, write.restoredFrom));
+        await tx.query(configs.insertScheduleState(write.config.meta.id));
+        await tx.query(slots.notifyConfigChanged(write.config.meta.id));
         return true;
       }),
 
     replaceConfig: (write: ConfigWrite, expectedVersion: number) =>
       sql.transaction(async (tx) => {
+        const before = (await tx.query<configs.ConfigRow>(configs.getConfig(write.config.meta.id)))[0]?.config;
         const updated = await tx.query(configs.replaceConfig(write.config, expectedVersion));
         if (updated.length === 0) return false;
         await tx.query(configs.insertConfigVersion(write.config, write.changes, write.restoredFrom));
+        await tx.query(configs.insertScheduleState(write.config.meta.id));
+        if (scheduleChanged(before, write.config)) await tx.query(configs.restartSchedule(write.config.meta.id, write.config.meta.updatedAt));
+        await tx.query(slots.notifyConfigChanged(write.config.meta.id));
         return true;
       }),
 
@@ -44,6 +129,111 @@ export function createSqlStore(sql: Sql): Store {
       const row = (await sql.query<configs.ConfigVersionRow>(configs.getConfigVersion(id, version)))[0];
       return row ? toVersionRecord(row) : undefined;
     },
+
+    listSchedulable: async () =>
+      (await sql.query<slots.SchedulableRow>(slots.listSchedulable())).map((row) => ({
+        config: row.config as JobConfig,
+        lastSlotAt: date(row.last_slot_at),
+      })),
+
+    ensureScheduleState: async (configId, from) => {
+      const row = (await sql.query<{ last_slot_at: Date }>(slots.ensureScheduleState(configId, from)))[0];
+      return new Date(row?.last_slot_at ?? from);
+    },
+
+    claimSlot: (input) =>
+      sql.transaction(async (tx) => {
+        await tx.query(slots.lockScheduleState(input.configId));
+        const won = await tx.query(slots.claimSlot(input.configId, input.slot, input.decision, input.now, input.claimedBy));
+        if (won.length === 0) return { claimed: false };
+        const active = (await tx.query<{ active: number }>(executions.countActive(input.configId)))[0]?.active ?? 0;
+        const planned = input.build(active);
+        let record: ExecutionRecord | undefined;
+        if (planned) {
+          record = await execution(executions.insertExecution(newExecution(planned.execution)), tx);
+          if (record) await tx.query(slots.setSlotExecution(input.configId, input.slot, planned.decision, record.id));
+        }
+        await tx.query(slots.advanceCursor(input.configId, input.slot));
+        return record ? { claimed: true, execution: record } : { claimed: true };
+      }),
+
+    advanceCursor: async (configId, to) => {
+      await sql.query(slots.advanceCursor(configId, to));
+    },
+
+    insertExecution: async (input) => {
+      const created = await execution(executions.insertExecution(newExecution(input)));
+      if (created) return { execution: created, created: true };
+      const existing = await execution(executions.getExecutionByKey(input.config.meta.id, input.idempotencyKey ?? ''));
+      if (!existing) throw new Error('an execution with this idempotency key vanished while being read');
+      return { execution: existing, created: false };
+    },
+
+    getExecution: (id) => execution(executions.getExecution(id)),
+
+    listExecutions: async (configId, options) =>
+      (await sql.query<executions.ExecutionRow>(executions.listExecutions(configId, options.limit, options.status ?? null))).map(toExecution),
+
+    claimExecutions: (workerId, now, leaseUntil, limit) =>
+      sql.transaction(async (tx) => {
+        const locked = await tx.query<{ config_id: string }>(executions.lockClaimableConfigs(now, limit));
+        const claimed: ExecutionRecord[] = [];
+        for (const { config_id } of locked) {
+          if (claimed.length >= limit) break;
+          const rows = await tx.query<executions.ExecutionRow>(executions.claimForConfig(config_id, workerId, now, leaseUntil, limit - claimed.length));
+          claimed.push(...rows.map(toExecution));
+        }
+        return claimed;
+      }),
+
+    renewLease: async (id, workerId, now, leaseUntil) => {
+      const row = (await sql.query<{ cancel_requested_at: Date | null }>(executions.renewLease(id, workerId, now, leaseUntil)))[0];
+      return { held: row !== undefined, cancelRequested: Boolean(row?.cancel_requested_at) };
+    },
+
+    recordProgress: async (id, workerId, items) => {
+      await sql.query(executions.recordProgress(id, workerId, items));
+    },
+
+    appendLogs: async (lines) => {
+      if (lines.length > 0) await sql.query(executions.insertLogs(lines));
+    },
+
+    listLogs: async (executionId, options) =>
+      (await sql.query<executions.LogRow>(executions.listLogs(executionId, options.after, options.limit))).map((row) => ({
+        id: row.id,
+        executionId: row.execution_id,
+        at: new Date(row.logged_at),
+        level: row.level as LogLevel,
+        message: row.message,
+        data: row.data,
+      })),
+
+    finishExecution: (id, workerId, outcome) => execution(executions.finishExecution(id, workerId, outcome)),
+
+    releaseExecution: async (id, workerId, runAfter) => {
+      await sql.query(executions.releaseExecution(id, workerId, runAfter));
+    },
+
+    expireLeases: async (now, limit) => (await sql.query<executions.ExecutionRow>(executions.expireLeases(now, limit))).map(toExecution),
+
+    cancelQueued: (id, now, actor) => execution(executions.cancelQueued(id, now, actor)),
+
+    requestCancel: (id, now) => execution(executions.requestCancel(id, now)),
+
+    recordRunOutcome: async (configId, failed) =>
+      (await one<{ consecutive_failures: number }>(slots.recordRunOutcome(configId, failed)))?.consecutive_failures ?? 0,
+
+    markPaused: async (configId, at, reason) => {
+      await sql.query(slots.markPaused(configId, at, reason));
+    },
+
+    getScheduleState: async (configId) => {
+      const row = await one<slots.ScheduleStateRow>(slots.getScheduleState(configId));
+      return row ? { consecutiveFailures: row.consecutive_failures, pausedAt: date(row.paused_at), pausedReason: row.paused_reason } : undefined;
+    },
+
+    onConfigChanged: (listener) => sql.listen(CONFIG_CHANNEL, listener),
 
     close: () => sql.close(),
   };

@@ -19,6 +19,11 @@ export interface Sql {
   exec(text: string): Promise<void>;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` with the payload of each NOTIFY on `channel`, from any process where the
+   * transport allows it (not through an embedded store's socket: callers keep a fallback).
+   */
+  listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -73,6 +73,8 @@ export class GatedSocketQueue {
   constructor(
     private readonly db: PGlite,
     private readonly gate: SessionGate,
+    /** Receives each NotificationResponse on its way to a client (PGlite's own listeners never see these). */
+    private readonly notified: (channel: string, payload: string) => void = () => undefined,
   ) {}
 
   async enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
@@ -84,6 +86,7 @@ export class GatedSocketQueue {
         this.db.execProtocolRawStream(message, {
           onRawData: (data: Uint8Array) => {
             bytes += data.length;
+            readNotifications(data, this.notified);
             onData(data);
           },
         }),
@@ -114,5 +117,28 @@ export class GatedSocketQueue {
 
   getQueueLength(): number {
     return this.gate.waiting;
+  }
+}
+
+const NOTIFICATION_RESPONSE = 0x41; // 'A'
+const decoder = new TextDecoder();
+
+/** Finds NotificationResponse messages ('A', length, pid, channel\0, payload\0) in backend output. */
+function readNotifications(data: Uint8Array, notified: (channel: string, payload: string) => void): void {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at + 5 <= data.length) {
+    const length = view.getInt32(at + 1);
+    const end = at + 1 + length;
+    if (length < 4 || end > data.length) return;
+    if (data[at] === NOTIFICATION_RESPONSE) {
+      const channelStart = at + 9;
+      const channelEnd = data.indexOf(0, channelStart);
+      const payloadEnd = data.indexOf(0, channelEnd + 1);
+      if (channelEnd > 0 && payloadEnd > 0 && payloadEnd < end) {
+        notified(decoder.decode(data.subarray(channelStart, channelEnd)), decoder.decode(data.subarray(channelEnd + 1, payloadEnd)));
+      }
+    }
+    at = end;
   }
 }

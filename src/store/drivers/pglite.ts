@@ -6,12 +6,27 @@ import { SessionGate } from './pglite-session.js';
 export interface PgliteSession {
   readonly db: PGlite;
   readonly gate: SessionGate;
+  /** Registers for NOTIFYs raised by socket clients; returns the unsubscribe. */
+  onSocketNotification(listener: (channel: string, payload: string) => void): () => void;
+  /** Called by the socket service with each NOTIFY it sees go to a client. */
+  socketNotified(channel: string, payload: string): void;
 }
 
 /** Opens the embedded store in `dataDir` (in memory when undefined). */
 export async function openPgliteSession(dataDir?: string): Promise<PgliteSession> {
   const db = dataDir === undefined ? await PGlite.create() : await PGlite.create({ dataDir });
-  return { db, gate: new SessionGate() };
+  const listeners = new Set<(channel: string, payload: string) => void>();
+  return {
+    db,
+    gate: new SessionGate(),
+    onSocketNotification: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    socketNotified: (channel, payload) => {
+      for (const listener of listeners) listener(channel, payload);
+    },
+  };
 }
 
 /**
@@ -36,9 +51,22 @@ export function createPgliteSql(session: PgliteSession, schema = 'public', onClo
         await tx.exec(text);
       },
       transaction: (work) => work(sql),
+      listen,
       close: async () => undefined,
     };
     return sql;
+  };
+
+  const listen = async (channel: string, callback: (payload: string) => void) => {
+    // In-process NOTIFYs reach PGlite's own listener; socket clients' ones are read off their traffic.
+    const unlisten = await gate.run(() => db.listen(channel, callback));
+    const fromSockets = session.onSocketNotification((name, payload) => {
+      if (name === channel) callback(payload);
+    });
+    return async () => {
+      fromSockets();
+      await gate.run(() => unlisten());
+    };
   };
 
   return {
@@ -59,6 +87,7 @@ export function createPgliteSql(session: PgliteSession, schema = 'public', onClo
         await useSchema();
         return db.transaction((tx) => work(onTransaction(tx)));
       }),
+    listen,
     close: async () => {
       await onClose?.();
     },

@@ -39,6 +39,33 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     values: query.values ? [...query.values] : [],
   });
 
+  // One dedicated connection carries every LISTEN of this pool.
+  let listener: Promise<pg.Client> | undefined;
+  const channels = new Map<string, Set<(payload: string) => void>>();
+  const listen = async (channel: string, callback: (payload: string) => void) => {
+    if (shared) return async () => undefined;
+    listener ??= (async () => {
+      const client = new pg.Client({ connectionString: options.connectionString });
+      client.on('error', () => undefined);
+      client.on('notification', (message) => {
+        for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? '');
+      });
+      await client.connect();
+      return client;
+    })();
+    const client = await listener;
+    let callbacks = channels.get(channel);
+    if (!callbacks) {
+      callbacks = new Set();
+      channels.set(channel, callbacks);
+      await client.query(`listen ${quoteIdentifier(channel)}`);
+    }
+    callbacks.add(callback);
+    return async () => {
+      callbacks.delete(callback);
+    };
+  };
+
   const onClient = (client: pg.PoolClient): Sql => {
     const sql: Sql = {
       schema,
@@ -48,6 +75,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
         await client.query(text);
       },
       transaction: (work) => work(sql),
+      listen,
       close: async () => undefined,
     };
     return sql;
@@ -74,6 +102,11 @@ export function createPostgresSql(options: PostgresOptions): Sql {
         client.release();
       }
     },
-    close: () => pool.end(),
+    listen,
+    close: async () => {
+      const client = listener && (await listener.catch(() => undefined));
+      await client?.end().catch(() => undefined);
+      await pool.end();
+    },
   };
 }

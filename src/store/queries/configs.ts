@@ -94,3 +94,22 @@ export const getConfigVersion = (id: string, version: number): SqlQuery => ({
            from job_config_versions where config_id = $1 and version = $2`,
   values: [id, version],
 });
+
+/** Every config gets its schedule-state row with the config: workers lock it to claim. */
+export const insertScheduleState = (id: string): SqlQuery => ({
+  name: 'configs-insert-state',
+  text: `insert into schedule_state (config_id) values ($1) on conflict (config_id) do nothing`,
+  values: [id],
+});
+
+/**
+ * A changed schedule (cron, zone, or switched on) applies from the change on: slots before
+ * it are neither due nor missed under the new schedule.
+ */
+export const restartSchedule = (id: string, from: string): SqlQuery => ({
+  name: 'configs-restart-schedule',
+  text: `update schedule_state set last_slot_at = greatest(coalesce(last_slot_at, $2::timestamptz), $2::timestamptz),
+                paused_at = null, paused_reason = null
+          where config_id = $1`,
+  values: [id, from],
+});

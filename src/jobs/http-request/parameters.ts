@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+
+/**
+ * Header names whose values are credentials: authorization, cookie, x-api-key, anything with
+ * token, secret, password, api-key or session in it. Such headers belong in `secretHeaders`,
+ * which is write-only; `headers` is shown wherever the config is shown.
+ */
+export function looksSecret(name: string): boolean {
+  return /authorization|cookie|api[-_]?key|token|secret|passw(or)?d|session/i.test(name);
+}
+
+/** Names the handler sets itself; a configured one would be silently overwritten or forged. */
+function isReserved(name: string): boolean {
+  return /^grove-/i.test(name) || name.toLowerCase() === 'x-grove-signature';
+}
+
+// RFC 9110 token characters; fetch throws on anything else, better to refuse it at validation.
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name');
+// CR/LF would split the header (and fetch throws on them).
+const headerValue = z.string().max(8192).regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+const status = z.int().min(100).max(599);
+
+export const httpRequestParameters = z
+  .strictObject({
+    method: z.enum(HTTP_METHODS).default('POST'),
+    url: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), "must not contain user:password; put an Authorization header in 'secretHeaders'"),
+    /** Sent as given; shown wherever the config is shown, so no credentials here. */
+    headers: z.record(headerName, headerValue).default({}),
+    /** Sent like `headers` but write-only (listed in `secretParameters`): for Authorization, x-cron-secret, … */
+    secretHeaders: z.record(headerName, headerValue).default({}),
+    /** A string is sent as is; any other JSON value is sent as JSON with Content-Type application/json. */
+    body: z.json().optional(),
+    /** The status (or one of the statuses) that counts as success; any 2xx when omitted. */
+    expectStatus: z.union([status, z.array(status).min(1)]).optional(),
+    /** Signs the body bytes (X-Grove-Signature: sha256=<hex HMAC-SHA256>). Write-only. */
+    secret: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.body !== undefined && (p.method === 'GET' || p.method === 'HEAD')) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `must be omitted for ${p.method} requests` });
+    }
+    const seen = new Set<string>();
+    for (const section of ['headers', 'secretHeaders'] as const) {
+      for (const name of Object.keys(p[section])) {
+        const path = [section, name];
+        if (isReserved(name)) ctx.addIssue({ code: 'custom', path, message: 'is set by grove-jobs itself' });
+        if (section === 'headers' && looksSecret(name)) {
+          ctx.addIssue({ code: 'custom', path, message: "looks like a credential; put it in 'secretHeaders', which is write-only" });
+        }
+        if (seen.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path, message: 'is given twice (header names ignore case)' });
+        seen.add(name.toLowerCase());
+      }
+    }
+  });
+
+export type HttpRequestParameters = z.output<typeof httpRequestParameters>;

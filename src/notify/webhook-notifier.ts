@@ -1,0 +1,220 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Notification, NotificationKind, Notifier } from '../engine/ports.js';
+
+/** Header carrying `sha256=<hex HMAC-SHA256 of the body bytes>` when the config has a secret. */
+export const SIGNATURE_HEADER = 'X-Grove-Signature';
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+/** First retry after half a second, then doubling: 0.5 s, 1 s, 2 s, 4 s for the default 5 attempts. */
+const DEFAULT_INITIAL_DELAY_MS = 500;
+/** No wait between attempts is longer than this, whatever maxAttempts is. */
+const MAX_DELAY_MS = 30_000;
+/** Per attempt: a receiver that accepts the connection but never answers must not hold a delivery forever. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The JSON body POSTed to the webhook: the notification without its delivery settings
+ * (`channels`, `webhookUrl`) and never the `webhookSecret`. Stable: fields are only ever added.
+ *
+ * @example
+ * {
+ *   "kind": "execution.failure",
+ *   "at": "2026-01-01T03:00:05.000Z",
+ *   "configId": "nightly-advancement",
+ *   "configVersion": 7,
+ *   "displayName": "Nightly advancement",
+ *   "execution": {
+ *     "id": "…", "status": "failed", "trigger": "schedule", "attempt": 3,
+ *     "slot": "2026-01-01T03:00:00.000Z", "startedAt": "…", "finishedAt": "…", "durationMs": 5012,
+ *     "itemsProcessed": 40, "itemsFailed": 40, "error": { "message": "connection refused" }
+ *   },
+ *   "consecutiveFailures": 2
+ * }
+ */
+export interface WebhookBody {
+  kind: NotificationKind;
+  at: string;
+  configId: string;
+  configVersion: number;
+  displayName: string;
+  execution: Notification['execution'];
+  /** Present for failures and pauses. */
+  consecutiveFailures?: number;
+}
+
+/** Picks the body fields one by one, so a field added to `Notification` is never sent by accident. */
+export function webhookBody(notification: Notification): WebhookBody {
+  const { execution } = notification;
+  return {
+    kind: notification.kind,
+    at: notification.at,
+    configId: notification.configId,
+    configVersion: notification.configVersion,
+    displayName: notification.displayName,
+    execution: {
+      id: execution.id,
+      status: execution.status,
+      trigger: execution.trigger,
+      attempt: execution.attempt,
+      slot: execution.slot,
+      startedAt: execution.startedAt,
+      finishedAt: execution.finishedAt,
+      durationMs: execution.durationMs,
+      itemsProcessed: execution.itemsProcessed,
+      itemsFailed: execution.itemsFailed,
+      error: execution.error ? { message: execution.error.message } : null,
+    },
+    ...(notification.consecutiveFailures === undefined ? {} : { consecutiveFailures: notification.consecutiveFailures }),
+  };
+}
+
+/** `sha256=<hex HMAC-SHA256 of body with secret>`; a string body is signed as its UTF-8 bytes. */
+export function signBody(body: string | Uint8Array, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * For receivers: whether `header` (the X-Grove-Signature value) signs the raw `body` bytes as
+ * received. Verify before parsing: re-serialised JSON may differ from the signed bytes.
+ * Constant-time, so a forger learns nothing from how long a wrong guess takes.
+ */
+export function verifySignature(body: string | Uint8Array, secret: string, header: string | readonly string[] | null | undefined): boolean {
+  if (typeof header !== 'string') return false;
+  const expected = Buffer.from(signBody(body, secret));
+  const given = Buffer.from(header.trim());
+  // Lengths are public (always sha256= plus 64 hex digits); timingSafeEqual needs them equal.
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Why a delivery was given up. Its message names only the receiver's origin: webhook paths often hold tokens. */
+export class WebhookDeliveryError extends Error {
+  override readonly name = 'WebhookDeliveryError';
+  constructor(
+    message: string,
+    /** Requests sent, the first included. */
+    readonly attempts: number,
+    /** The last HTTP status, when the receiver answered at all. */
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface WebhookNotifierOptions {
+  fetch?: typeof fetch;
+  /** Total requests per notification, the first included. */
+  maxAttempts?: number;
+  /** Wait before the second attempt; doubles per attempt, capped at 30 s. */
+  initialDelayMs?: number;
+  /** Each attempt is aborted after this long. */
+  timeoutMs?: number;
+  /** Tests inject one that resolves at once. */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Called once per notification whose delivery was given up. The notification is passed
+   * without its secret. Defaults to one JSON line on stderr.
+   */
+  onDeliveryError?: (error: WebhookDeliveryError, notification: Omit<Notification, 'webhookSecret'>) => void;
+}
+
+/** 408/429 and 5xx are the receiver saying "not now"; any other status will not change on retry. */
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+function withoutSecret(notification: Notification): Omit<Notification, 'webhookSecret'> {
+  const { webhookSecret: _secret, ...rest } = notification;
+  return rest;
+}
+
+function reportToStderr(error: WebhookDeliveryError, notification: Omit<Notification, 'webhookSecret'>): void {
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', event: 'notification:undelivered', configId: notification.configId, executionId: notification.execution.id, kind: notification.kind, attempts: error.attempts, status: error.status, error: error.message })}\n`,
+  );
+}
+
+/**
+ * Delivers notifications whose channels include `webhook` (and that have a `webhookUrl`) as a
+ * signed JSON POST. `notify` returns at once; each delivery runs in the background with
+ * bounded retries and is tracked so `flush` can wait for it. Everything else is ignored.
+ */
+export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Notifier {
+  const send = options.fetch ?? fetch;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const initialDelayMs = options.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const onDeliveryError = options.onDeliveryError ?? reportToStderr;
+  const inFlight = new Set<Promise<void>>();
+
+  async function deliver(url: string, body: string, secret: string | undefined): Promise<void> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'grove-jobs' };
+    if (secret !== undefined) headers[SIGNATURE_HEADER] = signBody(body, secret);
+    const target = originOf(url);
+    let lastError: unknown;
+    let lastStatus: number | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      if (attempt > 1) await sleep(Math.min(initialDelayMs * 2 ** (attempt - 2), MAX_DELAY_MS));
+      try {
+        const response = await send(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+        // The body is never used; cancelling frees the connection for the next delivery.
+        await response.body?.cancel().catch(() => undefined);
+        if (response.status >= 200 && response.status < 300) return;
+        lastStatus = response.status;
+        lastError = undefined;
+        if (!isRetryableStatus(response.status)) {
+          throw new WebhookDeliveryError(`webhook ${target} refused the notification with HTTP ${response.status}; not retried`, attempt, response.status);
+        }
+      } catch (error) {
+        if (error instanceof WebhookDeliveryError) throw error;
+        // Network errors and per-attempt timeouts: the receiver may be back on the next attempt.
+        lastError = error;
+        lastStatus = undefined;
+      }
+    }
+    const reason = lastStatus !== undefined ? `HTTP ${lastStatus}` : lastError instanceof Error ? describeNetworkError(lastError) : String(lastError);
+    throw new WebhookDeliveryError(`webhook ${target} not reached after ${maxAttempts} attempts: ${reason}`, maxAttempts, lastStatus, { cause: lastError });
+  }
+
+  return {
+    notify(notification) {
+      const { webhookUrl, webhookSecret } = notification;
+      if (!notification.channels.includes('webhook') || webhookUrl === undefined) return;
+      // Serialised once: the signature covers exactly these bytes on every attempt.
+      const body = JSON.stringify(webhookBody(notification));
+      const delivery = deliver(webhookUrl, body, webhookSecret)
+        .catch((error: unknown) => {
+          const failure = error instanceof WebhookDeliveryError ? error : new WebhookDeliveryError(String(error), 0, undefined, { cause: error });
+          try {
+            onDeliveryError(failure, withoutSecret(notification));
+          } catch {
+            // A throwing reporter must not become an unhandled rejection in the worker.
+          }
+        })
+        .finally(() => inFlight.delete(delivery));
+      inFlight.add(delivery);
+    },
+    async flush() {
+      // Loop: a notification sent while we wait is in flight too.
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** fetch says only "fetch failed"; the useful part (ECONNREFUSED, timeout) is in its cause. */
+function describeNetworkError(error: Error): string {
+  if (error.name === 'TimeoutError') return 'timed out';
+  const cause = error.cause;
+  if (cause instanceof Error) return `${error.message} (${'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message})`;
+  return error.message;
+}

@@ -1,0 +1,99 @@
+import type { SqlQuery } from '../sql.js';
+
+export interface SchedulableRow {
+  config: unknown;
+  last_slot_at: Date | null;
+}
+
+/** Enabled configs with where their schedule stands. */
+export const listSchedulable = (): SqlQuery => ({
+  name: 'slots-list-schedulable',
+  text: `select c.config, s.last_slot_at
+           from job_configs c left join schedule_state s on s.config_id = c.id
+          where c.is_enabled
+          order by c.id`,
+});
+
+/**
+ * Where a config's schedule starts: slots after `from` are its to claim. A config seen for
+ * the first time (or re-enabled) starts from the moment the scheduler first sees it.
+ */
+export const ensureScheduleState = (configId: string, from: Date): SqlQuery => ({
+  name: 'slots-ensure-state',
+  text: `insert into schedule_state (config_id, last_slot_at) values ($1, $2::timestamptz)
+         on conflict (config_id) do update set last_slot_at = coalesce(schedule_state.last_slot_at, excluded.last_slot_at)
+         returning last_slot_at`,
+  values: [configId, from],
+});
+
+/** Serializes slot claims of one config across schedulers for the overlap count. */
+export const lockScheduleState = (configId: string): SqlQuery => ({
+  name: 'slots-lock-state',
+  text: `select last_slot_at from schedule_state where config_id = $1 for update`,
+  values: [configId],
+});
+
+/**
+ * Exactly once per slot: any number of schedulers may try to claim (config, slot); the
+ * primary key lets one insert win and the others get no row back.
+ */
+export const claimSlot = (configId: string, slot: Date, decision: string, now: Date, claimedBy: string): SqlQuery => ({
+  name: 'slots-claim',
+  text: `insert into schedule_slots (config_id, slot_at, decision, claimed_at, claimed_by)
+         values ($1, $2::timestamptz, $3, $4::timestamptz, $5)
+         on conflict (config_id, slot_at) do nothing
+         returning config_id`,
+  values: [configId, slot, decision, now, claimedBy],
+});
+
+export const setSlotExecution = (configId: string, slot: Date, decision: string, executionId: string): SqlQuery => ({
+  name: 'slots-set-execution',
+  text: `update schedule_slots set decision = $3, execution_id = $4::uuid where config_id = $1 and slot_at = $2::timestamptz`,
+  values: [configId, slot, decision, executionId],
+});
+
+/** Moves the cursor forward only: a slower scheduler never drags it back. */
+export const advanceCursor = (configId: string, to: Date): SqlQuery => ({
+  name: 'slots-advance-cursor',
+  text: `update schedule_state set last_slot_at = greatest(last_slot_at, $2::timestamptz) where config_id = $1`,
+  values: [configId, to],
+});
+
+/** Counts failed runs in a row: reset by a success, raised by a final failure. */
+export const recordRunOutcome = (configId: string, failed: boolean): SqlQuery => ({
+  name: 'slots-record-outcome',
+  text: `insert into schedule_state (config_id, consecutive_failures) values ($1, case when $2 then 1 else 0 end)
+         on conflict (config_id) do update
+           set consecutive_failures = case when $2 then schedule_state.consecutive_failures + 1 else 0 end
+         returning consecutive_failures`,
+  values: [configId, failed],
+});
+
+export const markPaused = (configId: string, at: Date | null, reason: string | null): SqlQuery => ({
+  name: 'slots-mark-paused',
+  text: `update schedule_state set paused_at = $2::timestamptz, paused_reason = $3,
+                consecutive_failures = case when $2::timestamptz is null then 0 else consecutive_failures end
+          where config_id = $1`,
+  values: [configId, at, reason],
+});
+
+export interface ScheduleStateRow {
+  config_id: string;
+  last_slot_at: Date | null;
+  consecutive_failures: number;
+  paused_at: Date | null;
+  paused_reason: string | null;
+}
+
+export const getScheduleState = (configId: string): SqlQuery => ({
+  name: 'slots-get-state',
+  text: `select config_id, last_slot_at, consecutive_failures, paused_at, paused_reason from schedule_state where config_id = $1`,
+  values: [configId],
+});
+
+/** Notifies other processes that a config changed (PostgreSQL LISTEN/NOTIFY). */
+export const notifyConfigChanged = (configId: string): SqlQuery => ({
+  name: 'configs-notify-changed',
+  text: `select pg_notify('grove_jobs_config', $1)`,
+  values: [configId],
+});
