@@ -47,6 +47,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/jobs/**/*.ts', 'src/notify/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/engine/**', '!**/engine/ports.js', '**/store/**', '**/cli/**', '**/api/**', '**/app.js', ...(['jobs', 'notify'].map((layer) => `../../${layer}/**`))], message: 'jobs/ and notify/ import only domain/ and the engine ports.' }] }],
+    },
+  },
+  {
     files: ['src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/**', '**/engine/**', '**/api/**', '**/jobs/**', '**/notify/**'], message: 'cli/ reaches the system through app.ts.' }] }],

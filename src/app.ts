@@ -1,8 +1,16 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type AnyJobType, JobTypeRegistry } from './domain/config/index.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { ConfigService } from './engine/config-service.js';
-import type { Clock, Store } from './engine/ports.js';
+import { EngineEvents } from './engine/events.js';
+import { ExecutionService } from './engine/execution-service.js';
+import type { Clock, Notifier, Store } from './engine/ports.js';
+import { Scheduler } from './engine/scheduler/scheduler.js';
+import { Worker } from './engine/worker/worker.js';
+import { httpRequestJobType } from './jobs/http-request/index.js';
+import { createLogNotifier, createNotifier, createWebhookNotifier } from './notify/index.js';
 import { openDataDir } from './store/data-dir.js';
 import { createPostgresSql } from './store/drivers/postgres.js';
 import { migrate, type MigrationReport } from './store/migrate.js';
@@ -14,13 +22,29 @@ export { systemClock };
 export type { Clock, Store };
 export type { WriteOptions } from './engine/config-service.js';
 
-/** Job types every system gets. The engine and domain issues add their handlers here. */
-export const builtInJobTypes: readonly AnyJobType[] = [];
+/** Job types every system gets. */
+export const builtInJobTypes: readonly AnyJobType[] = [httpRequestJobType];
+
+/** Notifications to standard error (log channel) and to webhooks, retried on the engine's clock. */
+export function defaultNotifier(clock: Clock, writeLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Notifier {
+  return createNotifier({
+    log: createLogNotifier(writeLine),
+    webhook: createWebhookNotifier({ sleep: (ms) => clock.sleepUntil(new Date(clock.now().getTime() + ms)) }),
+  });
+}
 
 export interface GroveJobsOptions {
   clock: Clock;
   store: Store;
   jobTypes: readonly AnyJobType[] | JobTypeRegistry;
+  /** Where success and failure notifications go; default: nowhere. */
+  notifier?: Notifier;
+}
+
+export interface WorkerStartOptions {
+  concurrency?: number;
+  leaseSeconds?: number;
+  id?: string;
 }
 
 export interface GroveJobs {
@@ -28,18 +52,67 @@ export interface GroveJobs {
   readonly store: Store;
   readonly jobTypes: JobTypeRegistry;
   readonly configs: ConfigService;
-  close(): Promise<void>;
+  readonly executions: ExecutionService;
+  readonly events: EngineEvents;
+  readonly notifier: Notifier;
+  /** Starts a scheduler loop in this process. */
+  startScheduler(options?: { id?: string }): Promise<Scheduler>;
+  /** Starts a worker loop in this process. */
+  startWorker(options?: WorkerStartOptions): Promise<Worker>;
+  /** Stops the loops this system started (workers hand running executions back after `graceMs`), then closes the store. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
+
+/** A process-unique name for schedulers and workers: host, pid and a random suffix. */
+export function processName(role: string): string {
+  return `${role}:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+const silentNotifier: Notifier = { notify: () => undefined, flush: async () => undefined };
 
 /** The single way to build the system: tests pass a FakeClock and a PGlite-backed store. */
 export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
   const jobTypes = options.jobTypes instanceof JobTypeRegistry ? options.jobTypes : new JobTypeRegistry(options.jobTypes);
+  const { clock, store } = options;
+  const notifier = options.notifier ?? silentNotifier;
+  const events = new EngineEvents();
+  const configs = new ConfigService(store, clock, jobTypes, events);
+  const executions = new ExecutionService(store, clock, configs, events);
+  const schedulers: Scheduler[] = [];
+  const workers: Worker[] = [];
   return {
-    clock: options.clock,
-    store: options.store,
+    clock,
+    store,
     jobTypes,
-    configs: new ConfigService(options.store, options.clock, jobTypes),
-    close: () => options.store.close(),
+    configs,
+    executions,
+    events,
+    notifier,
+    async startScheduler(schedulerOptions = {}) {
+      const scheduler = new Scheduler({ store, clock, events }, { id: schedulerOptions.id ?? processName('scheduler') });
+      schedulers.push(scheduler);
+      await scheduler.start();
+      return scheduler;
+    },
+    async startWorker(workerOptions = {}) {
+      const worker = new Worker(
+        { store, clock, events, jobTypes, notifier, configs },
+        {
+          id: workerOptions.id ?? processName('worker'),
+          concurrency: workerOptions.concurrency ?? 4,
+          ...(workerOptions.leaseSeconds ? { leaseSeconds: workerOptions.leaseSeconds } : {}),
+        },
+      );
+      workers.push(worker);
+      await worker.start();
+      return worker;
+    },
+    async close(closeOptions = {}) {
+      await Promise.all(schedulers.splice(0).map((s) => s.stop()));
+      await Promise.all(workers.splice(0).map((w) => w.stop(closeOptions.graceMs)));
+      await notifier.flush();
+      await store.close();
+    },
   };
 }
 
@@ -117,6 +190,7 @@ export interface OpenGroveJobsOptions {
   env: StoreEnv;
   clock?: Clock;
   jobTypes?: readonly AnyJobType[];
+  notifier?: Notifier;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
 }
@@ -131,9 +205,11 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
   const { sql, location } = await openSql(options.env);
   try {
     const migration = options.migrate === false ? undefined : await migrate(sql);
+    const clock = options.clock ?? systemClock;
     const system = createGroveJobs({
-      clock: options.clock ?? systemClock,
+      clock,
       store: createSqlStore(sql),
+      notifier: options.notifier ?? defaultNotifier(clock),
       jobTypes: options.jobTypes ?? [...builtInJobTypes, ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES))],
     });
     return migration ? { ...system, location, migration } : { ...system, location };

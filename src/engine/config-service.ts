@@ -8,6 +8,7 @@ import {
   type JobTypeRegistry,
   validateJobConfig,
 } from '../domain/config/index.js';
+import type { EngineEvents } from './events.js';
 import type { Clock, ConfigVersionRecord, Store } from './ports.js';
 
 export interface WriteOptions {
@@ -41,6 +42,7 @@ export class ConfigService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly registry: JobTypeRegistry,
+    private readonly events?: EngineEvents,
   ) {}
 
   list(): Promise<JobConfig[]> {
@@ -67,6 +69,7 @@ export class ConfigService {
         { path: 'meta.id', message: `'${config.meta.id}' is taken` },
       ]);
     }
+    this.events?.emit('config:changed', { configId: config.meta.id });
     return config;
   }
 
@@ -121,7 +124,10 @@ export class ConfigService {
       if (changes.length === 0 && restoredFrom === undefined) return current;
 
       const write = restoredFrom === undefined ? { config: next, changes } : { config: next, changes, restoredFrom };
-      if (await this.store.replaceConfig(write, current.meta.version)) return next;
+      if (await this.store.replaceConfig(write, current.meta.version)) {
+        this.events?.emit('config:changed', { configId: id });
+        return next;
+      }
       if (attempt >= attempts) {
         const now = await this.get(id);
         throw conflict(id, now.meta.version, current.meta.version);

@@ -220,6 +220,12 @@ export interface ExecutionStore {
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
   claimExecutions(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ExecutionRecord[]>;
+  /** Claims one queued execution if its config has room; undefined otherwise. */
+  claimExecution(id: string, workerId: string, now: Date, leaseUntil: Date): Promise<ExecutionRecord | undefined>;
+  /** The earliest run_after of any queued execution. */
+  nextRunAfter(): Promise<Date | undefined>;
+  /** Calls back when any process queues an execution or ends a running one. */
+  onExecutionsChanged(listener: () => void): Promise<() => Promise<void>>;
   renewLease(id: string, workerId: string, now: Date, leaseUntil: Date): Promise<{ held: boolean; cancelRequested: boolean }>;
   recordProgress(id: string, workerId: string, items: ExecutionItems): Promise<void>;
   appendLogs(lines: ReadonlyArray<Omit<LogLine, 'id'>>): Promise<void>;

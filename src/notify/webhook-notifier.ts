@@ -173,7 +173,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
         lastStatus = response.status;
         lastError = undefined;
         if (!isRetryableStatus(response.status)) {
-          throw new WebhookDeliveryError(`webhook ${target} refused the notification with HTTP ${response.status}; not retried`, attempt, response.status);
+          throw new WebhookDeliveryError(`webhook ${target} answered HTTP ${response.status}; not retried (only 408, 429 and 5xx are)`, attempt, response.status);
         }
       } catch (error) {
         if (error instanceof WebhookDeliveryError) throw error;

@@ -13,6 +13,7 @@ import * as slots from './queries/slots.js';
 import type { Sql } from './sql.js';
 
 const CONFIG_CHANNEL = 'grove_jobs_config';
+const EXECUTION_CHANNEL = 'grove_jobs_execution';
 
 function toVersionRecord(row: configs.ConfigVersionRow): ConfigVersionRecord {
   const record: ConfigVersionRecord = {
@@ -152,6 +153,7 @@ export function createSqlStore(sql: Sql): Store {
         if (planned) {
           record = await execution(executions.insertExecution(newExecution(planned.execution)), tx);
           if (record) await tx.query(slots.setSlotExecution(input.configId, input.slot, planned.decision, record.id));
+          if (record?.status === 'queued') await tx.query(executions.notifyExecutions(input.configId));
         }
         await tx.query(slots.advanceCursor(input.configId, input.slot));
         return record ? { claimed: true, execution: record } : { claimed: true };
@@ -162,7 +164,11 @@ export function createSqlStore(sql: Sql): Store {
     },
 
     insertExecution: async (input) => {
-      const created = await execution(executions.insertExecution(newExecution(input)));
+      const created = await sql.transaction(async (tx) => {
+        const row = await execution(executions.insertExecution(newExecution(input)), tx);
+        if (row?.status === 'queued') await tx.query(executions.notifyExecutions(row.configId));
+        return row;
+      });
       if (created) return { execution: created, created: true };
       const existing = await execution(executions.getExecutionByKey(input.config.meta.id, input.idempotencyKey ?? ''));
       if (!existing) throw new Error('an execution with this idempotency key vanished while being read');
@@ -185,6 +191,22 @@ export function createSqlStore(sql: Sql): Store {
         }
         return claimed;
       }),
+
+    claimExecution: (id, workerId, now, leaseUntil) =>
+      sql.transaction(async (tx) => {
+        const target = await execution(executions.getExecution(id), tx);
+        if (!target || target.status !== 'queued') return undefined;
+        // The same per-config lock as claimExecutions, so maxConcurrent holds against workers too.
+        await tx.query(executions.lockConfigState(target.configId));
+        return execution(executions.claimById(id, workerId, now, leaseUntil), tx);
+      }),
+
+    nextRunAfter: async () => {
+      const row = (await sql.query<{ at: Date | null }>(executions.nextRunAfter()))[0];
+      return row?.at ? new Date(row.at) : undefined;
+    },
+
+    onExecutionsChanged: (listener) => sql.listen(EXECUTION_CHANNEL, () => listener()),
 
     renewLease: async (id, workerId, now, leaseUntil) => {
       const row = (await sql.query<{ cancel_requested_at: Date | null }>(executions.renewLease(id, workerId, now, leaseUntil)))[0];
@@ -209,11 +231,18 @@ export function createSqlStore(sql: Sql): Store {
         data: row.data,
       })),
 
-    finishExecution: (id, workerId, outcome) => execution(executions.finishExecution(id, workerId, outcome)),
+    finishExecution: (id, workerId, outcome) =>
+      sql.transaction(async (tx) => {
+        const finished = await execution(executions.finishExecution(id, workerId, outcome), tx);
+        if (finished) await tx.query(executions.notifyExecutions(finished.configId));
+        return finished;
+      }),
 
-    releaseExecution: async (id, workerId, runAfter) => {
-      await sql.query(executions.releaseExecution(id, workerId, runAfter));
-    },
+    releaseExecution: (id, workerId, runAfter) =>
+      sql.transaction(async (tx) => {
+        await tx.query(executions.releaseExecution(id, workerId, runAfter));
+        await tx.query(executions.notifyExecutions(''));
+      }),
 
     expireLeases: async (now, limit) => (await sql.query<executions.ExecutionRow>(executions.expireLeases(now, limit))).map(toExecution),
 

@@ -1,2 +1,3 @@
 export * from './retry.js';
 export * from './status.js';
+export * from './errors.js';

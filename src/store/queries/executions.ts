@@ -290,3 +290,35 @@ export const listLogs = (executionId: string, after: number, limit: number): Sql
           where execution_id = $1::uuid and id > $2 order by id limit $3`,
   values: [executionId, after, limit],
 });
+
+/** Claims one specific queued execution (a `run` in this process), within the config's maxConcurrent. */
+export const claimById = (id: string, workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
+  name: 'executions-claim-by-id',
+  text: `update executions e
+            set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
+                lease_expires_at = $4::timestamptz
+          where e.id = $1::uuid and e.status = 'queued'
+            and (select count(*) from executions r where r.config_id = e.config_id and r.status = 'running')
+                < coalesce((select (c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int from job_configs c where c.id = e.config_id), 1)
+      returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}`,
+  values: [id, workerId, now, leaseUntil],
+});
+
+/** The earliest instant a queued execution becomes due, for the worker's sleep. */
+export const nextRunAfter = (): SqlQuery => ({
+  name: 'executions-next-run-after',
+  text: `select min(run_after) as at from executions where status = 'queued'`,
+});
+
+export const lockConfigState = (configId: string): SqlQuery => ({
+  name: 'executions-lock-config-state',
+  text: `select config_id from schedule_state where config_id = $1 for update`,
+  values: [configId],
+});
+
+/** Wakes workers in other processes: an execution was queued or a running one ended. */
+export const notifyExecutions = (configId: string): SqlQuery => ({
+  name: 'executions-notify',
+  text: `select pg_notify('grove_jobs_execution', $1)`,
+  values: [configId],
+});

@@ -1,0 +1,137 @@
+import type { ExecutionStatus, ExecutionTrigger } from '../domain/config/index.js';
+import { ExecutionErrorCode, ExecutionOperationError, isFinal } from '../domain/execution/index.js';
+import type { ConfigService } from './config-service.js';
+import type { EngineEvents } from './events.js';
+import type { Clock, ExecutionRecord, LogLine, Store } from './ports.js';
+
+export interface TriggerOptions {
+  /** Who asked, recorded on the execution. */
+  requestedBy: string;
+  trigger?: Extract<ExecutionTrigger, 'manual' | 'api'>;
+  /** For this run only. */
+  dryRun?: boolean;
+  /** For this run only; 1 to 1,000,000. */
+  batchSize?: number;
+  /** A repeated key for the same config returns the execution it started. */
+  idempotencyKey?: string;
+}
+
+/** Longest idempotency key accepted. */
+const MAX_KEY_LENGTH = 200;
+/** History and log pages are capped at this many rows. */
+export const MAX_PAGE = 1000;
+
+function notFound(id: string): ExecutionOperationError {
+  return new ExecutionOperationError(ExecutionErrorCode.NotFound, `execution '${id}' does not exist`, 'executionId');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Manual runs, history, logs, cancel and retry. */
+export class ExecutionService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly configs: ConfigService,
+    private readonly events: EngineEvents,
+  ) {}
+
+  /**
+   * Queues a run of the config as it is now (disabled configs included) and returns at once.
+   * @throws ConfigError when the config does not exist; ExecutionOperationError for a bad override.
+   */
+  async trigger(configId: string, options: TriggerOptions): Promise<{ execution: ExecutionRecord; created: boolean }> {
+    if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 1_000_000)) {
+      throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, 'batchSize must be a whole number from 1 to 1000000', 'batchSize');
+    }
+    const key = options.idempotencyKey;
+    if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+      throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'idempotencyKey');
+    }
+    const config = await this.configs.get(configId);
+    const now = this.clock.now();
+    const result = await this.store.insertExecution({
+      config,
+      status: 'queued',
+      trigger: options.trigger ?? 'manual',
+      slot: null,
+      attempt: 1,
+      runId: null,
+      retryOf: null,
+      requestedBy: options.requestedBy,
+      idempotencyKey: key ?? null,
+      dryRun: options.dryRun ?? false,
+      batchSize: options.batchSize ?? null,
+      queuedAt: now,
+      runAfter: now,
+      summary: null,
+      result: null,
+    });
+    if (result.created) this.events.emit('execution:queued', result.execution);
+    return result;
+  }
+
+  async get(id: string): Promise<ExecutionRecord> {
+    const execution = UUID.test(id) ? await this.store.getExecution(id) : undefined;
+    if (!execution) throw notFound(id);
+    return execution;
+  }
+
+  async list(configId: string, options: { limit?: number; status?: ExecutionStatus } = {}): Promise<ExecutionRecord[]> {
+    await this.configs.get(configId);
+    const limit = Math.min(Math.max(1, options.limit ?? 20), MAX_PAGE);
+    return this.store.listExecutions(configId, options.status ? { limit, status: options.status } : { limit });
+  }
+
+  async logs(id: string, options: { after?: number; limit?: number } = {}): Promise<LogLine[]> {
+    await this.get(id);
+    return this.store.listLogs(id, { after: options.after ?? 0, limit: Math.min(Math.max(1, options.limit ?? MAX_PAGE), MAX_PAGE) });
+  }
+
+  /** A queued execution ends at once; a running one is asked to stop (its worker aborts it). */
+  async cancel(id: string, actor: string): Promise<ExecutionRecord> {
+    const execution = await this.get(id);
+    if (isFinal(execution.status)) {
+      throw new ExecutionOperationError(ExecutionErrorCode.AlreadyFinished, `execution '${id}' already ended as ${execution.status}`, 'executionId');
+    }
+    const now = this.clock.now();
+    const cancelled = await this.store.cancelQueued(id, now, actor);
+    if (cancelled) {
+      this.events.emit('execution:finished', cancelled);
+      return cancelled;
+    }
+    const requested = await this.store.requestCancel(id, now);
+    if (!requested) return this.get(id);
+    this.events.emit('execution:cancel-requested', { executionId: id });
+    return requested;
+  }
+
+  /** Runs a finished execution's config again as a new run, linked to it. */
+  async retry(id: string, actor: string): Promise<ExecutionRecord> {
+    const previous = await this.get(id);
+    if (!isFinal(previous.status)) {
+      throw new ExecutionOperationError(ExecutionErrorCode.NotFinished, `execution '${id}' is still ${previous.status}`, 'executionId');
+    }
+    const config = await this.configs.get(previous.configId);
+    const now = this.clock.now();
+    const { execution } = await this.store.insertExecution({
+      config,
+      status: 'queued',
+      trigger: 'retry',
+      slot: previous.slot,
+      attempt: 1,
+      runId: null,
+      retryOf: previous.id,
+      requestedBy: actor,
+      idempotencyKey: null,
+      dryRun: previous.dryRun,
+      batchSize: previous.batchSize,
+      queuedAt: now,
+      runAfter: now,
+      summary: `Retry of ${previous.id} (${previous.status})`,
+      result: null,
+    });
+    this.events.emit('execution:queued', execution);
+    return execution;
+  }
+}

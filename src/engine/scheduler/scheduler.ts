@@ -1,0 +1,198 @@
+import type { JobConfig } from '../../domain/config/index.js';
+import { nextSlots } from '../../domain/schedule/index.js';
+import { decideOverlap, jitterSeconds, OverlapDecision, planMisfires, SlotDecision } from '../../domain/schedule/plan-slots.js';
+import type { EngineEvents } from '../events.js';
+import type { Clock, NewExecutionInput, Store } from '../ports.js';
+
+/**
+ * Safety net only: the scheduler sleeps until the earliest due slot and is woken by config
+ * changes, but a change made where no notification reaches it (through an embedded store's
+ * socket) is still picked up within this long.
+ */
+export const MAX_SLEEP_MS = 60_000;
+/** Due slots considered per config and pass; more (a long outage of a per-second job) are recorded as one gap. */
+export const MAX_DUE_PER_PASS = 1000;
+/** Missed slots recorded one by one per pass (most recent first); older ones only move the cursor. */
+export const MAX_MISSED_RECORDED = 100;
+
+export interface SchedulerDeps {
+  store: Store;
+  clock: Clock;
+  events: EngineEvents;
+}
+
+export interface SchedulerOptions {
+  /** Recorded with each claimed slot. */
+  id: string;
+}
+
+/**
+ * Turns slots into executions, exactly once each. Any number of schedulers may run against
+ * one database: the (config, slot) primary key decides every race.
+ */
+export class Scheduler {
+  #running: Promise<void> | undefined;
+  #stop = new AbortController();
+  #wake: AbortController | undefined;
+  #unsubscribe: Array<() => unknown> = [];
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  /** Starts the loop; resolves once it listens for config changes. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const wake = () => this.#wake?.abort();
+    this.#unsubscribe.push(this.deps.events.on('config:changed', wake));
+    this.#unsubscribe.push(await this.deps.store.onConfigChanged(wake));
+    this.#running = this.#loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#wake?.abort();
+    for (const off of this.#unsubscribe.splice(0)) await off();
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      // A wake-up that arrives while a pass runs must not be lost: arm it before the pass.
+      this.#wake = new AbortController();
+      let next: Date | undefined;
+      try {
+        next = await this.tick();
+      } catch {
+        // A failed pass (database briefly away) is retried after a pause.
+        next = undefined;
+      }
+      const now = this.deps.clock.now().getTime();
+      const wakeAt = new Date(Math.min(next?.getTime() ?? Number.POSITIVE_INFINITY, now + MAX_SLEEP_MS));
+      const signal = AbortSignal.any([this.#stop.signal, this.#wake.signal]);
+      await this.deps.clock.sleepUntil(wakeAt, signal).catch(() => undefined);
+    }
+  }
+
+  /** One pass: claims every due slot of every enabled config; returns the next slot instant. */
+  async tick(): Promise<Date | undefined> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    let earliest: Date | undefined;
+    for (const { config, lastSlotAt } of await store.listSchedulable()) {
+      const { cronExpression, timezone } = config.payload.schedule;
+      // First sight of a config: its schedule starts now; nothing before counts as missed.
+      const cursor = lastSlotAt ?? (await store.ensureScheduleState(config.meta.id, now));
+      let lastHandled = cursor;
+      if (cursor.getTime() < now.getTime()) {
+        const due = nextSlots(cronExpression, timezone, cursor, MAX_DUE_PER_PASS + 1).filter((slot) => slot.getTime() <= now.getTime());
+        if (due.length > 0) {
+          await this.#claimDue(config, due.slice(-MAX_DUE_PER_PASS), now);
+          lastHandled = due[due.length - 1] as Date;
+          if (due.length > MAX_DUE_PER_PASS) await store.advanceCursor(config.meta.id, lastHandled);
+        }
+      }
+      const [next] = nextSlots(cronExpression, timezone, lastHandled.getTime() > now.getTime() ? lastHandled : now, 1);
+      if (next && (!earliest || next < earliest)) earliest = next;
+    }
+    return earliest;
+  }
+
+  async #claimDue(config: JobConfig, due: readonly Date[], now: Date): Promise<void> {
+    const { schedule, limits } = config.payload;
+    const plan = planMisfires({ due, now, policy: schedule.misfirePolicy, catchupWindowSeconds: schedule.catchupWindowSeconds });
+    const missed = plan.filter((p) => p.decision === SlotDecision.Missed);
+    const recordMissed = new Set(missed.slice(-MAX_MISSED_RECORDED).map((p) => p.slot));
+
+    for (const { slot, decision } of plan) {
+      const base: Omit<NewExecutionInput, 'status' | 'summary' | 'result' | 'runAfter'> = {
+        config,
+        trigger: 'schedule',
+        slot,
+        attempt: 1,
+        runId: null,
+        retryOf: null,
+        requestedBy: null,
+        idempotencyKey: null,
+        dryRun: false,
+        batchSize: null,
+        queuedAt: now,
+      };
+      if (decision === SlotDecision.Missed) {
+        if (!recordMissed.has(slot)) {
+          await this.deps.store.advanceCursor(config.meta.id, slot);
+          continue;
+        }
+        const claim = await this.deps.store.claimSlot({
+          configId: config.meta.id,
+          slot,
+          now,
+          claimedBy: this.options.id,
+          decision,
+          build: () => ({
+            decision,
+            execution: {
+              ...base,
+              status: 'skipped',
+              runAfter: now,
+              summary: `Missed: the scheduler was not running at ${slot.toISOString()} (misfire policy ${schedule.misfirePolicy})`,
+              result: { reason: 'missed', misfirePolicy: schedule.misfirePolicy },
+            },
+          }),
+        });
+        if (claim.claimed) this.deps.events.emit('slot:missed', { configId: config.meta.id, slot, executionId: claim.execution?.id ?? null });
+        continue;
+      }
+
+      const claim = await this.deps.store.claimSlot({
+        configId: config.meta.id,
+        slot,
+        now,
+        claimedBy: this.options.id,
+        decision,
+        build: (active) => {
+          const overlap = decideOverlap({ active, maxConcurrent: limits.maxConcurrent, policy: schedule.overlapPolicy });
+          if (overlap === OverlapDecision.Skip) {
+            return {
+              decision: 'skipped-overlap',
+              execution: {
+                ...base,
+                status: 'skipped',
+                runAfter: now,
+                summary: `Skipped: ${active} execution(s) of this config already queued or running (overlap policy skip, at most ${limits.maxConcurrent})`,
+                result: { reason: 'overlap', active, maxConcurrent: limits.maxConcurrent },
+              },
+            };
+          }
+          // On time: the slot plus its deterministic jitter. Caught up: now.
+          const start = decision === SlotDecision.Run ? slot : now;
+          return {
+            decision,
+            execution: {
+              ...base,
+              status: 'queued',
+              runAfter: new Date(start.getTime() + jitterSeconds(config.meta.id, slot, schedule.jitterSeconds) * 1000),
+              summary: decision === SlotDecision.CatchUp ? `Catch-up run for the missed slot ${slot.toISOString()}` : null,
+              result: null,
+            },
+          };
+        },
+      });
+      if (!claim.claimed) continue;
+      const execution = claim.execution;
+      if (execution?.status === 'skipped') {
+        this.deps.events.emit('slot:skipped', { configId: config.meta.id, slot, reason: 'overlap', executionId: execution?.id ?? null });
+        continue;
+      }
+      this.deps.events.emit('slot:claimed', {
+        configId: config.meta.id,
+        slot,
+        decision,
+        executionId: execution?.id ?? null,
+        lateMs: now.getTime() - slot.getTime(),
+      });
+      if (execution) this.deps.events.emit('execution:queued', execution);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { JobConfig, JobContext, JobProgress, LogLevel } from '../../domain/config/index.js';
+import { JobTypeRegistry, validateJobConfig } from '../../domain/config/index.js';
+import { executeHttpRequest, httpRequestJobType, httpRequestParameters, type HttpRequestParameters } from './index.js';
+
+const SECRET = 'sig-secret-0123456789';
+const BEARER = 'Bearer eyJhbGciOiJIUzI1NiJ9.grove';
+const CRON_SECRET = 'cron-secret-abcdef123456';
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * A real HTTP receiver on 127.0.0.1. `respond` answers each request (or holds it by not
+ * ending the response); `received(n)` resolves once n requests have arrived.
+ */
+async function startReceiver(respond: (request: Received, response: ServerResponse) => void = (_q, r) => r.writeHead(200).end('ok')) {
+  const requests: Received[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      requests.push(received);
+      for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
+      respond(received, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  onTestFinished(async () => {
+    // Held requests would keep close() waiting forever.
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    received: (count: number) =>
+      requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
+  };
+}
+
+function answer(status: number, body = '') {
+  return (_request: Received, response: ServerResponse) => response.writeHead(status).end(body);
+}
+
+interface LogLine {
+  level: LogLevel;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** A JobContext for one http-request execution; parameters go through the type's schema, as the engine's do. */
+function aContext(parameters: Record<string, unknown>, overrides: Partial<JobContext<HttpRequestParameters>> = {}) {
+  const logs: LogLine[] = [];
+  const progress: JobProgress[] = [];
+  const controller = new AbortController();
+  const context: JobContext<HttpRequestParameters> = {
+    executionId: 'exec-42',
+    config: { meta: { id: 'ping-partner' } } as unknown as JobConfig,
+    parameters: httpRequestParameters.parse(parameters),
+    slot: new Date('2026-01-01T03:00:00Z'),
+    attempt: 2,
+    batchSize: 100,
+    dryRun: false,
+    signal: controller.signal,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    log: (level, message, data) => void logs.push({ level, message, ...(data ? { data } : {}) }),
+    progress: (p) => void progress.push(p),
+    ...overrides,
+  };
+  return { context, logs, progress, controller };
+}
+
+const hmac = (body: Buffer | string, secret: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+describe('the http-request job type', () => {
+  it('is named http-request, keeps its secrets write-only and leaves the schedule to the operator', () => {
+    expect(httpRequestJobType.name).toBe('http-request');
+    expect(httpRequestJobType.secretParameters).toEqual(expect.arrayContaining(['secret', 'secretHeaders']));
+    expect(httpRequestJobType.defaults?.schedule?.cronExpression).toBeUndefined();
+
+    const registry = new JobTypeRegistry([httpRequestJobType]);
+    const managed = { version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', createdBy: 't', updatedBy: 't' };
+    const input = { meta: { id: 'ping-partner' }, payload: { jobType: 'http-request', parameters: { url: 'https://partner.example.test/ping' } } };
+    expect(() => validateJobConfig(input, registry, managed)).toThrow(/cronExpression/);
+    const config = validateJobConfig({ ...input, payload: { ...input.payload, schedule: { cronExpression: '0 3 * * *' } } }, registry, managed);
+    expect(config.payload.parameters).toEqual({ method: 'POST', url: 'https://partner.example.test/ping', headers: {}, secretHeaders: {} });
+  });
+
+  it.each([
+    ['a body on a GET', { method: 'GET', body: 'x' }, 'body'],
+    ['a body on a HEAD', { method: 'HEAD', body: { a: 1 } }, 'body'],
+    ['a credential in the shown headers', { headers: { Authorization: BEARER } }, 'headers.Authorization'],
+    ['a token header in the shown headers', { headers: { 'X-Refresh-Token': 'x' } }, 'headers.X-Refresh-Token'],
+    ['a header grove-jobs sets itself', { headers: { 'Grove-Attempt': '9' } }, 'headers.Grove-Attempt'],
+    ['the same header twice', { headers: { Accept: 'a' }, secretHeaders: { accept: 'b' } }, 'secretHeaders.accept'],
+    ['a header name with a space', { headers: { 'Bad Name': 'x' } }, 'headers'],
+    ['a header value with a line break', { headers: { Accept: 'a\r\nX-Evil: 1' } }, 'headers.Accept'],
+    ['user:password in the url', { url: 'https://user:pw@partner.example.test/' }, 'url'],
+    ['a url that is not http(s)', { url: 'ftp://partner.example.test/' }, 'url'],
+    ['a secret shorter than 16 characters', { secret: 'short' }, 'secret'],
+    ['an expected status outside 100..599', { expectStatus: [200, 700] }, 'expectStatus'],
+    ['an unknown parameter', { timeoutSeconds: 5 }, ''],
+  ])('refuses %s', (_case, parameters, path) => {
+    const result = httpRequestParameters.safeParse({ url: 'https://partner.example.test/ping', ...parameters });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toContainEqual(expect.stringContaining(path));
+  });
+});
+
+describe('the http-request handler', () => {
+  it.each([
+    ['a scheduled run', new Date('2026-01-01T03:00:00Z'), '2026-01-01T03:00:00.000Z'],
+    ['a manual run', undefined, ''],
+  ])('sends the configured request with Grove headers for %s', async (_case, slot, groveSlot) => {
+    const receiver = await startReceiver();
+    const { context } = aContext(
+      { method: 'PUT', url: `${receiver.url}/sync?org=7`, headers: { Accept: 'text/plain' }, secretHeaders: { 'x-cron-secret': CRON_SECRET }, body: 'run' },
+      { slot },
+    );
+
+    await executeHttpRequest(context);
+
+    expect(receiver.requests).toHaveLength(1);
+    const [request] = receiver.requests as [Received];
+    expect(request).toMatchObject({ method: 'PUT', url: '/sync?org=7' });
+    expect(request.body.toString('utf8')).toBe('run');
+    expect(request.headers).toMatchObject({
+      accept: 'text/plain',
+      'x-cron-secret': CRON_SECRET,
+      'user-agent': 'grove-jobs',
+      'grove-execution-id': 'exec-42',
+      'grove-config-id': 'ping-partner',
+      'grove-attempt': '2',
+      'grove-slot': groveSlot,
+    });
+    expect(request.headers['x-grove-signature']).toBeUndefined();
+  });
+
+  it('sends a JSON body as JSON with its content type', async () => {
+    const receiver = await startReceiver();
+    const { context } = aContext({ url: receiver.url, body: { orgs: [1, 2], force: true, note: 'née' } });
+
+    await executeHttpRequest(context);
+
+    const [request] = receiver.requests as [Received];
+    expect(request.method).toBe('POST');
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(request.body.toString('utf8'))).toEqual({ orgs: [1, 2], force: true, note: 'née' });
+  });
+
+  it.each([
+    ['a JSON body', 'POST', { note: 'née', n: 1 }],
+    ['a text body', 'POST', 'plain text'],
+    ['no body (the empty byte string is signed)', 'GET', undefined],
+  ])('signs %s with the secret so the receiver can verify the exact bytes', async (_case, method, body) => {
+    const receiver = await startReceiver();
+    const { context } = aContext({ method, url: receiver.url, body, secret: SECRET });
+
+    await executeHttpRequest(context);
+
+    const [request] = receiver.requests as [Received];
+    expect(request.headers['x-grove-signature']).toBe(hmac(request.body, SECRET));
+  });
+
+  it.each([
+    [200, undefined, true],
+    [204, undefined, true],
+    [302, undefined, false],
+    [404, undefined, false],
+    [500, undefined, false],
+    [201, 201, true],
+    [200, 201, false],
+    [503, [200, 503], true],
+    [500, [200, 204], false],
+  ] as const)('counts status %i as %s when the expectation is %j', async (status, expectStatus, ok) => {
+    const receiver = await startReceiver(answer(status));
+    const { context } = aContext({ url: `${receiver.url}/job`, expectStatus });
+
+    const outcome = executeHttpRequest(context);
+
+    if (ok) {
+      await expect(outcome).resolves.toMatchObject({
+        summary: `POST ${receiver.url}/job → ${status}`,
+        result: { status },
+        items: { total: 1, processed: 1, succeeded: 1, failed: 0 },
+      });
+    } else {
+      const expectation = expectStatus === undefined ? 'any 2xx' : typeof expectStatus === 'number' ? String(expectStatus) : `one of ${expectStatus.join(', ')}`;
+      await expect(outcome).rejects.toThrow(`POST ${receiver.url}/job → ${status}, expected ${expectation}`);
+    }
+  });
+
+  it('does not follow a redirect, so secret headers never reach another host', async () => {
+    const elsewhere = await startReceiver();
+    const receiver = await startReceiver((_request, response) => response.writeHead(307, { Location: `${elsewhere.url}/stolen` }).end());
+    const { context } = aContext({ url: receiver.url, secretHeaders: { 'x-cron-secret': CRON_SECRET } });
+
+    await expect(executeHttpRequest(context)).rejects.toThrow('→ 307');
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['a 10 KB response', 10 * 1024, 4096, true],
+    ['a response of exactly 4096 bytes', 4096, 4096, false],
+    ['a short response', 12, 12, false],
+  ])('keeps at most the first 4096 bytes of %s', async (_case, size, kept, truncated) => {
+    const receiver = await startReceiver(answer(200, 'x'.repeat(size)));
+    const { context, logs } = aContext({ url: receiver.url });
+
+    const outcome = await executeHttpRequest(context);
+
+    expect(outcome.result).toEqual({ status: 200, body: 'x'.repeat(kept), bodyTruncated: truncated });
+    expect(logs.find((l) => l.level === 'debug' && l.data?.['body'] !== undefined)?.data).toEqual({ body: 'x'.repeat(kept), bodyTruncated: truncated });
+  });
+
+  it('drops a character cut in half by the 4096-byte limit instead of garbling it', async () => {
+    // 4095 ASCII bytes, then a 2-byte 'é' straddling the limit.
+    const receiver = await startReceiver(answer(200, `${'x'.repeat(4095)}é and more`));
+    const { context } = aContext({ url: receiver.url });
+
+    const outcome = await executeHttpRequest(context);
+
+    expect(outcome.result).toMatchObject({ body: 'x'.repeat(4095), bodyTruncated: true });
+  });
+
+  it('logs the status line at info and the body at debug', async () => {
+    const receiver = await startReceiver(answer(202, 'accepted'));
+    const { context, logs } = aContext({ url: `${receiver.url}/batch` });
+
+    await executeHttpRequest(context);
+
+    expect(logs).toContainEqual({ level: 'info', message: `POST ${receiver.url}/batch → 202`, data: { status: 202 } });
+    expect(logs).toContainEqual({ level: 'debug', message: 'response body', data: { body: 'accepted', bodyTruncated: false } });
+  });
+
+  it('rejects promptly with the abort reason when the signal fires while the receiver never answers', async () => {
+    const receiver = await startReceiver(() => undefined);
+    const { context, controller } = aContext({ url: receiver.url });
+    const reason = new Error('timeout after 120 s');
+
+    const outcome = executeHttpRequest(context);
+    await receiver.received(1);
+    controller.abort(reason);
+
+    await expect(outcome).rejects.toBe(reason);
+  });
+
+  it('rejects with the abort reason when the signal fires while the body is still streaming', async () => {
+    const receiver = await startReceiver((_request, response) => {
+      response.writeHead(200);
+      response.write('first part');
+    });
+    const { context, controller } = aContext({ url: receiver.url });
+    const reason = new Error('cancelled');
+
+    const outcome = executeHttpRequest(context);
+    await receiver.received(1);
+    controller.abort(reason);
+
+    await expect(outcome).rejects.toBe(reason);
+  });
+
+  it('names the request, without query secrets, when nothing listens', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const { context } = aContext({ method: 'DELETE', url: `http://127.0.0.1:${port}/x?token=${CRON_SECRET}` });
+
+    const outcome = executeHttpRequest(context);
+
+    await expect(outcome).rejects.toThrow(`DELETE http://127.0.0.1:${port}/x?token=*** failed: fetch failed (ECONNREFUSED)`);
+    await expect(outcome).rejects.not.toThrow(CRON_SECRET);
+  });
+
+  it('sends nothing on a dry run and says what it would have sent, by header name only', async () => {
+    const receiver = await startReceiver();
+    const { context, logs } = aContext(
+      { method: 'PATCH', url: `${receiver.url}/orgs?api_key=${CRON_SECRET}`, secretHeaders: { Authorization: BEARER }, body: { a: 1 }, secret: SECRET },
+      { dryRun: true },
+    );
+
+    const outcome = await executeHttpRequest(context);
+
+    expect(receiver.requests).toHaveLength(0);
+    expect(outcome.summary).toBe(`dry run: PATCH ${receiver.url}/orgs?api_key=*** not sent`);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ level: 'info', message: `dry run: would send PATCH ${receiver.url}/orgs?api_key=***` });
+    expect(logs[0]?.data?.['headers']).toEqual(expect.arrayContaining(['authorization', 'content-type', 'grove-slot', 'x-grove-signature']));
+    const shown = JSON.stringify({ outcome, logs });
+    for (const secret of [SECRET, BEARER, CRON_SECRET]) expect(shown).not.toContain(secret);
+  });
+
+  it('keeps every secret out of logs and results, even when the receiver echoes the request back', async () => {
+    const receiver = await startReceiver((request, response) => response.writeHead(200).end(JSON.stringify(request.headers)));
+    const { context, logs } = aContext({
+      url: `${receiver.url}/echo?token=${CRON_SECRET}&page=2`,
+      secretHeaders: { Authorization: BEARER, 'x-cron-secret': CRON_SECRET },
+      secret: SECRET,
+    });
+
+    const outcome = await executeHttpRequest(context);
+
+    const [request] = receiver.requests as [Received];
+    expect(request.headers).toMatchObject({ authorization: BEARER, 'x-cron-secret': CRON_SECRET });
+    expect(outcome.summary).toBe(`POST ${receiver.url}/echo?token=***&page=2 → 200`);
+    expect(JSON.parse(String(outcome.result?.['body']))).toMatchObject({ authorization: '***', 'x-cron-secret': '***' });
+    const shown = JSON.stringify({ outcome, logs });
+    for (const secret of [SECRET, BEARER, BEARER.split(' ')[1], CRON_SECRET]) expect(shown).not.toContain(secret);
+    expect(logs.find((l) => l.message.startsWith('sending'))?.data?.['headers']).toEqual(expect.arrayContaining(['authorization', 'x-cron-secret']));
+  });
+});
