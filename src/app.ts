@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigService } from './engine/config-service.js';
 import { EngineEvents } from './engine/events.js';
 import { ExecutionService } from './engine/execution-service.js';
-import type { Clock, Notifier, Store } from './engine/ports.js';
+import type { Clock, ExecutionRecord, Notifier, Store } from './engine/ports.js';
 import { Scheduler } from './engine/scheduler/scheduler.js';
 import { Worker } from './engine/worker/worker.js';
 import { httpRequestJobType } from './jobs/http-request/index.js';
@@ -20,6 +20,7 @@ import { systemClock } from './system-clock.js';
 
 export { systemClock };
 export type { Clock, Store };
+export type { ExecutionRecord, LogLine, Notification } from './engine/ports.js';
 export type { WriteOptions } from './engine/config-service.js';
 
 /** Job types every system gets. */
@@ -59,6 +60,11 @@ export interface GroveJobs {
   startScheduler(options?: { id?: string }): Promise<Scheduler>;
   /** Starts a worker loop in this process. */
   startWorker(options?: WorkerStartOptions): Promise<Worker>;
+  /**
+   * Claims one queued execution and runs it in this process (`grove-jobs run`). Undefined
+   * when it cannot be claimed now: another worker has it, or its config is at maxConcurrent.
+   */
+  runHere(executionId: string): Promise<ExecutionRecord | undefined>;
   /** Stops the loops this system started (workers hand running executions back after `graceMs`), then closes the store. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -106,6 +112,14 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
       workers.push(worker);
       await worker.start();
       return worker;
+    },
+    async runHere(executionId) {
+      const worker = new Worker({ store, clock, events, jobTypes, notifier, configs }, { id: processName('run'), concurrency: 1 });
+      const now = clock.now();
+      const claimed = await store.claimExecution(executionId, worker.id, now, new Date(now.getTime() + worker.leaseMs));
+      if (!claimed) return undefined;
+      await worker.runClaimed(claimed);
+      return store.getExecution(executionId);
     },
     async close(closeOptions = {}) {
       await Promise.all(schedulers.splice(0).map((s) => s.stop()));

@@ -1,4 +1,5 @@
 import { ConfigError, ConfigErrorCode } from '../domain/config/index.js';
+import { ExecutionOperationError } from '../domain/execution/index.js';
 import { ScheduleError } from '../domain/schedule/index.js';
 
 /** Exit codes: 0 success, 1 failure inside grove-jobs, 2 bad input (nothing changed), 3 stale version. */
@@ -13,6 +14,14 @@ export class UsageError extends Error {
     message: string,
   ) {
     super(`${field}: ${message}`);
+  }
+}
+
+/** Ends a command with an exit code after it has printed its own outcome. */
+export class CommandExit extends Error {
+  override readonly name = 'CommandExit';
+  constructor(readonly exitCode: ExitCode) {
+    super(`exit ${exitCode}`);
   }
 }
 
@@ -31,6 +40,11 @@ export function reportError(error: unknown): ReportedError {
       code: error.code,
       message: error.message,
     };
+    if (error.field) reported.field = error.field;
+    return reported;
+  }
+  if (error instanceof ExecutionOperationError) {
+    const reported: ReportedError = { exitCode: ExitCode.BadInput, code: error.code, message: error.message };
     if (error.field) reported.field = error.field;
     return reported;
   }

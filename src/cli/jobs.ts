@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type JobConfig, patchForPath, applyMergePatch } from '../domain/config/index.js';
+import { type JobConfig, patchForPath, applyMergePatch, redactChanges, redactConfig } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
 import type { WriteOptions } from '../app.js';
 import { cliActor, type CliContext, withSystem } from './context.js';
@@ -127,7 +127,7 @@ export function registerJobs(program: Command, context: CliContext): void {
     .option('--json', 'print one JSON document: { items: [{ meta, payload }] }')
     .action((options: JsonOption) =>
       withSystem(context, async (system) => {
-        const configs = await system.configs.list();
+        const configs = (await system.configs.list()).map((config) => redactConfig(config, system.jobTypes));
         if (options.json) return io.out(json({ items: configs }));
         if (configs.length === 0) return io.out('No job configs yet. Create one with: grove-jobs jobs create --file config.json');
         io.out(configsTable(configs, system.clock.now()));
@@ -141,7 +141,7 @@ export function registerJobs(program: Command, context: CliContext): void {
     .option('--json', 'print the config as { meta, payload }')
     .action((id: string, options: JsonOption) =>
       withSystem(context, async (system) => {
-        const config = await system.configs.get(id);
+        const config = redactConfig(await system.configs.get(id), system.jobTypes);
         io.out(options.json ? json(config) : showConfig(config, system.clock.now()));
       }),
     );
@@ -155,7 +155,7 @@ export function registerJobs(program: Command, context: CliContext): void {
       withSystem(context, async (system) => {
         const input = await readConfigFile(context, options.file);
         const config = await system.configs.create(input, writeOptions(undefined));
-        io.out(options.json ? json(config) : `Created ${config.meta.id} (version 1). ${nextRunLine(config, system.clock.now())}`);
+        io.out(options.json ? json(redactConfig(config, system.jobTypes)) : `Created ${config.meta.id} (version 1). ${nextRunLine(config, system.clock.now())}`);
       }),
     );
 
@@ -172,7 +172,7 @@ export function registerJobs(program: Command, context: CliContext): void {
         const write = writeOptions(options.ifVersion);
         const before = await system.configs.get(id);
         const config = await system.configs.patch(id, patch, write);
-        if (options.json) return io.out(json(config));
+        if (options.json) return io.out(json(redactConfig(config, system.jobTypes)));
         io.out(
           config.meta.version === before.meta.version
             ? `${id} already had those values (version ${config.meta.version}).`
@@ -194,7 +194,7 @@ export function registerJobs(program: Command, context: CliContext): void {
       .action((id: string, options: JsonOption & { ifVersion?: string }) =>
         withSystem(context, async (system) => {
           const config = await system.configs.setEnabled(id, enabled, writeOptions(options.ifVersion));
-          if (options.json) return io.out(json(config));
+          if (options.json) return io.out(json(redactConfig(config, system.jobTypes)));
           io.out(`${id} is ${enabled ? 'enabled' : 'disabled'} (version ${config.meta.version}). ${nextRunLine(config, system.clock.now())}`);
         }),
       );
@@ -207,7 +207,11 @@ export function registerJobs(program: Command, context: CliContext): void {
     .option('--json', 'print one JSON document: { items: [{ version, changedAt, changedBy, changes, restoredFrom?, config }] }')
     .action((id: string, options: JsonOption) =>
       withSystem(context, async (system) => {
-        const versions = await system.configs.versions(id);
+        const versions = (await system.configs.versions(id)).map((v) => ({
+          ...v,
+          config: redactConfig(v.config, system.jobTypes),
+          changes: redactChanges(v.changes, v.config, system.jobTypes),
+        }));
         if (options.json) return io.out(json({ items: versions }));
         io.out(
           table(
@@ -237,7 +241,7 @@ export function registerJobs(program: Command, context: CliContext): void {
       withSystem(context, async (system) => {
         const version = parseVersion('version', versionText) as number;
         const config = await system.configs.restore(id, version, writeOptions(options.ifVersion));
-        io.out(options.json ? json(config) : `Restored ${id} version ${version} as version ${config.meta.version}. ${nextRunLine(config, system.clock.now())}`);
+        io.out(options.json ? json(redactConfig(config, system.jobTypes)) : `Restored ${id} version ${version} as version ${config.meta.version}. ${nextRunLine(config, system.clock.now())}`);
       }),
     );
 }

@@ -1,11 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
-import { ExitCode, reportError } from './errors.js';
+import { CommandExit, ExitCode, reportError } from './errors.js';
 import { registerJobs } from './jobs.js';
 import { registerMigrate } from './migrate.js';
 import { registerNext } from './next.js';
 import { json } from './output.js';
 import { registerStart } from './start.js';
+import { registerWorker } from './worker.js';
+import { registerRun } from './run.js';
+import { registerHistory } from './history.js';
+import { registerLogs } from './logs.js';
+import { registerCancel } from './cancel.js';
+import { registerRetry } from './retry.js';
 
 export function createProgram(context: CliContext): Command {
   const program = new Command('grove-jobs')
@@ -20,6 +26,12 @@ export function createProgram(context: CliContext): Command {
   registerMigrate(program, context);
   registerJobs(program, context);
   registerNext(program, context);
+  registerWorker(program, context);
+  registerRun(program, context);
+  registerHistory(program, context);
+  registerLogs(program, context);
+  registerCancel(program, context);
+  registerRetry(program, context);
   return program;
 }
 
@@ -36,6 +48,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         ? ExitCode.Ok
         : ExitCode.BadInput;
     }
+    if (error instanceof CommandExit) return error.exitCode;
     const reported = reportError(error);
     context.io.err(`grove-jobs: ${reported.message}`);
     if (argv.includes('--json')) {

@@ -2,18 +2,21 @@ import type { Command } from 'commander';
 import { openGroveJobs } from '../app.js';
 import type { CliContext } from './context.js';
 import { configsTable } from './jobs.js';
+import { parseWholeNumber, runEngineUntilStopped } from './worker.js';
 
 /**
  * `grove-jobs start`: opens (and migrates) the store, prints the job configs with their next
- * runs, and keeps the store open for other grove-jobs commands until stopped. The scheduler
- * and the console join this process as they land.
+ * runs, then runs the scheduler and a worker until stopped, keeping an embedded store open
+ * for other grove-jobs commands meanwhile.
  */
 export function registerStart(program: Command, context: CliContext): void {
   program
     .command('start')
-    .description('open and migrate the store, print the job configs with their next runs, and hold the store until Ctrl-C')
-    .option('--once', 'print and exit instead of holding the store')
-    .action(async (options: { once?: boolean }) => {
+    .description('open and migrate the store, print the job configs with their next runs, then run the scheduler and a worker until Ctrl-C')
+    .option('--once', 'print and exit instead of running')
+    .option('--concurrency <n>', 'executions the worker runs at once (1-1000)', '4')
+    .action(async (options: { once?: boolean; concurrency: string }) => {
+      const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const { io } = context;
       const system = await openGroveJobs({ env: context.env });
       try {
@@ -33,12 +36,9 @@ export function registerStart(program: Command, context: CliContext): void {
         io.out(configs.length === 0 ? 'Job configs: none yet (create one with: grove-jobs jobs create --file config.json)' : `Job configs (${configs.length}):\n${configsTable(configs, now)}`);
         if (options.once) return;
         if (location.kind === 'embedded' && location.role === 'owner') {
-          io.out(`Ready: other grove-jobs commands on this folder reach the store through 127.0.0.1:${location.address?.port}. Press Ctrl-C to stop.`);
-        } else {
-          io.out('Ready. Press Ctrl-C to stop.');
+          io.out(`Other grove-jobs commands on this folder reach the store through 127.0.0.1:${location.address?.port}.`);
         }
-        await context.stopped;
-        io.out('Stopping.');
+        await runEngineUntilStopped(system, context, { concurrency, graceSeconds: 30, scheduler: true });
       } finally {
         await system.close();
       }

@@ -5,3 +5,4 @@ export * from './job-type.js';
 export { validateJobConfig, formatPath, zodIssues, type ManagedMeta } from './validate.js';
 export { diffConfigs, type ConfigChange } from './diff.js';
 export { applyMergePatch, patchForPath } from './merge-patch.js';
+export { redactConfig, redactChanges, REDACTED } from './redact.js';

@@ -73,6 +73,14 @@ export class Worker {
     this.#leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   }
 
+  get id(): string {
+    return this.options.id;
+  }
+
+  get leaseMs(): number {
+    return this.#leaseMs;
+  }
+
   get activeCount(): number {
     return this.#active.size;
   }

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { openGroveJobs, type OpenedGroveJobs } from '../app.js';
+import type { CliContext } from './context.js';
+import { UsageError } from './errors.js';
+import { executionLine } from './execution-view.js';
+
+export interface EngineRunOptions {
+  concurrency: number;
+  graceSeconds: number;
+  scheduler: boolean;
+}
+
+export function parseWholeNumber(field: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(field, `'${text}' must be a whole number from ${min} to ${max}`);
+  }
+  return Number(text);
+}
+
+/** Runs the scheduler and a worker until the process is asked to stop; prints each finished execution. */
+export async function runEngineUntilStopped(system: OpenedGroveJobs, context: CliContext, options: EngineRunOptions): Promise<void> {
+  const { io } = context;
+  if (options.scheduler) await system.startScheduler();
+  const worker = await system.startWorker({ concurrency: options.concurrency });
+  const off = system.events.on('execution:finished', (execution) => {
+    const slot = execution.slot ? ` slot ${execution.slot.toISOString()}` : '';
+    io.out(`${system.clock.now().toISOString()} ${execution.configId}${slot} attempt ${execution.attempt}: ${executionLine(execution)}`);
+  });
+  io.out(`${options.scheduler ? 'Scheduler and worker' : 'Worker'} ${worker.id} running (concurrency ${options.concurrency}). Press Ctrl-C to stop.`);
+  await context.stopped;
+  io.out(`Stopping: ${worker.activeCount} running execution(s) get up to ${options.graceSeconds} s to finish, then go back to the queue.`);
+  off();
+  await system.close({ graceMs: options.graceSeconds * 1000 });
+}
+
+/** `grove-jobs worker [--concurrency N]`: scheduler and worker, no HTTP. */
+export function registerWorker(program: Command, context: CliContext): void {
+  program
+    .command('worker')
+    .description('run the scheduler and a worker in this process until Ctrl-C (any number may share one PostgreSQL)')
+    .option('--concurrency <n>', 'executions this worker runs at once (1-1000)', '4')
+    .option('--grace <seconds>', 'on shutdown, how long running executions may finish before they are handed back', '30')
+    .option('--no-scheduler', 'only run executions; leave slot claiming to other processes')
+    .action(async (options: { concurrency: string; grace: string; scheduler: boolean }) => {
+      const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
+      const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
+      const system = await openGroveJobs({ env: context.env });
+      try {
+        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, scheduler: options.scheduler });
+      } finally {
+        await system.close({ graceMs: 0 });
+      }
+    });
+}
