@@ -86,6 +86,7 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
   const executions = new ExecutionService(store, clock, configs, events);
   const schedulers: Scheduler[] = [];
   const workers: Worker[] = [];
+  let closing: Promise<void> | undefined;
   return {
     clock,
     store,
@@ -121,11 +122,14 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
       await worker.runClaimed(claimed);
       return store.getExecution(executionId);
     },
-    async close(closeOptions = {}) {
-      await Promise.all(schedulers.splice(0).map((s) => s.stop()));
-      await Promise.all(workers.splice(0).map((w) => w.stop(closeOptions.graceMs)));
-      await notifier.flush();
-      await store.close();
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        await Promise.all(schedulers.splice(0).map((s) => s.stop()));
+        await Promise.all(workers.splice(0).map((w) => w.stop(closeOptions.graceMs)));
+        await notifier.flush();
+        await store.close();
+      })();
+      return closing;
     },
   };
 }

@@ -6,6 +6,7 @@ import { executionLine } from './execution-view.js';
 
 export interface EngineRunOptions {
   concurrency: number;
+  leaseSeconds?: number;
   graceSeconds: number;
   scheduler: boolean;
 }
@@ -21,7 +22,10 @@ export function parseWholeNumber(field: string, text: string, min: number, max: 
 export async function runEngineUntilStopped(system: OpenedGroveJobs, context: CliContext, options: EngineRunOptions): Promise<void> {
   const { io } = context;
   if (options.scheduler) await system.startScheduler();
-  const worker = await system.startWorker({ concurrency: options.concurrency });
+  const worker = await system.startWorker({
+    concurrency: options.concurrency,
+    ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
+  });
   const off = system.events.on('execution:finished', (execution) => {
     const slot = execution.slot ? ` slot ${execution.slot.toISOString()}` : '';
     io.out(`${system.clock.now().toISOString()} ${execution.configId}${slot} attempt ${execution.attempt}: ${executionLine(execution)}`);
@@ -40,13 +44,15 @@ export function registerWorker(program: Command, context: CliContext): void {
     .description('run the scheduler and a worker in this process until Ctrl-C (any number may share one PostgreSQL)')
     .option('--concurrency <n>', 'executions this worker runs at once (1-1000)', '4')
     .option('--grace <seconds>', 'on shutdown, how long running executions may finish before they are handed back', '30')
+    .option('--lease <seconds>', "how long an execution stays this worker's without a heartbeat (3-3600)", '30')
     .option('--no-scheduler', 'only run executions; leave slot claiming to other processes')
-    .action(async (options: { concurrency: string; grace: string; scheduler: boolean }) => {
+    .action(async (options: { concurrency: string; grace: string; lease: string; scheduler: boolean }) => {
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
+      const leaseSeconds = parseWholeNumber('--lease', options.lease, 3, 3600);
       const system = await openGroveJobs({ env: context.env });
       try {
-        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, scheduler: options.scheduler });
+        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, scheduler: options.scheduler });
       } finally {
         await system.close({ graceMs: 0 });
       }

@@ -1,0 +1,135 @@
+/**
+ * Grove under test: PostgreSQL store (createPostgresSql, default pool of 10), the real clock,
+ * a no-op job type, scheduler and worker in this process, worker concurrency 10.
+ */
+import { z } from 'zod';
+import { createGroveJobs, type GroveJobs } from '../../src/app.js';
+import { defineJobType, type JobContext } from '../../src/domain/config/index.js';
+import { createPostgresSql } from '../../src/store/drivers/postgres.js';
+import { migrate } from '../../src/store/migrate.js';
+import { createSqlStore } from '../../src/store/sql-store.js';
+import { systemClock } from '../../src/system-clock.js';
+import {
+  CONCURRENCY,
+  type ChildIo,
+  type CronTask,
+  deferred,
+  type IdleResult,
+  type IdleTask,
+  pool,
+  queryOnce,
+  randomBetween,
+  sleep,
+  type ThroughputResult,
+  type ThroughputTask,
+} from './common.js';
+
+/**
+ * Grove's minute slots fall on second 30 (`30 * * * * *`): still one slot a minute, but its
+ * burst does not land on the peers' :00 burst on this shared machine.
+ */
+export const GROVE_SLOT_SECOND = 30;
+
+type OnStart = (context: JobContext<Record<string, never>>) => void;
+
+function noopJobType(onStart: OnStart) {
+  return defineJobType({
+    name: 'bench-noop',
+    description: 'Does nothing; records when it started',
+    parameters: z.strictObject({}),
+    execute: async (context) => {
+      onStart(context);
+    },
+  });
+}
+
+async function openGrove(dbUrl: string, onStart: OnStart, runMigrations: boolean): Promise<GroveJobs> {
+  const sql = createPostgresSql({ connectionString: dbUrl });
+  if (runMigrations) await migrate(sql);
+  return createGroveJobs({ clock: systemClock, store: createSqlStore(sql), jobTypes: [noopJobType(onStart)] });
+}
+
+function configInput(id: string, cronExpression: string, isEnabled: boolean, maxConcurrent: number) {
+  return {
+    meta: { id },
+    payload: {
+      jobType: 'bench-noop',
+      schedule: { cronExpression, isEnabled, timezone: 'UTC' },
+      retry: { maxAttempts: 1 },
+      limits: { maxConcurrent },
+    },
+  };
+}
+
+export async function cron(task: CronTask, io: ChildIo): Promise<null> {
+  const system = await openGrove(
+    task.dbUrl,
+    (context) => {
+      const at = Date.now();
+      if (context.slot) io.sample({ slot: context.slot.getTime(), at });
+    },
+    true,
+  );
+  for (let i = 0; i < task.configs; i++) {
+    await system.configs.create(configInput(`cron-${i}`, `${GROVE_SLOT_SECOND} * * * * *`, true, 1), { actor: 'bench' });
+  }
+  await system.startWorker({ concurrency: CONCURRENCY });
+  await system.startScheduler();
+  io.ready();
+  await io.stopped;
+  await system.close({ graceMs: 1000 });
+  return null;
+}
+
+/**
+ * The worker runs in one system; manual runs are requested through a second system on its
+ * own pool (as an API process would), so the worker learns of them through NOTIFY only.
+ * With `sameSystem`, the trigger goes through the worker's own system (in-process wake-up).
+ */
+export async function idle(task: IdleTask, io: ChildIo, sameSystem = false): Promise<IdleResult> {
+  let started = deferred<number>();
+  const worker = await openGrove(task.dbUrl, () => started.resolve(Date.now()), true);
+  const enqueuer = sameSystem ? worker : await openGrove(task.dbUrl, () => undefined, false);
+  await enqueuer.configs.create(configInput('manual', '0 0 * * *', false, 1), { actor: 'bench' });
+  await worker.startWorker({ concurrency: CONCURRENCY });
+  io.ready();
+  await sleep(200);
+  const lagsMs: number[] = [];
+  for (let i = 0; i < task.samples && !io.isStopped(); i++) {
+    started = deferred<number>();
+    const finished = worker.events.waitFor('execution:finished');
+    const t0 = Date.now();
+    await enqueuer.executions.trigger('manual', { requestedBy: 'bench' });
+    lagsMs.push((await started.promise) - t0);
+    await finished;
+    await sleep(randomBetween(5, 25));
+  }
+  if (!sameSystem) await enqueuer.close();
+  await worker.close({ graceMs: 1000 });
+  return { lagsMs };
+}
+
+/** Enqueue-only trigger parallelism (not timed). */
+const ENQUEUE_PARALLEL = 16;
+
+export async function throughput(task: ThroughputTask, io: ChildIo): Promise<ThroughputResult> {
+  const system = await openGrove(task.dbUrl, () => undefined, true);
+  // One config; maxConcurrent = the worker's concurrency so the per-config cap never binds.
+  await system.configs.create(configInput('bulk', '0 0 * * *', false, CONCURRENCY), { actor: 'bench' });
+  const e0 = Date.now();
+  await pool(task.n, ENQUEUE_PARALLEL, () => system.executions.trigger('bulk', { requestedBy: 'bench' }));
+  const enqueueMs = Date.now() - e0;
+  io.ready();
+  let finished = 0;
+  const done = deferred<number>();
+  system.events.on('execution:finished', () => {
+    finished++;
+    if (finished === task.n) done.resolve(Date.now());
+  });
+  const t0 = Date.now();
+  await system.startWorker({ concurrency: CONCURRENCY });
+  const t1 = await done.promise;
+  await system.close({ graceMs: 1000 });
+  const [row] = await queryOnce<{ n: number }>(task.dbUrl, `select count(*)::int as n from executions where status = 'success' and finished_at is not null`);
+  return { n: task.n, ms: t1 - t0, historyRows: row?.n ?? 0, enqueueMs };
+}

@@ -1,0 +1,4 @@
+import { runPolicyScenarios } from './policies.scenarios.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runPolicyScenarios(pgliteFactory());

@@ -1,0 +1,663 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import type { GroveJobs } from '../../src/app.js';
+import type { MisfirePolicy } from '../../src/domain/config/index.js';
+import { nextSlots } from '../../src/domain/schedule/index.js';
+import type { EngineEventMap } from '../../src/engine/events.js';
+import { type ExecutionRecord, type Notification, NotificationKind } from '../../src/engine/ports.js';
+import type { Sql } from '../../src/store/sql.js';
+import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
+import type { SqlFactory } from '../support/test-store.js';
+
+const actor = { actor: 'test' };
+const MONDAY = '2026-11-23';
+const at = (time: string) => new Date(`${MONDAY}T${time}Z`);
+/** `HH:MM` of an instant, for readable expectations on one day. */
+const hhmm = (instant: Date | null) => instant?.toISOString().slice(11, 16) ?? 'none';
+/**
+ * A lease far longer than any clock jump in these tests. The FakeClock moves in jumps while
+ * heartbeats renew at the pace of real work, so a lease shorter than a jump would let the
+ * reaper end a live execution as "worker lost" — which only the lost-worker test wants.
+ */
+const LONG_LEASE_SECONDS = 86_400;
+
+/** A promise the test resolves when it wants a blocked handler to go on. */
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+/** What a handler that never finishes awaits. */
+const never = () => new Promise<never>(() => undefined);
+
+/** A handler that waits until its execution is aborted, then fails with the abort reason. */
+const untilAborted = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+
+/** Resolves with the next notification of `kind` the system's notifier is handed. */
+function nextNotification(system: GroveJobs, kind: NotificationKind): Promise<Notification> {
+  const notifier = system.notifier;
+  const deliver = notifier.notify;
+  return new Promise((resolve) => {
+    notifier.notify = (notification) => {
+      deliver.call(notifier, notification);
+      if (notification.kind !== kind) return;
+      notifier.notify = deliver;
+      resolve(notification);
+    };
+  });
+}
+
+type SlotEvent =
+  | { kind: 'claimed'; payload: EngineEventMap['slot:claimed'] }
+  | { kind: 'missed'; payload: EngineEventMap['slot:missed'] }
+  | { kind: 'skipped'; payload: EngineEventMap['slot:skipped'] };
+
+/** Resolves with the next `count` scheduler decisions (claimed, missed or skipped slots), in order. */
+function slotDecisions(system: GroveJobs, count: number): Promise<SlotEvent[]> {
+  const seen: SlotEvent[] = [];
+  return new Promise((resolve) => {
+    const offs: Array<() => void> = [];
+    const add = (event: SlotEvent) => {
+      seen.push(event);
+      if (seen.length < count) return;
+      for (const off of offs) off();
+      resolve(seen);
+    };
+    offs.push(system.events.on('slot:claimed', (payload) => add({ kind: 'claimed', payload })));
+    offs.push(system.events.on('slot:missed', (payload) => add({ kind: 'missed', payload })));
+    offs.push(system.events.on('slot:skipped', (payload) => add({ kind: 'skipped', payload })));
+  });
+}
+
+/** One line per execution: slot, trigger, status and, for skipped ones, why. Sorted by slot. */
+function historyLines(history: readonly ExecutionRecord[]): string[] {
+  return history
+    .map((e) => {
+      const reason = (e.result as { reason?: string } | null)?.reason;
+      return `${hhmm(e.slot)} ${e.trigger} ${e.status}${e.status === 'skipped' ? ` (${reason ?? '?'})` : ''}`;
+    })
+    .sort();
+}
+
+/** Engine policies (timeouts, retries, misfires, overlap, manual runs, cancel, pause, leases, jitter) on a FakeClock, on every driver. */
+export function runPolicyScenarios(factory: SqlFactory): void {
+  describe(`policy scenarios on ${factory.name}`, () => {
+    let sql: Sql;
+    const opened: Scenario[] = [];
+
+    /** A system on its own FakeClock; several over the same `on` Sql act as several processes. */
+    const scenario = (start = `${MONDAY}T10:00:00Z`, on: Sql = sql): Scenario => {
+      const made = makeScenario(on, start);
+      opened.push(made);
+      return made;
+    };
+    /** Another connection to this test's schema, as a second process would open. */
+    const sameDatabase = () => factory.make(sql.schema);
+
+    beforeEach(async () => {
+      sql = await factory.make();
+    });
+    afterEach(async () => {
+      for (const made of opened.splice(0).reverse()) await made.system.close({ graceMs: 0 });
+    });
+    afterAll(() => factory.dispose());
+
+    describe('timeout', () => {
+      it('ends a handler that ignores its signal as timeout once timeoutSeconds have passed', async () => {
+        const s = scenario();
+        await s.system.configs.create(scenarioConfig('stubborn', { cronExpression: '0 0 * * *', isEnabled: false }, { limits: { timeoutSeconds: 60 } }), actor);
+        let signalledAt: Date | undefined;
+        s.setBehaviour((context) => {
+          context.signal.addEventListener('abort', () => (signalledAt = context.now()), { once: true });
+          return never();
+        });
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        const started = s.system.events.waitFor('execution:started');
+        const { execution } = await s.system.executions.trigger('stubborn', { requestedBy: 'test' });
+        await started;
+
+        await s.clock.advanceBy(59_000);
+        expect((await s.system.executions.get(execution.id)).status).toBe('running');
+
+        const finished = finishedCount(s.system, 1);
+        await s.clock.advanceBy(1_000);
+        const [ended] = await finished;
+        expect(ended).toMatchObject({ id: execution.id, status: 'timeout', durationMs: 60_000, error: { code: 'TIMEOUT' } });
+        expect(signalledAt).toEqual(at('10:01:00'));
+        expect(await s.system.executions.get(execution.id)).toMatchObject({ status: 'timeout', error: { code: 'TIMEOUT' } });
+      });
+    });
+
+    describe('retry', () => {
+      const policies = [
+        { name: 'exponential (60 s doubling, cap 300 s)', retry: { backoffStrategy: 'exponential', initialDelaySeconds: 60, maxDelaySeconds: 300, maxAttempts: 4 }, delays: [60, 120, 240] },
+        { name: 'exponential up to its cap', retry: { backoffStrategy: 'exponential', initialDelaySeconds: 60, maxDelaySeconds: 300, maxAttempts: 5 }, delays: [60, 120, 240, 300] },
+        { name: 'fixed (45 s)', retry: { backoffStrategy: 'fixed', initialDelaySeconds: 45, maxDelaySeconds: 45, maxAttempts: 4 }, delays: [45, 45, 45] },
+      ];
+
+      for (const { name, retry, delays } of policies) {
+        it(`queues each retry of a failing run after the ${name} delay, linked to the first attempt, and gives up after maxAttempts`, async () => {
+          const s = scenario();
+          await s.system.configs.create(scenarioConfig('flaky', { cronExpression: '0 0 * * *', isEnabled: false }, { retry }), actor);
+          s.setBehaviour(async () => {
+            throw new Error('the upstream is down');
+          });
+          await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+          const gaveUp = nextNotification(s.system, NotificationKind.Failure);
+
+          const firstDone = finishedCount(s.system, 1);
+          let nextRetry = s.system.events.waitFor('execution:queued', (e) => e.trigger === 'retry' && e.attempt === 2);
+          const { execution: first } = await s.system.executions.trigger('flaky', { requestedBy: 'test' });
+          const attempts = await firstDone;
+          expect(attempts[0]).toMatchObject({ id: first.id, status: 'failed', attempt: 1, runId: first.id, retryOf: null });
+
+          for (const [index, delaySeconds] of delays.entries()) {
+            const attempt = index + 2;
+            const previous = attempts[attempts.length - 1] as ExecutionRecord;
+            const queued = await nextRetry;
+            expect(queued).toMatchObject({ status: 'queued', trigger: 'retry', attempt, runId: first.id, retryOf: previous.id });
+            expect(queued.runAfter.getTime() - (previous.finishedAt as Date).getTime()).toBe(delaySeconds * 1000);
+
+            await s.clock.advanceTo(new Date(queued.runAfter.getTime() - 1000));
+            expect((await s.system.executions.get(queued.id)).status).toBe('queued');
+
+            const done = finishedCount(s.system, 1, (e) => e.id === queued.id);
+            if (attempt < retry.maxAttempts) nextRetry = s.system.events.waitFor('execution:queued', (e) => e.trigger === 'retry' && e.attempt === attempt + 1);
+            await s.clock.advanceTo(queued.runAfter);
+            const [ended] = await done;
+            expect(ended).toMatchObject({ status: 'failed', attempt, startedAt: queued.runAfter });
+            attempts.push(ended as ExecutionRecord);
+          }
+
+          // The run's failure is reported once, after the last attempt, when no retry was queued.
+          const notification = await gaveUp;
+          expect(notification.execution).toMatchObject({ id: attempts[attempts.length - 1]?.id, attempt: retry.maxAttempts });
+          await s.clock.advanceBy(86_400_000);
+          const history = await s.system.executions.list('flaky', { limit: 100 });
+          expect(history).toHaveLength(retry.maxAttempts);
+          expect(history.map((e) => e.attempt).sort()).toEqual(attempts.map((e) => e.attempt));
+          expect(history.every((e) => e.runId === first.id && e.status === 'failed')).toBe(true);
+        });
+      }
+    });
+
+    describe('misfire after a 3-hour outage of an hourly config (10:00 ran; scheduler back at 13:30)', () => {
+      const cases: Array<{ policy: MisfirePolicy; catchupWindowSeconds: number; expected: string[] }> = [
+        {
+          policy: 'run-once',
+          catchupWindowSeconds: 7200,
+          expected: ['11:00 schedule skipped (missed)', '12:00 schedule skipped (missed)', '13:00 schedule success'],
+        },
+        {
+          policy: 'run-once',
+          catchupWindowSeconds: 1200,
+          expected: ['11:00 schedule skipped (missed)', '12:00 schedule skipped (missed)', '13:00 schedule skipped (missed)'],
+        },
+        {
+          policy: 'skip',
+          catchupWindowSeconds: 7200,
+          expected: ['11:00 schedule skipped (missed)', '12:00 schedule skipped (missed)', '13:00 schedule skipped (missed)'],
+        },
+        {
+          policy: 'run-all',
+          catchupWindowSeconds: 4 * 3600,
+          expected: ['11:00 schedule success', '12:00 schedule success', '13:00 schedule success'],
+        },
+        {
+          policy: 'run-all',
+          catchupWindowSeconds: 2 * 3600,
+          expected: ['11:00 schedule skipped (missed)', '12:00 schedule success', '13:00 schedule success'],
+        },
+      ];
+
+      for (const { policy, catchupWindowSeconds, expected } of cases) {
+        const runs = expected.filter((line) => line.endsWith('success')).length;
+        it(`${policy} with a ${catchupWindowSeconds / 3600} h window runs ${runs} catch-up(s) and records every other missed slot`, async () => {
+          const s = scenario(`${MONDAY}T09:30:00Z`);
+          await s.system.configs.create(scenarioConfig('hourly', { cronExpression: '0 * * * *', misfirePolicy: policy, catchupWindowSeconds }), actor);
+          await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+          const before = await s.system.startScheduler();
+          const onTime = finishedCount(s.system, 1);
+          await s.clock.advanceTo(at('10:00'));
+          await onTime;
+          await before.stop();
+
+          await s.clock.advanceTo(at('13:30'));
+          const decisions = slotDecisions(s.system, 3);
+          const caughtUp = finishedCount(s.system, runs);
+          await s.system.startScheduler();
+          const events = await decisions;
+          await caughtUp;
+
+          expect(events.map((e) => `${hhmm(e.payload.slot)} ${e.kind}`)).toEqual(
+            expected.map((line) => `${line.slice(0, 5)} ${line.endsWith('success') ? 'claimed' : 'missed'}`),
+          );
+          for (const event of events) {
+            if (event.kind === 'claimed') expect(event.payload).toMatchObject({ decision: 'catch-up', lateMs: at('13:30').getTime() - event.payload.slot.getTime() });
+          }
+          const history = await s.system.executions.list('hourly', { limit: 100 });
+          expect(historyLines(history)).toEqual(['10:00 schedule success', ...expected]);
+          for (const e of history.filter((e) => hhmm(e.slot) !== '10:00')) {
+            if (e.status === 'skipped') expect(e.result).toMatchObject({ reason: 'missed', misfirePolicy: policy });
+            else expect(e.startedAt).toEqual(at('13:30'));
+          }
+        });
+      }
+    });
+
+    describe('overlap with maxConcurrent 1 while a run is still going', () => {
+      const blockingConfig = (overlapPolicy: string) =>
+        scenarioConfig('blocking', { cronExpression: '*/5 * * * *', overlapPolicy }, { limits: { maxConcurrent: 1 } });
+
+      it('skip records the next slot as a skipped execution (reason overlap)', async () => {
+        const s = scenario();
+        await s.system.configs.create(blockingConfig('skip'), actor);
+        const release = gate();
+        s.setBehaviour(async () => {
+          await release.opened;
+          return { summary: 'done' };
+        });
+        await s.system.startScheduler();
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        const firstStarted = s.system.events.waitFor('execution:started');
+        await s.clock.advanceTo(at('10:05'));
+        const first = await firstStarted;
+
+        const skipped = s.system.events.waitFor('slot:skipped');
+        await s.clock.advanceTo(at('10:10'));
+        const event = await skipped;
+        expect(event).toMatchObject({ configId: 'blocking', slot: at('10:10'), reason: 'overlap' });
+        const record = await s.system.executions.get(event.executionId as string);
+        expect(record).toMatchObject({ status: 'skipped', trigger: 'schedule', slot: at('10:10'), result: { reason: 'overlap', active: 1, maxConcurrent: 1 } });
+
+        const finished = finishedCount(s.system, 1);
+        release.open();
+        expect((await finished)[0]).toMatchObject({ id: first.id, status: 'success' });
+        expect(historyLines(await s.system.executions.list('blocking'))).toEqual(['10:05 schedule success', '10:10 schedule skipped (overlap)']);
+      });
+
+      it('queue keeps the next slot queued and starts it as soon as the first run finishes', async () => {
+        const s = scenario();
+        await s.system.configs.create(blockingConfig('queue'), actor);
+        const release = gate();
+        s.setBehaviour(async () => {
+          await release.opened;
+          return { summary: 'done' };
+        });
+        await s.system.startScheduler();
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS, concurrency: 4 });
+        const firstStarted = s.system.events.waitFor('execution:started');
+        await s.clock.advanceTo(at('10:05'));
+        const first = await firstStarted;
+
+        const claimed = s.system.events.waitFor('slot:claimed', (e) => e.slot.getTime() === at('10:10').getTime());
+        await s.clock.advanceTo(at('10:10'));
+        const second = (await claimed).executionId as string;
+        // The worker has free places, but the config has no room: it stays queued.
+        expect(await s.system.executions.get(second)).toMatchObject({ status: 'queued', slot: at('10:10') });
+
+        const order: string[] = [];
+        const offFinished = s.system.events.on('execution:finished', (e) => order.push(`finished ${hhmm(e.slot)}`));
+        const offStarted = s.system.events.on('execution:started', (e) => order.push(`started ${hhmm(e.slot)}`));
+        const bothDone = finishedCount(s.system, 2);
+        release.open();
+        const [firstDone, secondDone] = await bothDone;
+        offFinished();
+        offStarted();
+        expect(order).toEqual(['finished 10:05', 'started 10:10', 'finished 10:10']);
+        expect(firstDone).toMatchObject({ id: first.id, status: 'success' });
+        expect(secondDone).toMatchObject({ id: second, status: 'success', startedAt: at('10:10') });
+      });
+    });
+
+    describe('manual runs', () => {
+      const cases = [
+        { name: 'with dryRun and batchSize overrides', overrides: { dryRun: true, batchSize: 7 }, seen: { dryRun: true, batchSize: 7 }, recorded: { dryRun: true, batchSize: 7 } },
+        { name: 'without overrides', overrides: {}, seen: { dryRun: false, batchSize: 100 }, recorded: { dryRun: false, batchSize: null } },
+      ];
+
+      for (const { name, overrides, seen, recorded } of cases) {
+        it(`a repeated idempotency key returns the same execution of a disabled config, run ${name}`, async () => {
+          const s = scenario();
+          await s.system.configs.create(scenarioConfig('manual-only', { cronExpression: '0 2 * * *', isEnabled: false }), actor);
+          const contexts: Array<{ dryRun: boolean; batchSize: number; parameterDryRun: unknown }> = [];
+          s.setBehaviour(async (context) => {
+            contexts.push({ dryRun: context.dryRun, batchSize: context.batchSize, parameterDryRun: (context.parameters as Record<string, unknown>)['dryRun'] });
+            return { summary: 'ran by hand' };
+          });
+          const options = { requestedBy: 'ada', idempotencyKey: 'k', ...overrides };
+
+          const once = await s.system.executions.trigger('manual-only', options);
+          const twice = await s.system.executions.trigger('manual-only', options);
+          expect(once.created).toBe(true);
+          expect(twice).toMatchObject({ created: false, execution: { id: once.execution.id } });
+          expect(once.execution).toMatchObject({ status: 'queued', trigger: 'manual', requestedBy: 'ada', idempotencyKey: 'k', slot: null, ...recorded });
+
+          const finished = finishedCount(s.system, 1);
+          await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+          expect((await finished)[0]).toMatchObject({ id: once.execution.id, status: 'success', ...recorded });
+          expect(contexts).toEqual([{ ...seen, parameterDryRun: seen.dryRun }]);
+
+          const again = await s.system.executions.trigger('manual-only', options);
+          expect(again).toMatchObject({ created: false, execution: { id: once.execution.id, status: 'success' } });
+          expect(await s.system.executions.list('manual-only')).toHaveLength(1);
+        });
+      }
+    });
+
+    describe('cancel', () => {
+      it('ends a queued execution as cancelled at once', async () => {
+        const s = scenario();
+        await s.system.configs.create(scenarioConfig('cancellable', { cronExpression: '0 2 * * *', isEnabled: false }), actor);
+        const { execution } = await s.system.executions.trigger('cancellable', { requestedBy: 'test' });
+        const finished = s.system.events.waitFor('execution:finished');
+        const cancelled = await s.system.executions.cancel(execution.id, 'ada');
+        expect(cancelled).toMatchObject({ id: execution.id, status: 'cancelled', startedAt: null, finishedAt: at('10:00') });
+        expect(await finished).toMatchObject({ id: execution.id, status: 'cancelled' });
+        expect(await s.system.executions.get(execution.id)).toMatchObject({ status: 'cancelled' });
+      });
+
+      const running = [
+        { from: 'this process', crossProcess: false },
+        { from: 'another process (seen on the next heartbeat)', crossProcess: true },
+      ];
+      for (const { from, crossProcess } of running) {
+        it(`ends a running execution as cancelled when cancelled from ${from}`, async () => {
+          const s = scenario();
+          await s.system.configs.create(scenarioConfig('cancellable', { cronExpression: '0 2 * * *', isEnabled: false }), actor);
+          let abortReason: unknown;
+          s.setBehaviour(async (context) => {
+            try {
+              return await untilAborted(context.signal);
+            } catch (reason) {
+              abortReason = reason;
+              throw reason;
+            }
+          });
+          await s.system.startWorker({ leaseSeconds: 30 });
+          const started = s.system.events.waitFor('execution:started');
+          const { execution } = await s.system.executions.trigger('cancellable', { requestedBy: 'test' });
+          await started;
+
+          const finished = finishedCount(s.system, 1);
+          const operator = crossProcess ? scenario(`${MONDAY}T10:00:00Z`, await sameDatabase()) : s;
+          const requested = await operator.system.executions.cancel(execution.id, 'ada');
+          expect(requested).toMatchObject({ id: execution.id, status: 'running', cancelRequestedAt: at('10:00') });
+          // The worker renews its lease every leaseSeconds / 3 and hears of the request then.
+          if (crossProcess) await s.clock.advanceBy(10_000);
+          const [ended] = await finished;
+          expect(ended).toMatchObject({ id: execution.id, status: 'cancelled', error: { code: 'CANCELLED' } });
+          expect(abortReason).toBeInstanceOf(Error);
+        });
+      }
+    });
+
+    it('pauses a config after pauseAfterConsecutiveFailures failed runs and tells the notifier', async () => {
+      const s = scenario();
+      await s.system.configs.create(
+        scenarioConfig('fragile', { cronExpression: '*/5 * * * *' }, { retry: { maxAttempts: 1 }, notifications: { pauseAfterConsecutiveFailures: 3 } }),
+        actor,
+      );
+      s.setBehaviour(async () => {
+        throw new Error('still broken');
+      });
+      const pauses: Array<EngineEventMap['config:paused']> = [];
+      s.system.events.on('config:paused', (e) => pauses.push(e));
+      await s.system.startScheduler();
+      await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+
+      for (const slot of ['10:05', '10:10']) {
+        const failed = finishedCount(s.system, 1);
+        await s.clock.advanceTo(at(slot));
+        expect((await failed)[0]).toMatchObject({ status: 'failed', slot: at(slot) });
+        expect(pauses).toEqual([]);
+      }
+      const paused = s.system.events.waitFor('config:paused');
+      await s.clock.advanceTo(at('10:15'));
+      expect(await paused).toEqual({ configId: 'fragile', consecutiveFailures: 3 });
+
+      const config = await s.system.configs.get('fragile');
+      expect(config.payload.schedule.isEnabled).toBe(false);
+      expect(config.meta).toMatchObject({ version: 2, updatedBy: 'grove-jobs (auto-pause)' });
+      expect(await s.system.store.getScheduleState('fragile')).toMatchObject({ pausedAt: at('10:15'), pausedReason: expect.stringContaining('3') });
+      expect(s.notifications.map((n) => `${n.kind} ${n.consecutiveFailures ?? ''}`)).toEqual([
+        'execution.failure 1',
+        'execution.failure 2',
+        'execution.failure 3',
+        'config.paused 3',
+      ]);
+      expect(s.notifications[3]).toMatchObject({ configId: 'fragile', execution: { status: 'failed', slot: at('10:15').toISOString() } });
+      expect(pauses).toHaveLength(1);
+    });
+
+    it('ends the execution of a worker that stopped heartbeating as failed (WORKER_LOST) and its retry runs elsewhere', async () => {
+      // Two processes over one database, each with its own clock. The first one's clock
+      // never moves again: it froze (or died) holding the execution, and never heartbeats.
+      const survivor = scenario();
+      const frozen = scenario(`${MONDAY}T10:00:00Z`, await sameDatabase());
+      await survivor.system.configs.create(
+        scenarioConfig('long-haul', { cronExpression: '0 2 * * *', isEnabled: false }, { retry: { maxAttempts: 2, backoffStrategy: 'fixed', initialDelaySeconds: 60, maxDelaySeconds: 60 } }),
+        actor,
+      );
+      const stuck = gate();
+      frozen.setBehaviour(async () => {
+        await stuck.opened;
+        return { summary: 'too late' };
+      });
+      survivor.setBehaviour(async (context) => ({ summary: `attempt ${context.attempt} done` }));
+      const frozenWorker = await frozen.system.startWorker({ id: 'worker-frozen', leaseSeconds: 30, concurrency: 1 });
+      const started = frozen.system.events.waitFor('execution:started');
+      const { execution } = await frozen.system.executions.trigger('long-haul', { requestedBy: 'test' });
+      expect(await started).toMatchObject({ id: execution.id, workerId: 'worker-frozen', leaseExpiresAt: at('10:00:30') });
+
+      await survivor.system.startWorker({ id: 'worker-survivor', leaseSeconds: 30 });
+      const lost = finishedCount(survivor.system, 1, (e) => e.id === execution.id);
+      const retryQueued = survivor.system.events.waitFor('execution:queued', (e) => e.trigger === 'retry');
+      // The survivor reaps every leaseSeconds / 2, so one of its passes falls after 10:00:30.
+      await survivor.clock.advanceTo(at('10:00:45'));
+      const [ended] = await lost;
+      expect(ended).toMatchObject({ id: execution.id, status: 'failed', error: { code: 'WORKER_LOST', workerId: 'worker-frozen' } });
+      const finishedAt = ended?.finishedAt as Date;
+      expect(finishedAt.getTime()).toBeGreaterThan(at('10:00:30').getTime());
+
+      const retry = await retryQueued;
+      expect(retry).toMatchObject({ attempt: 2, runId: execution.id, retryOf: execution.id, runAfter: new Date(finishedAt.getTime() + 60_000) });
+      const retried = finishedCount(survivor.system, 1, (e) => e.id === retry.id);
+      await survivor.clock.advanceTo(retry.runAfter);
+      expect((await retried)[0]).toMatchObject({ status: 'success', attempt: 2, workerId: 'worker-survivor', summary: 'attempt 2 done' });
+
+      // The frozen worker wakes up and finishes: it no longer holds the execution, so nothing changes.
+      stuck.open();
+      await frozenWorker.stop(60_000);
+      expect(await survivor.system.executions.get(execution.id)).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST' } });
+      expect(historyLines(await survivor.system.executions.list('long-haul'))).toEqual(['none manual failed', 'none retry success']);
+    });
+
+    it('applies a schedule change to the next slot at once, while a running execution keeps the version it started with', async () => {
+      const s = scenario(`${MONDAY}T00:30:00Z`);
+      await s.system.configs.create(scenarioConfig('nightly', { cronExpression: '0 2 * * *' }), actor);
+      const release = gate();
+      const seen: Array<{ version: number; batchSize: number }> = [];
+      s.setBehaviour(async (context) => {
+        await release.opened;
+        seen.push({ version: context.config.meta.version, batchSize: context.batchSize });
+        return { summary: 'done' };
+      });
+      await s.system.startScheduler();
+      await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+
+      await s.clock.advanceTo(at('01:00'));
+      const v2 = await s.system.configs.patch('nightly', { payload: { schedule: { cronExpression: '0 3 * * *' } } }, actor);
+      expect(v2.meta.version).toBe(2);
+      const started = s.system.events.waitFor('execution:started');
+      await s.clock.advanceTo(at('02:00'));
+      await s.clock.advanceTo(at('03:00'));
+      const running = await started;
+      expect(running).toMatchObject({ slot: at('03:00'), configVersion: 2 });
+
+      const v3 = await s.system.configs.patch('nightly', { payload: { schedule: { cronExpression: '0 4 * * *' }, limits: { batchSize: 50 } } }, actor);
+      expect(v3.meta.version).toBe(3);
+      const finished = finishedCount(s.system, 1);
+      release.open();
+      const [ended] = await finished;
+      expect(ended).toMatchObject({ id: running.id, status: 'success', configVersion: 2, config: { meta: { version: 2 } } });
+      expect(seen).toEqual([{ version: 2, batchSize: 100 }]);
+      expect(historyLines(await s.system.executions.list('nightly'))).toEqual(['03:00 schedule success']);
+    });
+
+    describe('disabled configs', () => {
+      it('get no scheduled executions while an enabled one runs every slot', async () => {
+        const s = scenario();
+        // Ids in this order: the scheduler would reach the disabled config first in each pass.
+        await s.system.configs.create(scenarioConfig('a-disabled', { cronExpression: '*/5 * * * *', isEnabled: false }), actor);
+        await s.system.configs.create(scenarioConfig('b-enabled', { cronExpression: '*/5 * * * *' }), actor);
+        await s.system.startScheduler();
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        for (const slot of ['10:05', '10:10', '10:15']) {
+          const done = finishedCount(s.system, 1);
+          await s.clock.advanceTo(at(slot));
+          expect((await done)[0]).toMatchObject({ configId: 'b-enabled', slot: at(slot) });
+        }
+        expect(await s.system.executions.list('a-disabled')).toEqual([]);
+        expect(await s.system.executions.list('b-enabled')).toHaveLength(3);
+      });
+
+      it('schedules a config switched on again from that moment, with nothing recorded for the slots it spent disabled', async () => {
+        const s = scenario();
+        await s.system.configs.create(scenarioConfig('sleeper', { cronExpression: '*/5 * * * *', isEnabled: false }), actor);
+        await s.system.startScheduler();
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        await s.clock.advanceTo(at('10:12'));
+        await s.system.configs.setEnabled('sleeper', true, actor);
+        const done = finishedCount(s.system, 1);
+        await s.clock.advanceTo(at('10:15'));
+        expect((await done)[0]).toMatchObject({ configId: 'sleeper', slot: at('10:15'), status: 'success' });
+        expect(historyLines(await s.system.executions.list('sleeper'))).toEqual(['10:15 schedule success']);
+      });
+    });
+
+    it('delays each slot by a deterministic jitter within jitterSeconds, the same in two separate systems', async () => {
+      const ids = ['jitter-a', 'jitter-b', 'jitter-c'];
+      const slots = ['10:05', '10:10'];
+      const systems = [scenario(), scenario(`${MONDAY}T10:00:00Z`, await factory.make())];
+      const offsets: Array<Map<string, number>> = [];
+
+      for (const s of systems) {
+        for (const id of ids) await s.system.configs.create(scenarioConfig(id, { cronExpression: '*/5 * * * *', jitterSeconds: 30 }), actor);
+        await s.system.startScheduler();
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        const offset = new Map<string, number>();
+        for (const slot of slots) {
+          const queued: ExecutionRecord[] = [];
+          const allQueued = new Promise<void>((resolve) => {
+            const off = s.system.events.on('execution:queued', (e) => {
+              queued.push(e);
+              if (queued.length < ids.length) return;
+              off();
+              resolve();
+            });
+          });
+          await s.clock.advanceTo(at(slot));
+          await allQueued;
+          for (const e of queued) {
+            const delay = e.runAfter.getTime() - at(slot).getTime();
+            expect(delay).toBeGreaterThanOrEqual(0);
+            expect(delay).toBeLessThanOrEqual(30_000);
+            offset.set(`${e.configId}@${slot}`, delay);
+          }
+          // Each execution starts at its own runAfter, not at the slot.
+          for (const runAfter of [...new Set(queued.map((e) => e.runAfter.getTime()))].sort((a, b) => a - b)) {
+            const due = queued.filter((e) => e.runAfter.getTime() === runAfter);
+            const done = finishedCount(s.system, due.length, (e) => due.some((d) => d.id === e.id));
+            await s.clock.advanceTo(new Date(runAfter));
+            for (const e of await done) expect(e.startedAt).toEqual(new Date(runAfter));
+          }
+        }
+        offsets.push(offset);
+      }
+      expect(offsets[0]?.size).toBe(ids.length * slots.length);
+      expect([...(offsets[1] ?? [])]).toEqual([...(offsets[0] ?? [])]);
+      expect([...(offsets[0]?.values() ?? [])].some((delay) => delay > 0)).toBe(true);
+    });
+
+    it('runs a simulated week of 200 configs in six zones across daylight-saving changes, every slot exactly once', { timeout: 240_000 }, async () => {
+      const week = simulatedWeek();
+      const s = scenario(week.from);
+      s.setBehaviour(async () => ({ summary: 'ok', items: { total: 1, processed: 1, succeeded: 1 } }));
+      for (const config of week.configs) await s.system.configs.create(scenarioConfig(config.id, { cronExpression: config.cron, timezone: config.zone }), actor);
+
+      const expected = new Map<number, string[]>();
+      for (const config of week.configs) {
+        for (const slot of nextSlots(config.cron, config.zone, new Date(week.from), 5000)) {
+          if (slot.getTime() > new Date(week.to).getTime()) break;
+          expected.set(slot.getTime(), [...(expected.get(slot.getTime()) ?? []), config.id]);
+        }
+      }
+      const instants = [...expected.keys()].sort((a, b) => a - b);
+      const total = instants.reduce((sum, instant) => sum + (expected.get(instant) as string[]).length, 0);
+      expect(total).toBeGreaterThanOrEqual(3000);
+      expect(total).toBeLessThanOrEqual(6000);
+
+      const problems: string[] = [];
+      s.system.events.on('slot:missed', (e) => problems.push(`missed ${e.configId}@${e.slot.toISOString()}`));
+      s.system.events.on('slot:skipped', (e) => problems.push(`skipped ${e.configId}@${e.slot.toISOString()}`));
+      await s.system.startScheduler();
+      await s.system.startWorker({ concurrency: 50 });
+
+      for (const instant of instants) {
+        const ids = expected.get(instant) as string[];
+        const done = finishedCount(s.system, ids.length, (e) => e.slot?.getTime() === instant);
+        await s.clock.advanceTo(new Date(instant));
+        const finished = await done;
+        expect(finished.map((e) => e.configId).sort()).toEqual([...ids].sort());
+      }
+      expect(problems).toEqual([]);
+
+      const rows = await sql.query<{ config_id: string; slot_at: Date | null; status: string; trigger: string; n: number }>({
+        name: 'test-week-executions',
+        text: 'select config_id, slot_at, status, trigger, count(*)::int as n from executions group by 1, 2, 3, 4',
+      });
+      const actual = rows.map((r) => `${r.config_id}@${r.slot_at ? new Date(r.slot_at).toISOString() : 'none'} ${r.trigger} ${r.status} x${r.n}`).sort();
+      const wanted = instants.flatMap((instant) => (expected.get(instant) as string[]).map((id) => `${id}@${new Date(instant).toISOString()} schedule success x1`)).sort();
+      expect(actual.length).toBe(total);
+      expect(actual).toEqual(wanted);
+    });
+  });
+}
+
+/**
+ * 200 configs over the week 2026-03-29 00:00 → 2026-04-05 00:00 UTC, which holds Europe's
+ * spring-forward (03-29 01:00 UTC) and the fall-backs of Sydney (04-04 16:00 UTC) and
+ * Lord Howe (04-04 15:00 UTC, a 30-minute shift). Fixed-time crons (some on wall times that
+ * the changes skip or repeat) and interval crons, spread over six zones.
+ */
+function simulatedWeek(): { from: string; to: string; configs: Array<{ id: string; cron: string; zone: string }> } {
+  const zones = ['America/New_York', 'Europe/Berlin', 'Australia/Sydney', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC'];
+  const crons: Array<[cron: string, configs: number]> = [
+    ['30 2 * * *', 30],
+    ['0 3 * * *', 25],
+    ['0 9 * * 1-5', 25],
+    ['45 1 * * *', 15],
+    ['0 0,12 * * *', 15],
+    ['0 */6 * * *', 25],
+    ['15 */4 * * *', 20],
+    ['0 */2 * * *', 12],
+    ['0 8-18 * * 1-5', 10],
+    ['*/30 * * * *', 3],
+    ['0 2 * * 0', 20],
+  ];
+  const configs: Array<{ id: string; cron: string; zone: string }> = [];
+  for (const [cron, count] of crons) {
+    for (let k = 0; k < count; k++) {
+      const zone = zones[configs.length % zones.length] as string;
+      configs.push({ id: `week-${String(configs.length + 1).padStart(3, '0')}`, cron, zone });
+    }
+  }
+  return { from: '2026-03-29T00:00:00Z', to: '2026-04-05T00:00:00Z', configs };
+}
