@@ -1,6 +1,13 @@
 import type { JobConfig } from '../../domain/config/index.js';
 import { nextSlots } from '../../domain/schedule/index.js';
-import { decideOverlap, jitterSeconds, OverlapDecision, planMisfires, SlotDecision } from '../../domain/schedule/plan-slots.js';
+import {
+  decideOverlap,
+  jitterSeconds,
+  ON_TIME_TOLERANCE_SECONDS,
+  OverlapDecision,
+  planMisfires,
+  SlotDecision,
+} from '../../domain/schedule/plan-slots.js';
 import type { EngineEvents } from '../events.js';
 import type { Clock, NewExecutionInput, Store } from '../ports.js';
 
@@ -10,9 +17,9 @@ import type { Clock, NewExecutionInput, Store } from '../ports.js';
  * socket) is still picked up within this long.
  */
 export const MAX_SLEEP_MS = 60_000;
-/** Due slots considered per config and pass; more (a long outage of a per-second job) are recorded as one gap. */
+/** Due slots inside the catch-up window considered per config and pass; the rest wait for the next pass. */
 export const MAX_DUE_PER_PASS = 1000;
-/** Missed slots recorded one by one per pass (most recent first); older ones only move the cursor. */
+/** Missed slots recorded one by one per pass; beyond that they only move the cursor. */
 export const MAX_MISSED_RECORDED = 100;
 
 export interface SchedulerDeps {
@@ -83,17 +90,29 @@ export class Scheduler {
     for (const { config, lastSlotAt } of await store.listSchedulable()) {
       const { cronExpression, timezone } = config.payload.schedule;
       // First sight of a config: its schedule starts now; nothing before counts as missed.
-      const cursor = lastSlotAt ?? (await store.ensureScheduleState(config.meta.id, now));
-      let lastHandled = cursor;
+      let cursor = lastSlotAt ?? (await store.ensureScheduleState(config.meta.id, now));
+      let backlog = false;
       if (cursor.getTime() < now.getTime()) {
-        const due = nextSlots(cronExpression, timezone, cursor, MAX_DUE_PER_PASS + 1).filter((slot) => slot.getTime() <= now.getTime());
-        if (due.length > 0) {
-          await this.#claimDue(config, due.slice(-MAX_DUE_PER_PASS), now);
-          lastHandled = due[due.length - 1] as Date;
-          if (due.length > MAX_DUE_PER_PASS) await store.advanceCursor(config.meta.id, lastHandled);
+        // Slots older than the catch-up window are missed whatever the policy: record the
+        // first MAX_MISSED_RECORDED of them and jump the cursor to the window.
+        const lookbackMs = Math.max(config.payload.schedule.catchupWindowSeconds, ON_TIME_TOLERANCE_SECONDS) * 1000;
+        const windowStart = new Date(now.getTime() - lookbackMs);
+        if (cursor.getTime() < windowStart.getTime()) {
+          const old = nextSlots(cronExpression, timezone, cursor, MAX_MISSED_RECORDED + 1).filter((slot) => slot.getTime() <= windowStart.getTime());
+          await this.#claimDue(config, old.slice(0, MAX_MISSED_RECORDED), now);
+          await store.advanceCursor(config.meta.id, windowStart);
+          cursor = windowStart;
         }
+        const due = nextSlots(cronExpression, timezone, cursor, MAX_DUE_PER_PASS + 1).filter((slot) => slot.getTime() <= now.getTime());
+        backlog = due.length > MAX_DUE_PER_PASS;
+        if (due.length > 0) await this.#claimDue(config, due.slice(0, MAX_DUE_PER_PASS), now);
       }
-      const [next] = nextSlots(cronExpression, timezone, lastHandled.getTime() > now.getTime() ? lastHandled : now, 1);
+      // More due slots than one pass takes: come straight back for the rest.
+      if (backlog) {
+        earliest = now;
+        continue;
+      }
+      const [next] = nextSlots(cronExpression, timezone, now, 1);
       if (next && (!earliest || next < earliest)) earliest = next;
     }
     return earliest;
@@ -104,6 +123,7 @@ export class Scheduler {
     const plan = planMisfires({ due, now, policy: schedule.misfirePolicy, catchupWindowSeconds: schedule.catchupWindowSeconds });
     const missed = plan.filter((p) => p.decision === SlotDecision.Missed);
     const recordMissed = new Set(missed.slice(-MAX_MISSED_RECORDED).map((p) => p.slot));
+    // Slots are claimed oldest first; the cursor only moves forward.
 
     for (const { slot, decision } of plan) {
       const base: Omit<NewExecutionInput, 'status' | 'summary' | 'result' | 'runAfter'> = {
