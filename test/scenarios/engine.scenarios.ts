@@ -28,5 +28,51 @@ export function runEngineScenarios(factory: SqlFactory): void {
       const history = await s.system.executions.list('every-five');
       expect(history.map((e) => e.slot?.toISOString())).toEqual(['2026-11-23T10:15:00.000Z', '2026-11-23T10:10:00.000Z', '2026-11-23T10:05:00.000Z']);
     });
+
+    it('on shutdown lets a running execution finish within the grace period', async () => {
+      await s.system.configs.create(scenarioConfig('graceful', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+      let release!: () => void;
+      s.setBehaviour(() => new Promise((resolve) => (release = () => resolve({ summary: 'finished late' }))));
+      const worker = await s.system.startWorker({ concurrency: 1 });
+      const started = s.system.events.waitFor('execution:started');
+      const { execution } = await s.system.executions.trigger('graceful', { requestedBy: 'test' });
+      await started;
+      const stopping = worker.stop(30_000);
+      release();
+      await stopping;
+      expect(await s.system.executions.get(execution.id)).toMatchObject({ status: 'success', summary: 'finished late' });
+    });
+
+    it('on shutdown hands an execution still running after the grace period back to the queue', async () => {
+      await s.system.configs.create(scenarioConfig('stubborn', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+      let sawAbort = false;
+      s.setBehaviour(
+        ({ signal }) =>
+          new Promise((_, reject) =>
+            signal.addEventListener('abort', () => {
+              sawAbort = true;
+              reject(signal.reason as Error);
+            }),
+          ),
+      );
+      const worker = await s.system.startWorker({ concurrency: 1 });
+      const started = s.system.events.waitFor('execution:started');
+      const { execution } = await s.system.executions.trigger('stubborn', { requestedBy: 'test' });
+      await started;
+      // 7 s: not a multiple of the heartbeat period, so the grace timer is the only sleeper then.
+      const graceEnds = new Date(s.clock.now().getTime() + 7_000);
+      const stopping = worker.stop(7_000);
+      await s.clock.untilSleeping(graceEnds);
+      await s.clock.advanceTo(graceEnds);
+      await stopping;
+      expect(sawAbort).toBe(true);
+      expect(await s.system.executions.get(execution.id)).toMatchObject({ status: 'queued', workerId: null, startedAt: null });
+
+      // Another worker picks it up.
+      s.setBehaviour(async () => ({ summary: 'second worker' }));
+      const finished = finishedCount(s.system, 1);
+      await s.system.startWorker({ concurrency: 1 });
+      expect((await finished)[0]).toMatchObject({ id: execution.id, status: 'success', summary: 'second worker' });
+    });
   });
 }

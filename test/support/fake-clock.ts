@@ -9,6 +9,7 @@ interface Sleeper {
 export class FakeClock implements Clock {
   #now: number;
   #sleepers: Sleeper[] = [];
+  #onSleep: Array<(at: number) => void> = [];
 
   constructor(start: string | Date = '2026-01-01T00:00:00Z') {
     this.#now = new Date(start).getTime();
@@ -24,6 +25,7 @@ export class FakeClock implements Clock {
     return new Promise((resolve, reject) => {
       const sleeper: Sleeper = { at: at.getTime(), resolve };
       this.#sleepers.push(sleeper);
+      for (const listener of [...this.#onSleep]) listener(sleeper.at);
       signal?.addEventListener(
         'abort',
         () => {
@@ -32,6 +34,20 @@ export class FakeClock implements Clock {
         },
         { once: true },
       );
+    });
+  }
+
+  /** Resolves once something sleeps until `at` (or already does): lets a test advance only after a timer is set. */
+  untilSleeping(at: string | Date): Promise<void> {
+    const target = new Date(at).getTime();
+    if (this.#sleepers.some((s) => s.at === target)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (sleeperAt: number) => {
+        if (sleeperAt !== target) return;
+        this.#onSleep = this.#onSleep.filter((l) => l !== listener);
+        resolve();
+      };
+      this.#onSleep.push(listener);
     });
   }
 
