@@ -4,7 +4,6 @@ import type {
   ConfigWrite,
   ExecutionError,
   ExecutionRecord,
-  NewExecutionInput,
   Store,
 } from '../engine/ports.js';
 import * as configs from './queries/configs.js';
@@ -57,28 +56,6 @@ function toExecution(row: executions.ExecutionRow): ExecutionRecord {
     summary: row.summary,
     result: row.result,
     error: row.error as ExecutionError | null,
-  };
-}
-
-function newExecution(input: NewExecutionInput): executions.NewExecution {
-  return {
-    configId: input.config.meta.id,
-    configVersion: input.config.meta.version,
-    config: input.config,
-    status: input.status,
-    trigger: input.trigger,
-    slot: input.slot,
-    attempt: input.attempt,
-    runId: input.runId,
-    retryOf: input.retryOf,
-    requestedBy: input.requestedBy,
-    idempotencyKey: input.idempotencyKey,
-    dryRun: input.dryRun,
-    batchSize: input.batchSize,
-    queuedAt: input.queuedAt,
-    runAfter: input.runAfter,
-    summary: input.summary,
-    result: input.result,
   };
 }
 
@@ -151,7 +128,7 @@ export function createSqlStore(sql: Sql): Store {
         const planned = input.build(active);
         let record: ExecutionRecord | undefined;
         if (planned) {
-          record = await execution(executions.insertExecution(newExecution(planned.execution)), tx);
+          record = await execution(executions.insertExecution(planned.execution), tx);
           if (record) await tx.query(slots.setSlotExecution(input.configId, input.slot, planned.decision, record.id));
           if (record?.status === 'queued') await tx.query(executions.notifyExecutions(input.configId));
         }
@@ -165,7 +142,7 @@ export function createSqlStore(sql: Sql): Store {
 
     insertExecution: async (input) => {
       const created = await sql.transaction(async (tx) => {
-        const row = await execution(executions.insertExecution(newExecution(input)), tx);
+        const row = await execution(executions.insertExecution(input), tx);
         if (row?.status === 'queued') await tx.query(executions.notifyExecutions(row.configId));
         return row;
       });

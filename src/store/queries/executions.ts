@@ -1,3 +1,4 @@
+import type { NewExecutionInput } from '../../engine/ports.js';
 import type { SqlQuery } from '../sql.js';
 
 /** An executions row; never leaves store/. */
@@ -38,33 +39,11 @@ export const EXECUTION_COLUMNS = `id, config_id, config_version, config, status,
   worker_id, lease_expires_at, cancel_requested_at, items_total, items_processed, items_succeeded, items_failed,
   summary, result, error`;
 
-export interface NewExecution {
-  configId: string;
-  configVersion: number;
-  config: unknown;
-  status: 'queued' | 'skipped';
-  trigger: string;
-  slot: Date | null;
-  attempt: number;
-  /** The run's first execution; null makes this execution the first of a new run. */
-  runId: string | null;
-  retryOf: string | null;
-  requestedBy: string | null;
-  idempotencyKey: string | null;
-  dryRun: boolean;
-  batchSize: number | null;
-  queuedAt: Date;
-  runAfter: Date;
-  /** For executions recorded as skipped: why, in the result and summary. */
-  summary: string | null;
-  result: unknown;
-}
-
 /**
  * Inserts an execution. A first attempt is its own run (run_id = id). A repeated
  * idempotency key for the same config inserts nothing and returns no row.
  */
-export const insertExecution = (e: NewExecution): SqlQuery => ({
+export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
   name: 'executions-insert',
   text: `with new_id as (select gen_random_uuid() as id)
          insert into executions (id, run_id, config_id, config_version, config, status, trigger, slot_at, attempt, retry_of,
@@ -78,8 +57,8 @@ export const insertExecution = (e: NewExecution): SqlQuery => ({
          returning ${EXECUTION_COLUMNS}`,
   values: [
     e.runId,
-    e.configId,
-    e.configVersion,
+    e.config.meta.id,
+    e.config.meta.version,
     JSON.stringify(e.config),
     e.status,
     e.trigger,
