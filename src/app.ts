@@ -46,6 +46,8 @@ export interface WorkerStartOptions {
   concurrency?: number;
   leaseSeconds?: number;
   id?: string;
+  /** See WorkerOptions.maxIdleMs. */
+  maxIdleMs?: number;
 }
 
 export interface GroveJobs {
@@ -57,7 +59,7 @@ export interface GroveJobs {
   readonly events: EngineEvents;
   readonly notifier: Notifier;
   /** Starts a scheduler loop in this process. */
-  startScheduler(options?: { id?: string }): Promise<Scheduler>;
+  startScheduler(options?: { id?: string; maxSleepMs?: number }): Promise<Scheduler>;
   /** Starts a worker loop in this process. */
   startWorker(options?: WorkerStartOptions): Promise<Worker>;
   /**
@@ -96,7 +98,10 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
     events,
     notifier,
     async startScheduler(schedulerOptions = {}) {
-      const scheduler = new Scheduler({ store, clock, events }, { id: schedulerOptions.id ?? processName('scheduler') });
+      const scheduler = new Scheduler(
+        { store, clock, events },
+        { id: schedulerOptions.id ?? processName('scheduler'), ...(schedulerOptions.maxSleepMs ? { maxSleepMs: schedulerOptions.maxSleepMs } : {}) },
+      );
       schedulers.push(scheduler);
       await scheduler.start();
       return scheduler;
@@ -108,6 +113,7 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
           id: workerOptions.id ?? processName('worker'),
           concurrency: workerOptions.concurrency ?? 4,
           ...(workerOptions.leaseSeconds ? { leaseSeconds: workerOptions.leaseSeconds } : {}),
+          ...(workerOptions.maxIdleMs ? { maxIdleMs: workerOptions.maxIdleMs } : {}),
         },
       );
       workers.push(worker);

@@ -31,6 +31,31 @@ export interface SchedulerDeps {
 export interface SchedulerOptions {
   /** Recorded with each claimed slot. */
   id: string;
+  /**
+   * Longest sleep between passes (default MAX_SLEEP_MS). Simulations on a fake clock whose
+   * store delivers every change notification pass Infinity: the safety net would otherwise
+   * be a pass per simulated minute.
+   */
+  maxSleepMs?: number;
+}
+
+/**
+ * Slots after `after` up to and including `until`, at most `limit`, oldest first. Computed a
+ * few at a time: a config with nothing due costs one slot, not `limit`.
+ */
+function slotsBetween(cronExpression: string, timezone: string, after: Date, until: Date, limit: number): Date[] {
+  const found: Date[] = [];
+  let from = after;
+  for (let batch = 1; found.length < limit; batch = Math.min(batch * 4, limit - found.length)) {
+    const slots = nextSlots(cronExpression, timezone, from, batch);
+    for (const slot of slots) {
+      if (slot.getTime() > until.getTime()) return found;
+      found.push(slot);
+    }
+    if (slots.length < batch) return found;
+    from = slots[slots.length - 1] as Date;
+  }
+  return found;
 }
 
 /**
@@ -76,7 +101,8 @@ export class Scheduler {
         next = undefined;
       }
       const now = this.deps.clock.now().getTime();
-      const wakeAt = new Date(Math.min(next?.getTime() ?? Number.POSITIVE_INFINITY, now + MAX_SLEEP_MS));
+      const wakeMs = Math.min(next?.getTime() ?? Number.POSITIVE_INFINITY, now + (this.options.maxSleepMs ?? MAX_SLEEP_MS));
+      const wakeAt = new Date(Number.isFinite(wakeMs) ? wakeMs : 8.64e15);
       const signal = AbortSignal.any([this.#stop.signal, this.#wake.signal]);
       await this.deps.clock.sleepUntil(wakeAt, signal).catch(() => undefined);
     }
@@ -98,12 +124,15 @@ export class Scheduler {
         const lookbackMs = Math.max(config.payload.schedule.catchupWindowSeconds, ON_TIME_TOLERANCE_SECONDS) * 1000;
         const windowStart = new Date(now.getTime() - lookbackMs);
         if (cursor.getTime() < windowStart.getTime()) {
-          const old = nextSlots(cronExpression, timezone, cursor, MAX_MISSED_RECORDED + 1).filter((slot) => slot.getTime() <= windowStart.getTime());
-          await this.#claimDue(config, old.slice(0, MAX_MISSED_RECORDED), now);
-          await store.advanceCursor(config.meta.id, windowStart);
+          const old = slotsBetween(cronExpression, timezone, cursor, windowStart, MAX_MISSED_RECORDED + 1);
+          // Nothing between the cursor and the window (the usual case): nothing to record or move.
+          if (old.length > 0) {
+            await this.#claimDue(config, old.slice(0, MAX_MISSED_RECORDED), now);
+            await store.advanceCursor(config.meta.id, windowStart);
+          }
           cursor = windowStart;
         }
-        const due = nextSlots(cronExpression, timezone, cursor, MAX_DUE_PER_PASS + 1).filter((slot) => slot.getTime() <= now.getTime());
+        const due = slotsBetween(cronExpression, timezone, cursor, now, MAX_DUE_PER_PASS + 1);
         backlog = due.length > MAX_DUE_PER_PASS;
         if (due.length > 0) await this.#claimDue(config, due.slice(0, MAX_DUE_PER_PASS), now);
       }
@@ -124,6 +153,9 @@ export class Scheduler {
     const missed = plan.filter((p) => p.decision === SlotDecision.Missed);
     const recordMissed = new Set(missed.slice(-MAX_MISSED_RECORDED).map((p) => p.slot));
     // Slots are claimed oldest first; the cursor only moves forward.
+    // Catch-ups of one pass stand for one outage: they queue behind one another instead of
+    // counting as overlapping runs (maxConcurrent still holds when workers claim them).
+    let caughtUpThisPass = 0;
 
     for (const { slot, decision } of plan) {
       const base: Omit<NewExecutionInput, 'status' | 'summary' | 'result' | 'runAfter'> = {
@@ -172,7 +204,8 @@ export class Scheduler {
         claimedBy: this.options.id,
         decision,
         build: (active) => {
-          const overlap = decideOverlap({ active, maxConcurrent: limits.maxConcurrent, policy: schedule.overlapPolicy });
+          const others = decision === SlotDecision.CatchUp ? active - caughtUpThisPass : active;
+          const overlap = decideOverlap({ active: others, maxConcurrent: limits.maxConcurrent, policy: schedule.overlapPolicy });
           if (overlap === OverlapDecision.Skip) {
             return {
               decision: 'skipped-overlap',
@@ -201,6 +234,7 @@ export class Scheduler {
       });
       if (!claim.claimed) continue;
       const execution = claim.execution;
+      if (decision === SlotDecision.CatchUp && execution?.status === 'queued') caughtUpThisPass++;
       if (execution?.status === 'skipped') {
         this.deps.events.emit('slot:skipped', { configId: config.meta.id, slot, reason: 'overlap', executionId: execution?.id ?? null });
         continue;

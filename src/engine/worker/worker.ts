@@ -35,6 +35,8 @@ export interface WorkerOptions {
   /** Executions this worker runs at once. */
   concurrency: number;
   leaseSeconds?: number;
+  /** Longest idle sleep (default MAX_IDLE_MS); Infinity for simulations, as for the scheduler. */
+  maxIdleMs?: number;
 }
 
 interface Running {
@@ -149,7 +151,7 @@ export class Worker {
     }
     // More may be waiting when every free place was filled; look again once one frees.
     if (claimedAll && this.#active.size < this.options.concurrency) return now.getTime();
-    const idle = now.getTime() + MAX_IDLE_MS;
+    const idle = now.getTime() + Math.min(this.options.maxIdleMs ?? MAX_IDLE_MS, 8.64e15 - now.getTime());
     const reap = this.#lastReap + this.#leaseMs / 2;
     const next = this.#active.size < this.options.concurrency ? await store.nextRunAfter() : undefined;
     // A due execution that could not be claimed waits for its config to have room: an
