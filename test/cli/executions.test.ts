@@ -47,7 +47,7 @@ describe('grove-jobs run', () => {
     expect(new Date(execution.finishedAt ?? '').getTime()).toBeGreaterThanOrEqual(new Date(execution.startedAt ?? '').getTime());
 
     const logs = await cli(['logs', execution.id], env);
-    expect(logs.stdout).toContain("INFO  building a csv report in batches of 25 (dry run)");
+    expect(logs.stdout).toContain('INFO  building a csv report in batches of 25 (dry run)');
   });
 
   it('exits 1 when the execution fails, with the error in history', async () => {
