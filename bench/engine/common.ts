@@ -16,6 +16,13 @@ export interface CronTask {
   variant: Variant;
   dbUrl: string;
   configs: number;
+  /** Slots fall on the minutes m with m % 2 === parity. */
+  parity: 0 | 1;
+}
+
+/** The minute field for every other minute, as a list (graphile-worker takes no `a-b/n`): even (0) or odd (1) minutes. */
+export function everyOtherMinute(parity: 0 | 1): string {
+  return Array.from({ length: 30 }, (_, k) => 2 * k + parity).join(',');
 }
 
 /** Line 2: sequential enqueue → handler start with idle, started workers. */
@@ -26,6 +33,8 @@ export interface IdleTask {
   dbUrl: string;
   /** Stop after this many samples (or earlier, when the orchestrator says stop). */
   samples: number;
+  /** Grove only: trigger through the worker's own system (in-process wake-up) instead of a second one. */
+  inProcess?: boolean;
 }
 
 /** Line 3: enqueue `n` no-op jobs, then start the worker and time until all are finished. */
@@ -39,12 +48,19 @@ export interface ThroughputTask {
 
 export type Task = CronTask | IdleTask | ThroughputTask;
 
-/** One handler start of a scheduled job: the slot instant and when the handler began (ms since epoch). */
+/** One handler start of a scheduled job: which config, its slot instant and when the handler began (ms since epoch). */
 export interface CronSample {
+  key: number;
   slot: number;
   at: number;
 }
 
+/** A cron task's result: null when the streamed samples are exact, else the corrected samples. */
+export interface CronResult {
+  samples: CronSample[];
+}
+
+/** Line 2 lags, read with performance.now() (enqueue and handler run in one process). */
 export interface IdleResult {
   lagsMs: number[];
 }
@@ -60,7 +76,7 @@ export interface ThroughputResult {
 export type ChildMessage =
   | { type: 'ready'; at: number }
   | { type: 'samples'; samples: CronSample[] }
-  | { type: 'result'; result: IdleResult | ThroughputResult | null }
+  | { type: 'result'; result: IdleResult | ThroughputResult | CronResult | null }
   | { type: 'error'; message: string };
 
 export type ParentMessage = { type: 'start'; task: Task } | { type: 'stop' };
@@ -77,6 +93,9 @@ export interface ChildIo {
 
 /** Every system under test runs its workers at this concurrency. */
 export const CONCURRENCY = 10;
+
+/** Line 2 samples taken first and discarded (connections, prepared statements, JIT). */
+export const WARMUP_SAMPLES = 20;
 
 /** Nearest-rank percentile of unsorted samples; NaN for none. */
 export function percentile(samples: readonly number[], q: number): number {
@@ -123,6 +142,11 @@ export async function createDatabase(name: string): Promise<string> {
   return databaseUrl(name);
 }
 
+/** Flushes dirty buffers so the next measurement does not pay for the previous one's writes. */
+export async function checkpoint(): Promise<void> {
+  await withAdmin((client) => client.query('checkpoint'));
+}
+
 export async function dropDatabase(name: string): Promise<void> {
   if (!DB_NAME.test(name)) throw new Error(`bad database name ${name}`);
   await withAdmin((client) => client.query(`drop database if exists ${name} with (force)`));
@@ -134,6 +158,21 @@ export async function queryOnce<Row extends pg.QueryResultRow>(url: string, text
   await client.connect();
   try {
     return (await client.query<Row>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls a `select … as n` query on one connection until `done(n)`. */
+export async function waitForCount(url: string, text: string, done: (n: number) => boolean, everyMs = 10): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (;;) {
+      const n = Number((await client.query<{ n: number }>(text)).rows[0]?.n ?? 0);
+      if (done(n)) return n;
+      await sleep(everyMs);
+    }
   } finally {
     await client.end();
   }

@@ -9,20 +9,23 @@
  *   maxPoolSize 12 (concurrency + 2, as its docs advise) and pollInterval 500 ms.
  */
 import { Logger, makeWorkerUtils, parseCronItems, run, type RunnerOptions, type WorkerUtils } from 'graphile-worker';
+import { performance } from 'node:perf_hooks';
 import {
   CONCURRENCY,
   type ChildIo,
   type CronTask,
   deferred,
+  everyOtherMinute,
   type IdleResult,
   type IdleTask,
-  queryOnce,
   randomBetween,
   sleep,
   type ThroughputResult,
   type ThroughputTask,
+  WARMUP_SAMPLES,
   until,
   type Variant,
+  waitForCount,
 } from './common.js';
 
 const silent = new Logger(() => () => undefined);
@@ -44,14 +47,9 @@ async function utilsFor(dbUrl: string): Promise<WorkerUtils> {
   return utils;
 }
 
-async function remainingJobs(dbUrl: string): Promise<number> {
-  const [row] = await queryOnce<{ n: number }>(dbUrl, 'select count(*)::int as n from graphile_worker.jobs');
-  return row?.n ?? 0;
-}
-
 export async function cron(task: CronTask, io: ChildIo): Promise<null> {
   const items = parseCronItems(
-    Array.from({ length: task.configs }, (_, i) => ({ task: 'noop', match: '* * * * *', identifier: `cron-${i}`, payload: { i } })),
+    Array.from({ length: task.configs }, (_, i) => ({ task: 'noop', match: `${everyOtherMinute(task.parity)} * * * *`, identifier: `cron-${i}`, payload: { i } })),
   );
   const runner = await run({
     ...options(task.dbUrl, task.variant),
@@ -59,8 +57,8 @@ export async function cron(task: CronTask, io: ChildIo): Promise<null> {
     taskList: {
       noop: async (payload) => {
         const at = Date.now();
-        const ts = (payload as { _cron?: { ts?: string } })._cron?.ts;
-        if (ts) io.sample({ slot: Date.parse(ts), at });
+        const { i, _cron } = payload as { i: number; _cron?: { ts?: string } };
+        if (_cron?.ts) io.sample({ key: i, slot: Date.parse(_cron.ts), at });
       },
     },
   });
@@ -73,7 +71,7 @@ export async function cron(task: CronTask, io: ChildIo): Promise<null> {
 export async function idle(task: IdleTask, io: ChildIo): Promise<IdleResult> {
   let started = deferred<number>();
   const producer = await utilsFor(task.dbUrl);
-  const runner = await run({ ...options(task.dbUrl, task.variant), taskList: { noop: async () => started.resolve(Date.now()) } });
+  const runner = await run({ ...options(task.dbUrl, task.variant), taskList: { noop: async () => started.resolve(performance.now()) } });
   let completed = 0;
   runner.events.on('job:complete', () => {
     completed++;
@@ -81,11 +79,12 @@ export async function idle(task: IdleTask, io: ChildIo): Promise<IdleResult> {
   io.ready();
   await sleep(200);
   const lagsMs: number[] = [];
-  for (let i = 0; i < task.samples && !io.isStopped(); i++) {
+  for (let i = 0; i < WARMUP_SAMPLES + task.samples && !io.isStopped(); i++) {
     started = deferred<number>();
-    const t0 = Date.now();
+    const t0 = performance.now();
     await producer.addJob('noop', {});
-    lagsMs.push((await started.promise) - t0);
+    const lag = (await started.promise) - t0;
+    if (i >= WARMUP_SAMPLES) lagsMs.push(lag);
     await until(() => completed > i, 1);
     await sleep(randomBetween(5, 25));
   }
@@ -117,7 +116,7 @@ export async function throughput(task: ThroughputTask, io: ChildIo): Promise<Thr
   });
   await allHandled.promise;
   // Completions are written after the handler returns (batched in `fast`): done when the table is empty.
-  await until(async () => (await remainingJobs(task.dbUrl)) === 0, 10);
+  await waitForCount(task.dbUrl, 'select count(*)::int as n from graphile_worker.jobs', (n) => n === 0);
   const t1 = Date.now();
   await runner.stop();
   return { n: task.n, ms: t1 - t0, historyRows: 0, enqueueMs };
