@@ -183,6 +183,12 @@ CREATE INDEX execution_logs_execution_idx ON public.execution_logs USING btree (
 CREATE INDEX executions_claim_idx ON public.executions USING btree (run_after, queued_at) WHERE (status = 'queued'::text);
 
 --
+-- Name: executions_config_queue_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX executions_config_queue_idx ON public.executions USING btree (config_id, run_after, queued_at) WHERE (status = 'queued'::text);
+
+--
 -- Name: executions_history_idx; Type: INDEX; Schema: public; Owner: -
 --
 

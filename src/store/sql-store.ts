@@ -208,12 +208,7 @@ export function createSqlStore(sql: Sql): Store {
         data: row.data,
       })),
 
-    finishExecution: (id, workerId, outcome) =>
-      sql.transaction(async (tx) => {
-        const finished = await execution(executions.finishExecution(id, workerId, outcome), tx);
-        if (finished) await tx.query(executions.notifyExecutions(finished.configId));
-        return finished;
-      }),
+    finishExecution: (id, workerId, outcome) => execution(executions.finishExecution(id, workerId, outcome)),
 
     releaseExecution: (id, workerId, runAfter) =>
       sql.transaction(async (tx) => {
@@ -227,8 +222,13 @@ export function createSqlStore(sql: Sql): Store {
 
     requestCancel: (id, now) => execution(executions.requestCancel(id, now)),
 
-    recordRunOutcome: async (configId, failed) =>
-      (await one<{ consecutive_failures: number }>(slots.recordRunOutcome(configId, failed)))?.consecutive_failures ?? 0,
+    recordRunOutcome: async (configId, failed) => {
+      if (!failed) {
+        await sql.query(slots.endFailureStreak(configId));
+        return 0;
+      }
+      return (await one<{ consecutive_failures: number }>(slots.recordFailedRun(configId)))?.consecutive_failures ?? 0;
+    },
 
     markPaused: async (configId, at, reason) => {
       await sql.query(slots.markPaused(configId, at, reason));

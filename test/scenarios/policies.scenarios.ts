@@ -577,7 +577,8 @@ export function runPolicyScenarios(factory: SqlFactory): void {
         offsets.push(offset);
       }
       expect(offsets[0]?.size).toBe(ids.length * slots.length);
-      expect([...(offsets[1] ?? [])]).toEqual([...(offsets[0] ?? [])]);
+      // Same offsets per (config, slot); the order configs are claimed in within a pass may differ.
+      expect([...(offsets[1] ?? [])].sort()).toEqual([...(offsets[0] ?? [])].sort());
       expect([...(offsets[0]?.values() ?? [])].some((delay) => delay > 0)).toBe(true);
     });
 

@@ -20,6 +20,8 @@ export const MAX_SLEEP_MS = 60_000;
 /** Due slots inside the catch-up window considered per config and pass; the rest wait for the next pass. */
 export const MAX_DUE_PER_PASS = 1000;
 /** Missed slots recorded one by one per pass; beyond that they only move the cursor. */
+/** Configs claimed at once in one pass (each claim is one transaction on the pool). */
+const CLAIM_LANES = 8;
 export const MAX_MISSED_RECORDED = 100;
 
 export interface SchedulerDeps {
@@ -113,38 +115,47 @@ export class Scheduler {
     const { store, clock } = this.deps;
     const now = clock.now();
     let earliest: Date | undefined;
-    for (const { config, lastSlotAt } of await store.listSchedulable()) {
-      const { cronExpression, timezone } = config.payload.schedule;
-      // First sight of a config: its schedule starts now; nothing before counts as missed.
-      let cursor = lastSlotAt ?? (await store.ensureScheduleState(config.meta.id, now));
-      let backlog = false;
-      if (cursor.getTime() < now.getTime()) {
-        // Slots older than the catch-up window are missed whatever the policy: record the
-        // first MAX_MISSED_RECORDED of them and jump the cursor to the window.
-        const lookbackMs = Math.max(config.payload.schedule.catchupWindowSeconds, ON_TIME_TOLERANCE_SECONDS) * 1000;
-        const windowStart = new Date(now.getTime() - lookbackMs);
-        if (cursor.getTime() < windowStart.getTime()) {
-          const old = slotsBetween(cronExpression, timezone, cursor, windowStart, MAX_MISSED_RECORDED + 1);
-          // Nothing between the cursor and the window (the usual case): nothing to record or move.
-          if (old.length > 0) {
-            await this.#claimDue(config, old.slice(0, MAX_MISSED_RECORDED), now);
-            await store.advanceCursor(config.meta.id, windowStart);
-          }
-          cursor = windowStart;
-        }
-        const due = slotsBetween(cronExpression, timezone, cursor, now, MAX_DUE_PER_PASS + 1);
-        backlog = due.length > MAX_DUE_PER_PASS;
-        if (due.length > 0) await this.#claimDue(config, due.slice(0, MAX_DUE_PER_PASS), now);
+    const schedulable = await store.listSchedulable();
+    // Configs are independent: claim several at once so that many configs due in the same
+    // second wait on the database in parallel rather than one after another.
+    let index = 0;
+    const lane = async () => {
+      while (index < schedulable.length) {
+        const item = schedulable[index++] as (typeof schedulable)[number];
+        const next = await this.#handleConfig(item.config, item.lastSlotAt, now);
+        if (next && (!earliest || next < earliest)) earliest = next;
       }
-      // More due slots than one pass takes: come straight back for the rest.
-      if (backlog) {
-        earliest = now;
-        continue;
-      }
-      const [next] = nextSlots(cronExpression, timezone, now, 1);
-      if (next && (!earliest || next < earliest)) earliest = next;
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(CLAIM_LANES, schedulable.length) }, lane));
     return earliest;
+  }
+
+  /** Claims a config's due slots; returns when it is next due (now, when a backlog remains). */
+  async #handleConfig(config: JobConfig, lastSlotAt: Date | null, now: Date): Promise<Date | undefined> {
+    const { store } = this.deps;
+    const { cronExpression, timezone } = config.payload.schedule;
+    // First sight of a config: its schedule starts now; nothing before counts as missed.
+    let cursor = lastSlotAt ?? (await store.ensureScheduleState(config.meta.id, now));
+    if (cursor.getTime() < now.getTime()) {
+      // Slots older than the catch-up window are missed whatever the policy: record the
+      // first MAX_MISSED_RECORDED of them and jump the cursor to the window.
+      const lookbackMs = Math.max(config.payload.schedule.catchupWindowSeconds, ON_TIME_TOLERANCE_SECONDS) * 1000;
+      const windowStart = new Date(now.getTime() - lookbackMs);
+      if (cursor.getTime() < windowStart.getTime()) {
+        const old = slotsBetween(cronExpression, timezone, cursor, windowStart, MAX_MISSED_RECORDED + 1);
+        // Nothing between the cursor and the window (the usual case): nothing to record or move.
+        if (old.length > 0) {
+          await this.#claimDue(config, old.slice(0, MAX_MISSED_RECORDED), now);
+          await store.advanceCursor(config.meta.id, windowStart);
+        }
+        cursor = windowStart;
+      }
+      const due = slotsBetween(cronExpression, timezone, cursor, now, MAX_DUE_PER_PASS + 1);
+      if (due.length > 0) await this.#claimDue(config, due.slice(0, MAX_DUE_PER_PASS), now);
+      // More due slots than one pass takes: come straight back for the rest.
+      if (due.length > MAX_DUE_PER_PASS) return now;
+    }
+    return nextSlots(cronExpression, timezone, now, 1)[0];
   }
 
   async #claimDue(config: JobConfig, due: readonly Date[], now: Date): Promise<void> {

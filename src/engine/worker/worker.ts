@@ -320,10 +320,12 @@ export class Worker {
   async #afterFinish(execution: ExecutionRecord): Promise<void> {
     const { store, clock, events, notifier, configs } = this.deps;
     events.emit('execution:finished', execution);
-    const current = (await store.getConfig(execution.configId)) ?? execution.config;
+    const failed = isRetryable(execution.status);
+    // Retries and pauses follow the config as it is now; a success needs only the version it ran with.
+    const current = failed ? ((await store.getConfig(execution.configId)) ?? execution.config) : execution.config;
     const now = clock.now();
 
-    if (isRetryable(execution.status)) {
+    if (failed) {
       const plan = planRetry(current.payload.retry, execution.attempt, execution.finishedAt ?? now);
       if (plan.retry && plan.runAfter && plan.nextAttempt) {
         const { execution: retry } = await store.insertExecution({
@@ -349,7 +351,6 @@ export class Worker {
     }
     if (execution.status === 'cancelled' || execution.status === 'skipped') return;
 
-    const failed = isRetryable(execution.status);
     const streak = await store.recordRunOutcome(execution.configId, failed);
     const { notifications } = current.payload;
     const base = {

@@ -111,8 +111,12 @@ export const countActive = (configId: string): SqlQuery => ({
 export const lockClaimableConfigs = (now: Date, limit: number): SqlQuery => ({
   name: 'executions-lock-claimable-configs',
   text: `select s.config_id from schedule_state s
-          where exists (select 1 from executions e where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= $1::timestamptz)
-          order by (select min(e.run_after) from executions e where e.config_id = s.config_id and e.status = 'queued')
+           cross join lateral (
+             select e.run_after from executions e
+              where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= $1::timestamptz
+              order by e.run_after limit 1
+           ) due
+          order by due.run_after
           limit $2
           for update of s skip locked`,
   values: [now, limit],
@@ -135,7 +139,7 @@ export const claimForConfig = (configId: string, workerId: string, now: Date, le
          update executions e
             set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
                 lease_expires_at = $4::timestamptz
-           from picked where e.id = picked.id
+          where e.id = any(array(select id from picked))
          returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}`,
   values: [configId, workerId, now, leaseUntil, limit],
 });
@@ -176,11 +180,18 @@ export interface FinishValues {
  */
 export const finishExecution = (id: string, workerId: string, v: FinishValues): SqlQuery => ({
   name: 'executions-finish',
-  text: `update executions
-            set status = $3, finished_at = $4::timestamptz, duration_ms = $5, summary = $6, result = $7::jsonb, error = $8::jsonb,
-                items_total = $9, items_processed = $10, items_succeeded = $11, items_failed = $12, lease_expires_at = null
-          where id = $1::uuid and worker_id = $2 and status = 'running'
-      returning ${EXECUTION_COLUMNS}`,
+  text: `with finished as (
+           update executions
+              set status = $3, finished_at = $4::timestamptz, duration_ms = $5, summary = $6, result = $7::jsonb, error = $8::jsonb,
+                  items_total = $9, items_processed = $10, items_succeeded = $11, items_failed = $12, lease_expires_at = null
+            where id = $1::uuid and worker_id = $2 and status = 'running'
+        returning ${EXECUTION_COLUMNS}
+         )
+         -- Wake workers elsewhere only when this config has executions waiting for room.
+         select finished.*,
+                (select pg_notify('grove_jobs_execution', finished.config_id)
+                  where exists (select 1 from executions q where q.config_id = finished.config_id and q.status = 'queued')) is not null as notified
+           from finished`,
   values: [
     id,
     workerId,

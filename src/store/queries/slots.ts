@@ -59,14 +59,23 @@ export const advanceCursor = (configId: string, to: Date): SqlQuery => ({
   values: [configId, to],
 });
 
-/** Counts failed runs in a row: reset by a success, raised by a final failure. */
-export const recordRunOutcome = (configId: string, failed: boolean): SqlQuery => ({
-  name: 'slots-record-outcome',
-  text: `insert into schedule_state (config_id, consecutive_failures) values ($1, case when $2 then 1 else 0 end)
-         on conflict (config_id) do update
-           set consecutive_failures = case when $2 then schedule_state.consecutive_failures + 1 else 0 end
+/** Raises a config's count of failed runs in a row; returns the new count. */
+export const recordFailedRun = (configId: string): SqlQuery => ({
+  name: 'slots-record-failure',
+  text: `insert into schedule_state (config_id, consecutive_failures) values ($1, 1)
+         on conflict (config_id) do update set consecutive_failures = schedule_state.consecutive_failures + 1
          returning consecutive_failures`,
-  values: [configId, failed],
+  values: [configId],
+});
+
+/**
+ * A success ends a failure streak. Touches the row only when there is a streak, so the
+ * steady state (success after success) neither writes nor waits on a worker's lock of it.
+ */
+export const endFailureStreak = (configId: string): SqlQuery => ({
+  name: 'slots-end-failure-streak',
+  text: `update schedule_state set consecutive_failures = 0 where config_id = $1 and consecutive_failures <> 0`,
+  values: [configId],
 });
 
 export const markPaused = (configId: string, at: Date | null, reason: string | null): SqlQuery => ({
