@@ -230,11 +230,16 @@ export interface ExecutionStore {
   recordProgress(id: string, workerId: string, items: ExecutionItems): Promise<void>;
   appendLogs(lines: ReadonlyArray<Omit<LogLine, 'id'>>): Promise<void>;
   listLogs(executionId: string, options: { after: number; limit: number }): Promise<LogLine[]>;
+  /**
+   * Ends a running execution this worker still holds (undefined otherwise). A `success` or
+   * `partial` outcome also ends the config's failure streak, in the same statement.
+   */
   finishExecution(id: string, workerId: string, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined>;
   releaseExecution(id: string, workerId: string, runAfter: Date): Promise<void>;
   expireLeases(now: Date, limit: number): Promise<ExecutionRecord[]>;
   cancelQueued(id: string, now: Date, actor: string): Promise<ExecutionRecord | undefined>;
   requestCancel(id: string, now: Date): Promise<ExecutionRecord | undefined>;
+  /** Counts a failed run (returns the streak); a success resets it. */
   recordRunOutcome(configId: string, failed: boolean): Promise<number>;
   markPaused(configId: string, at: Date | null, reason: string | null): Promise<void>;
   getScheduleState(configId: string): Promise<ScheduleState | undefined>;

@@ -66,15 +66,8 @@ describe('three worker processes racing on one PostgreSQL database', () => {
       expect(times.length).toBeGreaterThanOrEqual(16);
       for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `${id}: gap after ${new Date(times[i - 1]!).toISOString()}`).toBe(2000);
     }
-    // Every worker took part: the claims were really raced.
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const { rows } = await client.query<{ workers: number; claimers: number }>(
-      `select count(distinct worker_id)::int as workers, (select count(distinct claimed_by)::int from schedule_slots) as claimers from executions`,
-    );
-    await client.end();
-    expect(rows[0]?.workers).toBeGreaterThan(1);
-    expect(rows[0]?.claimers).toBeGreaterThan(1);
+    // Which process wins each claim is up to timing (under load one may win them all), so the
+    // test asserts only the outcome: exactly one request per slot, none missing.
   }, 120_000);
 });
 

@@ -351,7 +351,8 @@ export class Worker {
     }
     if (execution.status === 'cancelled' || execution.status === 'skipped') return;
 
-    const streak = await store.recordRunOutcome(execution.configId, failed);
+    // A success already ended the failure streak when it was recorded (finishExecution).
+    const streak = failed ? await store.recordRunOutcome(execution.configId, true) : 0;
     const { notifications } = current.payload;
     const base = {
       at: now.toISOString(),

@@ -186,9 +186,15 @@ export const finishExecution = (id: string, workerId: string, v: FinishValues): 
                   items_total = $9, items_processed = $10, items_succeeded = $11, items_failed = $12, lease_expires_at = null
             where id = $1::uuid and worker_id = $2 and status = 'running'
         returning ${EXECUTION_COLUMNS}
+         ), streak_ended as (
+           -- A success or partial run ends a failure streak; the row is touched only when there is one.
+           update schedule_state set consecutive_failures = 0
+            where config_id = (select config_id from finished) and consecutive_failures <> 0
+              and (select status from finished) in ('success', 'partial')
+           returning 1
          )
          -- Wake workers elsewhere only when this config has executions waiting for room.
-         select finished.*,
+         select finished.*, (select count(*) from streak_ended)::int as streak_ended,
                 (select pg_notify('grove_jobs_execution', finished.config_id)
                   where exists (select 1 from executions q where q.config_id = finished.config_id and q.status = 'queued')) is not null as notified
            from finished`,
