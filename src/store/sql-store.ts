@@ -130,7 +130,6 @@ export function createSqlStore(sql: Sql): Store {
         if (planned) {
           record = await execution(executions.insertExecution(planned.execution), tx);
           if (record) await tx.query(slots.setSlotExecution(input.configId, input.slot, planned.decision, record.id));
-          if (record?.status === 'queued') await tx.query(executions.notifyExecutions(input.configId));
         }
         await tx.query(slots.advanceCursor(input.configId, input.slot));
         return record ? { claimed: true, execution: record } : { claimed: true };
@@ -141,11 +140,7 @@ export function createSqlStore(sql: Sql): Store {
     },
 
     insertExecution: async (input) => {
-      const created = await sql.transaction(async (tx) => {
-        const row = await execution(executions.insertExecution(input), tx);
-        if (row?.status === 'queued') await tx.query(executions.notifyExecutions(row.configId));
-        return row;
-      });
+      const created = await execution(executions.insertExecution(input));
       if (created) return { execution: created, created: true };
       const existing = await execution(executions.getExecutionByKey(input.config.meta.id, input.idempotencyKey ?? ''));
       if (!existing) throw new Error('an execution with this idempotency key vanished while being read');

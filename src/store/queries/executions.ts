@@ -45,16 +45,22 @@ export const EXECUTION_COLUMNS = `id, config_id, config_version, config, status,
  */
 export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
   name: 'executions-insert',
-  text: `with new_id as (select gen_random_uuid() as id)
-         insert into executions (id, run_id, config_id, config_version, config, status, trigger, slot_at, attempt, retry_of,
-                                 requested_by, idempotency_key, dry_run, batch_size, queued_at, run_after, summary, result,
-                                 finished_at, duration_ms)
-         select id, coalesce($1::uuid, id), $2, $3, $4::jsonb, $5, $6, $7::timestamptz, $8, $9::uuid,
-                $10, $11, $12, $13, $14::timestamptz, $15::timestamptz, $16, $17::jsonb,
-                case when $5 = 'skipped' then $14::timestamptz end, case when $5 = 'skipped' then 0 end
-           from new_id
-         on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
-         returning ${EXECUTION_COLUMNS}`,
+  text: `with new_id as (select gen_random_uuid() as id),
+         inserted as (
+           insert into executions (id, run_id, config_id, config_version, config, status, trigger, slot_at, attempt, retry_of,
+                                   requested_by, idempotency_key, dry_run, batch_size, queued_at, run_after, summary, result,
+                                   finished_at, duration_ms)
+           select id, coalesce($1::uuid, id), $2, $3, $4::jsonb, $5, $6, $7::timestamptz, $8, $9::uuid,
+                  $10, $11, $12, $13, $14::timestamptz, $15::timestamptz, $16, $17::jsonb,
+                  case when $5 = 'skipped' then $14::timestamptz end, case when $5 = 'skipped' then 0 end
+             from new_id
+           on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
+           returning ${EXECUTION_COLUMNS}
+         )
+         -- A queued execution wakes workers in other processes (delivered when this commits).
+         select inserted.*,
+                (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
+           from inserted`,
   values: [
     e.runId,
     e.config.meta.id,
