@@ -155,13 +155,9 @@ export function createSqlStore(sql: Sql): Store {
     claimExecutions: (workerId, now, leaseUntil, limit) =>
       sql.transaction(async (tx) => {
         const locked = await tx.query<{ config_id: string }>(executions.lockClaimableConfigs(now, limit));
-        const claimed: ExecutionRecord[] = [];
-        for (const { config_id } of locked) {
-          if (claimed.length >= limit) break;
-          const rows = await tx.query<executions.ExecutionRow>(executions.claimForConfig(config_id, workerId, now, leaseUntil, limit - claimed.length));
-          claimed.push(...rows.map(toExecution));
-        }
-        return claimed;
+        if (locked.length === 0) return [];
+        const ids = locked.map((row) => row.config_id);
+        return (await tx.query<executions.ExecutionRow>(executions.claimForConfigs(ids, workerId, now, leaseUntil, limit))).map(toExecution);
       }),
 
     claimExecution: (id, workerId, now, leaseUntil) =>

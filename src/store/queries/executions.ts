@@ -128,26 +128,37 @@ export const lockClaimableConfigs = (now: Date, limit: number): SqlQuery => ({
   values: [now, limit],
 });
 
-/** Claims up to `limit` due queued executions of one (locked) config, oldest first. */
-export const claimForConfig = (configId: string, workerId: string, now: Date, leaseUntil: Date, limit: number): SqlQuery => ({
-  name: 'executions-claim-for-config',
+/**
+ * Claims up to `limit` due queued executions of the configs this transaction has locked,
+ * oldest first, each config within its maxConcurrent. Runs as a statement after the lock:
+ * its snapshot sees every claim committed before the locks were taken, so the count of
+ * running executions is current.
+ */
+export const claimForConfigs = (configIds: readonly string[], workerId: string, now: Date, leaseUntil: Date, limit: number): SqlQuery => ({
+  name: 'executions-claim-for-configs',
   text: `with room as (
-           select greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1)
-                    - (select count(*) from executions r where r.config_id = $1 and r.status = 'running'))::int as free
-             from job_configs c where c.id = $1
+           select c.id as config_id,
+                  greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1)
+                    - (select count(*) from executions r where r.config_id = c.id and r.status = 'running'))::int as free
+             from job_configs c where c.id = any($1::text[])
          ), picked as (
-           select e.id from executions e
-            where e.config_id = $1 and e.status = 'queued' and e.run_after <= $3::timestamptz
-            order by e.run_after, e.queued_at
-            limit least($5::int, (select free from room))
-            for update skip locked
+           select p.id from room
+            cross join lateral (
+              select e.id, e.run_after, e.queued_at from executions e
+               where e.config_id = room.config_id and e.status = 'queued' and e.run_after <= $3::timestamptz
+               order by e.run_after, e.queued_at
+               limit room.free
+               for update skip locked
+            ) p
+            order by p.run_after, p.queued_at
+            limit $5
          )
          update executions e
             set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
                 lease_expires_at = $4::timestamptz
           where e.id = any(array(select id from picked))
          returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}`,
-  values: [configId, workerId, now, leaseUntil, limit],
+  values: [[...configIds], workerId, now, leaseUntil, limit],
 });
 
 /** Renews a lease this worker still holds; no row means it was lost (expired, cancelled, finished). */
