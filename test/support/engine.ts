@@ -13,8 +13,6 @@ export interface Scenario {
   system: GroveJobs;
   clock: FakeClock;
   notifications: Notification[];
-  /** Every execution handed to a handler, in start order. */
-  started: ExecutionRecord[];
   setBehaviour(behaviour: Behaviour): void;
 }
 
@@ -35,7 +33,6 @@ export function makeScenario(sql: Sql, start = '2026-11-23T10:00:00Z'): Scenario
     system,
     clock,
     notifications,
-    started: [],
     setBehaviour: (b) => {
       behaviour = b;
     },
