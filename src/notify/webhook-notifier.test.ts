@@ -1,50 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { type Received, startHttpReceiver } from '../../test/support/http-receiver.js';
 import type { Notification } from '../engine/ports.js';
 import { createWebhookNotifier, signBody, verifySignature, type WebhookDeliveryError, type WebhookNotifierOptions } from './webhook-notifier.js';
 
 const SECRET = 'whsec-0123456789abcdef';
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/**
- * A real HTTP receiver on 127.0.0.1. `respond` answers each request (or holds it by not
- * ending the response); `received(n)` resolves once n requests have arrived.
- */
-async function startReceiver(respond: (request: Received, response: ServerResponse, index: number) => void) {
-  const requests: Received[] = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
-      requests.push(received);
-      for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
-      respond(received, res, requests.length - 1);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  onTestFinished(async () => {
-    // Held requests would keep close() waiting forever.
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    url: `http://127.0.0.1:${port}/hooks/T0K3N-in-path`,
-    requests,
-    received: (count: number) =>
-      requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
-  };
-}
 
 /** A URL on a port that was free a moment ago and has nothing listening now. */
 async function aClosedPortUrl(): Promise<string> {
@@ -54,6 +15,9 @@ async function aClosedPortUrl(): Promise<string> {
   await new Promise((resolve) => server.close(resolve));
   return `http://127.0.0.1:${port}/hooks/T0K3N-in-path`;
 }
+
+/** The webhook path carries a token, as real ones often do: it must never be logged. */
+const startReceiver = (respond: Parameters<typeof startHttpReceiver>[0]) => startHttpReceiver(respond, '/hooks/T0K3N-in-path');
 
 function answer(status: number) {
   return (_request: Received, response: ServerResponse) => response.writeHead(status).end(`status ${status}`);

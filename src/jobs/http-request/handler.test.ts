@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { type Received, startHttpReceiver } from '../../../test/support/http-receiver.js';
 import type { JobConfig, JobContext, JobProgress, LogLevel } from '../../domain/config/index.js';
 import { JobTypeRegistry, validateJobConfig } from '../../domain/config/index.js';
 import { executeHttpRequest, httpRequestJobType, httpRequestParameters, type HttpRequestParameters } from './index.js';
@@ -10,44 +11,7 @@ const SECRET = 'sig-secret-0123456789';
 const BEARER = 'Bearer eyJhbGciOiJIUzI1NiJ9.grove';
 const CRON_SECRET = 'cron-secret-abcdef123456';
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/**
- * A real HTTP receiver on 127.0.0.1. `respond` answers each request (or holds it by not
- * ending the response); `received(n)` resolves once n requests have arrived.
- */
-async function startReceiver(respond: (request: Received, response: ServerResponse) => void = (_q, r) => r.writeHead(200).end('ok')) {
-  const requests: Received[] = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
-      requests.push(received);
-      for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
-      respond(received, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  onTestFinished(async () => {
-    // Held requests would keep close() waiting forever.
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    received: (count: number) =>
-      requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
-  };
-}
+const startReceiver = startHttpReceiver;
 
 function answer(status: number, body = '') {
   return (_request: Received, response: ServerResponse) => response.writeHead(status).end(body);
