@@ -48,25 +48,19 @@ export class ExecutionService {
     if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
       throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'idempotencyKey');
     }
-    const config = await this.configs.get(configId);
-    const now = this.clock.now();
-    const result = await this.store.insertExecution({
-      config,
-      status: 'queued',
+    const result = await this.store.insertRun(configId, {
       trigger: options.trigger ?? 'manual',
-      slot: null,
-      attempt: 1,
-      runId: null,
-      retryOf: null,
       requestedBy: options.requestedBy,
       idempotencyKey: key ?? null,
       dryRun: options.dryRun ?? false,
       batchSize: options.batchSize ?? null,
-      queuedAt: now,
-      runAfter: now,
-      summary: null,
-      result: null,
+      queuedAt: this.clock.now(),
     });
+    // No run: the config does not exist (get throws the not-found error callers expect).
+    if (!result) {
+      await this.configs.get(configId);
+      throw new Error(`config '${configId}' vanished while a run was being queued`);
+    }
     if (result.created) this.events.emit('execution:queued', result.execution);
     return result;
   }

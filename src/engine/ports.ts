@@ -158,6 +158,16 @@ export interface NewExecutionInput {
   result: unknown;
 }
 
+/** A manual run of a config as it is stored when the run is queued. */
+export interface RunInput {
+  trigger: Extract<ExecutionTrigger, 'manual' | 'api'>;
+  requestedBy: string;
+  idempotencyKey: string | null;
+  dryRun: boolean;
+  batchSize: number | null;
+  queuedAt: Date;
+}
+
 export interface ExecutionOutcome {
   status: ExecutionStatus;
   finishedAt: Date;
@@ -217,6 +227,11 @@ export interface ExecutionStore {
   advanceCursor(configId: string, to: Date): Promise<void>;
   /** Inserts an execution; with an idempotency key already used, returns that execution instead. */
   insertExecution(input: NewExecutionInput): Promise<{ execution: ExecutionRecord; created: boolean }>;
+  /**
+   * Queues a run of the config as stored now, in one statement. With an idempotency key
+   * already used, returns that execution instead; undefined when the config does not exist.
+   */
+  insertRun(configId: string, run: RunInput): Promise<{ execution: ExecutionRecord; created: boolean } | undefined>;
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
   claimExecutions(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ExecutionRecord[]>;
@@ -231,10 +246,16 @@ export interface ExecutionStore {
   appendLogs(lines: ReadonlyArray<Omit<LogLine, 'id'>>): Promise<void>;
   listLogs(executionId: string, options: { after: number; limit: number }): Promise<LogLine[]>;
   /**
-   * Ends a running execution this worker still holds (undefined otherwise). A `success` or
-   * `partial` outcome also ends the config's failure streak, in the same statement.
+   * Ends running executions this worker still holds and claims up to `claim.limit` more
+   * (0: none), in one round trip. `ended` holds those it ended (an execution whose lease
+   * expired meanwhile is left as it is). A `success` or `partial` ending also ends the
+   * config's failure streak.
    */
-  finishExecution(id: string, workerId: string, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined>;
+  finishAndClaim(
+    workerId: string,
+    endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>,
+    claim: { now: Date; leaseUntil: Date; limit: number },
+  ): Promise<{ ended: ExecutionRecord[]; claimed: ExecutionRecord[] }>;
   releaseExecution(id: string, workerId: string, runAfter: Date): Promise<void>;
   expireLeases(now: Date, limit: number): Promise<ExecutionRecord[]>;
   cancelQueued(id: string, now: Date, actor: string): Promise<ExecutionRecord | undefined>;

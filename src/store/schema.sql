@@ -5,33 +5,6 @@
 --
 
 --
--- Name: execution_logs; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.execution_logs (
-    id bigint NOT NULL,
-    execution_id uuid NOT NULL,
-    logged_at timestamp with time zone NOT NULL,
-    level text NOT NULL,
-    message text NOT NULL,
-    data jsonb,
-    CONSTRAINT execution_logs_level_check CHECK ((level = ANY (ARRAY['debug'::text, 'info'::text, 'warn'::text, 'error'::text])))
-);
-
---
--- Name: execution_logs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
---
-
-ALTER TABLE public.execution_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.execution_logs_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
-
---
 -- Name: executions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -69,6 +42,124 @@ CREATE TABLE public.executions (
     CONSTRAINT executions_attempt_check CHECK ((attempt >= 1)),
     CONSTRAINT executions_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'success'::text, 'partial'::text, 'failed'::text, 'timeout'::text, 'cancelled'::text, 'skipped'::text]))),
     CONSTRAINT executions_trigger_check CHECK ((trigger = ANY (ARRAY['schedule'::text, 'manual'::text, 'retry'::text, 'api'::text])))
+);
+
+--
+-- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer) RETURNS SETOF public.executions
+    LANGUAGE plpgsql
+    AS $$
+declare
+  locked text[];
+begin
+  select array_agg(l.config_id) into locked
+    from (
+      select s.config_id from schedule_state s
+       cross join lateral (
+         select e.run_after from executions e
+          where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= p_now
+          order by e.run_after limit 1
+       ) due
+       order by due.run_after
+       limit p_limit
+       for update of s skip locked
+    ) l;
+  if locked is null then
+    return;
+  end if;
+  return query
+    with room as (
+      select c.id as config_id,
+             greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1)
+               - (select count(*) from executions r where r.config_id = c.id and r.status = 'running'))::int as free
+        from job_configs c where c.id = any(locked)
+    ), picked as (
+      select p.id from room
+       cross join lateral (
+         select e.id, e.run_after, e.queued_at from executions e
+          where e.config_id = room.config_id and e.status = 'queued' and e.run_after <= p_now
+          order by e.run_after, e.queued_at
+          limit room.free
+          for update skip locked
+       ) p
+       order by p.run_after, p.queued_at
+       limit p_limit
+    )
+    update executions e
+       set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
+     where e.id = any(array(select id from picked))
+    returning e.*;
+end
+$$;
+
+--
+-- Name: finish_and_claim(text, jsonb, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.finish_and_claim(p_worker text, p_endings jsonb, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer) RETURNS SETOF public.executions
+    LANGUAGE plpgsql
+    AS $$
+begin
+  return query
+    with ending as (
+      select * from jsonb_to_recordset(p_endings) as v(id uuid, status text, finished_at timestamptz, duration_ms int,
+        summary text, result jsonb, error jsonb, items_total int, items_processed int, items_succeeded int, items_failed int)
+    ), finished as (
+      update executions e
+         set status = v.status, finished_at = v.finished_at, duration_ms = v.duration_ms, summary = v.summary,
+             result = v.result, error = v.error, items_total = v.items_total, items_processed = v.items_processed,
+             items_succeeded = v.items_succeeded, items_failed = v.items_failed, lease_expires_at = null
+        from ending v
+       -- Only while this worker holds it: one whose lease expired was already ended as "worker lost".
+       where e.id = v.id and e.worker_id = p_worker and e.status = 'running'
+      returning e.*
+    ), streak_ended as (
+      -- A success or partial run ends a failure streak; the row is touched only when there is one.
+      update schedule_state s set consecutive_failures = 0
+       where s.config_id in (select f.config_id from finished f where f.status in ('success', 'partial'))
+         and s.consecutive_failures <> 0
+      returning 1
+    ), woken as (
+      -- Wake workers elsewhere only for configs with executions waiting for room.
+      select pg_notify('grove_jobs_execution', w.config_id)
+        from (select distinct f.config_id from finished f) w
+       where exists (select 1 from executions q where q.config_id = w.config_id and q.status = 'queued')
+    )
+    select f.* from finished f
+     where (select count(*) from streak_ended) >= 0 and (select count(*) from woken) >= 0;
+  if p_limit > 0 then
+    return query select * from claim_executions(p_worker, p_now, p_lease_until, p_limit);
+  end if;
+end
+$$;
+
+--
+-- Name: execution_logs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.execution_logs (
+    id bigint NOT NULL,
+    execution_id uuid NOT NULL,
+    logged_at timestamp with time zone NOT NULL,
+    level text NOT NULL,
+    message text NOT NULL,
+    data jsonb,
+    CONSTRAINT execution_logs_level_check CHECK ((level = ANY (ARRAY['debug'::text, 'info'::text, 'warn'::text, 'error'::text])))
+);
+
+--
+-- Name: execution_logs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.execution_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.execution_logs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --

@@ -147,18 +147,20 @@ export function createSqlStore(sql: Sql): Store {
       return { execution: existing, created: false };
     },
 
+    insertRun: async (configId, run) => {
+      const created = await execution(executions.insertRun(configId, run));
+      if (created) return { execution: created, created: true };
+      const existing = run.idempotencyKey === null ? undefined : await execution(executions.getExecutionByKey(configId, run.idempotencyKey));
+      return existing ? { execution: existing, created: false } : undefined;
+    },
+
     getExecution: (id) => execution(executions.getExecution(id)),
 
     listExecutions: async (configId, options) =>
       (await sql.query<executions.ExecutionRow>(executions.listExecutions(configId, options.limit, options.status ?? null))).map(toExecution),
 
-    claimExecutions: (workerId, now, leaseUntil, limit) =>
-      sql.transaction(async (tx) => {
-        const locked = await tx.query<{ config_id: string }>(executions.lockClaimableConfigs(now, limit));
-        if (locked.length === 0) return [];
-        const ids = locked.map((row) => row.config_id);
-        return (await tx.query<executions.ExecutionRow>(executions.claimForConfigs(ids, workerId, now, leaseUntil, limit))).map(toExecution);
-      }),
+    claimExecutions: async (workerId, now, leaseUntil, limit) =>
+      (await sql.query<executions.ExecutionRow>(executions.claimExecutions(workerId, now, leaseUntil, limit))).map(toExecution),
 
     claimExecution: (id, workerId, now, leaseUntil) =>
       sql.transaction(async (tx) => {
@@ -199,7 +201,13 @@ export function createSqlStore(sql: Sql): Store {
         data: row.data,
       })),
 
-    finishExecution: (id, workerId, outcome) => execution(executions.finishExecution(id, workerId, outcome)),
+    finishAndClaim: async (workerId, endings, claim) => {
+      const rows = await sql.query<executions.ExecutionRow>(
+        executions.finishAndClaim(workerId, endings.map((e) => ({ id: e.id, values: e.outcome })), claim.now, claim.leaseUntil, claim.limit),
+      );
+      const records = rows.map(toExecution);
+      return { ended: records.filter((r) => r.status !== 'running'), claimed: records.filter((r) => r.status === 'running') };
+    },
 
     releaseExecution: (id, workerId, runAfter) =>
       sql.transaction(async (tx) => {

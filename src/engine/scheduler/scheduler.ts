@@ -19,10 +19,12 @@ import type { Clock, NewExecutionInput, Store } from '../ports.js';
 export const MAX_SLEEP_MS = 60_000;
 /** Due slots inside the catch-up window considered per config and pass; the rest wait for the next pass. */
 export const MAX_DUE_PER_PASS = 1000;
-/** Missed slots recorded one by one per pass; beyond that they only move the cursor. */
 /** Configs claimed at once in one pass (each claim is one transaction on the pool). */
 const CLAIM_LANES = 8;
+/** Missed slots recorded one by one per pass; beyond that they only move the cursor. */
 export const MAX_MISSED_RECORDED = 100;
+/** The reason the scheduler gives its own sleeps when it wakes or stops them (no DOMException per wake). */
+const WAKE = Symbol('wake');
 
 export interface SchedulerDeps {
   store: Store;
@@ -78,15 +80,15 @@ export class Scheduler {
   /** Starts the loop; resolves once it listens for config changes. */
   async start(): Promise<void> {
     if (this.#running) return;
-    const wake = () => this.#wake?.abort();
+    const wake = () => this.#wake?.abort(WAKE);
     this.#unsubscribe.push(this.deps.events.on('config:changed', wake));
     this.#unsubscribe.push(await this.deps.store.onConfigChanged(wake));
     this.#running = this.#loop();
   }
 
   async stop(): Promise<void> {
-    this.#stop.abort();
-    this.#wake?.abort();
+    this.#stop.abort(WAKE);
+    this.#wake?.abort(WAKE);
     for (const off of this.#unsubscribe.splice(0)) await off();
     await this.#running;
   }

@@ -2,7 +2,7 @@ import type { AnyJobType, ExecutionStatus, JobContext, JobOutcome, JobTypeRegist
 import { decideOutcome, isRetryable, planRetry } from '../../domain/execution/index.js';
 import type { ConfigService } from '../config-service.js';
 import type { EngineEvents } from '../events.js';
-import type { Clock, ExecutionError, ExecutionItems, ExecutionRecord, LogLine, Notifier, Store } from '../ports.js';
+import type { Clock, ExecutionError, ExecutionItems, ExecutionOutcome, ExecutionRecord, LogLine, Notifier, Store } from '../ports.js';
 import { NotificationKind } from '../ports.js';
 
 /** Lease length: a worker that stops heartbeating loses its executions this long after its last beat. */
@@ -48,6 +48,21 @@ interface Running {
 }
 
 const ABORTED = Symbol('aborted');
+/**
+ * The reason given when the worker stops its own timers and sleeps: aborting without one
+ * builds a DOMException (with a stack) per call, which a busy worker pays thousands of
+ * times a second.
+ */
+const SETTLED = Symbol('settled');
+/** Endings written in one round trip at most. */
+const ENDINGS_PER_WRITE = 500;
+
+interface Ending {
+  id: string;
+  outcome: ExecutionOutcome;
+  settle: (ended: ExecutionRecord | undefined) => void;
+  fail: (error: unknown) => void;
+}
 
 function errorOf(error: unknown): ExecutionError {
   if (error instanceof Error) return { message: error.message, details: { name: error.name } };
@@ -67,6 +82,9 @@ export class Worker {
   #unsubscribe: Array<() => unknown> = [];
   #lastReap = 0;
   readonly #leaseMs: number;
+  /** Executions that ended and wait to be written (they keep their places until then). */
+  #endings: Ending[] = [];
+  #writingAlone = false;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -89,7 +107,7 @@ export class Worker {
 
   async start(): Promise<void> {
     if (this.#loop) return;
-    const wake = () => this.#wake?.abort();
+    const wake = () => this.#wake?.abort(SETTLED);
     this.#unsubscribe.push(this.deps.events.on('execution:queued', wake));
     this.#unsubscribe.push(this.deps.events.on('execution:finished', wake));
     this.#unsubscribe.push(
@@ -104,16 +122,17 @@ export class Worker {
    * rest and hands them back to the queue for another worker.
    */
   async stop(graceMs = 30_000): Promise<void> {
-    this.#stop.abort();
-    this.#wake?.abort();
+    this.#stop.abort(SETTLED);
+    this.#wake?.abort(SETTLED);
     await this.#loop;
+    await this.#writeAlone();
     for (const off of this.#unsubscribe.splice(0)) await off();
     const running = [...this.#active.values()];
     if (running.length > 0) {
       const grace = new AbortController();
       const deadline = new Date(this.deps.clock.now().getTime() + graceMs);
       await Promise.race([Promise.all(running.map((r) => r.done)), this.deps.clock.sleepUntil(deadline, grace.signal).catch(() => undefined)]);
-      grace.abort();
+      grace.abort(SETTLED);
       for (const r of this.#active.values()) this.#abort(r.record.id, 'shutdown');
       await Promise.all(running.map((r) => r.done));
     }
@@ -142,13 +161,20 @@ export class Worker {
       this.#lastReap = now.getTime();
       for (const lost of await store.expireLeases(now, EXPIRED_PER_PASS)) await this.#afterFinish(lost);
     }
-    const free = this.options.concurrency - this.#active.size;
+    const leaseUntil = new Date(now.getTime() + this.#leaseMs);
+    const endings = this.#endings.splice(0, ENDINGS_PER_WRITE);
+    // Executions ended by this write give their places to the ones it claims.
+    const free = this.options.concurrency - this.#active.size + endings.length;
     let claimedAll = false;
-    if (free > 0) {
-      const claimed = await store.claimExecutions(this.options.id, now, new Date(now.getTime() + this.#leaseMs), free);
+    if (endings.length > 0 || free > 0) {
+      const claimed =
+        endings.length > 0
+          ? await this.#writeEndings(endings, { now, leaseUntil, limit: Math.max(0, free) })
+          : await store.claimExecutions(this.options.id, now, leaseUntil, free);
       for (const record of claimed) this.#start(record);
-      claimedAll = claimed.length === free;
+      claimedAll = free > 0 && claimed.length === free;
     }
+    if (this.#endings.length > 0) return now.getTime();
     // More may be waiting when every free place was filled; look again once one frees.
     if (claimedAll && this.#active.size < this.options.concurrency) return now.getTime();
     const idle = now.getTime() + Math.min(this.options.maxIdleMs ?? MAX_IDLE_MS, 8.64e15 - now.getTime());
@@ -158,6 +184,39 @@ export class Worker {
     // execution ending wakes us, so do not spin on it.
     const due = next && next.getTime() > now.getTime() ? next.getTime() : idle;
     return Math.min(due, idle, reap);
+  }
+
+  /** Queues an ending for the next write; the loop writes it (with its next claim) unless it has stopped. */
+  #end(id: string, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined> {
+    return new Promise((settle, fail) => {
+      this.#endings.push({ id, outcome, settle, fail });
+      if (this.#loop && !this.#stop.signal.aborted) this.#wake?.abort(SETTLED);
+      else void this.#writeAlone();
+    });
+  }
+
+  /** Writes endings, claiming up to `claim.limit` successors in the same round trip. */
+  async #writeEndings(endings: Ending[], claim: { now: Date; leaseUntil: Date; limit: number }): Promise<ExecutionRecord[]> {
+    try {
+      const { ended, claimed } = await this.deps.store.finishAndClaim(this.options.id, endings, claim);
+      const byId = new Map(ended.map((record) => [record.id, record]));
+      for (const ending of endings) ending.settle(byId.get(ending.id));
+      return claimed;
+    } catch (error) {
+      for (const ending of endings) ending.fail(error);
+      throw error;
+    }
+  }
+
+  /** Without a running loop (stopping, or a single `run`), endings are written on their own. */
+  async #writeAlone(): Promise<void> {
+    if (this.#writingAlone) return;
+    this.#writingAlone = true;
+    while (this.#endings.length > 0) {
+      const now = this.deps.clock.now();
+      await this.#writeEndings(this.#endings.splice(0, ENDINGS_PER_WRITE), { now, leaseUntil: now, limit: 0 }).catch(() => undefined);
+    }
+    this.#writingAlone = false;
   }
 
   /** Runs an execution this process claimed itself (`grove-jobs run`). */
@@ -179,7 +238,7 @@ export class Worker {
       .catch(() => undefined)
       .finally(() => {
         this.#active.delete(record.id);
-        this.#wake?.abort();
+        this.#wake?.abort(SETTLED);
       });
     return running;
   }
@@ -275,7 +334,7 @@ export class Worker {
             : errorOf(thrown);
       if (status === 'failed') log('error', error.message);
     } finally {
-      timers.abort();
+      timers.abort(SETTLED);
     }
 
     flushLogs();
@@ -286,7 +345,7 @@ export class Worker {
     }
     if (running.reason === 'lost') return;
     const finishedAt = clock.now();
-    const finished = await store.finishExecution(record.id, workerId, {
+    const ending: ExecutionOutcome = {
       status,
       finishedAt,
       durationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
@@ -294,8 +353,9 @@ export class Worker {
       result: outcome?.result ?? null,
       error,
       items: { ...items },
-    });
-    // No row: the lease expired meanwhile and the execution was already ended as "worker lost".
+    };
+    const finished = await this.#end(record.id, ending);
+    // None: the lease expired meanwhile and the execution was already ended as "worker lost".
     if (finished) await this.#afterFinish(finished);
   }
 

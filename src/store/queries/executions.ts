@@ -1,4 +1,4 @@
-import type { NewExecutionInput } from '../../engine/ports.js';
+import type { NewExecutionInput, RunInput } from '../../engine/ports.js';
 import type { SqlQuery } from '../sql.js';
 
 /** An executions row; never leaves store/. */
@@ -82,6 +82,25 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
   ],
 });
 
+/**
+ * Queues a run of a config as it is stored now, in one statement (no config read first).
+ * No row: the config does not exist, or the idempotency key was used already.
+ */
+export const insertRun = (configId: string, run: RunInput): SqlQuery => ({
+  name: 'executions-insert-run',
+  text: `with inserted as (
+           insert into executions (id, run_id, config_id, config_version, config, status, trigger, attempt, requested_by,
+                                   idempotency_key, dry_run, batch_size, queued_at, run_after)
+           select n.id, n.id, c.id, c.version, c.config, 'queued', $2, 1, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz
+             from job_configs c cross join (select gen_random_uuid() as id) n
+            where c.id = $1
+           on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
+           returning ${EXECUTION_COLUMNS}
+         )
+         select inserted.*, pg_notify('grove_jobs_execution', inserted.config_id) is not null as notified from inserted`,
+  values: [configId, run.trigger, run.requestedBy, run.idempotencyKey, run.dryRun, run.batchSize, run.queuedAt],
+});
+
 export const getExecutionByKey = (configId: string, key: string): SqlQuery => ({
   name: 'executions-by-key',
   text: `select ${EXECUTION_COLUMNS} from executions where config_id = $1 and idempotency_key = $2`,
@@ -110,55 +129,14 @@ export const countActive = (configId: string): SqlQuery => ({
 });
 
 /**
- * Configs with due queued executions, each locked for this transaction. SKIP LOCKED lets
- * racing workers take different configs; holding the config's lock while counting its
- * running executions and claiming is what makes maxConcurrent hold across all workers.
+ * Claims up to `limit` due queued executions, oldest first, each config within its
+ * maxConcurrent across all workers: one call of the claim_executions function (see
+ * migration 0003 for why the lock and the count are two statements inside it).
  */
-export const lockClaimableConfigs = (now: Date, limit: number): SqlQuery => ({
-  name: 'executions-lock-claimable-configs',
-  text: `select s.config_id from schedule_state s
-           cross join lateral (
-             select e.run_after from executions e
-              where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= $1::timestamptz
-              order by e.run_after limit 1
-           ) due
-          order by due.run_after
-          limit $2
-          for update of s skip locked`,
-  values: [now, limit],
-});
-
-/**
- * Claims up to `limit` due queued executions of the configs this transaction has locked,
- * oldest first, each config within its maxConcurrent. Runs as a statement after the lock:
- * its snapshot sees every claim committed before the locks were taken, so the count of
- * running executions is current.
- */
-export const claimForConfigs = (configIds: readonly string[], workerId: string, now: Date, leaseUntil: Date, limit: number): SqlQuery => ({
-  name: 'executions-claim-for-configs',
-  text: `with room as (
-           select c.id as config_id,
-                  greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1)
-                    - (select count(*) from executions r where r.config_id = c.id and r.status = 'running'))::int as free
-             from job_configs c where c.id = any($1::text[])
-         ), picked as (
-           select p.id from room
-            cross join lateral (
-              select e.id, e.run_after, e.queued_at from executions e
-               where e.config_id = room.config_id and e.status = 'queued' and e.run_after <= $3::timestamptz
-               order by e.run_after, e.queued_at
-               limit room.free
-               for update skip locked
-            ) p
-            order by p.run_after, p.queued_at
-            limit $5
-         )
-         update executions e
-            set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
-                lease_expires_at = $4::timestamptz
-          where e.id = any(array(select id from picked))
-         returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}`,
-  values: [[...configIds], workerId, now, leaseUntil, limit],
+export const claimExecutions = (workerId: string, now: Date, leaseUntil: Date, limit: number): SqlQuery => ({
+  name: 'executions-claim',
+  text: `select ${EXECUTION_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4)`,
+  values: [workerId, now, leaseUntil, limit],
 });
 
 /** Renews a lease this worker still holds; no row means it was lost (expired, cancelled, finished). */
@@ -192,42 +170,39 @@ export interface FinishValues {
 }
 
 /**
- * Ends a running execution, only while this worker holds it: a worker whose lease expired
- * (and whose execution was already ended as "worker lost") changes nothing here.
+ * Ends running executions this worker holds and claims up to `limit` more, in one call of
+ * the finish_and_claim function (migration 0003). Ended rows come back with their final
+ * status, claimed ones as running.
  */
-export const finishExecution = (id: string, workerId: string, v: FinishValues): SqlQuery => ({
-  name: 'executions-finish',
-  text: `with finished as (
-           update executions
-              set status = $3, finished_at = $4::timestamptz, duration_ms = $5, summary = $6, result = $7::jsonb, error = $8::jsonb,
-                  items_total = $9, items_processed = $10, items_succeeded = $11, items_failed = $12, lease_expires_at = null
-            where id = $1::uuid and worker_id = $2 and status = 'running'
-        returning ${EXECUTION_COLUMNS}
-         ), streak_ended as (
-           -- A success or partial run ends a failure streak; the row is touched only when there is one.
-           update schedule_state set consecutive_failures = 0
-            where config_id = (select config_id from finished) and consecutive_failures <> 0
-              and (select status from finished) in ('success', 'partial')
-           returning 1
-         )
-         -- Wake workers elsewhere only when this config has executions waiting for room.
-         select finished.*, (select count(*) from streak_ended)::int as streak_ended,
-                (select pg_notify('grove_jobs_execution', finished.config_id)
-                  where exists (select 1 from executions q where q.config_id = finished.config_id and q.status = 'queued')) is not null as notified
-           from finished`,
+export const finishAndClaim = (
+  workerId: string,
+  endings: ReadonlyArray<{ id: string; values: FinishValues }>,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): SqlQuery => ({
+  name: 'executions-finish-and-claim',
+  text: `select ${EXECUTION_COLUMNS} from finish_and_claim($1, $2::jsonb, $3::timestamptz, $4::timestamptz, $5)`,
   values: [
-    id,
     workerId,
-    v.status,
-    v.finishedAt,
-    v.durationMs,
-    v.summary,
-    v.result === undefined || v.result === null ? null : JSON.stringify(v.result),
-    v.error === undefined || v.error === null ? null : JSON.stringify(v.error),
-    v.items.total,
-    v.items.processed,
-    v.items.succeeded,
-    v.items.failed,
+    JSON.stringify(
+      endings.map(({ id, values: v }) => ({
+        id,
+        status: v.status,
+        finished_at: v.finishedAt.toISOString(),
+        duration_ms: v.durationMs,
+        summary: v.summary,
+        result: v.result ?? null,
+        error: v.error ?? null,
+        items_total: v.items.total,
+        items_processed: v.items.processed,
+        items_succeeded: v.items.succeeded,
+        items_failed: v.items.failed,
+      })),
+    ),
+    now,
+    leaseUntil,
+    limit,
   ],
 });
 
