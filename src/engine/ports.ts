@@ -158,6 +158,14 @@ export interface NewExecutionInput {
   result: unknown;
 }
 
+/** An on-time slot of a config as the scheduler read it, and when it should start (jitter included). */
+export interface OnTimeSlot {
+  configId: string;
+  version: number;
+  slot: Date;
+  runAfter: Date;
+}
+
 /** A manual run of a config as it is stored when the run is queued. */
 export interface RunInput {
   trigger: Extract<ExecutionTrigger, 'manual' | 'api'>;
@@ -224,6 +232,13 @@ export interface ExecutionStore {
     decision: string;
     build: (active: number) => { execution: NewExecutionInput; decision: string } | undefined;
   }): Promise<SlotClaim>;
+  /**
+   * Claims one on-time slot for each of many configs in one round trip, with the same
+   * exactly-once key, per-config serialization and overlap count as `claimSlot`. Returns
+   * the executions recorded (queued, or skipped by the overlap policy); a slot another
+   * scheduler won, or of a config whose version is no longer `version`, yields none.
+   */
+  claimSlots(items: ReadonlyArray<OnTimeSlot>, now: Date, claimedBy: string): Promise<ExecutionRecord[]>;
   advanceCursor(configId: string, to: Date): Promise<void>;
   /** Inserts an execution; with an idempotency key already used, returns that execution instead. */
   insertExecution(input: NewExecutionInput): Promise<{ execution: ExecutionRecord; created: boolean }>;

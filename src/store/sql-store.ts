@@ -135,6 +135,11 @@ export function createSqlStore(sql: Sql): Store {
         return record ? { claimed: true, execution: record } : { claimed: true };
       }),
 
+    claimSlots: async (items, now, claimedBy) =>
+      items.length === 0
+        ? []
+        : (await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, executions.EXECUTION_COLUMNS))).map(toExecution),
+
     advanceCursor: async (configId, to) => {
       await sql.query(slots.advanceCursor(configId, to));
     },
@@ -167,7 +172,7 @@ export function createSqlStore(sql: Sql): Store {
         const target = await execution(executions.getExecution(id), tx);
         if (!target || target.status !== 'queued') return undefined;
         // The same per-config lock as claimExecutions, so maxConcurrent holds against workers too.
-        await tx.query(executions.lockConfigState(target.configId));
+        await tx.query(executions.lockRunningCount(target.configId));
         return execution(executions.claimById(id, workerId, now, leaseUntil), tx);
       }),
 
@@ -215,7 +220,13 @@ export function createSqlStore(sql: Sql): Store {
         await tx.query(executions.notifyExecutions(''));
       }),
 
-    expireLeases: async (now, limit) => (await sql.query<executions.ExecutionRow>(executions.expireLeases(now, limit))).map(toExecution),
+    expireLeases: (now, limit) =>
+      sql.transaction(async (tx) => {
+        const locked = await tx.query<{ config_id: string }>(executions.lockConfigsWithExpiredLeases(now));
+        if (locked.length === 0) return [];
+        const ids = locked.map((row) => row.config_id);
+        return (await tx.query<executions.ExecutionRow>(executions.expireLeases(ids, now, limit))).map(toExecution);
+      }),
 
     cancelQueued: (id, now, actor) => execution(executions.cancelQueued(id, now, actor)),
 

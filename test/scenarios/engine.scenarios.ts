@@ -29,6 +29,29 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(history.map((e) => e.slot?.toISOString())).toEqual(['2026-11-23T10:15:00.000Z', '2026-11-23T10:10:00.000Z', '2026-11-23T10:05:00.000Z']);
     });
 
+    it('holds maxConcurrent across several workers racing for one config, and loses no place', async () => {
+      await s.system.configs.create(scenarioConfig('crowded', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 3 } }), actor);
+      let running = 0;
+      let most = 0;
+      s.setBehaviour(async () => {
+        most = Math.max(most, ++running);
+        // Stay running for a few turns of the event loop so that the workers' claims interleave.
+        for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+        running--;
+      });
+      const runs = 24;
+      for (let i = 0; i < runs; i++) await s.system.executions.trigger('crowded', { requestedBy: 'test' });
+      const finished = finishedCount(s.system, runs);
+      for (let i = 0; i < 3; i++) await s.system.startWorker({ concurrency: 4 });
+      expect((await finished).every((e) => e.status === 'success')).toBe(true);
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(3);
+      // Every place came back: a later run is claimed at once.
+      const again = finishedCount(s.system, 1);
+      await s.system.executions.trigger('crowded', { requestedBy: 'test' });
+      expect((await again)[0]).toMatchObject({ status: 'success' });
+    });
+
     it('on shutdown lets a running execution finish within the grace period', async () => {
       await s.system.configs.create(scenarioConfig('graceful', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
       let release!: () => void;

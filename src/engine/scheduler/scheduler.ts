@@ -9,7 +9,7 @@ import {
   SlotDecision,
 } from '../../domain/schedule/plan-slots.js';
 import type { EngineEvents } from '../events.js';
-import type { Clock, NewExecutionInput, Store } from '../ports.js';
+import type { Clock, NewExecutionInput, OnTimeSlot, Store } from '../ports.js';
 
 /**
  * Safety net only: the scheduler sleeps until the earliest due slot and is woken by config
@@ -21,6 +21,8 @@ export const MAX_SLEEP_MS = 60_000;
 export const MAX_DUE_PER_PASS = 1000;
 /** Configs claimed at once in one pass (each claim is one transaction on the pool). */
 const CLAIM_LANES = 8;
+/** On-time slots claimed in one round trip at most. */
+const ON_TIME_PER_CLAIM = 500;
 /** Missed slots recorded one by one per pass; beyond that they only move the cursor. */
 export const MAX_MISSED_RECORDED = 100;
 /** The reason the scheduler gives its own sleeps when it wakes or stops them (no DOMException per wake). */
@@ -118,22 +120,44 @@ export class Scheduler {
     const now = clock.now();
     let earliest: Date | undefined;
     const schedulable = await store.listSchedulable();
-    // Configs are independent: claim several at once so that many configs due in the same
-    // second wait on the database in parallel rather than one after another.
+    // The usual case, one slot due now, is collected and claimed for all configs at once;
+    // catch-ups, misses and backlogs are claimed per config, several configs at a time.
+    const onTime: OnTimeSlot[] = [];
     let index = 0;
     const lane = async () => {
       while (index < schedulable.length) {
         const item = schedulable[index++] as (typeof schedulable)[number];
-        const next = await this.#handleConfig(item.config, item.lastSlotAt, now);
+        const next = await this.#handleConfig(item.config, item.lastSlotAt, now, onTime);
         if (next && (!earliest || next < earliest)) earliest = next;
       }
     };
     await Promise.all(Array.from({ length: Math.min(CLAIM_LANES, schedulable.length) }, lane));
+    for (let from = 0; from < onTime.length; from += ON_TIME_PER_CLAIM) {
+      await this.#claimOnTime(onTime.slice(from, from + ON_TIME_PER_CLAIM), now);
+    }
     return earliest;
   }
 
+  async #claimOnTime(items: OnTimeSlot[], now: Date): Promise<void> {
+    for (const execution of await this.deps.store.claimSlots(items, now, this.options.id)) {
+      const slot = execution.slot ?? now;
+      if (execution.status === 'skipped') {
+        this.deps.events.emit('slot:skipped', { configId: execution.configId, slot, reason: 'overlap', executionId: execution.id });
+        continue;
+      }
+      this.deps.events.emit('slot:claimed', {
+        configId: execution.configId,
+        slot,
+        decision: SlotDecision.Run,
+        executionId: execution.id,
+        lateMs: now.getTime() - slot.getTime(),
+      });
+      this.deps.events.emit('execution:queued', execution);
+    }
+  }
+
   /** Claims a config's due slots; returns when it is next due (now, when a backlog remains). */
-  async #handleConfig(config: JobConfig, lastSlotAt: Date | null, now: Date): Promise<Date | undefined> {
+  async #handleConfig(config: JobConfig, lastSlotAt: Date | null, now: Date, onTime: OnTimeSlot[]): Promise<Date | undefined> {
     const { store } = this.deps;
     const { cronExpression, timezone } = config.payload.schedule;
     // First sight of a config: its schedule starts now; nothing before counts as missed.
@@ -153,16 +177,25 @@ export class Scheduler {
         cursor = windowStart;
       }
       const due = slotsBetween(cronExpression, timezone, cursor, now, MAX_DUE_PER_PASS + 1);
-      if (due.length > 0) await this.#claimDue(config, due.slice(0, MAX_DUE_PER_PASS), now);
+      const [only] = due.length === 1 ? this.#plan(config, due, now) : [];
+      if (only?.decision === SlotDecision.Run) {
+        const jitterMs = jitterSeconds(config.meta.id, only.slot, config.payload.schedule.jitterSeconds) * 1000;
+        onTime.push({ configId: config.meta.id, version: config.meta.version, slot: only.slot, runAfter: new Date(only.slot.getTime() + jitterMs) });
+      } else if (due.length > 0) await this.#claimDue(config, due.slice(0, MAX_DUE_PER_PASS), now);
       // More due slots than one pass takes: come straight back for the rest.
       if (due.length > MAX_DUE_PER_PASS) return now;
     }
     return nextSlots(cronExpression, timezone, now, 1)[0];
   }
 
+  #plan(config: JobConfig, due: readonly Date[], now: Date) {
+    const { misfirePolicy, catchupWindowSeconds } = config.payload.schedule;
+    return planMisfires({ due, now, policy: misfirePolicy, catchupWindowSeconds });
+  }
+
   async #claimDue(config: JobConfig, due: readonly Date[], now: Date): Promise<void> {
     const { schedule, limits } = config.payload;
-    const plan = planMisfires({ due, now, policy: schedule.misfirePolicy, catchupWindowSeconds: schedule.catchupWindowSeconds });
+    const plan = this.#plan(config, due, now);
     const missed = plan.filter((p) => p.decision === SlotDecision.Missed);
     const recordMissed = new Set(missed.slice(-MAX_MISSED_RECORDED).map((p) => p.slot));
     // Slots are claimed oldest first; the cursor only moves forward.

@@ -27,8 +27,12 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     types,
-    // Every connection resolves unqualified names in the store's schema.
-    ...(shared || schema === 'public' ? {} : { options: `-c search_path=${quoteIdentifier(schema)}` }),
+    // Every connection resolves unqualified names in the store's schema. Its statements are
+    // prepared once and planned once: they are short and their best plan does not depend on
+    // the values, while a fresh plan per call costs more than running them.
+    ...(shared
+      ? {}
+      : { options: ['-c plan_cache_mode=force_generic_plan', ...(schema === 'public' ? [] : [`-c search_path=${quoteIdentifier(schema)}`])].join(' ') }),
   });
   // An idle client's error (a restarted server) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);

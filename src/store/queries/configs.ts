@@ -95,10 +95,11 @@ export const getConfigVersion = (id: string, version: number): SqlQuery => ({
   values: [id, version],
 });
 
-/** Every config gets its schedule-state row with the config: workers lock it to claim. */
+/** Every config gets its schedule-state row (schedulers) and its running-count row (workers) with the config. */
 export const insertScheduleState = (id: string): SqlQuery => ({
   name: 'configs-insert-state',
-  text: `insert into schedule_state (config_id) values ($1) on conflict (config_id) do nothing`,
+  text: `with running as (insert into config_running (config_id) values ($1) on conflict (config_id) do nothing)
+         insert into schedule_state (config_id) values ($1) on conflict (config_id) do nothing`,
   values: [id],
 });
 

@@ -209,26 +209,54 @@ export const finishAndClaim = (
 /** Gives a running execution back to the queue (graceful shutdown past its grace period). */
 export const releaseExecution = (id: string, workerId: string, runAfter: Date): SqlQuery => ({
   name: 'executions-release',
-  text: `update executions set status = 'queued', worker_id = null, started_at = null, lease_expires_at = null, run_after = $3::timestamptz
-          where id = $1::uuid and worker_id = $2 and status = 'running'`,
+  text: `with released as (
+           update executions set status = 'queued', worker_id = null, started_at = null, lease_expires_at = null, run_after = $3::timestamptz
+            where id = $1::uuid and worker_id = $2 and status = 'running'
+           returning config_id
+         )
+         update config_running r set running = greatest(0, r.running - 1) where r.config_id in (select config_id from released)`,
   values: [id, workerId, runAfter],
 });
 
-/** Running executions whose worker stopped renewing: ended once, by whichever process gets here first. */
-export const expireLeases = (now: Date, limit: number): SqlQuery => ({
+/**
+ * Locks, in id order, the state rows of configs with executions whose lease expired before
+ * `now`: what ending them as "worker lost" changes, taken in the order every locker uses.
+ */
+export const lockConfigsWithExpiredLeases = (now: Date): SqlQuery => ({
+  name: 'executions-lock-expired-configs',
+  text: `select r.config_id from config_running r
+          where r.config_id in (select e.config_id from executions e where e.status = 'running' and e.lease_expires_at < $1::timestamptz)
+          order by r.config_id
+          for update`,
+  values: [now],
+});
+
+/**
+ * Running executions of the locked configs whose worker stopped renewing: ended once, by
+ * whichever process gets here first, and taken off their configs' running counts.
+ */
+export const expireLeases = (configIds: readonly string[], now: Date, limit: number): SqlQuery => ({
   name: 'executions-expire-leases',
   text: `with lost as (
-           select id from executions where status = 'running' and lease_expires_at < $1::timestamptz
+           select id from executions
+            where status = 'running' and lease_expires_at < $1::timestamptz and config_id = any($3::text[])
             order by lease_expires_at limit $2 for update skip locked
+         ), expired as (
+           update executions e
+              set status = 'failed', finished_at = $1::timestamptz,
+                  duration_ms = (extract(epoch from ($1::timestamptz - e.started_at)) * 1000)::int,
+                  error = jsonb_build_object('message', 'worker lost: its lease expired at ' || to_char(e.lease_expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' without a heartbeat', 'code', 'WORKER_LOST', 'workerId', e.worker_id),
+                  lease_expires_at = null
+             from lost where e.id = lost.id
+           returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}
+         ), counted as (
+           update config_running r set running = greatest(0, r.running - n.ended)
+             from (select config_id, count(*)::int as ended from expired group by config_id) n
+            where r.config_id = n.config_id
+           returning 1
          )
-         update executions e
-            set status = 'failed', finished_at = $1::timestamptz,
-                duration_ms = (extract(epoch from ($1::timestamptz - e.started_at)) * 1000)::int,
-                error = jsonb_build_object('message', 'worker lost: its lease expired at ' || to_char(e.lease_expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' without a heartbeat', 'code', 'WORKER_LOST', 'workerId', e.worker_id),
-                lease_expires_at = null
-           from lost where e.id = lost.id
-       returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}`,
-  values: [now, limit],
+         select expired.* from expired where (select count(*) from counted) >= 0`,
+  values: [now, limit, [...configIds]],
 });
 
 /** Cancels a queued execution at once. */
@@ -282,13 +310,19 @@ export const listLogs = (executionId: string, after: number, limit: number): Sql
 /** Claims one specific queued execution (a `run` in this process), within the config's maxConcurrent. */
 export const claimById = (id: string, workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
   name: 'executions-claim-by-id',
-  text: `update executions e
-            set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
-                lease_expires_at = $4::timestamptz
-          where e.id = $1::uuid and e.status = 'queued'
-            and (select count(*) from executions r where r.config_id = e.config_id and r.status = 'running')
-                < coalesce((select (c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int from job_configs c where c.id = e.config_id), 1)
-      returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}`,
+  text: `with claimed as (
+           update executions e
+              set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
+                  lease_expires_at = $4::timestamptz
+            where e.id = $1::uuid and e.status = 'queued'
+              and (select r.running from config_running r where r.config_id = e.config_id)
+                  < coalesce((select (c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int from job_configs c where c.id = e.config_id), 1)
+           returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}
+         ), counted as (
+           update config_running r set running = r.running + 1 where r.config_id in (select config_id from claimed)
+           returning 1
+         )
+         select claimed.* from claimed where (select count(*) from counted) >= 0`,
   values: [id, workerId, now, leaseUntil],
 });
 
@@ -298,9 +332,10 @@ export const nextRunAfter = (): SqlQuery => ({
   text: `select min(run_after) as at from executions where status = 'queued'`,
 });
 
-export const lockConfigState = (configId: string): SqlQuery => ({
-  name: 'executions-lock-config-state',
-  text: `select config_id from schedule_state where config_id = $1 for update`,
+/** The lock a worker's claim takes on a config (its running count), for a claim of one execution. */
+export const lockRunningCount = (configId: string): SqlQuery => ({
+  name: 'executions-lock-running-count',
+  text: `select config_id from config_running where config_id = $1 for update`,
   values: [configId],
 });
 

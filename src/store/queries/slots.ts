@@ -46,6 +46,22 @@ export const claimSlot = (configId: string, slot: Date, decision: string, now: D
   values: [configId, slot, decision, now, claimedBy],
 });
 
+/** Claims on-time slots of many configs at once (the claim_slots function, migration 0003). */
+export const claimSlots = (
+  items: ReadonlyArray<{ configId: string; version: number; slot: Date; runAfter: Date }>,
+  now: Date,
+  claimedBy: string,
+  columns: string,
+): SqlQuery => ({
+  name: 'slots-claim-many',
+  text: `select ${columns} from claim_slots($1::jsonb, $2::timestamptz, $3)`,
+  values: [
+    JSON.stringify(items.map((i) => ({ config_id: i.configId, version: i.version, slot_at: i.slot.toISOString(), run_after: i.runAfter.toISOString() }))),
+    now,
+    claimedBy,
+  ],
+});
+
 export const setSlotExecution = (configId: string, slot: Date, decision: string, executionId: string): SqlQuery => ({
   name: 'slots-set-execution',
   text: `update schedule_slots set decision = $3, execution_id = $4::uuid where config_id = $1 and slot_at = $2::timestamptz`,
