@@ -1,14 +1,17 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyJobType, JobTypeRegistry } from './domain/config/index.js';
+import { type AnyJobType, ConfigError, ConfigErrorCode, JobTypeRegistry } from './domain/config/index.js';
+import { demoEvents, demoSprouts } from './domain/grove/index.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from './engine/config-service.js';
 import { EngineEvents } from './engine/events.js';
 import { ExecutionService } from './engine/execution-service.js';
-import type { Clock, ExecutionRecord, Notifier, Store } from './engine/ports.js';
+import type { Clock, ExecutionRecord, Notifier, SproutStore, Store, StoreFlags } from './engine/ports.js';
+import { SproutService } from './engine/grove/sprout-service.js';
 import { Scheduler } from './engine/scheduler/scheduler.js';
 import { Worker } from './engine/worker/worker.js';
+import { DEFAULT_CONFIGS } from './jobs/defaults.js';
 import { httpRequestJobType } from './jobs/http-request/index.js';
 import { createLogNotifier, createNotifier, createWebhookNotifier } from './notify/index.js';
 import { openDataDir } from './store/data-dir.js';
@@ -16,6 +19,8 @@ import { createPostgresSql } from './store/drivers/postgres.js';
 import { migrate, type MigrationReport } from './store/migrate.js';
 import type { Sql } from './store/sql.js';
 import { createSqlStore } from './store/sql-store.js';
+import { createSproutStore } from './store/grove/sprouts.js';
+import { createStoreFlags } from './store/flags.js';
 import { systemClock } from './system-clock.js';
 
 export { systemClock };
@@ -34,9 +39,28 @@ export function defaultNotifier(clock: Clock, writeLine: (line: string) => void 
   });
 }
 
+/** The Grove domain's stores (sprouts and events, signals, advancement, maintenance). */
+export interface GroveStores {
+  flags: StoreFlags;
+  sprouts: SproutStore;
+}
+
+/** The Grove domain's stores over one Sql. */
+export function createGroveStores(sql: Sql): GroveStores {
+  return { flags: createStoreFlags(sql), sprouts: createSproutStore(sql) };
+}
+
+/** What the CLI and the API call for the Grove domain. */
+export interface GroveFacade {
+  readonly flags: StoreFlags;
+  readonly sprouts: SproutService;
+}
+
 export interface GroveJobsOptions {
   clock: Clock;
   store: Store;
+  /** The Grove domain's stores; without them `grove` is unavailable (engine-only systems). */
+  grove?: GroveStores;
   jobTypes: readonly AnyJobType[] | JobTypeRegistry;
   /** Where success and failure notifications go; default: nowhere. */
   notifier?: Notifier;
@@ -58,6 +82,8 @@ export interface GroveJobs {
   readonly executions: ExecutionService;
   readonly events: EngineEvents;
   readonly notifier: Notifier;
+  /** The Grove domain; throws when the system was built without its stores. */
+  readonly grove: GroveFacade;
   /** Starts a scheduler loop in this process. */
   startScheduler(options?: { id?: string; maxSleepMs?: number }): Promise<Scheduler>;
   /** Starts a worker loop in this process. */
@@ -89,6 +115,7 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
   const schedulers: Scheduler[] = [];
   const workers: Worker[] = [];
   let closing: Promise<void> | undefined;
+  const grove: GroveFacade | undefined = options.grove ? { flags: options.grove.flags, sprouts: new SproutService(options.grove.sprouts, clock) } : undefined;
   return {
     clock,
     store,
@@ -97,6 +124,10 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
     executions,
     events,
     notifier,
+    get grove(): GroveFacade {
+      if (!grove) throw new Error('this system was built without the Grove stores (createGroveJobs({ grove }))');
+      return grove;
+    },
     async startScheduler(schedulerOptions = {}) {
       const scheduler = new Scheduler(
         { store, clock, events },
@@ -230,10 +261,13 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
   try {
     const migration = options.migrate === false ? undefined : await migrate(sql);
     const clock = options.clock ?? systemClock;
+    const grove = createGroveStores(sql);
+    const notifier = options.notifier ?? defaultNotifier(clock);
     const system = createGroveJobs({
       clock,
       store: createSqlStore(sql),
-      notifier: options.notifier ?? defaultNotifier(clock),
+      grove,
+      notifier,
       jobTypes: options.jobTypes ?? [...builtInJobTypes, ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES))],
     });
     return migration ? { ...system, location, migration } : { ...system, location };
@@ -252,3 +286,65 @@ export async function migrateStore(env: StoreEnv): Promise<MigrationReport & { l
     await sql.close();
   }
 }
+
+/** Demo data sizes for a new store's first start (`grove-jobs seed` takes any). */
+export const FIRST_START_DEMO = { sprouts: 150, events: 15_000, seed: 42 } as const;
+
+export interface DemoReport {
+  sprouts: number;
+  events: number;
+}
+
+/**
+ * Loads deterministic demo data (`grove-jobs seed`): sprouts, usage events over the last 90
+ * days of the system's clock. Refused when the demo sprouts exist already.
+ */
+export async function seedDemoData(system: GroveJobs, options: { sprouts: number; events: number; seed: number }): Promise<DemoReport> {
+  const { sprouts } = system.grove;
+  const input = demoSprouts(options);
+  const ids = await sprouts.importSprouts(input);
+  let events = 0;
+  for (const chunk of demoEvents({ ...options, now: system.clock.now() })) {
+    events += await sprouts.importEvents(chunk.map((event) => ({ ...event, createdAt: event.createdAt.toISOString() })));
+  }
+  return { sprouts: ids.length, events };
+}
+
+export interface InitialiseReport {
+  /** False when the store was initialised before: nothing was done. */
+  first: boolean;
+  installed: string[];
+  /** Default configs whose job type this process does not have. */
+  skipped: string[];
+  demo?: DemoReport;
+}
+
+/**
+ * A store's first start: installs the default configs (never again afterwards, so an
+ * operator's edits and deletions stand) and, unless `demo` is false, loads demo data.
+ */
+export async function initialiseStore(system: GroveJobs, options: { demo: boolean; actor?: string }): Promise<InitialiseReport> {
+  const { flags } = system.grove;
+  if (await flags.isSet(INITIALISED)) return { first: false, installed: [], skipped: [] };
+  const actor = options.actor ?? 'grove-jobs (defaults)';
+  const installed: string[] = [];
+  const skipped: string[] = [];
+  for (const config of DEFAULT_CONFIGS) {
+    if (!system.jobTypes.get(config.payload.jobType)) {
+      skipped.push(config.meta.id);
+      continue;
+    }
+    try {
+      await system.configs.create(config, { actor });
+      installed.push(config.meta.id);
+    } catch (error) {
+      if (!(error instanceof ConfigError && error.code === ConfigErrorCode.Exists)) throw error;
+    }
+  }
+  let demo: DemoReport | undefined;
+  if (options.demo && (await system.grove.sprouts.count()) === 0) demo = await seedDemoData(system, FIRST_START_DEMO);
+  await flags.set(INITIALISED, system.clock.now());
+  return demo ? { first: true, installed, skipped, demo } : { first: true, installed, skipped };
+}
+
+const INITIALISED = 'initialised';

@@ -1,5 +1,6 @@
 import { ConfigError, ConfigErrorCode } from '../domain/config/index.js';
 import { ExecutionOperationError } from '../domain/execution/index.js';
+import { GroveError, GroveErrorCode } from '../domain/grove/index.js';
 import { ScheduleError } from '../domain/schedule/index.js';
 
 /** Exit codes: 0 success, 1 failure inside grove-jobs, 2 bad input (nothing changed), 3 stale version. */
@@ -50,6 +51,15 @@ export function reportError(error: unknown): ReportedError {
   }
   if (error instanceof ScheduleError) {
     const reported: ReportedError = { exitCode: ExitCode.BadInput, code: error.code, message: error.message };
+    if (error.field) reported.field = error.field;
+    return reported;
+  }
+  if (error instanceof GroveError) {
+    const reported: ReportedError = {
+      exitCode: error.code === GroveErrorCode.Conflict ? ExitCode.Conflict : ExitCode.BadInput,
+      code: error.code,
+      message: error.message,
+    };
     if (error.field) reported.field = error.field;
     return reported;
   }

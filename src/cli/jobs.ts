@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type JobConfig, patchForPath, applyMergePatch, redactChanges, redactConfig } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
 import type { WriteOptions } from '../app.js';
 import { cliActor, type CliContext, withSystem } from './context.js';
+import { readJsonFile } from './input.js';
 import { UsageError } from './errors.js';
 import { formatFromNow, formatInZone, formatUtc, json, table } from './output.js';
 
@@ -96,20 +96,6 @@ export function assignmentsToPatch(assignments: readonly string[]): Record<strin
   return patch as Record<string, unknown>;
 }
 
-async function readConfigFile(context: CliContext, file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = file === '-' ? await context.io.readStdin() : readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError('--file', `cannot read '${file}': ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError('--file', `'${file}' is not JSON: ${(error as Error).message}`);
-  }
-}
-
 /** `grove-jobs jobs …`: list, show, create, set, enable, disable, versions, restore. */
 export function registerJobs(program: Command, context: CliContext): void {
   const jobs = program.command('jobs').description('list, inspect and change job configs (every change is a new version)');
@@ -153,7 +139,7 @@ export function registerJobs(program: Command, context: CliContext): void {
     .option('--json', 'print the stored config')
     .action((options: JsonOption & { file: string }) =>
       withSystem(context, async (system) => {
-        const input = await readConfigFile(context, options.file);
+        const input = await readJsonFile(context, options.file);
         const config = await system.configs.create(input, writeOptions(undefined));
         io.out(options.json ? json(redactConfig(config, system.jobTypes)) : `Created ${config.meta.id} (version 1). ${nextRunLine(config, system.clock.now())}`);
       }),

@@ -12,6 +12,8 @@ import { registerHistory } from './history.js';
 import { registerLogs } from './logs.js';
 import { registerCancel } from './cancel.js';
 import { registerRetry } from './retry.js';
+import { registerSprouts } from './sprouts.js';
+import { registerSeed } from './seed.js';
 
 export function createProgram(context: CliContext): Command {
   const program = new Command('grove-jobs')
@@ -32,6 +34,8 @@ export function createProgram(context: CliContext): Command {
   registerLogs(program, context);
   registerCancel(program, context);
   registerRetry(program, context);
+  registerSprouts(program, context);
+  registerSeed(program, context);
   return program;
 }
 

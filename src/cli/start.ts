@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openGroveJobs } from '../app.js';
+import { initialiseStore, openGroveJobs } from '../app.js';
 import type { CliContext } from './context.js';
 import { configsTable } from './jobs.js';
 import { parseWholeNumber, runEngineUntilStopped } from './worker.js';
@@ -14,8 +14,9 @@ export function registerStart(program: Command, context: CliContext): void {
     .command('start')
     .description('open and migrate the store, print the job configs with their next runs, then run the scheduler and a worker until Ctrl-C')
     .option('--once', 'print and exit instead of running')
+    .option('--no-demo', 'on a new store, install the default configs but load no demo data')
     .option('--concurrency <n>', 'executions the worker runs at once (1-1000)', '4')
-    .action(async (options: { once?: boolean; concurrency: string }) => {
+    .action(async (options: { once?: boolean; concurrency: string; demo: boolean }) => {
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const { io } = context;
       const system = await openGroveJobs({ env: context.env });
@@ -30,6 +31,11 @@ export function registerStart(program: Command, context: CliContext): void {
         }
         if (migration) {
           io.out(migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`);
+        }
+        const initialised = await initialiseStore(system, { demo: options.demo });
+        if (initialised.first) {
+          io.out(`New store: installed the default configs ${initialised.installed.join(', ') || '(none)'}`);
+          if (initialised.demo) io.out(`Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events (grove-jobs sprouts list)`);
         }
         const configs = await system.configs.list();
         const now = system.clock.now();

@@ -282,3 +282,6 @@ export interface ExecutionStore {
   /** Calls back when any process changes a config; returns the unsubscribe. */
   onConfigChanged(listener: (configId: string) => void): Promise<() => Promise<void>>;
 }
+
+// The Grove domain's store ports (sprouts and events, signals, advancement, maintenance).
+export type * from './grove/sprouts-port.js';

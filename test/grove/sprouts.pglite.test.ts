@@ -1,0 +1,4 @@
+import { runSproutSuite } from './sprouts.suite.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runSproutSuite(pgliteFactory());

@@ -1,0 +1,4 @@
+import { runSproutSuite } from './sprouts.suite.js';
+import { postgresFactory } from '../support/test-store.js';
+
+runSproutSuite(postgresFactory());
