@@ -19,6 +19,9 @@ const types = {
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/** How long an idle pooled connection stays open. */
+const IDLE_CONNECTION_MS = 10 * 60_000;
+
 /** A `Sql` over a PostgreSQL server (or an embedded store's socket) through a `pg` pool. */
 export function createPostgresSql(options: PostgresOptions): Sql {
   const schema = options.schema ?? 'public';
@@ -26,6 +29,10 @@ export function createPostgresSql(options: PostgresOptions): Sql {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
+    // Keep idle connections for minutes, not the driver's 10 s: a scheduler that wakes once a
+    // minute would otherwise reconnect, re-prepare its statements and re-plan its functions
+    // at every slot.
+    idleTimeoutMillis: IDLE_CONNECTION_MS,
     types,
     // Every connection resolves unqualified names in the store's schema. Its statements are
     // prepared once and planned once: they are short and their best plan does not depend on
