@@ -1,17 +1,23 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type AnyJobType, ConfigError, ConfigErrorCode, JobTypeRegistry } from './domain/config/index.js';
-import { demoEvents, demoSprouts } from './domain/grove/index.js';
+import { DEMO_RULES, demoEvents, demoSprouts, SIGNAL_PERIODS } from './domain/grove/index.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from './engine/config-service.js';
 import { EngineEvents } from './engine/events.js';
 import { ExecutionService } from './engine/execution-service.js';
-import type { Clock, ExecutionRecord, Notifier, SproutStore, Store, StoreFlags } from './engine/ports.js';
+import type { AdvancementStore, AggregationStore, AnyNotification, Clock, ExecutionRecord, MaintenanceStore, Notifier, SproutStore, Store, StoreFlags } from './engine/ports.js';
+import { AdvancementService } from './engine/grove/advancement-service.js';
 import { SproutService } from './engine/grove/sprout-service.js';
 import { Scheduler } from './engine/scheduler/scheduler.js';
 import { Worker } from './engine/worker/worker.js';
+import { advancementBatchJobType } from './jobs/advancement-batch/index.js';
 import { DEFAULT_CONFIGS } from './jobs/defaults.js';
+import { healthCheckJobType } from './jobs/health-check/index.js';
+import { notificationDigestJobType } from './jobs/notification-digest/index.js';
+import { orphanCleanupJobType } from './jobs/orphan-cleanup/index.js';
+import { signalAggregationJobType } from './jobs/signal-aggregation/index.js';
 import { httpRequestJobType } from './jobs/http-request/index.js';
 import { createLogNotifier, createNotifier, createWebhookNotifier } from './notify/index.js';
 import { openDataDir } from './store/data-dir.js';
@@ -19,6 +25,9 @@ import { createPostgresSql } from './store/drivers/postgres.js';
 import { migrate, type MigrationReport } from './store/migrate.js';
 import type { Sql } from './store/sql.js';
 import { createSqlStore } from './store/sql-store.js';
+import { createAdvancementStore } from './store/grove/advancement.js';
+import { createAggregationStore } from './store/grove/aggregation.js';
+import { createMaintenanceStore } from './store/grove/maintenance.js';
 import { createSproutStore } from './store/grove/sprouts.js';
 import { createStoreFlags } from './store/flags.js';
 import { systemClock } from './system-clock.js';
@@ -32,7 +41,7 @@ export type { WriteOptions } from './engine/config-service.js';
 export const builtInJobTypes: readonly AnyJobType[] = [httpRequestJobType];
 
 /** Notifications to standard error (log channel) and to webhooks, retried on the engine's clock. */
-export function defaultNotifier(clock: Clock, writeLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Notifier {
+export function defaultNotifier(clock: Clock, writeLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Notifier<AnyNotification> {
   return createNotifier({
     log: createLogNotifier(writeLine),
     webhook: createWebhookNotifier({ sleep: (ms) => clock.sleepUntil(new Date(clock.now().getTime() + ms)) }),
@@ -43,17 +52,42 @@ export function defaultNotifier(clock: Clock, writeLine: (line: string) => void 
 export interface GroveStores {
   flags: StoreFlags;
   sprouts: SproutStore;
+  signals: AggregationStore;
+  advancement: AdvancementStore;
+  maintenance: MaintenanceStore;
 }
 
 /** The Grove domain's stores over one Sql. */
 export function createGroveStores(sql: Sql): GroveStores {
-  return { flags: createStoreFlags(sql), sprouts: createSproutStore(sql) };
+  return {
+    flags: createStoreFlags(sql),
+    sprouts: createSproutStore(sql),
+    signals: createAggregationStore(sql),
+    advancement: createAdvancementStore(sql),
+    maintenance: createMaintenanceStore(sql),
+  };
+}
+
+/**
+ * The Grove job types over their stores: advancement, signal aggregation, digest, cleanup
+ * and health check. `dataDir` is the embedded store's folder (the health check's storage check).
+ */
+export function groveJobTypes(stores: GroveStores, notifier: Notifier<AnyNotification>, dataDir?: string): AnyJobType[] {
+  return [
+    advancementBatchJobType({ advancement: stores.advancement }),
+    signalAggregationJobType({ signals: stores.signals }),
+    notificationDigestJobType({ maintenance: stores.maintenance, notifier }),
+    orphanCleanupJobType({ maintenance: stores.maintenance }),
+    healthCheckJobType({ maintenance: stores.maintenance, notifier, ...(dataDir ? { dataDir } : {}) }),
+  ];
 }
 
 /** What the CLI and the API call for the Grove domain. */
 export interface GroveFacade {
   readonly flags: StoreFlags;
   readonly sprouts: SproutService;
+  readonly signals: AggregationStore;
+  readonly advancement: AdvancementService;
 }
 
 export interface GroveJobsOptions {
@@ -115,7 +149,14 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
   const schedulers: Scheduler[] = [];
   const workers: Worker[] = [];
   let closing: Promise<void> | undefined;
-  const grove: GroveFacade | undefined = options.grove ? { flags: options.grove.flags, sprouts: new SproutService(options.grove.sprouts, clock) } : undefined;
+  const grove: GroveFacade | undefined = options.grove
+    ? {
+        flags: options.grove.flags,
+        sprouts: new SproutService(options.grove.sprouts, clock),
+        signals: options.grove.signals,
+        advancement: new AdvancementService(options.grove.advancement, clock),
+      }
+    : undefined;
   return {
     clock,
     store,
@@ -245,7 +286,7 @@ export interface OpenGroveJobsOptions {
   env: StoreEnv;
   clock?: Clock;
   jobTypes?: readonly AnyJobType[];
-  notifier?: Notifier;
+  notifier?: Notifier<AnyNotification>;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
 }
@@ -263,12 +304,17 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     const clock = options.clock ?? systemClock;
     const grove = createGroveStores(sql);
     const notifier = options.notifier ?? defaultNotifier(clock);
+    const dataDir = location.kind === 'embedded' ? location.where : undefined;
     const system = createGroveJobs({
       clock,
       store: createSqlStore(sql),
       grove,
       notifier,
-      jobTypes: options.jobTypes ?? [...builtInJobTypes, ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES))],
+      jobTypes: options.jobTypes ?? [
+        ...builtInJobTypes,
+        ...groveJobTypes(grove, notifier, dataDir),
+        ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES)),
+      ],
     });
     return migration ? { ...system, location, migration } : { ...system, location };
   } catch (error) {
@@ -293,21 +339,30 @@ export const FIRST_START_DEMO = { sprouts: 150, events: 15_000, seed: 42 } as co
 export interface DemoReport {
   sprouts: number;
   events: number;
+  /** Demo advancement rules created (those whose id was free). */
+  rules: number;
 }
 
 /**
  * Loads deterministic demo data (`grove-jobs seed`): sprouts, usage events over the last 90
- * days of the system's clock. Refused when the demo sprouts exist already.
+ * days of the system's clock, advancement rules a first run acts on, and the signals of
+ * every period. Refused when the demo sprouts exist already.
  */
 export async function seedDemoData(system: GroveJobs, options: { sprouts: number; events: number; seed: number }): Promise<DemoReport> {
-  const { sprouts } = system.grove;
-  const input = demoSprouts(options);
-  const ids = await sprouts.importSprouts(input);
+  const { sprouts, advancement, signals } = system.grove;
+  const ids = await sprouts.importSprouts(demoSprouts(options));
   let events = 0;
   for (const chunk of demoEvents({ ...options, now: system.clock.now() })) {
     events += await sprouts.importEvents(chunk.map((event) => ({ ...event, createdAt: event.createdAt.toISOString() })));
   }
-  return { sprouts: ids.length, events };
+  const existing = new Set((await advancement.rules()).map((rule) => rule.meta.id));
+  let rules = 0;
+  for (const rule of DEMO_RULES.filter((r) => !existing.has(r.meta.id))) {
+    await advancement.createRule(rule);
+    rules++;
+  }
+  await signals.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now: system.clock.now() });
+  return { sprouts: ids.length, events, rules };
 }
 
 export interface InitialiseReport {

@@ -14,6 +14,7 @@ import { registerCancel } from './cancel.js';
 import { registerRetry } from './retry.js';
 import { registerSprouts } from './sprouts.js';
 import { registerSeed } from './seed.js';
+import { registerAdvancement } from './advancement.js';
 
 export function createProgram(context: CliContext): Command {
   const program = new Command('grove-jobs')
@@ -36,6 +37,7 @@ export function createProgram(context: CliContext): Command {
   registerRetry(program, context);
   registerSprouts(program, context);
   registerSeed(program, context);
+  registerAdvancement(program, context);
   return program;
 }
 

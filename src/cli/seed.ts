@@ -19,7 +19,7 @@ export function registerSeed(program: Command, context: CliContext): void {
       const seed = parseWholeNumber('--seed', options.seed, 0, 2 ** 31 - 1);
       return withSystem(context, async (system) => {
         const report = await seedDemoData(system, { sprouts, events, seed });
-        context.io.out(options.json ? json(report) : `Loaded ${report.sprouts} sprouts and ${report.events} usage events (seed ${seed}).`);
+        context.io.out(options.json ? json(report) : `Loaded ${report.sprouts} sprouts, ${report.events} usage events and ${report.rules} advancement rules (seed ${seed}); signals computed.`);
       });
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { Sprout } from '../domain/grove/index.js';
+import type { Sprout, SproutSignals } from '../domain/grove/index.js';
+import type { OpenedGroveJobs } from '../app.js';
 import { type CliContext, withSystem } from './context.js';
 import { readJsonArrayOrLines, readJsonFile } from './input.js';
 import { formatUtc, json, table } from './output.js';
@@ -14,6 +15,23 @@ export function sproutJson(sprout: Sprout) {
     updatedAt: sprout.updatedAt.toISOString(),
   };
 }
+
+/** Signals keyed by period, without the row keys repeated inside. */
+function signalsByPeriod(rows: readonly SproutSignals[]): Record<string, Omit<SproutSignals, 'sproutId' | 'period'>> {
+  return Object.fromEntries(rows.map(({ sproutId: _id, period, ...values }) => [period, values]));
+}
+
+async function signalsOf(system: OpenedGroveJobs, sprouts: readonly Sprout[]): Promise<Map<string, SproutSignals[]>> {
+  const bySprout = new Map<string, SproutSignals[]>();
+  for (const row of await system.grove.signals.getSignals(sprouts.map((s) => s.id))) {
+    const list = bySprout.get(row.sproutId) ?? [];
+    list.push(row);
+    bySprout.set(row.sproutId, list);
+  }
+  return bySprout;
+}
+
+const ADVANCEMENTS_SHOWN = 100;
 
 /** `grove-jobs sprouts import|list|show` and `grove-jobs events import`. */
 export function registerSprouts(program: Command, context: CliContext): void {
@@ -36,26 +54,72 @@ export function registerSprouts(program: Command, context: CliContext): void {
     .command('list')
     .description('every sprout, by id (optionally of one tier)')
     .option('--tier <tier>', 'only sprouts at this tier')
+    .option('--signals', "with each sprout's signals, keyed by period")
     .option('--json', 'print { items: [sprout] }')
-    .action((options: { tier?: string; json?: boolean }) =>
+    .action((options: { tier?: string; signals?: boolean; json?: boolean }) =>
       withSystem(context, async (system) => {
-        const items: Sprout[] = [];
-        for await (const page of system.grove.sprouts.all(options.tier ? { tier: options.tier } : {})) items.push(...page);
-        if (options.json) return io.out(json({ items: items.map(sproutJson) }));
-        io.out(items.length === 0 ? 'No sprouts.' : table(['ID', 'TIER', 'TITLE'], items.map((s) => [s.id, s.tier, s.title])));
+        const items: Array<ReturnType<typeof sproutJson> & { signals?: ReturnType<typeof signalsByPeriod> }> = [];
+        const rows: string[][] = [];
+        for await (const page of system.grove.sprouts.all(options.tier ? { tier: options.tier } : {})) {
+          const signals = options.signals ? await signalsOf(system, page) : undefined;
+          for (const sprout of page) {
+            const own = signals?.get(sprout.id) ?? [];
+            items.push(signals ? { ...sproutJson(sprout), signals: signalsByPeriod(own) } : sproutJson(sprout));
+            const allTime = own.find((row) => row.period === 'all_time');
+            rows.push(
+              signals
+                ? [sprout.id, sprout.tier, String(allTime?.viewCount ?? 0), String(allTime?.retrievalCount ?? 0), (allTime?.qualityScore ?? 0).toFixed(2), sprout.title]
+                : [sprout.id, sprout.tier, sprout.title],
+            );
+          }
+        }
+        if (options.json) return io.out(json({ items }));
+        if (items.length === 0) return io.out('No sprouts.');
+        io.out(table(options.signals ? ['ID', 'TIER', 'VIEWS', 'RETRIEVALS', 'QUALITY', 'TITLE'] : ['ID', 'TIER', 'TITLE'], rows));
       }),
     );
 
   sprouts
     .command('show')
-    .description('one sprout')
+    .description('one sprout with its signals per period and its advancements')
     .argument('<id>', 'sprout id')
-    .option('--json', 'print the sprout as JSON')
+    .option('--json', 'print { ...sprout, signals: { period: … }, advancements: [event] }')
     .action((id: string, options: { json?: boolean }) =>
       withSystem(context, async (system) => {
         const sprout = await system.grove.sprouts.get(id);
-        if (options.json) return io.out(json(sproutJson(sprout)));
-        io.out([`${sprout.id}  ${sprout.title}`, `Tier: ${sprout.tier} (${sprout.lifecycleModelId})`, `Created: ${formatUtc(sprout.createdAt)}`].join('\n'));
+        const signals = signalsByPeriod((await signalsOf(system, [sprout])).get(sprout.id) ?? []);
+        const advancements = await system.grove.advancement.events({ sproutId: sprout.id, limit: ADVANCEMENTS_SHOWN });
+        if (options.json) return io.out(json({ ...sproutJson(sprout), signals, advancements }));
+        const lines = [`${sprout.id}  ${sprout.title}`, `Tier: ${sprout.tier} (${sprout.lifecycleModelId})`, `Created: ${formatUtc(sprout.createdAt)}`, ''];
+        const periods = Object.entries(signals);
+        lines.push(
+          periods.length === 0
+            ? 'Signals: none computed yet (signal-aggregation computes them)'
+            : table(
+                ['PERIOD', 'VIEWS', 'RETRIEVALS', 'CITATIONS', 'UP/DOWN', 'SESSIONS', 'DIVERSITY', 'QUALITY', 'ELIGIBLE'],
+                periods.map(([period, v]) => [
+                  period,
+                  String(v.viewCount),
+                  String(v.retrievalCount),
+                  String(v.referenceCount),
+                  `${v.upvotes}/${v.downvotes}`,
+                  String(v.uniqueSessions),
+                  v.diversityIndex.toFixed(2),
+                  v.qualityScore.toFixed(2),
+                  v.advancementEligible ? 'yes' : 'no',
+                ]),
+              ),
+        );
+        lines.push('');
+        lines.push(
+          advancements.length === 0
+            ? 'Advancements: none'
+            : table(
+                ['WHEN', 'CHANGE', 'TYPE', 'BY', 'ROLLED BACK'],
+                advancements.map((e) => [e.timestamp, `${e.fromTier} → ${e.toTier}`, e.eventType, e.ruleId ?? e.operatorId ?? '', e.rolledBack ? 'yes' : '']),
+              ),
+        );
+        io.out(lines.join('\n'));
       }),
     );
 

@@ -35,7 +35,7 @@ export function registerStart(program: Command, context: CliContext): void {
         const initialised = await initialiseStore(system, { demo: options.demo });
         if (initialised.first) {
           io.out(`New store: installed the default configs ${initialised.installed.join(', ') || '(none)'}`);
-          if (initialised.demo) io.out(`Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events (grove-jobs sprouts list)`);
+          if (initialised.demo) io.out(`Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules (grove-jobs sprouts list, grove-jobs rules list)`);
         }
         const configs = await system.configs.list();
         const now = system.clock.now();

@@ -1,4 +1,5 @@
 import type { ConfigChange, ExecutionStatus, ExecutionTrigger, JobConfig, LogLevel } from '../domain/config/index.js';
+import type { Digest, HealthCheckResult, HealthSeverity, HealthStatus } from '../domain/grove/index.js';
 
 /**
  * The only source of time for the engine. `now()` is read once per decision; tests pass a
@@ -50,12 +51,26 @@ export const NotificationKind = {
   Failure: 'execution.failure',
   /** The config failed `pauseAfterConsecutiveFailures` runs in a row and was paused. */
   Critical: 'config.paused',
+  /** A `notification-digest` run's report: failures, advancements and rollbacks since the last one. */
+  Digest: 'digest.ready',
+  /** A `health-check` run found checks at or above its alert threshold. */
+  HealthAlert: 'health.alert',
 } as const;
 export type NotificationKind = (typeof NotificationKind)[keyof typeof NotificationKind];
+/** The kinds that carry one finished execution (`Notification`). */
+export type ExecutionNotificationKind = (typeof NotificationKind)['Success' | 'Failure' | 'Critical'];
+
+/** Where a notification goes: the `notifications` section of the config that sent it. */
+export interface NotificationDelivery {
+  channels: ReadonlyArray<'log' | 'webhook'>;
+  webhookUrl?: string;
+  /** Used to sign the webhook body; never part of the body. */
+  webhookSecret?: string;
+}
 
 /** What a notifier delivers: the facts of one finished execution, never a secret. */
-export interface Notification {
-  kind: NotificationKind;
+export interface Notification extends NotificationDelivery {
+  kind: ExecutionNotificationKind;
   /** When the engine decided to notify (engine clock), ISO 8601. */
   at: string;
   configId: string;
@@ -76,19 +91,45 @@ export interface Notification {
   };
   /** Failed runs in a row, for failures and pauses. */
   consecutiveFailures?: number;
-  /** Delivery settings from the config's `notifications` section. */
-  channels: ReadonlyArray<'log' | 'webhook'>;
-  webhookUrl?: string;
-  /** Used to sign the webhook body; never part of the body. */
-  webhookSecret?: string;
 }
+
+/** Sent by a job while it runs (digest, health alert): the config and execution it came from. */
+interface JobReportBase extends NotificationDelivery {
+  /** Job clock, ISO 8601. */
+  at: string;
+  configId: string;
+  configVersion: number;
+  displayName: string;
+  executionId: string;
+}
+
+/** A digest: carries the digest instead of an execution. */
+export interface DigestNotification extends JobReportBase {
+  kind: typeof NotificationKind.Digest;
+  digest: Digest;
+}
+
+/** Health checks at or above the config's alert threshold. */
+export interface HealthAlertNotification extends JobReportBase {
+  kind: typeof NotificationKind.HealthAlert;
+  threshold: HealthSeverity;
+  /** The worst status among all checks of the run. */
+  worst: HealthStatus;
+  /** Only the checks at or above the threshold. */
+  checks: HealthCheckResult[];
+}
+
+/** Every notification a notifier may be given. */
+export type AnyNotification = Notification | DigestNotification | HealthAlertNotification;
 
 /**
  * Delivers notifications to their channels. `notify` must return at once: delivery (and its
- * bounded retries) happens in the background and never blocks a worker.
+ * bounded retries) happens in the background and never blocks a worker. The engine needs
+ * only execution notifications (`Notifier`); jobs that report (digest, health check) take a
+ * `Notifier<AnyNotification>`, which the notify/ channels implement.
  */
-export interface Notifier {
-  notify(notification: Notification): void;
+export interface Notifier<N extends AnyNotification = Notification> {
+  notify(notification: N): void;
   /** Waits for deliveries in flight, for shutdown and tests. */
   flush(): Promise<void>;
 }
@@ -285,3 +326,6 @@ export interface ExecutionStore {
 
 // The Grove domain's store ports (sprouts and events, signals, advancement, maintenance).
 export type * from './grove/sprouts-port.js';
+export type * from './grove/aggregation-port.js';
+export type * from './grove/advancement-port.js';
+export type * from './grove/maintenance-port.js';

@@ -1,6 +1,15 @@
-import type { Notification, Notifier } from '../engine/ports.js';
+import type { AnyNotification, Notifier } from '../engine/ports.js';
 
-export { createLogNotifier, notificationLogLine, type NotificationLogLine } from './log-notifier.js';
+export {
+  anyNotificationLogLine,
+  createLogNotifier,
+  digestLogLine,
+  healthAlertLogLine,
+  notificationLogLine,
+  type DigestLogLine,
+  type HealthAlertLogLine,
+  type NotificationLogLine,
+} from './log-notifier.js';
 export {
   createWebhookNotifier,
   SIGNATURE_HEADER,
@@ -8,14 +17,18 @@ export {
   verifySignature,
   WebhookDeliveryError,
   webhookBody,
+  anyWebhookBody,
+  type DigestWebhookBody,
+  type HealthAlertWebhookBody,
   type WebhookBody,
   type WebhookNotifierOptions,
+  type WithoutSecret,
 } from './webhook-notifier.js';
 
 /** One notifier per channel; a channel left out drops what would have gone to it. */
 export interface NotifierChannels {
-  log?: Notifier;
-  webhook?: Notifier;
+  log?: Notifier<AnyNotification>;
+  webhook?: Notifier<AnyNotification>;
 }
 
 /**
@@ -28,9 +41,9 @@ export interface NotifierChannels {
  *   webhook: createWebhookNotifier(),
  * });
  */
-export function createNotifier(channels: NotifierChannels): Notifier {
+export function createNotifier(channels: NotifierChannels): Notifier<AnyNotification> {
   return {
-    notify(notification: Notification) {
+    notify(notification: AnyNotification) {
       if (notification.channels.includes('log')) channels.log?.notify(notification);
       if (notification.channels.includes('webhook')) channels.webhook?.notify(notification);
     },

@@ -1,7 +1,14 @@
-import type { Notification, NotificationKind, Notifier } from '../engine/ports.js';
+import type {
+  AnyNotification,
+  DigestNotification,
+  ExecutionNotificationKind,
+  HealthAlertNotification,
+  Notification,
+  Notifier,
+} from '../engine/ports.js';
 
 /** How loud each kind is: a paused config needs a person, a failure may still be retried. */
-const LEVEL: Record<NotificationKind, 'info' | 'warn' | 'error'> = {
+const LEVEL: Record<ExecutionNotificationKind, 'info' | 'warn' | 'error'> = {
   'execution.success': 'info',
   'execution.failure': 'warn',
   'config.paused': 'error',
@@ -15,7 +22,7 @@ const LEVEL: Record<NotificationKind, 'info' | 'warn' | 'error'> = {
 export interface NotificationLogLine {
   level: 'info' | 'warn' | 'error';
   event: 'notification';
-  kind: NotificationKind;
+  kind: ExecutionNotificationKind;
   at: string;
   configId: string;
   configVersion: number;
@@ -53,14 +60,100 @@ export function notificationLogLine(notification: Notification): NotificationLog
 }
 
 /**
+ * A digest as one flat line: the window, the totals per section and who it is for. The items
+ * themselves go to the webhook; a log line holding a hundred advancements helps nobody.
+ */
+export interface DigestLogLine {
+  level: 'info';
+  event: 'notification';
+  kind: DigestNotification['kind'];
+  at: string;
+  configId: string;
+  configVersion: number;
+  displayName: string;
+  executionId: string;
+  since: string;
+  until: string;
+  recipientIds: string[];
+  sections: string[];
+  failures?: number;
+  advancements?: number;
+  rollbacks?: number;
+}
+
+export function digestLogLine(notification: DigestNotification): DigestLogLine {
+  const { digest } = notification;
+  return {
+    level: 'info',
+    event: 'notification',
+    kind: notification.kind,
+    at: notification.at,
+    configId: notification.configId,
+    configVersion: notification.configVersion,
+    displayName: notification.displayName,
+    executionId: notification.executionId,
+    since: digest.since,
+    until: digest.until,
+    recipientIds: [...digest.recipientIds],
+    sections: [...digest.sections],
+    ...(digest.failures ? { failures: digest.failures.total } : {}),
+    ...(digest.advancements ? { advancements: digest.advancements.total } : {}),
+    ...(digest.rollbacks ? { rollbacks: digest.rollbacks.total } : {}),
+  };
+}
+
+/** A health alert as one line: `error` when a check is critical, else `warn`. */
+export interface HealthAlertLogLine {
+  level: 'warn' | 'error';
+  event: 'notification';
+  kind: HealthAlertNotification['kind'];
+  at: string;
+  configId: string;
+  configVersion: number;
+  displayName: string;
+  executionId: string;
+  threshold: string;
+  worst: string;
+  checks: Array<{ name: string; status: string; message: string }>;
+}
+
+export function healthAlertLogLine(notification: HealthAlertNotification): HealthAlertLogLine {
+  return {
+    level: notification.worst === 'critical' ? 'error' : 'warn',
+    event: 'notification',
+    kind: notification.kind,
+    at: notification.at,
+    configId: notification.configId,
+    configVersion: notification.configVersion,
+    displayName: notification.displayName,
+    executionId: notification.executionId,
+    threshold: notification.threshold,
+    worst: notification.worst,
+    checks: notification.checks.map((check) => ({ name: check.name, status: check.status, message: check.message })),
+  };
+}
+
+/** The log line of any notification kind. */
+export function anyNotificationLogLine(notification: AnyNotification): NotificationLogLine | DigestLogLine | HealthAlertLogLine {
+  switch (notification.kind) {
+    case 'digest.ready':
+      return digestLogLine(notification);
+    case 'health.alert':
+      return healthAlertLogLine(notification);
+    default:
+      return notificationLogLine(notification);
+  }
+}
+
+/**
  * Writes one JSON line (no trailing newline; `write` adds what its sink needs) for every
  * notification it is given. Channel selection is the caller's: `createNotifier` only passes
  * notifications whose channels include `log`.
  */
-export function createLogNotifier(write: (line: string) => void): Notifier {
+export function createLogNotifier(write: (line: string) => void): Notifier<AnyNotification> {
   return {
     notify(notification) {
-      write(JSON.stringify(notificationLogLine(notification)));
+      write(JSON.stringify(anyNotificationLogLine(notification)));
     },
     // Writes are synchronous: nothing is ever in flight.
     flush: () => Promise.resolve(),

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Notification, NotificationKind, Notifier } from '../engine/ports.js';
+import type { AnyNotification, DigestNotification, ExecutionNotificationKind, HealthAlertNotification, Notification, Notifier } from '../engine/ports.js';
 
 /** Header carrying `sha256=<hex HMAC-SHA256 of the body bytes>` when the config has a secret. */
 export const SIGNATURE_HEADER = 'X-Grove-Signature';
@@ -33,7 +33,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * }
  */
 export interface WebhookBody {
-  kind: NotificationKind;
+  kind: ExecutionNotificationKind;
   at: string;
   configId: string;
   configVersion: number;
@@ -67,6 +67,71 @@ export function webhookBody(notification: Notification): WebhookBody {
     },
     ...(notification.consecutiveFailures === undefined ? {} : { consecutiveFailures: notification.consecutiveFailures }),
   };
+}
+
+/**
+ * The body of a digest: where it came from and the digest itself (window, recipients,
+ * sections with totals, grouped counts and the most recent items).
+ *
+ * @example
+ * {
+ *   "kind": "digest.ready", "at": "2026-01-02T08:00:00.000Z", "configId": "daily-digest",
+ *   "configVersion": 2, "displayName": "Daily digest", "executionId": "…",
+ *   "digest": { "since": "…", "until": "…", "recipientIds": ["ops"], "sections": ["failures"],
+ *               "failures": { "total": 1, "items": [ … ], "truncated": false, "byConfig": [ … ] } }
+ * }
+ */
+export interface DigestWebhookBody {
+  kind: DigestNotification['kind'];
+  at: string;
+  configId: string;
+  configVersion: number;
+  displayName: string;
+  executionId: string;
+  digest: DigestNotification['digest'];
+}
+
+/** The body of a health alert: the threshold, the worst status and the checks at or above it. */
+export interface HealthAlertWebhookBody {
+  kind: HealthAlertNotification['kind'];
+  at: string;
+  configId: string;
+  configVersion: number;
+  displayName: string;
+  executionId: string;
+  threshold: HealthAlertNotification['threshold'];
+  worst: HealthAlertNotification['worst'];
+  checks: HealthAlertNotification['checks'];
+}
+
+/** The body of any notification kind, picked field by field like `webhookBody`. */
+export function anyWebhookBody(notification: AnyNotification): WebhookBody | DigestWebhookBody | HealthAlertWebhookBody {
+  switch (notification.kind) {
+    case 'digest.ready':
+      return {
+        kind: notification.kind,
+        at: notification.at,
+        configId: notification.configId,
+        configVersion: notification.configVersion,
+        displayName: notification.displayName,
+        executionId: notification.executionId,
+        digest: notification.digest,
+      };
+    case 'health.alert':
+      return {
+        kind: notification.kind,
+        at: notification.at,
+        configId: notification.configId,
+        configVersion: notification.configVersion,
+        displayName: notification.displayName,
+        executionId: notification.executionId,
+        threshold: notification.threshold,
+        worst: notification.worst,
+        checks: notification.checks,
+      };
+    default:
+      return webhookBody(notification);
+  }
 }
 
 /** `sha256=<hex HMAC-SHA256 of body with secret>`; a string body is signed as its UTF-8 bytes. */
@@ -116,7 +181,7 @@ export interface WebhookNotifierOptions {
    * Called once per notification whose delivery was given up. The notification is passed
    * without its secret. Defaults to one JSON line on stderr.
    */
-  onDeliveryError?: (error: WebhookDeliveryError, notification: Omit<Notification, 'webhookSecret'>) => void;
+  onDeliveryError?: (error: WebhookDeliveryError, notification: WithoutSecret<AnyNotification>) => void;
 }
 
 /** 408/429 and 5xx are the receiver saying "not now"; any other status will not change on retry. */
@@ -132,14 +197,18 @@ function originOf(url: string): string {
   }
 }
 
-function withoutSecret(notification: Notification): Omit<Notification, 'webhookSecret'> {
+/** A notification without its `webhookSecret`, kept apart per kind. */
+export type WithoutSecret<N> = N extends unknown ? Omit<N, 'webhookSecret'> : never;
+
+function withoutSecret(notification: AnyNotification): WithoutSecret<AnyNotification> {
   const { webhookSecret: _secret, ...rest } = notification;
   return rest;
 }
 
-function reportToStderr(error: WebhookDeliveryError, notification: Omit<Notification, 'webhookSecret'>): void {
+function reportToStderr(error: WebhookDeliveryError, notification: WithoutSecret<AnyNotification>): void {
+  const executionId = 'execution' in notification ? notification.execution.id : notification.executionId;
   process.stderr.write(
-    `${JSON.stringify({ level: 'error', event: 'notification:undelivered', configId: notification.configId, executionId: notification.execution.id, kind: notification.kind, attempts: error.attempts, status: error.status, error: error.message })}\n`,
+    `${JSON.stringify({ level: 'error', event: 'notification:undelivered', configId: notification.configId, executionId, kind: notification.kind, attempts: error.attempts, status: error.status, error: error.message })}\n`,
   );
 }
 
@@ -148,7 +217,7 @@ function reportToStderr(error: WebhookDeliveryError, notification: Omit<Notifica
  * signed JSON POST. `notify` returns at once; each delivery runs in the background with
  * bounded retries and is tracked so `flush` can wait for it. Everything else is ignored.
  */
-export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Notifier {
+export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Notifier<AnyNotification> {
   const send = options.fetch ?? fetch;
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   const initialDelayMs = options.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
@@ -191,7 +260,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
       const { webhookUrl, webhookSecret } = notification;
       if (!notification.channels.includes('webhook') || webhookUrl === undefined) return;
       // Serialised once: the signature covers exactly these bytes on every attempt.
-      const body = JSON.stringify(webhookBody(notification));
+      const body = JSON.stringify(anyWebhookBody(notification));
       const delivery = deliver(webhookUrl, body, webhookSecret)
         .catch((error: unknown) => {
           const failure = error instanceof WebhookDeliveryError ? error : new WebhookDeliveryError(String(error), 0, undefined, { cause: error });

@@ -1,7 +1,7 @@
 import type { StoreFlags } from '../engine/ports.js';
 import type { Sql } from './sql.js';
 
-/** The store_flags table (migration 0008). */
+/** The store_flags table (migration 0007). */
 export function createStoreFlags(sql: Sql): StoreFlags {
   return {
     isSet: async (name) =>

@@ -209,12 +209,94 @@ end
 $$;
 
 --
+-- Name: advancement_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.advancement_events (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    sprout_id text NOT NULL,
+    rule_id text,
+    from_tier text NOT NULL,
+    to_tier text NOT NULL,
+    event_type text NOT NULL,
+    execution_id uuid,
+    criteria_met jsonb,
+    signal_values jsonb,
+    operator_id text,
+    reason text,
+    rolled_back boolean DEFAULT false NOT NULL,
+    rolled_back_by uuid,
+    rollback_of uuid,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT advancement_events_event_type_check CHECK ((event_type = ANY (ARRAY['auto-advancement'::text, 'manual-override'::text, 'bulk-rollback'::text])))
+);
+
+--
+-- Name: advancement_rules; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.advancement_rules (
+    id text NOT NULL,
+    title text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    lifecycle_model_id text NOT NULL,
+    from_tier text NOT NULL,
+    to_tier text NOT NULL,
+    criteria jsonb DEFAULT '[]'::jsonb NOT NULL,
+    logic_operator text NOT NULL,
+    is_enabled boolean DEFAULT true NOT NULL,
+    sort_order integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT advancement_rules_logic_operator_check CHECK ((logic_operator = ANY (ARRAY['AND'::text, 'OR'::text]))),
+    CONSTRAINT advancement_rules_version_check CHECK ((version >= 1))
+);
+
+--
+-- Name: archived_rows; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.archived_rows (
+    id bigint NOT NULL,
+    source_table text NOT NULL,
+    source_id text NOT NULL,
+    row_data jsonb NOT NULL,
+    archived_at timestamp with time zone NOT NULL,
+    execution_id uuid,
+    reason text NOT NULL
+);
+
+--
+-- Name: archived_rows_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.archived_rows ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.archived_rows_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: config_running; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.config_running (
     config_id text NOT NULL,
     running integer DEFAULT 0 NOT NULL
+);
+
+--
+-- Name: digest_cursors; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.digest_cursors (
+    config_id text NOT NULL,
+    covered_until timestamp with time zone NOT NULL,
+    execution_id uuid,
+    updated_at timestamp with time zone NOT NULL
 );
 
 --
@@ -276,6 +358,17 @@ CREATE TABLE public.job_configs (
 );
 
 --
+-- Name: lifecycle_models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.lifecycle_models (
+    id text NOT NULL,
+    name text NOT NULL,
+    tiers text[] NOT NULL,
+    CONSTRAINT lifecycle_models_tiers_check CHECK ((cardinality(tiers) >= 2))
+);
+
+--
 -- Name: schedule_slots; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -302,11 +395,135 @@ CREATE TABLE public.schedule_state (
 );
 
 --
+-- Name: signal_aggregation_state; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.signal_aggregation_state (
+    period text NOT NULL,
+    last_event_id bigint DEFAULT 0 NOT NULL,
+    computed_at timestamp with time zone,
+    CONSTRAINT signal_aggregation_state_period_check CHECK ((period = ANY (ARRAY['all_time'::text, 'last_30d'::text, 'last_7d'::text])))
+);
+
+--
+-- Name: sprout_signal_aggregations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sprout_signal_aggregations (
+    sprout_id text NOT NULL,
+    period text NOT NULL,
+    view_count integer DEFAULT 0 NOT NULL,
+    retrieval_count integer DEFAULT 0 NOT NULL,
+    reference_count integer DEFAULT 0 NOT NULL,
+    search_count integer DEFAULT 0 NOT NULL,
+    upvotes integer DEFAULT 0 NOT NULL,
+    downvotes integer DEFAULT 0 NOT NULL,
+    export_count integer DEFAULT 0 NOT NULL,
+    promotion_count integer DEFAULT 0 NOT NULL,
+    refinement_count integer DEFAULT 0 NOT NULL,
+    unique_sessions integer DEFAULT 0 NOT NULL,
+    unique_users integer DEFAULT 0 NOT NULL,
+    unique_lenses integer DEFAULT 0 NOT NULL,
+    unique_hubs integer DEFAULT 0 NOT NULL,
+    first_event_at timestamp with time zone,
+    last_event_at timestamp with time zone,
+    active_span_days integer DEFAULT 0 NOT NULL,
+    utility_score double precision DEFAULT 0 NOT NULL,
+    diversity_index double precision DEFAULT 0 NOT NULL,
+    quality_score double precision DEFAULT 0 NOT NULL,
+    advancement_eligible boolean DEFAULT false NOT NULL,
+    computed_at timestamp with time zone NOT NULL,
+    CONSTRAINT sprout_signal_aggregations_period_check CHECK ((period = ANY (ARRAY['all_time'::text, 'last_30d'::text, 'last_7d'::text])))
+);
+
+--
+-- Name: sprout_usage_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sprout_usage_events (
+    id bigint NOT NULL,
+    sprout_id text NOT NULL,
+    event_type text NOT NULL,
+    session_id text NOT NULL,
+    user_id text,
+    lens_id text,
+    hub_id text,
+    query_hash text,
+    metadata jsonb,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT sprout_usage_events_event_type_check CHECK ((event_type = ANY (ARRAY['viewed'::text, 'retrieved'::text, 'referenced'::text, 'searched'::text, 'rated_up'::text, 'rated_down'::text, 'exported'::text, 'promoted'::text, 'refined'::text])))
+);
+
+--
+-- Name: sprout_usage_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sprout_usage_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sprout_usage_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sprouts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sprouts (
+    id text NOT NULL,
+    title text NOT NULL,
+    tier text NOT NULL,
+    lifecycle_model_id text DEFAULT 'botanical'::text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    last_advanced_by uuid
+);
+
+--
+-- Name: store_flags; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.store_flags (
+    name text NOT NULL,
+    set_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: advancement_events advancement_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.advancement_events
+    ADD CONSTRAINT advancement_events_pkey PRIMARY KEY (id);
+
+--
+-- Name: advancement_rules advancement_rules_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.advancement_rules
+    ADD CONSTRAINT advancement_rules_pkey PRIMARY KEY (id);
+
+--
+-- Name: archived_rows archived_rows_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.archived_rows
+    ADD CONSTRAINT archived_rows_pkey PRIMARY KEY (id);
+
+--
 -- Name: config_running config_running_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.config_running
     ADD CONSTRAINT config_running_pkey PRIMARY KEY (config_id);
+
+--
+-- Name: digest_cursors digest_cursors_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.digest_cursors
+    ADD CONSTRAINT digest_cursors_pkey PRIMARY KEY (config_id);
 
 --
 -- Name: execution_logs execution_logs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -337,6 +554,13 @@ ALTER TABLE ONLY public.job_configs
     ADD CONSTRAINT job_configs_pkey PRIMARY KEY (id);
 
 --
+-- Name: lifecycle_models lifecycle_models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_models
+    ADD CONSTRAINT lifecycle_models_pkey PRIMARY KEY (id);
+
+--
 -- Name: schedule_slots schedule_slots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -349,6 +573,71 @@ ALTER TABLE ONLY public.schedule_slots
 
 ALTER TABLE ONLY public.schedule_state
     ADD CONSTRAINT schedule_state_pkey PRIMARY KEY (config_id);
+
+--
+-- Name: signal_aggregation_state signal_aggregation_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.signal_aggregation_state
+    ADD CONSTRAINT signal_aggregation_state_pkey PRIMARY KEY (period);
+
+--
+-- Name: sprout_signal_aggregations sprout_signal_aggregations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sprout_signal_aggregations
+    ADD CONSTRAINT sprout_signal_aggregations_pkey PRIMARY KEY (sprout_id, period);
+
+--
+-- Name: sprout_usage_events sprout_usage_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sprout_usage_events
+    ADD CONSTRAINT sprout_usage_events_pkey PRIMARY KEY (id);
+
+--
+-- Name: sprouts sprouts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sprouts
+    ADD CONSTRAINT sprouts_pkey PRIMARY KEY (id);
+
+--
+-- Name: store_flags store_flags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.store_flags
+    ADD CONSTRAINT store_flags_pkey PRIMARY KEY (name);
+
+--
+-- Name: advancement_events_created_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX advancement_events_created_idx ON public.advancement_events USING btree (created_at);
+
+--
+-- Name: advancement_events_execution_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX advancement_events_execution_idx ON public.advancement_events USING btree (execution_id) WHERE (execution_id IS NOT NULL);
+
+--
+-- Name: advancement_events_sprout_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX advancement_events_sprout_idx ON public.advancement_events USING btree (sprout_id, created_at);
+
+--
+-- Name: advancement_rules_tier_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX advancement_rules_tier_idx ON public.advancement_rules USING btree (lifecycle_model_id, from_tier, sort_order);
+
+--
+-- Name: archived_rows_source_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX archived_rows_source_idx ON public.archived_rows USING btree (source_table, archived_at);
 
 --
 -- Name: execution_logs_execution_idx; Type: INDEX; Schema: public; Owner: -
@@ -367,6 +656,12 @@ CREATE INDEX executions_claim_idx ON public.executions USING btree (run_after, q
 --
 
 CREATE INDEX executions_config_queue_idx ON public.executions USING btree (config_id, run_after, queued_at) WHERE (status = 'queued'::text);
+
+--
+-- Name: executions_failures_finished_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX executions_failures_finished_idx ON public.executions USING btree (finished_at) WHERE (status = ANY (ARRAY['failed'::text, 'timeout'::text]));
 
 --
 -- Name: executions_history_idx; Type: INDEX; Schema: public; Owner: -
@@ -397,6 +692,45 @@ CREATE INDEX executions_running_idx ON public.executions USING btree (config_id)
 --
 
 CREATE INDEX job_configs_enabled_idx ON public.job_configs USING btree (is_enabled) WHERE is_enabled;
+
+--
+-- Name: sprout_usage_events_created_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sprout_usage_events_created_idx ON public.sprout_usage_events USING btree (created_at);
+
+--
+-- Name: sprout_usage_events_sprout_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sprout_usage_events_sprout_idx ON public.sprout_usage_events USING btree (sprout_id, created_at);
+
+--
+-- Name: sprouts_tier_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sprouts_tier_idx ON public.sprouts USING btree (lifecycle_model_id, tier, id);
+
+--
+-- Name: advancement_events advancement_events_rollback_of_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.advancement_events
+    ADD CONSTRAINT advancement_events_rollback_of_fkey FOREIGN KEY (rollback_of) REFERENCES public.advancement_events(id);
+
+--
+-- Name: advancement_events advancement_events_rolled_back_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.advancement_events
+    ADD CONSTRAINT advancement_events_rolled_back_by_fkey FOREIGN KEY (rolled_back_by) REFERENCES public.advancement_events(id);
+
+--
+-- Name: advancement_rules advancement_rules_lifecycle_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.advancement_rules
+    ADD CONSTRAINT advancement_rules_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES public.lifecycle_models(id);
 
 --
 -- Name: config_running config_running_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -453,6 +787,13 @@ ALTER TABLE ONLY public.schedule_slots
 
 ALTER TABLE ONLY public.schedule_state
     ADD CONSTRAINT schedule_state_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
+
+--
+-- Name: sprouts sprouts_lifecycle_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sprouts
+    ADD CONSTRAINT sprouts_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES public.lifecycle_models(id);
 
 --
 -- PostgreSQL database dump complete

@@ -90,7 +90,7 @@ export function runSproutSuite(factory: SqlFactory): void {
 
     it('seeds the same demo data for the same seed, and refuses to seed it twice', async () => {
       const report = await seedDemoData(system, { sprouts: 40, events: 3000, seed: 7 });
-      expect(report).toEqual({ sprouts: 40, events: 3000 });
+      expect(report).toEqual({ sprouts: 40, events: 3000, rules: 4 });
       const digest = async () =>
         (await sql.query<{ d: string }>({ name: 'events-digest', text: `select md5(string_agg(sprout_id || event_type || session_id || created_at::text, ',' order by id)) as d from sprout_usage_events` }))[0]?.d;
       const first = await digest();

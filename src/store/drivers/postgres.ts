@@ -39,7 +39,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     // the values, while a fresh plan per call costs more than running them.
     ...(shared
       ? {}
-      : { options: ['-c plan_cache_mode=force_generic_plan', ...(schema === 'public' ? [] : [`-c search_path=${quoteIdentifier(schema)}`])].join(' ') }),
+      : { options: ['-c plan_cache_mode=force_generic_plan', '-c jit=off', ...(schema === 'public' ? [] : [`-c search_path=${quoteIdentifier(schema)}`])].join(' ') }),
   });
   // An idle client's error (a restarted server) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);

@@ -1,0 +1,102 @@
+import type {
+  AdvancementEvent,
+  AdvancementEventFilterInput,
+  AdvancementGroup,
+  AdvancementRule,
+  CriterionResult,
+  RollbackFilterInput,
+  RollbackInput,
+  RollbackItem,
+  RollbackPlan,
+  SignalPeriod,
+  SignalSnapshot,
+  TieredModel,
+} from '../../domain/grove/index.js';
+
+/** What one batch run pages through: these groups, in this order, with one period's signals. */
+export interface AdvancementScope {
+  groups: readonly AdvancementGroup[];
+  period: SignalPeriod;
+  /**
+   * The executions of this run (the current one and earlier attempts): a sprout already
+   * advanced by any of them is not read again, so a run moves a sprout at most one tier even
+   * when keyset paging reaches the tier it moved into, or a retry starts over.
+   */
+  runExecutionIds: readonly string[];
+}
+
+/** Where a page ended: the group's position in `scope.groups` and the last sprout id read. */
+export interface AdvancementCursor {
+  groupIndex: number;
+  sproutId: string;
+}
+
+/** A sprout to evaluate and its signals for the period (null: no aggregation row). */
+export interface AdvancementCandidate {
+  groupIndex: number;
+  sproutId: string;
+  lifecycleModelId: string;
+  tier: string;
+  signals: SignalSnapshot | null;
+}
+
+/** One tier change the batch decided. */
+export interface AdvancementChange {
+  sproutId: string;
+  ruleId: string;
+  fromTier: string;
+  toTier: string;
+  criteriaMet: CriterionResult[];
+  signalValues: SignalSnapshot;
+}
+
+export interface RollbackResult {
+  /** The bulk-rollback events written, one per advancement undone. */
+  rollbackEventIds: string[];
+  /** The advancements undone (action `revert`). */
+  reverted: RollbackItem[];
+  /** Left alone: the sprout moved on since (or was deleted). */
+  leftAlone: RollbackItem[];
+}
+
+/**
+ * Rules, the batch's reads and writes, manual overrides, rollback and the audit trail. Input
+ * marked `unknown` is validated here (GroveError Invalid names the field); times come from
+ * the caller's clock.
+ */
+export interface AdvancementStore {
+  listRules(filter?: { lifecycleModelId?: string; enabledOnly?: boolean }): Promise<AdvancementRule[]>;
+  getRule(id: string): Promise<AdvancementRule | undefined>;
+  /** Validates and inserts version 1; GroveError Exists when the id is taken. */
+  createRule(input: unknown, at: Date): Promise<AdvancementRule>;
+  /**
+   * Replaces a rule; `meta.version` in the input is the version the edit was based on.
+   * GroveError Conflict when the stored version moved on, NotFound when there is no such rule.
+   */
+  updateRule(input: unknown, at: Date): Promise<AdvancementRule>;
+  /** Deletes a rule (only at `expectedVersion` when given); its past events keep the id. */
+  deleteRule(id: string, expectedVersion?: number): Promise<void>;
+
+  listLifecycleModels(): Promise<TieredModel[]>;
+  /** The executions of the run `executionId` belongs to (itself included). */
+  runExecutionIds(executionId: string): Promise<string[]>;
+  /** How many sprouts the scope holds now (for progress: the run may see a few more or fewer). */
+  countCandidates(scope: AdvancementScope): Promise<number>;
+  /** The next `limit` candidates after `after` (keyset over group, then id). */
+  readCandidates(scope: AdvancementScope, after: AdvancementCursor | null, limit: number): Promise<AdvancementCandidate[]>;
+  /**
+   * Writes one page in one statement, all or nothing: each tier change guarded on the
+   * sprout still being at `fromTier`, and one auto-advancement event per change made.
+   * Returns the sprout ids changed (a sprout changed concurrently is left out).
+   */
+  applyAdvancements(changes: readonly AdvancementChange[], executionId: string, at: Date): Promise<string[]>;
+
+  /** Sets a sprout's tier by hand with a manual-override event, atomically. */
+  overrideTier(input: { sproutId: string; toTier: string; operator: string; reason: string }, at: Date): Promise<AdvancementEvent>;
+  /** Exactly what `applyRollback` with the same filter would do now, changing nothing. */
+  previewRollback(filter: RollbackFilterInput): Promise<RollbackPlan>;
+  /** Undoes the selected advancements in one transaction (see planRollback). */
+  applyRollback(input: RollbackInput, at: Date): Promise<RollbackResult>;
+  /** Events newest first. */
+  listEvents(filter: AdvancementEventFilterInput): Promise<AdvancementEvent[]>;
+}

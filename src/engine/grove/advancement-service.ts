@@ -1,0 +1,58 @@
+import {
+  type AdvancementEvent,
+  type AdvancementEventFilterInput,
+  type AdvancementRule,
+  GroveError,
+  GroveErrorCode,
+  type RollbackFilterInput,
+  type RollbackInput,
+  type RollbackPlan,
+} from '../../domain/grove/index.js';
+import type { AdvancementStore, Clock, RollbackResult } from '../ports.js';
+
+/** Advancement rules, manual tier overrides, bulk rollback and the audit trail, on the engine's clock. */
+export class AdvancementService {
+  constructor(
+    private readonly store: AdvancementStore,
+    private readonly clock: Clock,
+  ) {}
+
+  rules(filter: { lifecycleModelId?: string; enabledOnly?: boolean } = {}): Promise<AdvancementRule[]> {
+    return this.store.listRules(filter);
+  }
+
+  async rule(id: string): Promise<AdvancementRule> {
+    const rule = await this.store.getRule(id);
+    if (!rule) throw new GroveError(GroveErrorCode.NotFound, `no advancement rule '${id}'`, 'ruleId');
+    return rule;
+  }
+
+  createRule(input: unknown): Promise<AdvancementRule> {
+    return this.store.createRule(input, this.clock.now());
+  }
+
+  /** `meta.version` in the input is the version the edit is based on: a stale one is a conflict. */
+  updateRule(input: unknown): Promise<AdvancementRule> {
+    return this.store.updateRule(input, this.clock.now());
+  }
+
+  deleteRule(id: string, expectedVersion?: number): Promise<void> {
+    return this.store.deleteRule(id, expectedVersion);
+  }
+
+  overrideTier(input: { sproutId: string; toTier: string; operator: string; reason: string }): Promise<AdvancementEvent> {
+    return this.store.overrideTier(input, this.clock.now());
+  }
+
+  previewRollback(filter: RollbackFilterInput): Promise<RollbackPlan> {
+    return this.store.previewRollback(filter);
+  }
+
+  applyRollback(input: RollbackInput): Promise<RollbackResult> {
+    return this.store.applyRollback(input, this.clock.now());
+  }
+
+  events(filter: AdvancementEventFilterInput): Promise<AdvancementEvent[]> {
+    return this.store.listEvents(filter);
+  }
+}

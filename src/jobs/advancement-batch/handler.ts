@@ -1,0 +1,156 @@
+import type { JobContext, JobOutcome } from '../../domain/config/index.js';
+import {
+  type AdvancementRule,
+  applicableRules,
+  decideAdvancement,
+  planAdvancementGroups,
+  ruleSignalValues,
+} from '../../domain/grove/index.js';
+import type { AdvancementChange, AdvancementCursor, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
+import type { AdvancementBatchParameters } from './parameters.js';
+
+/** Changes listed in the result (the first ones of the run); the counts cover all of them. */
+export const ADVANCEMENT_SAMPLE_SIZE = 20;
+
+export interface AdvancementBatchResult {
+  dryRun: boolean;
+  signalPeriod: string;
+  /** The (model, tier) groups paged through, in order. */
+  groups: Array<{ lifecycleModelId: string; tier: string }>;
+  /** Sprouts in the groups when the run started. */
+  candidates: number;
+  /** Sprouts whose signals were tested against the rules. */
+  evaluated: number;
+  /** Sprouts moved (in a dry run: that would have moved). */
+  advanced: number;
+  /** Sprouts with no aggregation row for the period: not evaluated, not moved. */
+  skippedNoSignals: number;
+  /** Sprouts whose tier changed between the read and the write: kept as they were. */
+  skippedConcurrentChange: number;
+  /** Pages read and (unless dry) committed, each in one transaction. */
+  pages: number;
+  byRule: Record<string, number>;
+  sample: Array<{ sproutId: string; fromTier: string; toTier: string; ruleId: string }>;
+}
+
+/**
+ * Evaluates every candidate sprout against the enabled rules, one keyset page of
+ * `context.batchSize` at a time, and commits each page's tier changes with their events in
+ * one transaction. Rules are read once at the start: an edit during a run applies from the
+ * next run. Progress after each page: total = candidates at the start, processed = sprouts
+ * read (evaluated + skipped for want of signals), succeeded = sprouts advanced (would advance
+ * in a dry run), failed = 0 (a page that cannot be written fails the run, and the pages
+ * before it stay committed: a re-run picks up the rest). The abort signal is checked before
+ * each page.
+ */
+export function executeAdvancementBatch(deps: { advancement: AdvancementStore }) {
+  return async (context: JobContext<AdvancementBatchParameters>): Promise<JobOutcome> => {
+    const store = deps.advancement;
+    const { signalPeriod, fromTiers, lifecycleModelId } = context.parameters;
+    const dryRun = context.dryRun;
+
+    const [models, allRules] = await Promise.all([store.listLifecycleModels(), store.listRules({ enabledOnly: true })]);
+    const groups = planAdvancementGroups({ models, rules: allRules, fromTiers, lifecycleModelId });
+    // Each group's rules in the order they are tried, resolved once rather than per sprout.
+    const rulesOf = new Map<string, AdvancementRule[]>(
+      groups.map((g) => [`${g.lifecycleModelId}\u0000${g.tier}`, applicableRules(allRules, g.lifecycleModelId, g.tier)]),
+    );
+    const scope: AdvancementScope = { groups, period: signalPeriod, runExecutionIds: await store.runExecutionIds(context.executionId) };
+
+    const result: AdvancementBatchResult = {
+      dryRun,
+      signalPeriod,
+      groups: groups.map((g) => ({ ...g })),
+      candidates: groups.length === 0 ? 0 : await store.countCandidates(scope),
+      evaluated: 0,
+      advanced: 0,
+      skippedNoSignals: 0,
+      skippedConcurrentChange: 0,
+      pages: 0,
+      byRule: {},
+      sample: [],
+    };
+    context.log('info', `advancement ${dryRun ? 'dry run ' : ''}over ${result.candidates} sprouts`, {
+      signalPeriod,
+      groups: result.groups,
+      batchSize: context.batchSize,
+    });
+    context.progress({ total: result.candidates, processed: 0, succeeded: 0, failed: 0 });
+
+    let cursor: AdvancementCursor | null = null;
+    while (groups.length > 0) {
+      context.signal.throwIfAborted();
+      const page = await store.readCandidates(scope, cursor, context.batchSize);
+      if (page.length === 0) break;
+
+      const changes: AdvancementChange[] = [];
+      for (const candidate of page) {
+        if (!candidate.signals) {
+          result.skippedNoSignals += 1;
+          continue;
+        }
+        result.evaluated += 1;
+        const rules = rulesOf.get(`${candidate.lifecycleModelId}\u0000${candidate.tier}`) ?? [];
+        const decision = decideAdvancement(candidate, rules, ruleSignalValues(candidate.signals));
+        if (decision.advance) {
+          changes.push({
+            sproutId: candidate.sproutId,
+            ruleId: decision.ruleId,
+            fromTier: decision.fromTier,
+            toTier: decision.toTier,
+            criteriaMet: decision.criteriaMet,
+            signalValues: candidate.signals,
+          });
+        }
+      }
+
+      // The page's writes are timestamped with the engine clock as the page commits.
+      const applied = dryRun ? null : new Set(await store.applyAdvancements(changes, context.executionId, context.now()));
+      for (const change of changes) {
+        if (applied && !applied.has(change.sproutId)) {
+          result.skippedConcurrentChange += 1;
+          continue;
+        }
+        result.advanced += 1;
+        result.byRule[change.ruleId] = (result.byRule[change.ruleId] ?? 0) + 1;
+        if (result.sample.length < ADVANCEMENT_SAMPLE_SIZE) {
+          result.sample.push({ sproutId: change.sproutId, fromTier: change.fromTier, toTier: change.toTier, ruleId: change.ruleId });
+        }
+      }
+
+      result.pages += 1;
+      const last = page[page.length - 1] as (typeof page)[number];
+      cursor = { groupIndex: last.groupIndex, sproutId: last.sproutId };
+      context.progress({
+        total: result.candidates,
+        processed: result.evaluated + result.skippedNoSignals,
+        succeeded: result.advanced,
+        failed: 0,
+      });
+      if (page.length < context.batchSize) break;
+    }
+
+    const summary = describe(result);
+    context.log('info', summary, { advanced: result.advanced, byRule: result.byRule });
+    return {
+      summary,
+      result: result as unknown as Record<string, unknown>,
+      items: { total: result.candidates, processed: result.evaluated + result.skippedNoSignals, succeeded: result.advanced, failed: 0 },
+    };
+  };
+}
+
+function describe(r: AdvancementBatchResult): string {
+  if (r.groups.length === 0) return 'No enabled advancement rule applies: nothing to evaluate.';
+  const moves = Object.entries(r.byRule)
+    .map(([rule, n]) => `${rule}: ${n}`)
+    .join(', ');
+  const verb = r.dryRun ? 'would advance' : 'advanced';
+  const parts = [
+    `${r.dryRun ? 'Dry run: ' : ''}evaluated ${r.evaluated} sprouts in ${r.pages} pages`,
+    `${r.advanced} ${verb}${moves ? ` (${moves})` : ''}`,
+    `${r.skippedNoSignals} skipped without ${r.signalPeriod} signals`,
+  ];
+  if (r.skippedConcurrentChange > 0) parts.push(`${r.skippedConcurrentChange} left alone (tier changed meanwhile)`);
+  return `${parts.join('; ')}.`;
+}

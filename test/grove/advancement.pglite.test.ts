@@ -1,0 +1,4 @@
+import { runAdvancementSuite } from './advancement.suite.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runAdvancementSuite(pgliteFactory());

@@ -1,0 +1,4 @@
+import { runAggregationSuite } from './aggregation.suite.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runAggregationSuite(pgliteFactory());

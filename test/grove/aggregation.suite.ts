@@ -1,0 +1,390 @@
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  computeSignals,
+  SIGNAL_PERIODS,
+  USAGE_EVENT_TYPES,
+  zeroSignals,
+  type SignalEvent,
+  type SignalPeriod,
+  type SproutSignals,
+  type UsageEventType,
+} from '../../src/domain/grove/index.js';
+import type { AggregationStore } from '../../src/engine/ports.js';
+import { createAggregationStore } from '../../src/store/grove/aggregation.js';
+import { quoteIdentifier, type Sql } from '../../src/store/sql.js';
+import { POSTGRES_URL, type SqlFactory } from '../support/test-store.js';
+
+/** An event as the tests write it: SignalEvent plus its sprout. */
+interface TestEvent extends SignalEvent {
+  sproutId: string;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const at = (iso: string) => new Date(iso);
+
+async function addSprouts(sql: Sql, ids: readonly string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query({
+    name: 'test-add-sprouts',
+    text: `insert into sprouts (id, title, tier, created_at, updated_at)
+           select id, 'Sprout ' || id, 'seed', $2::timestamptz, $2::timestamptz from unnest($1::text[]) as id
+           on conflict (id) do nothing`,
+    values: [ids, now],
+  });
+}
+
+async function addEvents(sql: Sql, events: readonly TestEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await sql.query({
+    name: 'test-add-events',
+    text: `insert into sprout_usage_events (sprout_id, event_type, session_id, user_id, lens_id, hub_id, created_at)
+           select sprout_id, event_type, session_id, user_id, lens_id, hub_id, created_at
+             from jsonb_to_recordset($1::jsonb)
+                  as x(sprout_id text, event_type text, session_id text, user_id text, lens_id text, hub_id text, created_at timestamptz)`,
+    values: [
+      JSON.stringify(
+        events.map((e) => ({
+          sprout_id: e.sproutId,
+          event_type: e.eventType,
+          session_id: e.sessionId,
+          user_id: e.userId ?? null,
+          lens_id: e.lensId ?? null,
+          hub_id: e.hubId ?? null,
+          created_at: e.createdAt.toISOString(),
+        })),
+      ),
+    ],
+  });
+}
+
+async function deleteSprouts(sql: Sql, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query({ name: 'test-delete-sprouts', text: `delete from sprouts where id = any($1::text[])`, values: [ids] });
+}
+
+async function reset(sql: Sql): Promise<void> {
+  await sql.exec(`truncate sprouts, sprout_usage_events, sprout_signal_aggregations, signal_aggregation_state restart identity`);
+}
+
+const byPeriod = (rows: readonly SproutSignals[], sproutId: string, period: SignalPeriod) => rows.find((r) => r.sproutId === sproutId && r.period === period);
+
+/** The signal-aggregation store contract, run unchanged on every driver. */
+export function runAggregationSuite(factory: SqlFactory): void {
+  describe(`signal aggregation on ${factory.name}`, () => {
+    let sql: Sql;
+    let store: AggregationStore;
+
+    beforeEach(async () => {
+      sql = await factory.make();
+      store = createAggregationStore(sql);
+    });
+    afterAll(() => factory.dispose());
+
+    describe('a small fixture, checked against hand-computed numbers', () => {
+      const now = at('2026-03-10T00:00:00Z');
+      const e = (sproutId: string, eventType: UsageEventType, createdAt: string, extra: Partial<TestEvent> = {}): TestEvent => ({
+        sproutId,
+        eventType,
+        sessionId: 'sess',
+        createdAt: at(createdAt),
+        ...extra,
+      });
+      // busy: 12 views over 12 sessions (4 within the last 7 days), 3 up and 1 down, lenses and hubs.
+      const busy = [
+        ...Array.from({ length: 12 }, (_, i) =>
+          e('busy', 'viewed', new Date(now.getTime() - (i * 3 + 1) * DAY).toISOString(), {
+            sessionId: `s${i}`,
+            userId: `u${i % 3}`,
+            lensId: `l${i % 6}`,
+            hubId: i < 8 ? `h${i % 2}` : undefined,
+          }),
+        ),
+        e('busy', 'rated_up', '2026-03-09T12:00:00Z', { sessionId: 's0' }),
+        e('busy', 'rated_up', '2026-03-08T12:00:00Z', { sessionId: 's1' }),
+        e('busy', 'rated_up', '2026-02-01T00:00:00Z', { sessionId: 's2' }),
+        e('busy', 'rated_down', '2026-03-09T18:00:00Z', { sessionId: 's3' }),
+        e('busy', 'retrieved', '2026-03-06T00:00:00Z', { sessionId: 's0' }),
+        e('busy', 'referenced', '2026-03-01T00:00:00Z', { sessionId: 's4' }),
+        e('busy', 'exported', '2026-01-15T00:00:00Z', { sessionId: 's5' }),
+      ];
+      // fading: three events 6 days before the clock: inside last_7d now, outside three days later.
+      const fading = [
+        e('fading', 'viewed', '2026-03-04T00:00:00Z', { sessionId: 'x' }),
+        e('fading', 'searched', '2026-03-04T06:00:00Z', { sessionId: 'y', lensId: 'l1' }),
+        e('fading', 'promoted', '2026-03-04T12:00:00Z', { sessionId: 'y' }),
+      ];
+      const ghost = [e('ghost', 'viewed', '2026-03-09T00:00:00Z')];
+
+      beforeEach(async () => {
+        await addSprouts(sql, ['busy', 'fading', 'quiet'], now);
+        await addEvents(sql, [...busy, ...fading, ...ghost]);
+      });
+
+      it('computes every period set-based, with zeros for a sprout without events and no row for unknown sprouts', async () => {
+        const refreshed = await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
+        expect(refreshed.map((r) => [r.period, r.mode, r.sproutsRecomputed, r.rowsWritten, r.rowsDeleted])).toEqual([
+          ['all_time', 'full', 3, 3, 0],
+          ['last_30d', 'full', 3, 3, 0],
+          ['last_7d', 'full', 3, 3, 0],
+        ]);
+        const rows = await store.getSignals(['busy', 'fading', 'quiet', 'ghost']);
+        expect(rows).toHaveLength(9);
+        expect(rows.some((r) => r.sproutId === 'ghost')).toBe(false);
+
+        // all_time, busy: views 12 (days 1,4,…,34 before now); sessions s0..s11 = 12; users u0..u2 = 3;
+        // lenses l0..l5 = 6; hubs h0,h1 = 2; first 2026-01-15 (export), last 2026-03-09T18:00 (downvote).
+        const allTime = byPeriod(rows, 'busy', 'all_time');
+        expect(allTime).toMatchObject({
+          viewCount: 12,
+          retrievalCount: 1,
+          referenceCount: 1,
+          searchCount: 0,
+          upvotes: 3,
+          downvotes: 1,
+          exportCount: 1,
+          promotionCount: 0,
+          refinementCount: 0,
+          uniqueSessions: 12,
+          uniqueUsers: 3,
+          uniqueLenses: 6,
+          uniqueHubs: 2,
+          firstEventAt: '2026-01-15T00:00:00.000Z',
+          lastEventAt: '2026-03-09T18:00:00.000Z',
+          activeSpanDays: 53,
+          utilityScore: 0.5,
+          advancementEligible: true,
+          computedAt: '2026-03-10T00:00:00.000Z',
+        });
+        // diversity (1 + 1 + 0.4)/3 = 0.8; quality 0.3·12/50 + 0.3·0.75 + 0.2·0.8 + 0.2·1 = 0.072 + 0.225 + 0.16 + 0.2
+        expect(allTime?.diversityIndex).toBeCloseTo(0.8, 12);
+        expect(allTime?.qualityScore).toBeCloseTo(0.657, 12);
+
+        // last_7d, busy: views 1, 4 days before (s0, s1); up 2 (03-09, 03-08), down 1; retrieval 03-06.
+        // sessions s0,s1,s3 = 3; users u0,u1 = 2; lenses l0,l1 = 2; hubs h0,h1 = 2;
+        // first 2026-03-06T00:00 (view 4 days before = retrieval), last 03-09T18:00: span 3.
+        const week = byPeriod(rows, 'busy', 'last_7d');
+        expect(week).toMatchObject({
+          viewCount: 2,
+          retrievalCount: 1,
+          referenceCount: 0,
+          upvotes: 2,
+          downvotes: 1,
+          exportCount: 0,
+          uniqueSessions: 3,
+          uniqueUsers: 2,
+          uniqueLenses: 2,
+          uniqueHubs: 2,
+          firstEventAt: '2026-03-06T00:00:00.000Z',
+          lastEventAt: '2026-03-09T18:00:00.000Z',
+          activeSpanDays: 3,
+          advancementEligible: false,
+        });
+        expect(week?.utilityScore).toBeCloseTo(1 / 3, 12);
+        // diversity (0.3 + 0.4 + 0.4)/3; quality 0.3·2/50 + 0.3·(4/3)/2 + 0.2·(1.1/3) + 0.2·3/30
+        expect(week?.diversityIndex).toBeCloseTo(1.1 / 3, 12);
+        expect(week?.qualityScore).toBeCloseTo(0.012 + 0.2 + 0.2 * (1.1 / 3) + 0.02, 12);
+
+        // last_30d, busy: views at 1..28 days (10 of them: s0..s9), up 2, down 1, retrieval, reference.
+        const month = byPeriod(rows, 'busy', 'last_30d');
+        expect(month).toMatchObject({ viewCount: 10, upvotes: 2, downvotes: 1, retrievalCount: 1, referenceCount: 1, exportCount: 0, uniqueSessions: 10 });
+
+        expect(byPeriod(rows, 'fading', 'last_7d')).toMatchObject({ viewCount: 1, searchCount: 1, promotionCount: 1, uniqueSessions: 2, uniqueLenses: 1, activeSpanDays: 0 });
+        for (const period of SIGNAL_PERIODS) {
+          expect(byPeriod(rows, 'quiet', period)).toEqual({ sproutId: 'quiet', period, computedAt: '2026-03-10T00:00:00.000Z', ...zeroSignals() });
+        }
+      });
+
+      it('agrees exactly with the TypeScript formulas, to the last bit of every score', async () => {
+        await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
+        const rows = await store.getSignals(['busy', 'fading', 'quiet']);
+        const events: Record<string, TestEvent[]> = { busy, fading, quiet: [] };
+        for (const row of rows) {
+          const { sproutId, period, computedAt: _computedAt, ...values } = row;
+          expect(values).toEqual(computeSignals(events[sproutId] ?? [], period, now));
+        }
+      });
+
+      it('zeros a sprout whose events left the 7-day window while all_time keeps its counts', async () => {
+        await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
+        const later = new Date(now.getTime() + 3 * DAY);
+
+        const refreshed = await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now: later });
+
+        expect(refreshed.map((r) => r.mode)).toEqual(['incremental', 'incremental', 'incremental']);
+        // last_7d: fading's events (03-04) and busy's 03-06 retrieval swept out by the start edge.
+        expect(refreshed.find((r) => r.period === 'last_7d')?.sproutsRecomputed).toBe(2);
+        // all_time: nothing new, no edge crossed (no event after the old clock time).
+        expect(refreshed.find((r) => r.period === 'all_time')).toMatchObject({ sproutsRecomputed: 0, rowsWritten: 0 });
+        const rows = await store.getSignals(['fading']);
+        expect(byPeriod(rows, 'fading', 'last_7d')).toEqual({ sproutId: 'fading', period: 'last_7d', computedAt: later.toISOString(), ...zeroSignals() });
+        expect(byPeriod(rows, 'fading', 'all_time')).toMatchObject({ viewCount: 1, searchCount: 1, promotionCount: 1, firstEventAt: '2026-03-04T00:00:00.000Z' });
+        expect(byPeriod(rows, 'fading', 'last_30d')).toMatchObject({ viewCount: 1, searchCount: 1, promotionCount: 1 });
+      });
+
+      it('recomputes only the sprouts with new events, and counts an event dated after the clock once the clock reaches it', async () => {
+        await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
+        await addEvents(sql, [e('quiet', 'viewed', '2026-03-10T00:30:00Z', { sessionId: 'q' }), e('ghost', 'viewed', '2026-03-10T00:00:00Z')]);
+
+        const first = await store.refreshSignals({ periods: ['all_time'], full: false, now: at('2026-03-10T00:15:00Z') });
+        expect(first).toEqual([{ period: 'all_time', mode: 'incremental', sproutsRecomputed: 1, rowsWritten: 0, rowsDeleted: 0, lastEventId: 25 }]);
+        const second = await store.refreshSignals({ periods: ['all_time'], full: false, now: at('2026-03-10T00:30:00Z') });
+        expect(second[0]).toMatchObject({ sproutsRecomputed: 1, rowsWritten: 1 });
+        expect(byPeriod(await store.getSignals(['quiet']), 'quiet', 'all_time')).toMatchObject({ viewCount: 1, lastEventAt: '2026-03-10T00:30:00.000Z' });
+      });
+
+      it('gives new sprouts rows, drops the rows of deleted ones, and recomputes everything when asked', async () => {
+        await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
+        await addSprouts(sql, ['ghost'], now);
+        await deleteSprouts(sql, ['fading']);
+
+        const [incremental] = await store.refreshSignals({ periods: ['last_7d'], full: false, now });
+        expect(incremental).toMatchObject({ mode: 'incremental', sproutsRecomputed: 1, rowsWritten: 1, rowsDeleted: 1 });
+        expect(byPeriod(await store.getSignals(['ghost']), 'ghost', 'last_7d')).toMatchObject({ viewCount: 1 });
+        expect(await store.getSignals(['fading'])).toHaveLength(2);
+
+        const [full] = await store.refreshSignals({ periods: ['last_7d'], full: true, now });
+        expect(full).toMatchObject({ mode: 'full', sproutsRecomputed: 3, rowsWritten: 0, rowsDeleted: 0 });
+      });
+
+      it('computes without writing on a dry run', async () => {
+        const dry = await store.refreshSignals({ periods: ['all_time', 'last_7d'], full: false, now, dryRun: true });
+        expect(dry.map((r) => [r.period, r.mode, r.sproutsRecomputed, r.rowsWritten])).toEqual([
+          ['all_time', 'full', 3, 3],
+          ['last_7d', 'full', 3, 3],
+        ]);
+        expect(await store.getSignals(['busy', 'fading', 'quiet'])).toEqual([]);
+        const [state] = await sql.query<{ n: number }>({ name: 'test-count-state', text: `select count(*)::int as n from signal_aggregation_state where computed_at is not null` });
+        expect(state?.n).toBe(0);
+      });
+    });
+
+    it('gives an incremental refresh exactly the numbers of a full recompute, on random events and clock moves', async () => {
+      const start = at('2026-03-10T00:00:00Z');
+      const pool = ['a', 'b', 'c', 'd', 'e'];
+      const anEvent = fc.record({
+        sproutId: fc.constantFrom(...pool, 'orphan'),
+        eventType: fc.constantFrom(...USAGE_EVENT_TYPES),
+        sessionId: fc.constantFrom('s1', 's2', 's3', 's4'),
+        userId: fc.option(fc.constantFrom('u1', 'u2'), { nil: undefined }),
+        lensId: fc.option(fc.constantFrom('l1', 'l2', 'l3'), { nil: undefined }),
+        hubId: fc.option(fc.constantFrom('h1', 'h2'), { nil: undefined }),
+        // Hours before the step's clock time: whole hours, so events fall exactly on window edges too;
+        // negative ones lie after the clock time and count later.
+        hoursAgo: fc.integer({ min: -30, max: 35 * 24 }),
+      });
+      const aStep = fc.record({
+        events: fc.array(anEvent, { maxLength: 8 }),
+        addSprouts: fc.subarray(pool),
+        deleteSprouts: fc.subarray(pool, { maxLength: 1 }),
+        // Mostly forward, sometimes set back a little.
+        advanceHours: fc.integer({ min: -12, max: 10 * 24 }),
+        full: fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }),
+      });
+
+      const incrementalSql = sql;
+      const fullSql = await factory.make();
+      const full = createAggregationStore(fullSql);
+
+      await fc.assert(
+        fc.asyncProperty(fc.array(aStep, { minLength: 2, maxLength: 5 }), async (steps) => {
+          await reset(incrementalSql);
+          await reset(fullSql);
+          const written: TestEvent[] = [];
+          const existing = new Set<string>();
+          let now = start;
+          for (const [index, step] of steps.entries()) {
+            now = new Date(now.getTime() + step.advanceHours * HOUR);
+            const events = step.events.map(({ hoursAgo, ...rest }) => ({ ...rest, createdAt: new Date(now.getTime() - hoursAgo * HOUR) }));
+            const removed = step.deleteSprouts.filter((id) => !step.addSprouts.includes(id));
+            for (const target of [incrementalSql, fullSql]) {
+              await addSprouts(target, step.addSprouts, now);
+              await deleteSprouts(target, removed);
+              await addEvents(target, events);
+            }
+            written.push(...events);
+            for (const id of step.addSprouts) existing.add(id);
+            for (const id of removed) existing.delete(id);
+
+            const incremental = await store.refreshSignals({ periods: SIGNAL_PERIODS, full: step.full, now });
+            await full.refreshSignals({ periods: SIGNAL_PERIODS, full: true, now });
+            expect(incremental.map((r) => r.mode)).toEqual(SIGNAL_PERIODS.map(() => (index === 0 || step.full ? 'full' : 'incremental')));
+
+            const got = await store.getSignals(pool);
+            expect(got).toEqual(await full.getSignals(pool));
+            // And both are the definition: one row per existing sprout and period.
+            const expected = [...existing].sort().flatMap((sproutId) =>
+              [...SIGNAL_PERIODS].sort().map((period) => ({
+                sproutId,
+                period,
+                computedAt: now.toISOString(),
+                ...computeSignals(written.filter((e) => e.sproutId === sproutId), period, now),
+              })),
+            );
+            expect(got).toEqual(expected);
+          }
+        }),
+        { numRuns: 30, seed: 20260310 },
+      );
+    });
+
+    // Needs two sessions at once (an insert held open while a refresh runs): only the
+    // PostgreSQL server has them; PGlite is one session, so the test exists there only.
+    const onServer = factory.name === 'PostgreSQL' ? it : () => undefined;
+    onServer('never skips an event whose insert commits after a later id was already counted', async () => {
+      const now = at('2026-03-10T00:00:00Z');
+      await addSprouts(sql, ['slow', 'fast'], now);
+      // Short, so the first refresh below gives up quickly; long, so the last one surely waits.
+      const impatient = createAggregationStore(sql, { watermarkLockTimeoutMs: 200 });
+      const patient = createAggregationStore(sql, { watermarkLockTimeoutMs: 30_000 });
+      await store.refreshSignals({ periods: ['all_time'], full: false, now });
+
+      const open = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${quoteIdentifier(sql.schema)}` });
+      await open.connect();
+      try {
+        // 'slow' draws id 1 and stays uncommitted; 'fast' draws id 2 and commits.
+        await open.query('begin');
+        await open.query(`insert into sprout_usage_events (sprout_id, event_type, session_id, created_at) values ('slow', 'viewed', 's', $1)`, [now]);
+        await addEvents(sql, [{ sproutId: 'fast', eventType: 'viewed', sessionId: 's', createdAt: now }]);
+
+        // The refresh cannot learn which ids are settled while the insert is open: it counts what it
+        // sees and keeps its watermark (a naive max(id) would move it to 2 and lose id 1).
+        const [blocked] = await impatient.refreshSignals({ periods: ['all_time'], full: false, now });
+        expect(blocked).toMatchObject({ mode: 'incremental', sproutsRecomputed: 1, lastEventId: 0 });
+
+        await open.query('commit');
+        const [after] = await store.refreshSignals({ periods: ['all_time'], full: false, now });
+        expect(after).toMatchObject({ sproutsRecomputed: 2, lastEventId: 2 });
+        const rows = await store.getSignals(['slow', 'fast']);
+        expect(rows.map((r) => [r.sproutId, r.viewCount])).toEqual([
+          ['fast', 1],
+          ['slow', 1],
+        ]);
+
+        // An insert that ends while the refresh waits for it is counted by that refresh.
+        await open.query('begin');
+        await open.query(`insert into sprout_usage_events (sprout_id, event_type, session_id, created_at) values ('slow', 'viewed', 's2', $1)`, [now]);
+        const refreshing = patient.refreshSignals({ periods: ['all_time'], full: false, now });
+        await waitForLockWaiter(open);
+        await open.query('commit');
+        const [waited] = await refreshing;
+        expect(waited).toMatchObject({ sproutsRecomputed: 1, lastEventId: 3 });
+        expect(byPeriod(await store.getSignals(['slow']), 'slow', 'all_time')).toMatchObject({ viewCount: 2 });
+      } finally {
+        await open.end();
+      }
+    });
+  });
+}
+
+/** Resolves once some session waits for a lock on the events table (the refresh's SHARE lock). */
+async function waitForLockWaiter(client: pg.Client): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query<{ waiting: boolean }>(
+      `select exists (select 1 from pg_locks where locktype = 'relation' and relation = 'sprout_usage_events'::regclass and not granted) as waiting`,
+    );
+    if (rows[0]?.waiting) return;
+  }
+}
