@@ -54,6 +54,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/**', '**/cli/**', '**/jobs/**', '**/notify/**', '**/engine/scheduler/**', '**/engine/worker/**'], message: 'api/ reaches the system through app.ts (and reads domain/ and engine/ports).' }] }],
+    },
+  },
+  {
     files: ['src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/**', '**/engine/**', '**/api/**', '**/jobs/**', '**/notify/**'], message: 'cli/ reaches the system through app.ts.' }] }],

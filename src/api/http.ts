@@ -1,0 +1,86 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { ConfigError, ConfigErrorCode } from '../domain/config/index.js';
+import { ExecutionErrorCode, ExecutionOperationError } from '../domain/execution/index.js';
+import { GroveError, GroveErrorCode } from '../domain/grove/index.js';
+import { ScheduleError } from '../domain/schedule/index.js';
+
+/** Token roles, least to most: viewer reads; operator edits, runs, rolls back; admin also manages tokens and deletes. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What the auth middleware puts on every authenticated request. */
+export interface ApiEnv {
+  Variables: {
+    role: Role;
+    /** The token's name, recorded as the actor of changes (`api:<name>`). */
+    tokenName: string;
+  };
+}
+
+/** Every error body: `{ error: { code, message, field? } }`. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
+
+/** An error the API answers with its own status and code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: ErrorStatus,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+function body(code: string, message: string, field?: string): ErrorBody {
+  return { error: field ? { code, message, field } : { code, message } };
+}
+
+/** Maps any error to a status and body; unknown errors are 500 without internals. */
+export function toErrorResponse(error: unknown): { status: ErrorStatus; body: ErrorBody } {
+  if (error instanceof ApiError) return { status: error.status, body: body(error.code, error.message, error.field) };
+  if (error instanceof ConfigError) {
+    const status: ErrorStatus =
+      error.code === ConfigErrorCode.NotFound || error.code === ConfigErrorCode.VersionNotFound
+        ? 404
+        : error.code === ConfigErrorCode.Exists || error.code === ConfigErrorCode.VersionConflict
+          ? 409
+          : 400;
+    return { status, body: body(error.code, error.message, error.field) };
+  }
+  if (error instanceof GroveError) {
+    const status: ErrorStatus = error.code === GroveErrorCode.NotFound ? 404 : error.code === GroveErrorCode.Exists || error.code === GroveErrorCode.Conflict ? 409 : 400;
+    return { status, body: body(error.code, error.message, error.field) };
+  }
+  if (error instanceof ExecutionOperationError) {
+    const status: ErrorStatus = error.code === ExecutionErrorCode.NotFound ? 404 : error.code === ExecutionErrorCode.InvalidOverride ? 400 : 409;
+    return { status, body: body(error.code, error.message, error.field) };
+  }
+  if (error instanceof ScheduleError) return { status: 400, body: body(error.code, error.message, error.field) };
+  return { status: 500, body: body('INTERNAL', 'internal error') };
+}
+
+/** Answers an error as JSON (for `app.onError`). */
+export function errorResponse(c: Context, error: unknown): Response {
+  const { status, body: errorBody } = toErrorResponse(error);
+  return c.json(errorBody, status);
+}
+
+/** Lets the request through only for `minimum` or a stronger role (set by the auth middleware). */
+export function requireRole(minimum: Role): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const role = c.get('role');
+    if (ROLES.indexOf(role) < ROLES.indexOf(minimum)) throw new ApiError(403, 'FORBIDDEN', `this needs the ${minimum} role; the token is ${role}`);
+    await next();
+  };
+}
+
+/** Who the history records for a change made through the API. */
+export function apiActor(c: Context<ApiEnv>): string {
+  return `api:${c.get('tokenName')}`;
+}
