@@ -294,6 +294,8 @@ export interface OpenGroveJobsOptions {
 export interface OpenedGroveJobs extends GroveJobs {
   location: StoreLocation;
   migration?: MigrationReport;
+  /** Default configs this open installed (a new store). */
+  installedDefaults?: string[];
 }
 
 /** Opens the configured store, migrates it and builds the system around it. */
@@ -316,7 +318,10 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
         ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES)),
       ],
     });
-    return migration ? { ...system, location, migration } : { ...system, location };
+    // Every new store gets the default configs, whichever command opens it first.
+    const installedDefaults = migration ? await installDefaultConfigs(system) : [];
+    const opened: OpenedGroveJobs = migration ? { ...system, location, migration } : { ...system, location };
+    return installedDefaults.length > 0 ? { ...opened, installedDefaults } : opened;
   } catch (error) {
     await sql.close();
     throw error;
@@ -368,27 +373,20 @@ export async function seedDemoData(system: GroveJobs, options: { sprouts: number
 export interface InitialiseReport {
   /** False when the store was initialised before: nothing was done. */
   first: boolean;
-  installed: string[];
-  /** Default configs whose job type this process does not have. */
-  skipped: string[];
   demo?: DemoReport;
 }
 
 /**
- * A store's first start: installs the default configs (never again afterwards, so an
- * operator's edits and deletions stand) and, unless `demo` is false, loads demo data.
+ * Installs the default configs on a store that never had them (never again afterwards, so
+ * an operator's edits and deletions stand). Skipped, to be done by a later open, when this
+ * process lacks one of their job types. Returns the ids installed.
  */
-export async function initialiseStore(system: GroveJobs, options: { demo: boolean; actor?: string }): Promise<InitialiseReport> {
+export async function installDefaultConfigs(system: GroveJobs, actor = 'grove-jobs (defaults)'): Promise<string[]> {
   const { flags } = system.grove;
-  if (await flags.isSet(INITIALISED)) return { first: false, installed: [], skipped: [] };
-  const actor = options.actor ?? 'grove-jobs (defaults)';
+  if (await flags.isSet(DEFAULTS_INSTALLED)) return [];
+  if (DEFAULT_CONFIGS.some((config) => !system.jobTypes.get(config.payload.jobType))) return [];
   const installed: string[] = [];
-  const skipped: string[] = [];
   for (const config of DEFAULT_CONFIGS) {
-    if (!system.jobTypes.get(config.payload.jobType)) {
-      skipped.push(config.meta.id);
-      continue;
-    }
     try {
       await system.configs.create(config, { actor });
       installed.push(config.meta.id);
@@ -396,10 +394,19 @@ export async function initialiseStore(system: GroveJobs, options: { demo: boolea
       if (!(error instanceof ConfigError && error.code === ConfigErrorCode.Exists)) throw error;
     }
   }
+  await flags.set(DEFAULTS_INSTALLED, system.clock.now());
+  return installed;
+}
+
+/** A store's first start (`start`, `serve`): demo data unless `demo` is false. Never again afterwards. */
+export async function initialiseStore(system: GroveJobs, options: { demo: boolean }): Promise<InitialiseReport> {
+  const { flags } = system.grove;
+  if (await flags.isSet(INITIALISED)) return { first: false };
   let demo: DemoReport | undefined;
   if (options.demo && (await system.grove.sprouts.count()) === 0) demo = await seedDemoData(system, FIRST_START_DEMO);
   await flags.set(INITIALISED, system.clock.now());
-  return demo ? { first: true, installed, skipped, demo } : { first: true, installed, skipped };
+  return demo ? { first: true, demo } : { first: true };
 }
 
+const DEFAULTS_INSTALLED = 'default-configs';
 const INITIALISED = 'initialised';

@@ -32,10 +32,10 @@ export function registerStart(program: Command, context: CliContext): void {
         if (migration) {
           io.out(migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`);
         }
+        if (system.installedDefaults) io.out(`New store: installed the default configs ${system.installedDefaults.join(', ')}`);
         const initialised = await initialiseStore(system, { demo: options.demo });
-        if (initialised.first) {
-          io.out(`New store: installed the default configs ${initialised.installed.join(', ') || '(none)'}`);
-          if (initialised.demo) io.out(`Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules (grove-jobs sprouts list, grove-jobs rules list)`);
+        if (initialised.demo) {
+          io.out(`Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules (grove-jobs sprouts list, grove-jobs rules list)`);
         }
         const configs = await system.configs.list();
         const now = system.clock.now();
