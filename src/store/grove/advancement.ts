@@ -21,6 +21,7 @@ import {
 } from '../../domain/grove/index.js';
 import type { AdvancementCandidate, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
+import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 // Rows never leave this file: everything returned is camelCase.
 
@@ -58,32 +59,12 @@ interface EventRow {
 }
 
 /** A candidate with its period's aggregation columns (null when it has no row). */
-interface CandidateRow {
+interface CandidateRow extends SignalColumns {
   group_index: number;
   id: string;
   lifecycle_model_id: string;
   tier: string;
   has_signals: boolean;
-  view_count: number;
-  retrieval_count: number;
-  reference_count: number;
-  search_count: number;
-  upvotes: number;
-  downvotes: number;
-  export_count: number;
-  promotion_count: number;
-  refinement_count: number;
-  unique_sessions: number;
-  unique_users: number;
-  unique_lenses: number;
-  unique_hubs: number;
-  first_event_at: Date | null;
-  last_event_at: Date | null;
-  active_span_days: number;
-  utility_score: number;
-  diversity_index: number;
-  quality_score: number;
-  advancement_eligible: boolean;
   computed_at: Date;
 }
 
@@ -136,30 +117,7 @@ function toEvent(row: EventRow): AdvancementEvent {
 }
 
 function toSnapshot(row: CandidateRow, period: SignalPeriod): SignalSnapshot {
-  return {
-    period,
-    computedAt: iso(row.computed_at),
-    viewCount: row.view_count,
-    retrievalCount: row.retrieval_count,
-    referenceCount: row.reference_count,
-    searchCount: row.search_count,
-    upvotes: row.upvotes,
-    downvotes: row.downvotes,
-    exportCount: row.export_count,
-    promotionCount: row.promotion_count,
-    refinementCount: row.refinement_count,
-    uniqueSessions: row.unique_sessions,
-    uniqueUsers: row.unique_users,
-    uniqueLenses: row.unique_lenses,
-    uniqueHubs: row.unique_hubs,
-    firstEventAt: row.first_event_at === null ? null : iso(row.first_event_at),
-    lastEventAt: row.last_event_at === null ? null : iso(row.last_event_at),
-    activeSpanDays: row.active_span_days,
-    utilityScore: row.utility_score,
-    diversityIndex: row.diversity_index,
-    qualityScore: row.quality_score,
-    advancementEligible: row.advancement_eligible,
-  };
+  return { period, computedAt: iso(row.computed_at), ...toSignalValues(row) };
 }
 
 function toRollbackCandidate(row: RollbackCandidateRow): RollbackCandidate {

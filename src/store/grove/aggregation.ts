@@ -16,6 +16,7 @@ import {
 } from '../../domain/grove/index.js';
 import type { AggregationStore, PeriodRefresh } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
+import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 /**
  * How long a refresh waits for in-flight event inserts before it gives up advancing the id
@@ -51,29 +52,9 @@ const SIGNAL_COLUMNS = [
   'advancement_eligible',
 ];
 
-interface AggregationRow {
+interface AggregationRow extends SignalColumns {
   sprout_id: string;
   period: SignalPeriod;
-  view_count: number;
-  retrieval_count: number;
-  reference_count: number;
-  search_count: number;
-  upvotes: number;
-  downvotes: number;
-  export_count: number;
-  promotion_count: number;
-  refinement_count: number;
-  unique_sessions: number;
-  unique_users: number;
-  unique_lenses: number;
-  unique_hubs: number;
-  first_event_at: Date | null;
-  last_event_at: Date | null;
-  active_span_days: number;
-  utility_score: number;
-  diversity_index: number;
-  quality_score: number;
-  advancement_eligible: boolean;
   as_of: Date;
 }
 
@@ -261,34 +242,8 @@ class DryRunRollback extends Error {
   }
 }
 
-const iso = (value: Date | null) => (value === null ? null : value.toISOString());
-
 function toSignals(row: AggregationRow): SproutSignals {
-  return {
-    sproutId: row.sprout_id,
-    period: row.period,
-    viewCount: row.view_count,
-    retrievalCount: row.retrieval_count,
-    referenceCount: row.reference_count,
-    searchCount: row.search_count,
-    upvotes: row.upvotes,
-    downvotes: row.downvotes,
-    exportCount: row.export_count,
-    promotionCount: row.promotion_count,
-    refinementCount: row.refinement_count,
-    uniqueSessions: row.unique_sessions,
-    uniqueUsers: row.unique_users,
-    uniqueLenses: row.unique_lenses,
-    uniqueHubs: row.unique_hubs,
-    firstEventAt: iso(row.first_event_at),
-    lastEventAt: iso(row.last_event_at),
-    activeSpanDays: row.active_span_days,
-    utilityScore: row.utility_score,
-    diversityIndex: row.diversity_index,
-    qualityScore: row.quality_score,
-    advancementEligible: row.advancement_eligible,
-    computedAt: row.as_of.toISOString(),
-  };
+  return { sproutId: row.sprout_id, period: row.period, ...toSignalValues(row), computedAt: row.as_of.toISOString() };
 }
 
 export interface AggregationStoreOptions {
