@@ -1,3 +1,4 @@
+import { reportHeader } from './report-header.js';
 import type {
   AnyNotification,
   DigestNotification,
@@ -86,12 +87,7 @@ export function digestLogLine(notification: DigestNotification): DigestLogLine {
   return {
     level: 'info',
     event: 'notification',
-    kind: notification.kind,
-    at: notification.at,
-    configId: notification.configId,
-    configVersion: notification.configVersion,
-    displayName: notification.displayName,
-    executionId: notification.executionId,
+    ...reportHeader(notification),
     since: digest.since,
     until: digest.until,
     recipientIds: [...digest.recipientIds],
@@ -121,12 +117,7 @@ export function healthAlertLogLine(notification: HealthAlertNotification): Healt
   return {
     level: notification.worst === 'critical' ? 'error' : 'warn',
     event: 'notification',
-    kind: notification.kind,
-    at: notification.at,
-    configId: notification.configId,
-    configVersion: notification.configVersion,
-    displayName: notification.displayName,
-    executionId: notification.executionId,
+    ...reportHeader(notification),
     threshold: notification.threshold,
     worst: notification.worst,
     checks: notification.checks.map((check) => ({ name: check.name, status: check.status, message: check.message })),

@@ -1,3 +1,4 @@
+import { reportHeader } from './report-header.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AnyNotification, DigestNotification, ExecutionNotificationKind, HealthAlertNotification, Notification, Notifier } from '../engine/ports.js';
@@ -109,22 +110,12 @@ export function anyWebhookBody(notification: AnyNotification): WebhookBody | Dig
   switch (notification.kind) {
     case 'digest.ready':
       return {
-        kind: notification.kind,
-        at: notification.at,
-        configId: notification.configId,
-        configVersion: notification.configVersion,
-        displayName: notification.displayName,
-        executionId: notification.executionId,
+        ...reportHeader(notification),
         digest: notification.digest,
       };
     case 'health.alert':
       return {
-        kind: notification.kind,
-        at: notification.at,
-        configId: notification.configId,
-        configVersion: notification.configVersion,
-        displayName: notification.displayName,
-        executionId: notification.executionId,
+        ...reportHeader(notification),
         threshold: notification.threshold,
         worst: notification.worst,
         checks: notification.checks,
