@@ -31,6 +31,14 @@ import { createMaintenanceStore } from './store/grove/maintenance.js';
 import { createSproutStore } from './store/grove/sprouts.js';
 import { createStoreFlags } from './store/flags.js';
 import { systemClock } from './system-clock.js';
+import { createTokenStore } from './store/tokens.js';
+import type { TokenStore } from './engine/ports.js';
+import { createApi, type Readiness } from './api/app.js';
+import { issueToken, isRole } from './api/auth.js';
+import type { Role } from './api/http.js';
+import { serve as serveHttp } from '@hono/node-server';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export { systemClock };
 export type { Clock, Store };
@@ -296,6 +304,10 @@ export interface OpenedGroveJobs extends GroveJobs {
   migration?: MigrationReport;
   /** Default configs this open installed (a new store). */
   installedDefaults?: string[];
+  /** API tokens (hashed). */
+  tokens: TokenStore;
+  /** Whether the database answers and carries exactly this process's migrations (`/readyz`). */
+  readiness(): Promise<Readiness>;
 }
 
 /** Opens the configured store, migrates it and builds the system around it. */
@@ -320,7 +332,8 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     });
     // Every new store gets the default configs, whichever command opens it first.
     const installedDefaults = migration ? await installDefaultConfigs(system) : [];
-    const opened: OpenedGroveJobs = migration ? { ...system, location, migration } : { ...system, location };
+    const api = { tokens: createTokenStore(sql), readiness: () => checkReadiness(grove.maintenance) };
+    const opened: OpenedGroveJobs = migration ? { ...system, location, migration, ...api } : { ...system, location, ...api };
     return installedDefaults.length > 0 ? { ...opened, installedDefaults } : opened;
   } catch (error) {
     await sql.close();
@@ -410,3 +423,109 @@ export async function initialiseStore(system: GroveJobs, options: { demo: boolea
 
 const DEFAULTS_INSTALLED = 'default-configs';
 const INITIALISED = 'initialised';
+
+// ── HTTP API (`grove-jobs serve`) ───────────────────────────────────────────────────────
+
+async function checkReadiness(maintenance: GroveStores['maintenance']): Promise<Readiness> {
+  try {
+    const { migrations } = await maintenance.probeDatabase();
+    const applied = new Map(migrations.applied.map((m) => [m.version, m.checksum]));
+    const current = migrations.available.length === applied.size && migrations.available.every((m) => applied.get(m.version) === m.checksum);
+    return current
+      ? { ready: true, database: 'ok', migrations: { applied: applied.size, expected: migrations.available.length } }
+      : {
+          ready: false,
+          database: 'ok',
+          migrations: { applied: applied.size, expected: migrations.available.length },
+          message: 'the database migrations differ from this version\'s: run grove-jobs migrate',
+        };
+  } catch {
+    return { ready: false, database: 'unreachable', message: 'the database does not answer' };
+  }
+}
+
+/** Creates an API token with a role; returns it in clear (the only time it exists outside the caller). */
+export async function createApiToken(system: OpenedGroveJobs, input: { role: string; name?: string }): Promise<{ token: string; name: string; role: Role }> {
+  if (!isRole(input.role)) throw new ConfigError(ConfigErrorCode.Invalid, `role: '${input.role}' must be viewer, operator or admin`, [{ path: 'role', message: 'must be viewer, operator or admin' }]);
+  const name = input.name?.trim() || `${input.role}-${randomBytes(3).toString('hex')}`;
+  if (name.length > 100) throw new ConfigError(ConfigErrorCode.Invalid, 'name: must be at most 100 characters', [{ path: 'name', message: 'must be at most 100 characters' }]);
+  const { token } = await issueToken(system.tokens, { role: input.role, name, now: system.clock.now() });
+  return { token, name, role: input.role };
+}
+
+/** The console's first-start token: created when no token exists at all, kept in `<data dir>/admin-token`. */
+export interface AdminTokenReport {
+  /** The token to put in the console address, when this process may show it. */
+  token?: string;
+  /** Where it is kept (embedded store). */
+  file?: string;
+  created: boolean;
+}
+
+const ADMIN_TOKEN_FILE = 'admin-token';
+const ADMIN_TOKEN_FLAG = 'admin-token';
+
+/**
+ * On a first start with no token at all (none stored, no GROVE_JOBS_ADMIN_TOKEN), creates an
+ * admin token; on the embedded store it is written to `<data dir>/admin-token` (mode 0600).
+ * A store flag makes exactly one of several processes starting at once create it. Later
+ * starts read the file back, so the console address keeps working.
+ */
+export async function ensureAdminToken(system: OpenedGroveJobs, env: Record<string, string | undefined>): Promise<AdminTokenReport> {
+  const file = system.location.kind === 'embedded' ? join(system.location.where, ADMIN_TOKEN_FILE) : undefined;
+  if (env['GROVE_JOBS_ADMIN_TOKEN']) return { created: false };
+  if ((await system.tokens.countTokens()) === 0 && (await system.grove.flags.set(ADMIN_TOKEN_FLAG, system.clock.now()))) {
+    const { token } = await createApiToken(system, { role: 'admin', name: 'console (first start)' });
+    if (file) {
+      await writeFile(file, `${token}\n`, { mode: 0o600 });
+      await chmod(file, 0o600);
+    }
+    return file ? { token, file, created: true } : { token, created: true };
+  }
+  if (!file) return { created: false };
+  try {
+    const token = (await readFile(file, 'utf8')).trim();
+    return token ? { token, file, created: false } : { created: false };
+  } catch {
+    return { created: false };
+  }
+}
+
+export interface ServeOptions {
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  env?: Record<string, string | undefined>;
+}
+
+export interface RunningServer {
+  /** `http://host:port` as bound. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Builds the HTTP API around the system and listens; `close` stops accepting and ends open connections. */
+export async function serve(system: OpenedGroveJobs, options: ServeOptions): Promise<RunningServer> {
+  const env = options.env ?? {};
+  const stopping = new AbortController();
+  const app = createApi({ system, tokens: system.tokens, adminToken: env['GROVE_JOBS_ADMIN_TOKEN'], readiness: () => system.readiness(), signal: stopping.signal });
+  return new Promise((resolve, reject) => {
+    const server = serveHttp({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            stopping.abort();
+            server.close(() => done());
+            // Event streams never end by themselves: cut every connection still open.
+            const http = server as unknown as { closeAllConnections?: () => void };
+            http.closeAllConnections?.();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}

@@ -29,7 +29,7 @@ describe('the README', () => {
 
     const start = readmeCommands()[0]?.split(' && ')[1] ?? '';
     const [command = '', ...args] = start.split(' ');
-    const child = spawn(command, args, { cwd: clone, detached: true, env: { ...process.env, DATABASE_URL: '', GROVE_JOBS_DATA_DIR: '' } });
+    const child = spawn(command, args, { cwd: clone, detached: true, env: { ...process.env, DATABASE_URL: '', GROVE_JOBS_DATA_DIR: '', GROVE_JOBS_PORT: '0' } });
     let output = '';
     const ready = new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
@@ -42,10 +42,21 @@ describe('the README', () => {
     });
     try {
       await ready;
+      // The console address carries the admin token the first start created; the API takes it.
+      const address = /Console: (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(output);
+      expect(address, output).not.toBeNull();
+      const [, base, token] = address as RegExpExecArray;
+      const listed = await fetch(`${base}/api/jobs`, { headers: { authorization: `Bearer ${token}` } });
+      expect(listed.status).toBe(200);
+      const { items } = (await listed.json()) as { items: Array<{ meta: { id: string } }> };
+      expect(items.map((job) => job.meta.id)).toContain('advancement-batch');
+      const sprouts = await fetch(`${base}/api/sprouts?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+      expect(sprouts.status).toBe(200);
     } finally {
       if (child.pid) process.kill(-child.pid, 'SIGTERM');
     }
     expect(output).toContain(`Store: embedded PostgreSQL in ${join(clone, '.grove-jobs')}`);
+    expect(output).toMatch(/Demo data: \d+ sprouts/);
     expect(output).toContain('Migrations: applied 0001_init.sql');
     expect(existsSync(join(clone, '.grove-jobs', 'pgdata'))).toBe(true);
   }, 120_000);

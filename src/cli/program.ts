@@ -15,6 +15,8 @@ import { registerRetry } from './retry.js';
 import { registerSprouts } from './sprouts.js';
 import { registerSeed } from './seed.js';
 import { registerAdvancement } from './advancement.js';
+import { registerServe } from './serve.js';
+import { registerToken } from './token.js';
 
 export function createProgram(context: CliContext): Command {
   const program = new Command('grove-jobs')
@@ -38,6 +40,8 @@ export function createProgram(context: CliContext): Command {
   registerSprouts(program, context);
   registerSeed(program, context);
   registerAdvancement(program, context);
+  registerServe(program, context);
+  registerToken(program, context);
   return program;
 }
 

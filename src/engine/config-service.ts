@@ -9,7 +9,7 @@ import {
   validateJobConfig,
 } from '../domain/config/index.js';
 import type { EngineEvents } from './events.js';
-import type { Clock, ConfigVersionRecord, Store } from './ports.js';
+import type { Clock, ConfigOverview, ConfigVersionRecord, Store } from './ports.js';
 
 export interface WriteOptions {
   /** Who makes the change, recorded in the version history. */
@@ -102,6 +102,33 @@ export class ConfigService {
       ]);
     }
     return this.write(id, options, () => record.config, version);
+  }
+
+  /** Every config with its running count, schedule state and last execution (one round trip). */
+  overviews(): Promise<ConfigOverview[]> {
+    return this.store.listConfigOverviews();
+  }
+
+  async overview(id: string): Promise<ConfigOverview> {
+    const [found] = await this.store.listConfigOverviews(id);
+    if (!found) throw notFound(id);
+    return found;
+  }
+
+  /**
+   * Deletes a config with its history; refused while one of its executions runs, and (with
+   * `expectedVersion`) when someone changed it meanwhile.
+   */
+  async delete(id: string, options: WriteOptions): Promise<void> {
+    const { outcome, version } = await this.store.deleteConfig(id, options.expectedVersion);
+    if (outcome === 'not-found') throw notFound(id);
+    if (outcome === 'version-conflict') throw conflict(id, version ?? 0, options.expectedVersion ?? 0);
+    if (outcome === 'running') {
+      throw new ConfigError(ConfigErrorCode.VersionConflict, `job config '${id}' has a running execution: cancel it or wait, then delete`, [
+        { path: 'meta.id', message: 'has a running execution' },
+      ]);
+    }
+    this.events?.emit('config:changed', { configId: id });
   }
 
   private async write(

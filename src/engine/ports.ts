@@ -256,6 +256,39 @@ export interface ScheduleState {
   pausedReason: string | null;
 }
 
+/** An execution as live updates show it (no config snapshot, no result). */
+export interface ExecutionChange {
+  id: string;
+  configId: string;
+  /** The job type the execution runs (from its config snapshot). */
+  jobType: string;
+  status: ExecutionStatus;
+  trigger: ExecutionTrigger;
+  attempt: number;
+  slot: Date | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  items: ExecutionItems;
+  summary: string | null;
+  error: { message: string } | null;
+}
+
+/** What the live-events watcher reads on each poll (`watchExecutions`). */
+export interface ExecutionWatch {
+  executions: ExecutionChange[];
+  /** Every config's id and version, when asked for. */
+  configs?: Array<{ id: string; version: number }>;
+}
+
+/** Queued or running executions of one job type, for metrics. */
+export interface ActiveExecutionCount {
+  jobType: string;
+  status: 'queued' | 'running';
+  count: number;
+}
+
 /** The execution side of the Store port. */
 export interface ExecutionStore {
   listSchedulable(): Promise<SchedulableConfig[]>;
@@ -322,6 +355,15 @@ export interface ExecutionStore {
   getScheduleState(configId: string): Promise<ScheduleState | undefined>;
   /** Calls back when any process changes a config; returns the unsubscribe. */
   onConfigChanged(listener: (configId: string) => void): Promise<() => Promise<void>>;
+  /**
+   * For live updates across processes (the API's event stream polls it): the queued and
+   * running executions, those in `ids` whatever their status (seen active before, perhaps
+   * ended since), and those finished at or after `finishedSince`; at most `limit`, newest
+   * queued first. With `configs`, also every config's id and version.
+   */
+  watchExecutions(input: { ids: readonly string[]; finishedSince: Date; limit: number; configs: boolean }): Promise<ExecutionWatch>;
+  /** Queued and running executions by job type, across all processes (metrics at scrape). */
+  countActiveExecutions(): Promise<ActiveExecutionCount[]>;
 }
 
 // The Grove domain's store ports (sprouts and events, signals, advancement, maintenance).
@@ -329,3 +371,45 @@ export type * from './grove/sprouts-port.js';
 export type * from './grove/aggregation-port.js';
 export type * from './grove/advancement-port.js';
 export type * from './grove/maintenance-port.js';
+export type * from './tokens-port.js';
+
+/** The last execution of a config, as lists show it (no config snapshot). */
+export interface ExecutionSummary {
+  id: string;
+  status: ExecutionStatus;
+  trigger: ExecutionTrigger;
+  attempt: number;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  items: ExecutionItems;
+  summary: string | null;
+  error: { message: string } | null;
+}
+
+/** A config with what a list of jobs shows beside it, read in one round trip. */
+export interface ConfigOverview {
+  config: JobConfig;
+  /** Executions of the config running now, across all workers. */
+  running: number;
+  consecutiveFailures: number;
+  pausedAt: Date | null;
+  pausedReason: string | null;
+  /** The latest execution that was not skipped, if any. */
+  lastExecution: ExecutionSummary | null;
+}
+
+/** Why a config delete changed nothing. */
+export type ConfigDeleteOutcome = 'deleted' | 'not-found' | 'version-conflict' | 'running';
+
+// Declaration merging: the API's additions to the Store port (config overviews and deletes).
+export interface Store {
+  /** Every config (or the one with `id`) with its running count, schedule state and last execution, in id order. */
+  listConfigOverviews(id?: string): Promise<ConfigOverview[]>;
+  /**
+   * Deletes a config with its versions, slots and execution history, unless it is no longer
+   * at `expectedVersion` or an execution of it is running.
+   */
+  deleteConfig(id: string, expectedVersion?: number): Promise<{ outcome: ConfigDeleteOutcome; version?: number }>;
+}

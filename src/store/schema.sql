@@ -253,6 +253,19 @@ CREATE TABLE public.advancement_rules (
 );
 
 --
+-- Name: api_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_tokens (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    role text NOT NULL,
+    token_hash text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT api_tokens_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'operator'::text, 'admin'::text])))
+);
+
+--
 -- Name: archived_rows; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -505,6 +518,20 @@ ALTER TABLE ONLY public.advancement_rules
     ADD CONSTRAINT advancement_rules_pkey PRIMARY KEY (id);
 
 --
+-- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (id);
+
+--
+-- Name: api_tokens api_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
+
+--
 -- Name: archived_rows archived_rows_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -662,6 +689,12 @@ CREATE INDEX executions_config_queue_idx ON public.executions USING btree (confi
 --
 
 CREATE INDEX executions_failures_finished_idx ON public.executions USING btree (finished_at) WHERE (status = ANY (ARRAY['failed'::text, 'timeout'::text]));
+
+--
+-- Name: executions_finished_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX executions_finished_idx ON public.executions USING btree (finished_at) WHERE (finished_at IS NOT NULL);
 
 --
 -- Name: executions_history_idx; Type: INDEX; Schema: public; Owner: -

@@ -1,9 +1,11 @@
 import type { ExecutionStatus, ExecutionTrigger, JobConfig, LogLevel } from '../domain/config/index.js';
 import type {
+  ConfigOverview,
   ConfigVersionRecord,
   ConfigWrite,
   ExecutionError,
   ExecutionRecord,
+  ExecutionSummary,
   Store,
 } from '../engine/ports.js';
 import * as configs from './queries/configs.js';
@@ -59,6 +61,38 @@ function toExecution(row: executions.ExecutionRow): ExecutionRecord {
   };
 }
 
+function toOverview(row: configs.ConfigOverviewRow): ConfigOverview {
+  const last: ExecutionSummary | null =
+    row.last_id === null
+      ? null
+      : {
+          id: row.last_id,
+          status: row.last_status as ExecutionStatus,
+          trigger: row.last_trigger as ExecutionTrigger,
+          attempt: row.last_attempt ?? 1,
+          queuedAt: new Date(row.last_queued_at ?? 0),
+          startedAt: date(row.last_started_at),
+          finishedAt: date(row.last_finished_at),
+          durationMs: row.last_duration_ms,
+          items: {
+            total: row.last_items_total,
+            processed: row.last_items_processed ?? 0,
+            succeeded: row.last_items_succeeded ?? 0,
+            failed: row.last_items_failed ?? 0,
+          },
+          summary: row.last_summary,
+          error: row.last_error_message === null ? null : { message: row.last_error_message },
+        };
+  return {
+    config: row.config,
+    running: row.running,
+    consecutiveFailures: row.consecutive_failures ?? 0,
+    pausedAt: date(row.paused_at),
+    pausedReason: row.paused_reason,
+    lastExecution: last,
+  };
+}
+
 function scheduleChanged(before: JobConfig | undefined, after: JobConfig): boolean {
   const a = before?.payload.schedule;
   const b = after.payload.schedule;
@@ -98,6 +132,20 @@ export function createSqlStore(sql: Sql): Store {
         if (scheduleChanged(before, write.config)) await tx.query(configs.restartSchedule(write.config.meta.id, write.config.meta.updatedAt));
         await tx.query(slots.notifyConfigChanged(write.config.meta.id));
         return true;
+      }),
+
+    listConfigOverviews: async (id) =>
+      (await sql.query<configs.ConfigOverviewRow>(configs.listConfigOverviews(id ?? null))).map(toOverview),
+
+    deleteConfig: (id, expectedVersion) =>
+      sql.transaction(async (tx) => {
+        const [row] = await tx.query<{ version: number | null; running: number; deleted: number }>(configs.deleteConfig(id, expectedVersion ?? null));
+        if (!row || row.version === null) return { outcome: 'not-found' as const };
+        if (row.deleted === 1) {
+          await tx.query(slots.notifyConfigChanged(id));
+          return { outcome: 'deleted' as const, version: row.version };
+        }
+        return { outcome: row.running > 0 ? ('running' as const) : ('version-conflict' as const), version: row.version };
       }),
 
     listConfigVersions: async (id) =>
@@ -250,6 +298,35 @@ export function createSqlStore(sql: Sql): Store {
     },
 
     onConfigChanged: (listener) => sql.listen(CONFIG_CHANNEL, listener),
+
+    watchExecutions: async (input) => {
+      const rows = await sql.query<executions.ExecutionChangeRow>(executions.watchExecutions(input.ids, input.finishedSince, input.limit));
+      const changes = rows.map((row) => ({
+        id: row.id,
+        configId: row.config_id,
+        jobType: row.job_type,
+        status: row.status as ExecutionStatus,
+        trigger: row.trigger as ExecutionTrigger,
+        attempt: row.attempt,
+        slot: date(row.slot_at),
+        queuedAt: new Date(row.queued_at),
+        startedAt: date(row.started_at),
+        finishedAt: date(row.finished_at),
+        durationMs: row.duration_ms,
+        items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
+        summary: row.summary,
+        error: row.error_message === null ? null : { message: row.error_message },
+      }));
+      if (!input.configs) return { executions: changes };
+      return { executions: changes, configs: await sql.query<{ id: string; version: number }>(executions.configVersions()) };
+    },
+
+    countActiveExecutions: async () =>
+      (await sql.query<{ job_type: string; status: 'queued' | 'running'; count: number }>(executions.countActiveByType())).map((row) => ({
+        jobType: row.job_type,
+        status: row.status,
+        count: row.count,
+      })),
 
     close: () => sql.close(),
   };

@@ -114,3 +114,74 @@ export const restartSchedule = (id: string, from: string): SqlQuery => ({
           where config_id = $1`,
   values: [id, from],
 });
+
+/** A config with its running count, schedule state and last (not skipped) execution. */
+export interface ConfigOverviewRow {
+  config: JobConfig;
+  running: number;
+  consecutive_failures: number | null;
+  paused_at: Date | null;
+  paused_reason: string | null;
+  last_id: string | null;
+  last_status: string | null;
+  last_trigger: string | null;
+  last_attempt: number | null;
+  last_queued_at: Date | null;
+  last_started_at: Date | null;
+  last_finished_at: Date | null;
+  last_duration_ms: number | null;
+  last_items_total: number | null;
+  last_items_processed: number | null;
+  last_items_succeeded: number | null;
+  last_items_failed: number | null;
+  last_summary: string | null;
+  last_error_message: string | null;
+}
+
+/**
+ * One round trip for a list of jobs: the last execution comes from executions_history_idx
+ * (config_id, queued_at desc) per config, the running count from executions_running_idx.
+ * `$1` null lists every config.
+ */
+export const listConfigOverviews = (id: string | null): SqlQuery => ({
+  name: 'configs-overview',
+  text: `select c.config,
+                (select count(*)::int from executions r where r.config_id = c.id and r.status = 'running') as running,
+                s.consecutive_failures, s.paused_at, s.paused_reason,
+                l.id as last_id, l.status as last_status, l.trigger as last_trigger, l.attempt as last_attempt,
+                l.queued_at as last_queued_at, l.started_at as last_started_at, l.finished_at as last_finished_at,
+                l.duration_ms as last_duration_ms, l.items_total as last_items_total, l.items_processed as last_items_processed,
+                l.items_succeeded as last_items_succeeded, l.items_failed as last_items_failed,
+                l.summary as last_summary, l.error ->> 'message' as last_error_message
+           from job_configs c
+           left join schedule_state s on s.config_id = c.id
+           left join lateral (
+             select e.id, e.status, e.trigger, e.attempt, e.queued_at, e.started_at, e.finished_at, e.duration_ms,
+                    e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error
+               from executions e
+              where e.config_id = c.id and e.status <> 'skipped'
+              order by e.queued_at desc
+              limit 1
+           ) l on true
+          where $1::text is null or c.id = $1
+          order by c.id`,
+  values: [id],
+});
+
+/**
+ * Deletes a config (versions, slots, state and executions go with it by cascade) only while
+ * it is at the expected version ($2 null: any) and none of its executions runs. The row lock
+ * taken by `for update` makes a concurrent edit wait, so the version read is the one deleted.
+ */
+export const deleteConfig = (id: string, expectedVersion: number | null): SqlQuery => ({
+  name: 'configs-delete',
+  text: `with target as (select id, version from job_configs where id = $1 for update),
+              busy as (select count(*)::int as n from executions where config_id = $1 and status = 'running'),
+              deleted as (
+                delete from job_configs c using target t
+                 where c.id = t.id and ($2::int is null or t.version = $2) and (select n from busy) = 0
+                returning c.id
+              )
+         select (select version from target) as version, (select n from busy) as running, (select count(*)::int from deleted) as deleted`,
+  values: [id, expectedVersion],
+});

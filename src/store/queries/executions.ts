@@ -345,3 +345,62 @@ export const notifyExecutions = (configId: string): SqlQuery => ({
   text: `select pg_notify('grove_jobs_execution', $1)`,
   values: [configId],
 });
+
+/** An execution as the live-events watcher reads it: no config snapshot, no result. */
+export interface ExecutionChangeRow {
+  id: string;
+  config_id: string;
+  job_type: string;
+  status: string;
+  trigger: string;
+  attempt: number;
+  slot_at: Date | null;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  duration_ms: number | null;
+  items_total: number | null;
+  items_processed: number;
+  items_succeeded: number;
+  items_failed: number;
+  summary: string | null;
+  error_message: string | null;
+}
+
+/**
+ * What changed for live updates: running executions, the newest `limit` queued ones, the
+ * executions in `ids`, and those finished since `finishedSince`. One branch per condition so
+ * each can use its own index (the partial queued and running ones, the primary key); the
+ * finished branch scans, bounded by retention. Running and just-ended ones sort first, so
+ * the limit drops the oldest queued ones.
+ */
+export const watchExecutions = (ids: readonly string[], finishedSince: Date, limit: number): SqlQuery => ({
+  name: 'executions-watch',
+  text: `with picked as (
+           (select id from executions where status = 'running')
+           union (select id from executions where status = 'queued' order by queued_at desc limit $3)
+           union (select id from executions where id = any($1::uuid[]))
+           union (select id from executions where finished_at >= $2::timestamptz)
+         )
+         select e.id, e.config_id, coalesce(e.config -> 'payload' ->> 'jobType', '') as job_type, e.status, e.trigger, e.attempt,
+                e.slot_at, e.queued_at, e.started_at, e.finished_at, e.duration_ms, e.items_total, e.items_processed,
+                e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message
+           from executions e join picked on picked.id = e.id
+          order by case e.status when 'running' then 0 when 'queued' then 2 else 1 end, e.queued_at desc
+          limit $3`,
+  values: [[...ids], finishedSince, limit],
+});
+
+/** Every config's id and version: how a watcher notices config changes made by other processes. */
+export const configVersions = (): SqlQuery => ({
+  name: 'executions-watch-configs',
+  text: `select id, version from job_configs order by id`,
+});
+
+/** Queued and running executions by job type (metrics), through the partial status indexes. */
+export const countActiveByType = (): SqlQuery => ({
+  name: 'executions-count-active-by-type',
+  text: `select coalesce(config -> 'payload' ->> 'jobType', '') as job_type, status, count(*)::int as count
+           from executions where status in ('queued', 'running')
+          group by 1, 2 order by 1, 2`,
+});

@@ -1,0 +1,152 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { GroveJobs } from '../app.js';
+import type { TokenStore } from '../engine/ports.js';
+import { type AuthOptions, authMiddleware } from './auth.js';
+import { ApiError, type ApiEnv, errorResponse } from './http.js';
+import { executionRoutes } from './routes/executions.js';
+import { eventsRoute } from './events.js';
+import { metricsRoute } from './metrics.js';
+import { groveRoutes } from './routes/grove.js';
+import { jobRoutes } from './routes/jobs.js';
+import { scheduleRoutes } from './routes/schedule.js';
+import { validationHook } from './validation.js';
+import { ScheduleCache } from './views.js';
+
+/** What `/readyz` reports: the database answers and its migrations are those this process knows. */
+export interface Readiness {
+  ready: boolean;
+  database: 'ok' | 'unreachable';
+  migrations?: { applied: number; expected: number };
+  message?: string;
+}
+
+export interface ApiOptions {
+  system: GroveJobs;
+  tokens: TokenStore;
+  /** `GROVE_JOBS_ADMIN_TOKEN`. */
+  adminToken?: string | undefined;
+  /** Checks the database for `/readyz`; without it readiness is only the process being up. */
+  readiness?: () => Promise<Readiness>;
+  /** Largest request body accepted, in bytes (default 10 MiB: 10,000 usage events fit). */
+  bodyLimitBytes?: number;
+  /** Routers mounted under `/api` besides the built-in ones (Grove routes, events). */
+  extraApiRoutes?: ReadonlyArray<OpenAPIHono<ApiEnv>>;
+  auth?: Pick<AuthOptions, 'clientAddress' | 'now' | 'maxFailures' | 'windowMs'>;
+  /** Aborted when the server stops: open event streams end. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+const PUBLIC_API_PATHS = new Set(['/api/openapi.json', '/api/docs']);
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function isJson(contentType: string): boolean {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+function hasBody(c: Context): boolean {
+  const length = c.req.header('content-length');
+  return (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+}
+
+/** Hono's own refusals (malformed JSON, media type, size) in the API's error shape. */
+function fromHttpException(error: HTTPException): ApiError {
+  if (error.status === 413) return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large', 'body');
+  if (error.status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 'Content-Type');
+  if (error.status === 400) return new ApiError(400, 'INVALID_JSON', `the body is not valid JSON: ${error.message}`, 'body');
+  return new ApiError(error.status === 401 ? 401 : error.status === 403 ? 403 : error.status === 404 ? 404 : 400, 'HTTP_ERROR', error.message);
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+const CONSOLE_PLACEHOLDER = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Grove Jobs</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;color:#222}h1{color:#E65100}a{color:#1976D2}</style></head>
+<body><h1>&#x231B; Grove Jobs</h1>
+<p>The web console is coming. Meanwhile the HTTP API is up: see <a href="/api/docs">the API documentation</a> or the <a href="/api/openapi.json">OpenAPI document</a>.</p>
+<p>API calls take the token from this page's address (<code>#token=…</code>) as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+</body></html>`;
+
+function docsPage(document: { info: { title: string; version: string }; paths?: Record<string, Record<string, { summary?: string; security?: unknown[] }>> }): string {
+  const rows = Object.entries(document.paths ?? {}).flatMap(([path, operations]) =>
+    Object.entries(operations).map(
+      ([method, operation]) =>
+        `<tr><td class="m">${escapeHtml(method.toUpperCase())}</td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(operation.summary ?? '')}</td><td>${operation.security && operation.security.length > 0 ? 'bearer' : 'public'}</td></tr>`,
+    ),
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)} API</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}.m{font-weight:600;color:#E65100}</style></head>
+<body><h1>${escapeHtml(document.info.title)} API ${escapeHtml(document.info.version)}</h1>
+<p>JSON over HTTP. Send <code>Authorization: Bearer &lt;token&gt;</code>; roles: <b>viewer</b> reads, <b>operator</b> edits, runs, cancels and retries, <b>admin</b> also deletes.
+Errors are <code>{ "error": { "code", "message", "field"? } }</code>. The full description is the <a href="/api/openapi.json">OpenAPI 3.1 document</a>.</p>
+<table><thead><tr><th>method</th><th>path</th><th>what</th><th>auth</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></body></html>`;
+}
+
+/**
+ * The HTTP API: bearer-token auth on `/api/*` (the OpenAPI document and docs page are
+ * public), JSON bodies only (415), a body size limit (413), errors as `{ error }`, and the
+ * public `/`, `/healthz` and `/readyz`.
+ */
+export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
+  const { system } = options;
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+
+  app.onError((error, c) => errorResponse(c, error instanceof HTTPException ? fromHttpException(error) : error));
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/', (c) => c.html(CONSOLE_PLACEHOLDER));
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.route('/', metricsRoute({ system }));
+  app.get('/readyz', async (c) => {
+    const readiness = options.readiness ? await options.readiness() : { ready: true, database: 'ok' as const };
+    return c.json(readiness, readiness.ready ? 200 : 503);
+  });
+
+  const authenticate = authMiddleware({ tokens: options.tokens, adminToken: options.adminToken, ...options.auth });
+  app.use('/api/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+  app.use('/api/*', async (c, next) => {
+    if (!BODY_METHODS.has(c.req.method) || !hasBody(c)) return next();
+    const contentType = c.req.header('content-type');
+    if (contentType === undefined || !isJson(contentType)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 'Content-Type');
+    return next();
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`, 'body');
+      },
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (grove-jobs token create)' });
+  app.route('/api', jobRoutes({ system, schedules: new ScheduleCache() }));
+  app.route('/api', executionRoutes({ system }));
+  app.route('/api', scheduleRoutes({ now: () => system.clock.now() }));
+  app.route('/api', groveRoutes({ system }));
+  app.route('/api', eventsRoute(options.signal ? { system, signal: options.signal } : { system }));
+  for (const routes of options.extraApiRoutes ?? []) app.route('/api', routes);
+
+  const documentConfig = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Grove Jobs',
+      version: '0.1.0',
+      description: 'Declarative job scheduling on PostgreSQL: job configs, executions, the Grove domain.',
+    },
+  };
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  const openApiDocument = () => (document ??= app.getOpenAPI31Document(documentConfig));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/api/docs', (c) => c.html(docsPage(openApiDocument() as Parameters<typeof docsPage>[0])));
+  return app;
+}

@@ -1,0 +1,160 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ApiTokenRecord, TokenStore } from '../engine/ports.js';
+import { ApiError, type ApiEnv, ROLES, type Role } from './http.js';
+
+/** Bytes of randomness in a token: 256 bits, beyond guessing. */
+const TOKEN_BYTES = 32;
+/** Tokens carry a recognisable prefix so they can be spotted (and revoked) when leaked. */
+const TOKEN_PREFIX = 'gj_';
+
+/** A new random token; only its hash is ever stored. */
+export function generateToken(): string {
+  return TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+/** SHA-256 (hex) of a token: what the store keeps and looks tokens up by. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Compares two hex digests in constant time (equal lengths: both are SHA-256). */
+function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** Creates and stores a token; returns it in clear, the only time it is ever available. */
+export async function issueToken(tokens: TokenStore, input: { role: Role; name: string; now: Date }): Promise<{ token: string; record: ApiTokenRecord }> {
+  const token = generateToken();
+  const record = await tokens.insertToken({ name: input.name, role: input.role, hash: hashToken(token), createdAt: input.now });
+  return { token, record };
+}
+
+export interface AuthOptions {
+  tokens: TokenStore;
+  /** `GROVE_JOBS_ADMIN_TOKEN`: a token with the admin role defined by the environment. */
+  adminToken?: string | undefined;
+  /** The caller's network address (failed attempts are counted per address). */
+  clientAddress?: (c: Context) => string;
+  /** Milliseconds since the epoch; tests pass their own. */
+  now?: () => number;
+  /** Failed attempts per address per window before 429 (default 10). */
+  maxFailures?: number;
+  /** The failure window in milliseconds (default 60 s). */
+  windowMs?: number;
+}
+
+/**
+ * Failed authentications per address in a fixed window. Memory is bounded: at most
+ * MAX_TRACKED addresses are remembered; the oldest window is forgotten first (a Map keeps
+ * insertion order), which at worst lets a flood of addresses reset one another's counts.
+ */
+export class FailureLimiter {
+  static readonly MAX_TRACKED = 10_000;
+  readonly #entries = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly maxFailures: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Milliseconds until the address may try again; 0 when it may now. */
+  blockedFor(address: string, now: number): number {
+    const entry = this.#entries.get(address);
+    if (!entry) return 0;
+    if (now - entry.since >= this.windowMs) {
+      this.#entries.delete(address);
+      return 0;
+    }
+    return entry.count >= this.maxFailures ? entry.since + this.windowMs - now : 0;
+  }
+
+  fail(address: string, now: number): void {
+    const entry = this.#entries.get(address);
+    if (entry && now - entry.since < this.windowMs) {
+      entry.count++;
+      return;
+    }
+    this.#entries.delete(address);
+    if (this.#entries.size >= FailureLimiter.MAX_TRACKED) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(address, { count: 1, since: now });
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** How long a looked-up token is trusted without asking the store again (tokens are never changed, only added). */
+const TOKEN_CACHE_MS = 30_000;
+const TOKEN_CACHE_MAX = 1000;
+
+function nodeAddress(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+function presentedToken(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] ?? '';
+  }
+  // EventSource cannot send headers: the event stream alone may carry the token in the query.
+  if (c.req.method === 'GET' && c.req.path === '/api/events') return c.req.query('token');
+  return undefined;
+}
+
+/**
+ * Bearer-token authentication for `/api/*`: sets `role` and `tokenName`, or answers 401.
+ * Repeated failures from one address get 429 until their window ends. Tokens are compared
+ * as SHA-256 digests in constant time and never written anywhere.
+ */
+export function authMiddleware(options: AuthOptions): MiddlewareHandler<ApiEnv> {
+  const now = options.now ?? (() => Date.now());
+  const addressOf = options.clientAddress ?? nodeAddress;
+  const limiter = new FailureLimiter(options.maxFailures ?? 10, options.windowMs ?? 60_000);
+  const adminHash = options.adminToken ? hashToken(options.adminToken) : undefined;
+  const cache = new Map<string, { record: ApiTokenRecord; until: number }>();
+
+  async function lookup(hash: string, at: number): Promise<{ role: Role; name: string } | undefined> {
+    if (adminHash !== undefined && sameDigest(hash, adminHash)) return { role: 'admin', name: 'admin (environment)' };
+    const cached = cache.get(hash);
+    if (cached && cached.until > at) return cached.record;
+    const found = await options.tokens.findTokenByHash(hash);
+    if (!found || !sameDigest(found.hash, hash)) return undefined;
+    if (cache.size >= TOKEN_CACHE_MAX) cache.clear();
+    const record = { id: found.id, name: found.name, role: found.role, createdAt: found.createdAt };
+    cache.set(hash, { record, until: at + TOKEN_CACHE_MS });
+    return record;
+  }
+
+  return async (c, next) => {
+    const at = now();
+    const address = addressOf(c);
+    const wait = limiter.blockedFor(address, at);
+    if (wait > 0) {
+      c.header('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new ApiError(429, 'TOO_MANY_FAILED_AUTHENTICATIONS', 'too many failed authentications from this address; try again later');
+    }
+    const token = presentedToken(c);
+    if (token === undefined) throw new ApiError(401, 'UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
+    const found = token === '' ? undefined : await lookup(hashToken(token), at);
+    if (!found || !isRole(found.role)) {
+      limiter.fail(address, at);
+      throw new ApiError(401, 'UNAUTHENTICATED', 'the bearer token is not valid');
+    }
+    c.set('role', found.role);
+    c.set('tokenName', found.name);
+    await next();
+  };
+}

@@ -1,0 +1,512 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import type { GroveJobs } from '../app.js';
+import type { ExecutionChange, ExecutionRecord } from '../engine/ports.js';
+import { ApiError, type ApiEnv, requireRole } from './http.js';
+import { validationHook } from './validation.js';
+import { bearer, errorResponses } from './views.js';
+
+/** How often the watcher reads the executions table for changes other processes made. */
+export const POLL_INTERVAL_MS = 400;
+/** Polls closer together than this wait, however often other processes ring. */
+const MIN_POLL_GAP_MS = 100;
+/** Config versions are read on every this-many polls (the fallback where NOTIFY cannot reach). */
+const CONFIG_POLL_EVERY = 5;
+/**
+ * Finished executions are read back this far before the previous poll: another process's
+ * clock may run a little behind ours. What was already sent is not sent twice.
+ */
+const FINISHED_MARGIN_MS = 5_000;
+/** Executions one poll reads at most (running and just-ended first, then the newest queued). */
+const POLL_LIMIT = 1_000;
+/** Executions whose last sent state the watcher remembers; the oldest are forgotten first. */
+const MAX_TRACKED = 5_000;
+/** A comment line keeps proxies and browsers from closing an idle stream. */
+export const HEARTBEAT_MS = 15_000;
+/**
+ * Messages waiting for one slow client. Progress of an execution replaces its previous
+ * progress still waiting; beyond this the client gets one `resync` and should reload.
+ */
+export const CLIENT_BUFFER = 1_000;
+/** Streams open at once per process. */
+const MAX_CLIENTS = 1_000;
+
+const TERMINAL = new Set(['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped']);
+
+/** What an `execution` event carries (ISO 8601 times). */
+export interface LiveExecution {
+  id: string;
+  configId: string;
+  jobType: string;
+  status: string;
+  trigger: string;
+  attempt: number;
+  slot: string | null;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  items: { total: number | null; processed: number; succeeded: number; failed: number };
+  summary: string | null;
+  error: { message: string } | null;
+}
+
+/** What a `config` event carries: `version` null when the config was deleted. */
+export interface LiveConfig {
+  configId: string;
+  change: 'changed' | 'deleted' | 'paused';
+  version: number | null;
+  consecutiveFailures?: number;
+}
+
+const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+
+function fromRecord(e: ExecutionRecord): LiveExecution {
+  return {
+    id: e.id,
+    configId: e.configId,
+    jobType: e.config.payload.jobType,
+    status: e.status,
+    trigger: e.trigger,
+    attempt: e.attempt,
+    slot: iso(e.slot),
+    queuedAt: iso(e.queuedAt),
+    startedAt: iso(e.startedAt),
+    finishedAt: iso(e.finishedAt),
+    durationMs: e.durationMs,
+    items: { ...e.items },
+    summary: e.summary,
+    error: e.error ? { message: e.error.message } : null,
+  };
+}
+
+function fromChange(e: ExecutionChange): LiveExecution {
+  return {
+    id: e.id,
+    configId: e.configId,
+    jobType: e.jobType,
+    status: e.status,
+    trigger: e.trigger,
+    attempt: e.attempt,
+    slot: iso(e.slot),
+    queuedAt: iso(e.queuedAt),
+    startedAt: iso(e.startedAt),
+    finishedAt: iso(e.finishedAt),
+    durationMs: e.durationMs,
+    items: { ...e.items },
+    summary: e.summary,
+    error: e.error,
+  };
+}
+
+const rank = (status: string) => (status === 'queued' ? 0 : status === 'running' ? 1 : 2);
+const itemSum = (e: LiveExecution) => e.items.processed + e.items.succeeded + e.items.failed;
+
+function differs(a: LiveExecution, b: LiveExecution): boolean {
+  return (
+    a.status !== b.status ||
+    a.startedAt !== b.startedAt ||
+    a.finishedAt !== b.finishedAt ||
+    a.items.total !== b.items.total ||
+    a.items.processed !== b.items.processed ||
+    a.items.succeeded !== b.items.succeeded ||
+    a.items.failed !== b.items.failed
+  );
+}
+
+/**
+ * Whether the database shows an execution further along than what this process sent from its
+ * own engine events. The database lags those (progress is written at most once a second), so
+ * only a later status, a restart, or more items done count.
+ */
+function isAhead(db: LiveExecution, local: LiveExecution): boolean {
+  if (rank(db.status) !== rank(local.status)) return rank(db.status) > rank(local.status);
+  if (db.startedAt !== null && local.startedAt !== null && db.startedAt !== local.startedAt) return true;
+  return db.status === 'running' && itemSum(db) > itemSum(local);
+}
+
+interface Message {
+  event: 'execution' | 'config' | 'resync';
+  data: string;
+  /** For coalescing: the execution and status of an `execution` message. */
+  key?: string;
+}
+
+/** One SSE client: a bounded buffer the watcher fills and the client's loop drains. */
+class Client {
+  readonly #buffer: Message[] = [];
+  /** The execution message still waiting per execution id, so progress replaces progress. */
+  readonly #pending = new Map<string, Message>();
+  #wake: (() => void) | undefined;
+  closed = false;
+
+  push(message: Message, executionId?: string): void {
+    if (this.closed) return;
+    if (executionId !== undefined) {
+      const waiting = this.#pending.get(executionId);
+      if (waiting && waiting.key === message.key) {
+        waiting.data = message.data;
+        return;
+      }
+    }
+    if (this.#buffer.length >= CLIENT_BUFFER) {
+      this.#buffer.length = 0;
+      this.#pending.clear();
+      this.#buffer.push({ event: 'resync', data: JSON.stringify({ reason: 'this client fell behind; reload the state' }) });
+    }
+    this.#buffer.push(message);
+    if (executionId !== undefined) this.#pending.set(executionId, message);
+    this.wake();
+  }
+
+  take(): Message[] {
+    const messages = this.#buffer.splice(0);
+    this.#pending.clear();
+    return messages;
+  }
+
+  get waiting(): number {
+    return this.#buffer.length;
+  }
+
+  wake(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Resolves at the next push or wake. */
+  nextWake(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+}
+
+interface Tracked {
+  view: LiveExecution;
+  source: 'local' | 'poll';
+}
+
+/**
+ * The live-event source shared by every SSE client of one process. While at least one client
+ * is connected it forwards this process's engine events at once and polls the executions
+ * table for what other processes did (every POLL_INTERVAL_MS on the engine's clock, and at
+ * once when a NOTIFY says executions changed); config changes come from engine events,
+ * NOTIFY and, where NOTIFY cannot reach, a periodic read of config versions. It stops when
+ * the last client leaves.
+ */
+class LiveEventWatcher {
+  readonly #system: GroveJobs;
+  readonly #clients = new Set<Client>();
+  #session: Session | undefined;
+
+  constructor(system: GroveJobs) {
+    this.#system = system;
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Adds a client; resolves once the watcher knows the current state (so nothing after this is missed). */
+  async add(client: Client): Promise<void> {
+    this.#clients.add(client);
+    this.#session ??= new Session(this.#system, this.#clients);
+    await this.#session.ready;
+  }
+
+  remove(client: Client): void {
+    this.#clients.delete(client);
+    client.closed = true;
+    client.wake();
+    if (this.#clients.size === 0 && this.#session) {
+      this.#session.stop();
+      this.#session = undefined;
+    }
+  }
+}
+
+/** One run of the watcher, from its first client to its last. */
+class Session {
+  readonly ready: Promise<void>;
+  readonly #system: GroveJobs;
+  readonly #clients: ReadonlySet<Client>;
+  readonly #stop = new AbortController();
+  readonly #tracked = new Map<string, Tracked>();
+  #configVersions: Map<string, number> | undefined;
+  #wakePoll: AbortController | undefined;
+  #pollRequested = false;
+  readonly #cleanups: Array<() => void | Promise<void>> = [];
+
+  constructor(system: GroveJobs, clients: ReadonlySet<Client>) {
+    this.#system = system;
+    this.#clients = clients;
+    this.#listenLocally();
+    let markReady!: () => void;
+    this.ready = new Promise((resolve) => {
+      markReady = resolve;
+    });
+    void this.#pollLoop(markReady);
+    void this.#listenAcrossProcesses();
+  }
+
+  stop(): void {
+    this.#stop.abort();
+    for (const cleanup of this.#cleanups.splice(0)) {
+      void Promise.resolve()
+        .then(cleanup)
+        .catch(() => undefined);
+    }
+  }
+
+  #broadcast(message: Message, executionId?: string): void {
+    for (const client of this.#clients) client.push({ ...message }, executionId);
+  }
+
+  #sendExecution(view: LiveExecution, source: Tracked['source']): void {
+    this.#track(view, source);
+    this.#broadcast({ event: 'execution', data: JSON.stringify(view), key: view.status }, view.id);
+  }
+
+  #track(view: LiveExecution, source: Tracked['source']): void {
+    this.#tracked.delete(view.id);
+    this.#tracked.set(view.id, { view, source });
+    if (this.#tracked.size > MAX_TRACKED) {
+      for (const id of this.#tracked.keys()) {
+        this.#tracked.delete(id);
+        if (this.#tracked.size <= MAX_TRACKED) break;
+      }
+    }
+  }
+
+  #sendConfig(change: LiveConfig): void {
+    this.#broadcast({ event: 'config', data: JSON.stringify(change) });
+  }
+
+  #listenLocally(): void {
+    const { events } = this.#system;
+    const local = (record: ExecutionRecord) => this.#sendExecution(fromRecord(record), 'local');
+    this.#cleanups.push(
+      events.on('execution:queued', local),
+      events.on('execution:started', local),
+      events.on('execution:finished', local),
+      events.on('execution:progress', ({ executionId, configId, items }) => {
+        const known = this.#tracked.get(executionId)?.view;
+        const base: LiveExecution = known ?? {
+          id: executionId,
+          configId,
+          jobType: '',
+          status: 'running',
+          trigger: '',
+          attempt: 1,
+          slot: null,
+          queuedAt: null,
+          startedAt: null,
+          finishedAt: null,
+          durationMs: null,
+          items,
+          summary: null,
+          error: null,
+        };
+        if (TERMINAL.has(base.status)) return;
+        this.#sendExecution({ ...base, status: 'running', items: { ...items } }, 'local');
+      }),
+      events.on('config:changed', ({ configId }) => void this.#checkConfig(configId)),
+      events.on('config:paused', ({ configId, consecutiveFailures }) => {
+        this.#sendConfig({ configId, change: 'paused', version: this.#configVersions?.get(configId) ?? null, consecutiveFailures });
+      }),
+    );
+  }
+
+  /** NOTIFY from any process where the transport carries it: configs at once, executions by an early poll. */
+  async #listenAcrossProcesses(): Promise<void> {
+    const { store } = this.#system;
+    for (const subscribe of [
+      () => store.onConfigChanged((configId) => void this.#checkConfig(configId)),
+      () => store.onExecutionsChanged(() => this.#requestPoll()),
+    ]) {
+      try {
+        const unlisten = await subscribe();
+        if (this.#stop.signal.aborted) await unlisten();
+        else this.#cleanups.push(unlisten);
+      } catch {
+        // No NOTIFY on this transport: the polls cover it.
+      }
+    }
+  }
+
+  /** Sends a config event when the config's version differs from the one last seen. */
+  async #checkConfig(configId: string): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    let version: number | null;
+    try {
+      version = (await this.#system.store.getConfig(configId))?.meta.version ?? null;
+    } catch {
+      return;
+    }
+    if (this.#stop.signal.aborted) return;
+    const versions = (this.#configVersions ??= new Map());
+    const known = versions.get(configId) ?? null;
+    if (known === version) return;
+    if (version === null) versions.delete(configId);
+    else versions.set(configId, version);
+    this.#sendConfig({ configId, change: version === null ? 'deleted' : 'changed', version });
+  }
+
+  #requestPoll(): void {
+    this.#pollRequested = true;
+    this.#wakePoll?.abort();
+  }
+
+  async #pollLoop(markReady: () => void): Promise<void> {
+    const { clock, store } = this.#system;
+    const signal = this.#stop.signal;
+    let finishedSince = new Date(clock.now().getTime() - FINISHED_MARGIN_MS);
+    let polls = 0;
+    while (!signal.aborted) {
+      const now = clock.now();
+      const lastPoll = now.getTime();
+      this.#pollRequested = false;
+      const withConfigs = polls % CONFIG_POLL_EVERY === 0;
+      const ids = [...this.#tracked.values()].filter((t) => !TERMINAL.has(t.view.status)).map((t) => t.view.id).slice(-POLL_LIMIT);
+      try {
+        const watch = await store.watchExecutions({ ids, finishedSince, limit: POLL_LIMIT, configs: withConfigs });
+        if (signal.aborted) break;
+        this.#applyPoll(watch.executions, polls === 0);
+        if (watch.configs) this.#applyConfigs(watch.configs, polls === 0);
+        finishedSince = new Date(now.getTime() - FINISHED_MARGIN_MS);
+        polls++;
+      } catch {
+        // The database did not answer this time; the next poll tries again.
+      }
+      if (polls <= 1) markReady();
+      const wake = new AbortController();
+      this.#wakePoll = wake;
+      const onStop = () => wake.abort();
+      signal.addEventListener('abort', onStop, { once: true });
+      try {
+        if (!this.#pollRequested) await clock.sleepUntil(new Date(lastPoll + POLL_INTERVAL_MS), wake.signal);
+      } catch {
+        // Woken early: by a NOTIFY (poll soon) or by stop (the loop ends).
+      } finally {
+        signal.removeEventListener('abort', onStop);
+        this.#wakePoll = undefined;
+      }
+      if (signal.aborted) break;
+      // A burst of NOTIFYs still polls at most every MIN_POLL_GAP_MS.
+      const gapEnd = lastPoll + MIN_POLL_GAP_MS;
+      if (clock.now().getTime() < gapEnd) await clock.sleepUntil(new Date(gapEnd), signal).catch(() => undefined);
+    }
+    markReady();
+  }
+
+  #applyPoll(changes: readonly ExecutionChange[], baseline: boolean): void {
+    const seen = new Set<string>();
+    for (const change of changes) {
+      const view = fromChange(change);
+      seen.add(view.id);
+      const known = this.#tracked.get(view.id);
+      if (baseline) {
+        this.#track(view, 'poll');
+        continue;
+      }
+      if (!known || (known.source === 'poll' ? differs(known.view, view) : isAhead(view, known.view))) this.#sendExecution(view, 'poll');
+    }
+    // Ended executions the poll no longer returns will not come back: forget them.
+    for (const [id, tracked] of this.#tracked) {
+      if (TERMINAL.has(tracked.view.status) && !seen.has(id) && tracked.source === 'poll') this.#tracked.delete(id);
+    }
+  }
+
+  #applyConfigs(configs: ReadonlyArray<{ id: string; version: number }>, baseline: boolean): void {
+    const previous = this.#configVersions;
+    const current = new Map(configs.map((c) => [c.id, c.version]));
+    this.#configVersions = current;
+    if (baseline || !previous) return;
+    for (const [configId, version] of current) {
+      if (previous.get(configId) !== version) this.#sendConfig({ configId, change: 'changed', version });
+    }
+    for (const configId of previous.keys()) {
+      if (!current.has(configId)) this.#sendConfig({ configId, change: 'deleted', version: null });
+    }
+  }
+}
+
+async function runClient(stream: SSEStreamingApi, client: Client, system: GroveJobs, stop: AbortSignal): Promise<void> {
+  const { clock } = system;
+  await stream.writeSSE({ event: 'ready', data: JSON.stringify({ at: clock.now().toISOString() }), retry: 3000 });
+  let lastWrite = clock.now().getTime();
+  while (!client.closed && !stream.aborted && !stop.aborted) {
+    if (client.waiting === 0) {
+      const idle = new AbortController();
+      const woken = client.nextWake();
+      const onStop = () => idle.abort();
+      stop.addEventListener('abort', onStop, { once: true });
+      try {
+        await Promise.race([woken, clock.sleepUntil(new Date(lastWrite + HEARTBEAT_MS), idle.signal)]);
+      } catch {
+        // The server is stopping.
+      } finally {
+        idle.abort();
+        stop.removeEventListener('abort', onStop);
+      }
+    }
+    if (client.closed || stream.aborted || stop.aborted) break;
+    const messages = client.take();
+    if (messages.length > 0) {
+      for (const message of messages) await stream.writeSSE({ event: message.event, data: message.data });
+      lastWrite = clock.now().getTime();
+    } else if (clock.now().getTime() >= lastWrite + HEARTBEAT_MS) {
+      await stream.write(': heartbeat\n\n');
+      lastWrite = clock.now().getTime();
+    }
+  }
+}
+
+/**
+ * `GET /api/events`: server-sent events for execution and config changes, from this process
+ * and (through the database) every other process on the same store. Events: `ready` once
+ * connected, `execution` (LiveExecution) whenever an execution is queued, starts, makes
+ * progress or ends, `config` (LiveConfig) when a config changes, is paused or deleted, and
+ * `resync` when the client fell behind. `signal` ends every stream (server shutdown).
+ */
+export function eventsRoute(deps: { system: GroveJobs; signal?: AbortSignal }): OpenAPIHono<ApiEnv> {
+  const { system } = deps;
+  const stop = deps.signal ?? new AbortController().signal;
+  const watcher = new LiveEventWatcher(system);
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/events',
+      summary: 'Live execution and config changes as server-sent events (from every process on the store)',
+      description:
+        'Events: `ready` (connected), `execution` ({ id, configId, jobType, status, trigger, attempt, slot, queuedAt, startedAt, finishedAt, durationMs, items, summary, error }) when an execution is queued, starts, makes progress or ends, `config` ({ configId, change: changed|deleted|paused, version }) and `resync` (the client fell behind: reload). A comment line every 15 s keeps the stream open.',
+      tags: ['events'],
+      security: bearer,
+      middleware: [requireRole('viewer')] as const,
+      responses: {
+        200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+        401: errorResponses[401],
+        403: errorResponses[403],
+      },
+    }),
+    async (c) => {
+      if (watcher.clientCount >= MAX_CLIENTS) throw new ApiError(503, 'TOO_MANY_STREAMS', 'too many event streams are open; try again later');
+      const client = new Client();
+      await watcher.add(client);
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => watcher.remove(client));
+        try {
+          await runClient(stream, client, system, stop);
+        } finally {
+          watcher.remove(client);
+        }
+      });
+    },
+  );
+
+  return app;
+}

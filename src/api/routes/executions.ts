@@ -1,0 +1,86 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { GroveJobs } from '../../app.js';
+import { type ApiEnv, apiActor, requireRole } from '../http.js';
+import { validationHook } from '../validation.js';
+import { bearer, errorResponses, ExecutionSchema, executionView, LogLineSchema, logLineView } from '../views.js';
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
+const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, description: 'Execution id (UUID)' }) });
+
+/** One execution, its logs, retry and cancel. */
+export function executionRoutes(deps: { system: GroveJobs }): OpenAPIHono<ApiEnv> {
+  const { system } = deps;
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/executions/{id}',
+      summary: 'One execution',
+      tags: ['executions'],
+      security: bearer,
+      request: { params: IdParam },
+      responses: { 200: json(ExecutionSchema, 'The execution'), 401: errorResponses[401], 404: errorResponses[404] },
+    }),
+    async (c) => c.json(executionView(await system.executions.get(c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/executions/{id}/logs',
+      summary: 'An execution’s log lines after the line id `after` (up to 1,000)',
+      tags: ['executions'],
+      security: bearer,
+      request: {
+        params: IdParam,
+        query: z.object({
+          after: z.string().regex(/^\d{1,15}$/, 'must be a log line id (a whole number)').optional(),
+          limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000').optional(),
+        }),
+      },
+      responses: { 200: json(z.object({ items: z.array(LogLineSchema) }), 'Log lines'), ...errorResponses },
+    }),
+    async (c) => {
+      const { after, limit } = c.req.valid('query');
+      const lines = await system.executions.logs(c.req.valid('param').id, {
+        ...(after !== undefined ? { after: Number(after) } : {}),
+        ...(limit !== undefined ? { limit: Number(limit) } : {}),
+      });
+      return c.json({ items: lines.map(logLineView) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/executions/{id}/retry',
+      summary: 'Run a finished execution’s job again, as a new run linked to it',
+      tags: ['executions'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: { params: IdParam },
+      responses: { 202: json(z.object({ executionId: z.string() }), 'Queued'), ...errorResponses },
+    }),
+    async (c) => {
+      const execution = await system.executions.retry(c.req.valid('param').id, apiActor(c));
+      return c.json({ executionId: execution.id }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/executions/{id}/cancel',
+      summary: 'Cancel a queued execution, or ask a running one to stop',
+      tags: ['executions'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: { params: IdParam },
+      responses: { 200: json(ExecutionSchema, 'The execution after the request'), ...errorResponses },
+    }),
+    async (c) => c.json(executionView(await system.executions.cancel(c.req.valid('param').id, apiActor(c))), 200),
+  );
+
+  return app;
+}

@@ -1,0 +1,446 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { GroveJobs } from '../../app.js';
+import { applyMergePatch, ConfigError, ConfigErrorCode, type JobConfig, redactConfig } from '../../domain/config/index.js';
+import { ExecutionStatus } from '../../domain/config/index.js';
+import { ApiError, type ApiEnv, apiActor, requireRole } from '../http.js';
+import { validationHook } from '../validation.js';
+import {
+  bearer,
+  errorResponses,
+  etag,
+  ExecutionSchema,
+  executionView,
+  JobConfigInputSchema,
+  JobSchema,
+  type JobView,
+  jobView,
+  keepRedactedSecrets,
+  parseIfMatch,
+  redactHistory,
+  ScheduleCache,
+} from '../views.js';
+import { JobListCache } from '../job-list.js';
+
+export interface JobRouteDeps {
+  system: GroveJobs;
+  schedules?: ScheduleCache;
+  list?: JobListCache;
+}
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
+const body = <S extends z.ZodType>(schema: S, required = true) => ({ body: { required, content: { 'application/json': { schema } } } });
+
+const IdParam = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, example: 'advancement-batch' }) });
+const IfMatch = z.object({ 'if-match': z.string().optional().openapi({ description: 'The version the change is based on (the ETag); a stale one gets 409.' }) });
+
+const SORTS = ['id', 'title', 'type', 'status', 'nextRun', 'lastRun'] as const;
+const SortParam = z.enum([...SORTS, ...SORTS.map((s) => `-${s}` as const)]);
+
+/** Configs per page of the list, unless the request asks for another number (at most MAX_JOB_PAGE). */
+export const JOB_PAGE = 100;
+const MAX_JOB_PAGE = 1000;
+
+const JobList = z
+  .object({
+    items: z.array(JobSchema),
+    total: z.number().openapi({ description: 'Configs matching the filters (all pages)' }),
+    enabledCount: z.number().openapi({ description: 'Enabled configs among them' }),
+    failedCount: z.number().openapi({ description: 'Among them, configs whose last execution failed (status failing or critical)' }),
+  })
+  .openapi('JobList');
+const VersionSchema = z
+  .object({
+    version: z.number(),
+    changedBy: z.string(),
+    changedAt: z.string(),
+    changes: z.array(z.record(z.string(), z.unknown())),
+    restoredFrom: z.number().nullable(),
+    config: z.record(z.string(), z.unknown()),
+  })
+  .openapi('ConfigVersion');
+const JobTypeSchema = z
+  .object({ name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()), defaults: z.record(z.string(), z.unknown()), secretParameters: z.array(z.string()) })
+  .openapi('JobType');
+
+/** Writes not pinned by If-Match re-read and reapply this many times when another writer got in between. */
+const UNPINNED_ATTEMPTS = 3;
+/** Keys of a job as the API shows it that are not part of the config: ignored when it is sent back. */
+const VIEW_KEYS = ['status', 'nextRuns', 'schedule', 'paused', 'consecutiveFailures', 'lastExecution'];
+
+function ifMatch(c: Context): number | undefined {
+  const parsed = parseIfMatch(c.req.header('if-match'));
+  if (parsed === 'invalid') throw new ApiError(400, 'INVALID_IF_MATCH', 'If-Match must be a version ETag such as "3"', 'If-Match');
+  return parsed;
+}
+
+function withoutViewKeys(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  return Object.fromEntries(Object.entries(input).filter(([key]) => !VIEW_KEYS.includes(key)));
+}
+
+function compare(a: string | number | null, b: string | number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+const STATUS_ORDER: Record<JobView['status'], number> = { critical: 0, failing: 1, running: 2, healthy: 3, disabled: 4 };
+
+function sortKey(job: JobView, sort: (typeof SORTS)[number]): string | number | null {
+  switch (sort) {
+    case 'id':
+      return String(job.meta['id']);
+    case 'title':
+      return String(job.meta['title']).toLowerCase();
+    case 'type':
+      return String(job.payload['jobType']);
+    case 'status':
+      return STATUS_ORDER[job.status];
+    case 'nextRun':
+      return job.nextRuns[0] ?? null;
+    case 'lastRun':
+      return job.lastExecution?.queuedAt ?? null;
+  }
+}
+
+/** Job types, job configs (CRUD, versions, duplicate), manual runs and a config's executions. */
+export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
+  const { system } = deps;
+  const schedules = deps.schedules ?? new ScheduleCache();
+  const list = deps.list ?? new JobListCache(system, schedules);
+  const registry = system.jobTypes;
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+
+  const view = async (id: string) => jobView(await system.configs.overview(id), registry, schedules, system.clock.now());
+
+  /** Writes `build(current)` based on If-Match or, without it, on whatever is current (retried on a race). */
+  async function write(c: Context<ApiEnv>, id: string, build: (current: JobConfig) => unknown): Promise<JobConfig> {
+    const pinned = ifMatch(c);
+    for (let attempt = 1; ; attempt++) {
+      const current = await system.configs.get(id);
+      const candidate = keepRedactedSecrets(build(current), current, registry);
+      try {
+        return await system.configs.update(id, candidate, { actor: apiActor(c), expectedVersion: pinned ?? current.meta.version });
+      } catch (error) {
+        const raced = error instanceof ConfigError && error.code === ConfigErrorCode.VersionConflict && pinned === undefined;
+        if (!raced || attempt >= UNPINNED_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/job-types',
+      summary: 'Job types with their parameter JSON Schemas and defaults',
+      tags: ['jobs'],
+      security: bearer,
+      responses: { 200: json(z.object({ items: z.array(JobTypeSchema) }), 'Job types'), 401: errorResponses[401] },
+    }),
+    (c) => {
+      const items = registry.list().map((type) => {
+        let parameters: Record<string, unknown>;
+        try {
+          parameters = z.toJSONSchema(type.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+        } catch {
+          parameters = {};
+        }
+        return {
+          name: type.name,
+          description: type.description,
+          parameters,
+          defaults: (type.defaults ?? {}) as Record<string, unknown>,
+          secretParameters: [...(type.secretParameters ?? [])],
+        };
+      });
+      return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/jobs',
+      summary: 'List job configs with status, next runs and last execution',
+      tags: ['jobs'],
+      security: bearer,
+      request: {
+        query: z.object({
+          type: z.string().optional().openapi({ description: 'Only this job type' }),
+          enabled: z.enum(['true', 'false']).optional(),
+          q: z.string().max(200).optional().openapi({ description: 'Text in the id, title, display name or description' }),
+          sort: SortParam.optional().openapi({ description: 'Sort key; a leading - sorts descending' }),
+          limit: z.coerce.number().int().min(1).max(MAX_JOB_PAGE).optional().openapi({ description: `Configs per page (default ${JOB_PAGE})` }),
+          offset: z.coerce.number().int().min(0).optional().openapi({ description: 'Skip this many matching configs' }),
+        }),
+      },
+      responses: { 200: json(JobList, 'Job configs'), 400: errorResponses[400], 401: errorResponses[401] },
+    }),
+    async (c) => {
+      const { type, enabled, q, sort, limit, offset } = c.req.valid('query');
+      const needle = q?.toLowerCase();
+      const bytes = await list.page(new URL(c.req.url).search, ({ views, json: serialised }) => {
+        // Positions into the built list, filtered, sorted, then one page of them.
+        let picked = views.flatMap((job, index) => {
+          const payload = job.payload as JobConfig['payload'];
+          if (type !== undefined && payload.jobType !== type) return [];
+          if (enabled !== undefined && payload.schedule.isEnabled !== (enabled === 'true')) return [];
+          if (needle) {
+            const text = `${String(job.meta['id'])}\n${String(job.meta['title'])}\n${payload.displayName}\n${String(job.meta['description'])}`.toLowerCase();
+            if (!text.includes(needle)) return [];
+          }
+          return [index];
+        });
+        if (sort && sort !== 'id') {
+          const descending = sort.startsWith('-');
+          const key = (descending ? sort.slice(1) : sort) as (typeof SORTS)[number];
+          const at = (i: number) => views[i] as JobView;
+          picked = picked.sort((a, b) => (descending ? -1 : 1) * compare(sortKey(at(a), key), sortKey(at(b), key)) || compare(String(at(a).meta['id']), String(at(b).meta['id'])));
+        }
+        const enabledCount = picked.filter((i) => (views[i]?.payload as JobConfig['payload']).schedule.isEnabled).length;
+        const failedCount = picked.filter((i) => views[i]?.status === 'failing' || views[i]?.status === 'critical').length;
+        const from = offset ?? 0;
+        const page = picked.slice(from, from + (limit ?? JOB_PAGE));
+        // The views were serialised when the list was built: a page is a join of strings.
+        return `{"items":[${page.map((i) => serialised[i]).join(',')}],"total":${picked.length},"enabledCount":${enabledCount},"failedCount":${failedCount}}`;
+      });
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' }) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/jobs',
+      summary: 'Create a job config (validated whole; omitted fields take defaults)',
+      tags: ['jobs'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: body(JobConfigInputSchema),
+      responses: { 201: json(JobSchema, 'Created'), ...errorResponses },
+    }),
+    async (c) => {
+      const created = await system.configs.create(withoutViewKeys(c.req.valid('json')), { actor: apiActor(c) });
+      c.header('ETag', etag(created.meta.version));
+      c.header('Location', `/api/jobs/${created.meta.id}`);
+      return c.json(await view(created.meta.id), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/jobs/{id}',
+      summary: 'One job config with status, next runs and last execution',
+      tags: ['jobs'],
+      security: bearer,
+      request: { params: IdParam },
+      responses: { 200: json(JobSchema, 'The job'), 401: errorResponses[401], 404: errorResponses[404] },
+    }),
+    async (c) => {
+      const job = await view(c.req.valid('param').id);
+      c.header('ETag', etag(Number(job.meta['version'])));
+      return c.json(job, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/jobs/{id}',
+      summary: 'Replace a job config (omitted fields take their defaults again; secrets sent back redacted are kept)',
+      tags: ['jobs'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: { params: IdParam, headers: IfMatch, ...body(JobConfigInputSchema) },
+      responses: { 200: json(JobSchema, 'Saved'), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const input = withoutViewKeys(c.req.valid('json'));
+      const saved = await write(c, id, () => input);
+      c.header('ETag', etag(saved.meta.version));
+      return c.json(await view(id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/jobs/{id}',
+      summary: 'Change part of a job config: a JSON Merge Patch (RFC 7396) of { meta?, payload? }, then validated whole',
+      tags: ['jobs'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: {
+        params: IdParam,
+        headers: IfMatch,
+        ...body(z.strictObject({ meta: z.record(z.string(), z.unknown()).optional(), payload: z.record(z.string(), z.unknown()).optional() }).openapi('JobConfigPatch')),
+      },
+      responses: { 200: json(JobSchema, 'Saved'), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const patch = c.req.valid('json');
+      const saved = await write(c, id, (current) => applyMergePatch(current, patch));
+      c.header('ETag', etag(saved.meta.version));
+      return c.json(await view(id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/jobs/{id}',
+      summary: 'Delete a job config with its history (admin; refused while an execution runs)',
+      tags: ['jobs'],
+      security: bearer,
+      middleware: [requireRole('admin')] as const,
+      request: { params: IdParam, headers: IfMatch },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const pinned = ifMatch(c);
+      await system.configs.delete(id, pinned === undefined ? { actor: apiActor(c) } : { actor: apiActor(c), expectedVersion: pinned });
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/jobs/{id}/duplicate',
+      summary: 'Copy a job config under a new id (switched off)',
+      tags: ['jobs'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: {
+        params: IdParam,
+        ...body(z.strictObject({ id: z.string().max(200).optional(), title: z.string().max(200).optional() }).openapi('DuplicateRequest'), false),
+      },
+      responses: { 201: json(JobSchema, 'The copy'), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const options = c.req.valid('json');
+      const source = await system.configs.get(id);
+      const copy = {
+        meta: { id: options.id ?? `${id}-copy`, title: options.title ?? `${source.meta.title} (copy)`, description: source.meta.description },
+        payload: { ...source.payload, schedule: { ...source.payload.schedule, isEnabled: false } },
+      };
+      const created = await system.configs.create(copy, { actor: apiActor(c) });
+      c.header('ETag', etag(created.meta.version));
+      c.header('Location', `/api/jobs/${created.meta.id}`);
+      return c.json(await view(created.meta.id), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/jobs/{id}/versions',
+      summary: 'Every stored version of a job config, newest first, with who changed what',
+      tags: ['jobs'],
+      security: bearer,
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ items: z.array(VersionSchema) }), 'Versions'), 401: errorResponses[401], 404: errorResponses[404] },
+    }),
+    async (c) => {
+      const versions = await system.configs.versions(c.req.valid('param').id);
+      const items = versions.map((v) => ({
+        version: v.version,
+        changedBy: v.changedBy,
+        changedAt: v.changedAt.toISOString(),
+        changes: redactHistory(v.changes, v.config, registry) as unknown as Record<string, unknown>[],
+        restoredFrom: v.restoredFrom ?? null,
+        config: redactConfig(v.config, registry) as unknown as Record<string, unknown>,
+      }));
+      return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/jobs/{id}/versions/{version}/restore',
+      summary: 'Store an earlier version of a job config as a new version',
+      tags: ['jobs'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: {
+        params: IdParam.extend({ version: z.string().regex(/^\d{1,9}$/, 'must be a version number').openapi({ param: { name: 'version', in: 'path' }, example: '1' }) }),
+        headers: IfMatch,
+      },
+      responses: { 200: json(JobSchema, 'Restored as a new version'), ...errorResponses },
+    }),
+    async (c) => {
+      const { id, version } = c.req.valid('param');
+      const pinned = ifMatch(c);
+      const restored = await system.configs.restore(id, Number(version), pinned === undefined ? { actor: apiActor(c) } : { actor: apiActor(c), expectedVersion: pinned });
+      c.header('ETag', etag(restored.meta.version));
+      return c.json(await view(id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/jobs/{id}/run',
+      summary: 'Queue a run of the job now; a repeated Idempotency-Key returns the execution it started',
+      tags: ['executions'],
+      security: bearer,
+      middleware: [requireRole('operator')] as const,
+      request: {
+        params: IdParam,
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        ...body(z.strictObject({ dryRun: z.boolean().optional(), batchSize: z.int().min(1).max(1_000_000).optional() }).openapi('RunRequest'), false),
+      },
+      responses: { 202: json(z.object({ executionId: z.string(), created: z.boolean() }), 'Queued'), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { dryRun, batchSize } = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      const { execution, created } = await system.executions.trigger(id, {
+        requestedBy: apiActor(c),
+        trigger: 'api',
+        ...(dryRun !== undefined ? { dryRun } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
+        ...(key !== undefined ? { idempotencyKey: key } : {}),
+      });
+      return c.json({ executionId: execution.id, created }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/jobs/{id}/executions',
+      summary: 'A job’s executions, newest first',
+      tags: ['executions'],
+      security: bearer,
+      request: {
+        params: IdParam,
+        query: z.object({
+          limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000').optional(),
+          status: z.enum(Object.values(ExecutionStatus) as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
+        }),
+      },
+      responses: { 200: json(z.object({ items: z.array(ExecutionSchema) }), 'Executions'), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { limit, status } = c.req.valid('query');
+      const n = limit === undefined ? 20 : Number(limit);
+      if (n < 1 || n > 1000) throw new ApiError(400, 'INVALID_REQUEST', 'limit must be a whole number from 1 to 1000', 'limit');
+      const items = await system.executions.list(id, status ? { limit: n, status } : { limit: n });
+      return c.json({ items: items.map(executionView) }, 200);
+    },
+  );
+
+  return app;
+}
+

@@ -1,0 +1,4 @@
+import { runJobRoutesSuite } from './jobs.suite.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runJobRoutesSuite(pgliteFactory());

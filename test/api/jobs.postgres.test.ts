@@ -1,0 +1,4 @@
+import { runJobRoutesSuite } from './jobs.suite.js';
+import { postgresFactory } from '../support/test-store.js';
+
+runJobRoutesSuite(postgresFactory());
