@@ -50,7 +50,8 @@ try {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(`API bench: ${CONFIGS} configs on PostgreSQL, ${CONNECTIONS} connections, ${SECONDS} s per run (no worker: runs stay queued)`);
     try {
-      await load('GET /api/jobs', { url: `${server.url}/api/jobs`, headers });
+      // As a browser asks: with Accept-Encoding (the list is sent compressed).
+      await load('GET /api/jobs', { url: `${server.url}/api/jobs`, headers: { ...headers, 'accept-encoding': 'gzip, deflate, br' } });
       await load('GET /api/jobs/{id}', { url: `${server.url}/api/jobs/bench-0500`, headers });
       await load('POST /api/jobs/{id}/run', { url: `${server.url}/api/jobs/bench-0001/run`, method: 'POST', headers, body: '{}' });
       const probe = await fetch(`${server.url}/api/sprout-events`, { method: 'POST', headers, body: JSON.stringify({ events: [] }) });

@@ -118,15 +118,15 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     if (contentType === undefined || !isJson(contentType)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 'Content-Type');
     return next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: limit,
-      onError: () => {
-        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`, 'body');
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: limit,
+    onError: () => {
+      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`, 'body');
+    },
+  });
+  // Only where a body is read: the limiter touches the request body, which makes the server
+  // build a full Request (with its AbortSignal) for every GET as well.
+  app.use('/api/*', async (c, next) => (BODY_METHODS.has(c.req.method) ? limitBody(c, next) : next()));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (grove-jobs token create)' });
   app.route('/api', jobRoutes({ system, schedules: new ScheduleCache() }));

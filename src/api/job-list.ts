@@ -1,22 +1,40 @@
+import { gzipSync } from 'node:zlib';
 import type { GroveJobs } from '../app.js';
+import type { ConfigOverview } from '../engine/ports.js';
 import { type JobView, jobView, type ScheduleCache } from './views.js';
+
+/** A page's JSON body, and its gzip form made once on first demand (browsers ask for it). */
+export class ListBody {
+  #gzipped: Uint8Array | undefined;
+  constructor(readonly plain: Uint8Array) {}
+  get gzipped(): Uint8Array {
+    return (this.#gzipped ??= gzipSync(this.plain, { level: 6 }));
+  }
+}
 
 /** Distinct query strings whose bodies one build keeps. */
 const PAGES_PER_BUILD = 64;
 
-/** How long a built list may be served before it is rebuilt behind the request (progress, next runs). */
-export const JOB_LIST_MAX_AGE_MS = 5000;
+/**
+ * How long a built list may be served before it is rebuilt behind the request. Changes come
+ * with events and notifications; age only catches what none announces (the progress
+ * counters of another process's running execution).
+ */
+export const JOB_LIST_MAX_AGE_MS = 30_000;
 /** Views built between two turns of the event loop, so requests keep being served during a rebuild. */
 const VIEWS_PER_TURN = 50;
 
 interface Built {
   generation: number;
+  overviews: ConfigOverview[];
   /** Finished response bodies by query string, for this build only (the list pages clients repeat). */
-  pages: Map<string, Uint8Array>;
+  pages: Map<string, ListBody>;
   /** When the list was built (engine clock, ms). */
   at: number;
-  /** Rebuild (behind the request) once the clock passes this: the max age, or the earliest next run shown. */
+  /** Rebuild (behind the request) once the clock passes this: the max age. */
   freshUntil: number;
+  /** The earliest next run shown: once it passes, the views showing it are redone. */
+  nextRunsUntil: number;
   views: JobView[];
   /** Each view as JSON, serialised once per build. */
   json: string[];
@@ -54,11 +72,11 @@ export class JobListCache {
    * A response body for `query` from the current list: made by `render` once per build and
    * query, then served as the same bytes.
    */
-  async page(query: string, render: (list: { views: readonly JobView[]; json: readonly string[] }) => string): Promise<Uint8Array> {
+  async page(query: string, render: (list: { views: readonly JobView[]; json: readonly string[] }) => string): Promise<ListBody> {
     const built = await this.read();
     let body = built.pages.get(query);
     if (!body) {
-      body = new TextEncoder().encode(render(built));
+      body = new ListBody(new TextEncoder().encode(render(built)));
       if (built.pages.size >= PAGES_PER_BUILD) built.pages.clear();
       built.pages.set(query, body);
     }
@@ -69,10 +87,32 @@ export class JobListCache {
   async read(): Promise<Built> {
     const built = this.#built;
     if (built && built.generation === this.#generation) {
-      if (this.system.clock.now().getTime() >= built.freshUntil) void this.#build().catch(() => undefined);
+      const now = this.system.clock.now();
+      if (now.getTime() >= built.freshUntil) void this.#build().catch(() => undefined);
+      else if (now.getTime() >= built.nextRunsUntil) return this.#passNextRuns(built, now);
       return built;
     }
     return this.#fresh(this.#generation);
+  }
+
+  /** Redoes only the views whose first next run has passed (the rest are unchanged). */
+  #passNextRuns(built: Built, now: Date): Built {
+    const views = [...built.views];
+    const json = [...built.json];
+    let nextRunsUntil = Number.POSITIVE_INFINITY;
+    views.forEach((view, index) => {
+      const next = view.nextRuns[0];
+      if (next && Date.parse(next) <= now.getTime()) {
+        const redone = jobView(built.overviews[index] as ConfigOverview, this.system.jobTypes, this.schedules, now);
+        views[index] = redone;
+        json[index] = JSON.stringify(redone);
+      }
+      const first = views[index]?.nextRuns[0];
+      if (first) nextRunsUntil = Math.min(nextRunsUntil, Date.parse(first));
+    });
+    const passed: Built = { ...built, pages: new Map(), views, json, nextRunsUntil };
+    this.#built = passed;
+    return passed;
   }
 
   /** A list built after change `generation`: waits out a build that started before it, then builds. */
@@ -100,18 +140,18 @@ export class JobListCache {
         const overviews = await this.system.configs.overviews();
         const views: JobView[] = [];
         const json: string[] = [];
-        let freshUntil = now.getTime() + JOB_LIST_MAX_AGE_MS;
+        let nextRunsUntil = Number.POSITIVE_INFINITY;
         for (let from = 0; from < overviews.length; from += VIEWS_PER_TURN) {
           if (from > 0) await new Promise((resolve) => setImmediate(resolve));
           for (const overview of overviews.slice(from, from + VIEWS_PER_TURN)) {
             const view = jobView(overview, this.system.jobTypes, this.schedules, now);
             const next = view.nextRuns[0];
-            if (next) freshUntil = Math.min(freshUntil, Date.parse(next));
+            if (next) nextRunsUntil = Math.min(nextRunsUntil, Date.parse(next));
             views.push(view);
             json.push(JSON.stringify(view));
           }
         }
-        const built: Built = { generation, pages: new Map(), at: now.getTime(), freshUntil, views, json };
+        const built: Built = { generation, overviews, pages: new Map(), at: now.getTime(), freshUntil: now.getTime() + JOB_LIST_MAX_AGE_MS, nextRunsUntil, views, json };
         if (!this.#built || this.#built.generation <= generation) this.#built = built;
         return built;
       } finally {

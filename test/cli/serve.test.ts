@@ -2,6 +2,7 @@ import { mkdtempSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { SseReader } from '../api/sse-reader.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliProcess, exited, startCliProcess } from '../support/cli.js';
 import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from '../support/test-store.js';
@@ -70,7 +71,7 @@ describe('two serve processes on one PostgreSQL', () => {
     await admin.end();
   });
 
-  it("sees a config changed through one in the other's scheduler at once", async () => {
+  it("sees a config changed through one in the other's scheduler at once, and its event stream shows the other's executions", async () => {
     const token = 'gj_two-process-test-admin-token';
     const env = { DATABASE_URL: url, GROVE_JOBS_ADMIN_TOKEN: token, GROVE_JOBS_DATA_DIR: undefined };
     const first = await startCliProcess(['serve', '--port', '0', '--no-demo', '--no-worker'], env, READY);
@@ -90,6 +91,9 @@ describe('two serve processes on one PostgreSQL', () => {
         }),
       });
       expect(created.status, await created.clone().text()).toBe(201);
+      // The serving-only process streams what the other process runs.
+      const stream = new SseReader(await fetch(`${one}/api/events`, { headers: { authorization: `Bearer ${token}` } }));
+      await stream.next((e) => e.event === 'ready');
       const enabled = await fetch(`${one}/api/jobs/every-second`, { method: 'PATCH', headers, body: JSON.stringify({ payload: { schedule: { isEnabled: true } } }) });
       expect(enabled.status).toBe(200);
       // Each poll waits for the previous answer; bounded so a broken scheduler fails the test.
@@ -105,6 +109,12 @@ describe('two serve processes on one PostgreSQL', () => {
         poll().catch(reject);
       });
       expect(ran).toBe('failed');
+      const streamed = await stream.next((e) => {
+        const data = e.data as { configId?: string; status?: string };
+        return e.event === 'execution' && data.configId === 'every-second' && data.status === 'failed';
+      });
+      expect(streamed.data).toMatchObject({ configId: 'every-second', status: 'failed' });
+      await stream.close();
     } finally {
       first.child.kill('SIGTERM');
       second.child.kill('SIGTERM');

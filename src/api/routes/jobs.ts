@@ -206,7 +206,11 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
         // The views were serialised when the list was built: a page is a join of strings.
         return `{"items":[${page.map((i) => serialised[i]).join(',')}],"total":${picked.length},"enabledCount":${enabledCount},"failedCount":${failedCount}}`;
       });
-      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' }) as never;
+      // The list is the largest answer the API gives: compressed once per build for clients that accept gzip.
+      const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+      const headers: Record<string, string> = { 'content-type': 'application/json', vary: 'Accept-Encoding' };
+      if (gzip) headers['content-encoding'] = 'gzip';
+      return c.body((gzip ? bytes.gzipped : bytes.plain) as Uint8Array<ArrayBuffer>, 200, headers) as never;
     },
   );
 
