@@ -1,11 +1,15 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { readFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { HTTPException } from 'hono/http-exception';
 import type { GroveJobs } from '../app.js';
 import type { TokenStore } from '../engine/ports.js';
 import { type AuthOptions, authMiddleware } from './auth.js';
-import { ApiError, type ApiEnv, errorResponse } from './http.js';
+import { ApiError, type ApiEnv, errorResponse, ROLES } from './http.js';
 import { executionRoutes } from './routes/executions.js';
 import { eventsRoute } from './events.js';
 import { metricsRoute } from './metrics.js';
@@ -13,7 +17,7 @@ import { groveRoutes } from './routes/grove.js';
 import { jobRoutes } from './routes/jobs.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { validationHook } from './validation.js';
-import { ScheduleCache } from './views.js';
+import { bearer, errorResponses, ScheduleCache } from './views.js';
 
 /** What `/readyz` reports: the database answers and its migrations are those this process knows. */
 export interface Readiness {
@@ -37,6 +41,8 @@ export interface ApiOptions {
   auth?: Pick<AuthOptions, 'clientAddress' | 'now' | 'maxFailures' | 'windowMs'>;
   /** Aborted when the server stops: open event streams end. */
   signal?: AbortSignal;
+  /** The built web console (default: web/dist of this package); null serves the placeholder page. */
+  consoleDir?: string | null;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -71,6 +77,62 @@ const CONSOLE_PLACEHOLDER = `<!doctype html>
 <p>API calls take the token from this page's address (<code>#token=…</code>) as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 </body></html>`;
 
+/**
+ * The console as `vite build` leaves it. This module runs as src/api/app.ts (tsx) and as
+ * dist/api/app.js (built): both are two folders below the package root.
+ */
+export const CONSOLE_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+/** The console's own client-side routes: these answer with its index.html (other unknown paths stay 404). */
+const CONSOLE_ROUTES = ['/jobs', '/jobs/*', '/rules', '/rules/*'];
+const MEDIA_TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  ico: 'image/x-icon',
+  json: 'application/json',
+  map: 'application/json',
+  woff2: 'font/woff2',
+  txt: 'text/plain; charset=utf-8',
+};
+/** Asset names carry a content hash, so a browser may keep them for a year. */
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+
+async function readIfPresent(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw error;
+  }
+}
+
+/** Serves web/dist: index.html for the console's routes (the placeholder while it is not built) and /assets/*. */
+function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null): void {
+  const index = async (c: Context) => {
+    const html = dir === null ? undefined : await readIfPresent(join(dir, 'index.html'));
+    if (html === undefined) return c.html(CONSOLE_PLACEHOLDER);
+    return c.body(html as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+  };
+  // The console's script and styles go out compressed when the browser accepts it (about a third of their size).
+  app.use('/assets/*', compress());
+  app.get('/', index);
+  for (const route of CONSOLE_ROUTES) app.get(route, index);
+  app.get('/assets/*', async (c) => {
+    const path = c.req.path;
+    // Only plain hashed file names under assets/: no traversal, no encoded characters.
+    if (dir === null || !/^\/assets\/[A-Za-z0-9._-]+$/.test(path) || path.includes('..')) return c.notFound();
+    const file = join(dir, ...path.slice(1).split('/'));
+    if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) return c.notFound();
+    const bytes = await readIfPresent(file);
+    if (bytes === undefined) return c.notFound();
+    const type = MEDIA_TYPES[path.slice(path.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': type, 'cache-control': ASSET_CACHE });
+  });
+}
+
+const MeSchema = z.object({ role: z.enum(ROLES), name: z.string() }).openapi('Me');
+
 function docsPage(document: { info: { title: string; version: string }; paths?: Record<string, Record<string, { summary?: string; security?: unknown[] }>> }): string {
   const rows = Object.entries(document.paths ?? {}).flatMap(([path, operations]) =>
     Object.entries(operations).map(
@@ -102,7 +164,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.onError((error, c) => errorResponse(c, error instanceof HTTPException ? fromHttpException(error) : error));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
-  app.get('/', (c) => c.html(CONSOLE_PLACEHOLDER));
+  mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir);
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.route('/', metricsRoute({ system }));
   app.get('/readyz', async (c) => {
@@ -127,6 +189,18 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   // Only where a body is read: the limiter touches the request body, which makes the server
   // build a full Request (with its AbortSignal) for every GET as well.
   app.use('/api/*', async (c, next) => (BODY_METHODS.has(c.req.method) ? limitBody(c, next) : next()));
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/me',
+      summary: 'The role and name of the calling token (the console shows the actions this role may take)',
+      tags: ['auth'],
+      security: bearer,
+      responses: { 200: { description: 'The caller', content: { 'application/json': { schema: MeSchema } } }, 401: errorResponses[401] },
+    }),
+    (c) => c.json({ role: c.get('role'), name: c.get('tokenName') }, 200),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (grove-jobs token create)' });
   app.route('/api', jobRoutes({ system, schedules: new ScheduleCache() }));

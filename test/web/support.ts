@@ -1,0 +1,98 @@
+// Starts `grove-jobs serve` (built: dist/cli/main.js, with web/dist) on a fresh data folder and
+// Debian's Chromium through playwright-core. Builds nothing: run `npm run build` first.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { cliProcess, exited, startCliProcess } from '../support/cli.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const READY = 'Press Ctrl-C to stop.';
+/** Longest wait on one piece of page state (a run of the demo data's advancement batch included). */
+export const STATE_TIMEOUT_MS = 60_000;
+
+/**
+ * Whether the browser tests can run. Under CI a missing Chromium fails loudly (.ci/run installs
+ * it); elsewhere the tests are skipped with the reason.
+ */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env['CI'] === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  return false;
+}
+
+export interface ConsolePage {
+  page: Page;
+  /** Errors the page reported (uncaught exceptions, console.error), failed resource loads left out. */
+  errors: string[];
+}
+
+export interface ConsoleHarness {
+  base: string;
+  token: string;
+  env: Record<string, string | undefined>;
+  /** A new browser context (its own storage) at `path`, signed in with `token` through the address fragment ('' : not signed in). */
+  open(path?: string, token?: string): Promise<ConsolePage>;
+  /** A call to the API as the admin. */
+  api<T>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startConsole(): Promise<ConsoleHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'grove-web-'));
+  const env = { DATABASE_URL: undefined, GROVE_JOBS_DATA_DIR: dataDir, GROVE_JOBS_ADMIN_TOKEN: undefined, GROVE_JOBS_PORT: undefined };
+  const server = await startCliProcess(['serve', '--port', '0', '--concurrency', '4'], env, READY);
+  let browser: Browser | undefined;
+  try {
+    const match = /Console: (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(server.output());
+    if (!match?.[1] || !match[2]) throw new Error(`no console address in:\n${server.output()}`);
+    const base = match[1];
+    const token = match[2];
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const opened = browser;
+    return {
+      base,
+      token,
+      env,
+      async open(path = '/', as = token) {
+        const context = await opened.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+        const page = await context.newPage();
+        page.setDefaultTimeout(STATE_TIMEOUT_MS);
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+        page.on('console', (message) => {
+          // A refused request (409, 400) is logged by the browser itself; the page shows it.
+          if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(`console: ${message.text()}`);
+        });
+        await page.goto(as === '' ? `${base}${path}` : `${base}${path}#token=${as}`);
+        return { page, errors };
+      },
+      async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+        const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+        if (body !== undefined) headers['content-type'] = 'application/json';
+        const response = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+        if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+        return (await response.json()) as T;
+      },
+      async close() {
+        await opened.close();
+        server.child.kill('SIGTERM');
+        await exited(server.child);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A token of another role, made with the CLI against the serving process's store. */
+export async function createToken(env: Record<string, string | undefined>, role: 'viewer' | 'operator'): Promise<string> {
+  const created = await cliProcess(['token', 'create', '--role', role, '--name', `console-test-${role}`], env);
+  if (created.code !== 0) throw new Error(`token create failed: ${created.stderr}`);
+  return created.stdout.trim();
+}

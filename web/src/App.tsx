@@ -1,0 +1,129 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiRequestError, createApiClient, type Me, TOKEN_KEY } from './api-client';
+import { HourglassIcon, LightningIcon } from './components/Icons';
+import { SignIn } from './components/SignIn';
+import { ApiContext } from './hooks/use-api';
+import { NavigateContext, useRoute } from './hooks/use-route';
+import { SessionContext, sessionFor, takeTokenFromAddress } from './hooks/use-session';
+import { JobEditorPage } from './pages/JobEditorPage';
+import { JobsPage } from './pages/JobsPage';
+import { NewJobPage } from './pages/NewJobPage';
+import { RulesPage } from './pages/RulesPage';
+
+function initialToken(): string | null {
+  const fromAddress = takeTokenFromAddress();
+  if (fromAddress) {
+    window.localStorage.setItem(TOKEN_KEY, fromAddress);
+    return fromAddress;
+  }
+  return window.localStorage.getItem(TOKEN_KEY);
+}
+
+/** The console shell: sign-in, header with navigation, and the page for the address. */
+export function App() {
+  const [token, setToken] = useState<string | null>(initialToken);
+  const tokenRef = useRef(token);
+  tokenRef.current = token;
+  const api = useMemo(() => createApiClient(() => tokenRef.current), []);
+  const [me, setMe] = useState<Me | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const { route, navigate } = useRoute();
+
+  useEffect(() => {
+    if (!token) {
+      setMe(null);
+      return;
+    }
+    let current = true;
+    api.me().then(
+      (who) => {
+        if (current) {
+          setMe(who);
+          setProblem(null);
+        }
+      },
+      (error: unknown) => {
+        if (!current) return;
+        if (error instanceof ApiRequestError && error.status === 401) {
+          window.localStorage.removeItem(TOKEN_KEY);
+          setToken(null);
+          setProblem('The server refused that token. Paste a valid one.');
+        } else setProblem(`Could not reach the server: ${(error as Error).message}`);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, token]);
+
+  const signOut = useCallback(() => {
+    window.localStorage.removeItem(TOKEN_KEY);
+    setToken(null);
+    setMe(null);
+  }, []);
+  const session = useMemo(() => (me ? sessionFor(me, signOut) : null), [me, signOut]);
+
+  const link = (to: string) => ({
+    href: to,
+    onClick: (event: { preventDefault(): void }) => {
+      event.preventDefault();
+      navigate(to);
+    },
+  });
+  const onJobs = route.page === 'jobs' || route.page === 'job' || route.page === 'new-job';
+
+  return (
+    <ApiContext.Provider value={api}>
+      <NavigateContext.Provider value={navigate}>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="app-header">
+          <a className="brand" {...link('/')}>
+            <HourglassIcon /> Grove Jobs
+          </a>
+          {session ? (
+            <>
+              <nav aria-label="Main">
+                <a className={`nav-link nav-link--jobs${onJobs ? ' nav-link--active' : ''}`} aria-current={onJobs ? 'page' : undefined} {...link('/')}>
+                  <HourglassIcon size={20} /> Jobs
+                </a>
+                <a className={`nav-link nav-link--rules${route.page === 'rules' ? ' nav-link--active' : ''}`} aria-current={route.page === 'rules' ? 'page' : undefined} {...link('/rules')}>
+                  <LightningIcon size={20} /> Advancement rules
+                </a>
+              </nav>
+              <div className="who">
+                <span>
+                  {session.me.name} · <span data-role={session.me.role}>{session.me.role}</span>
+                </span>
+                <button type="button" className="button button--small" onClick={signOut}>
+                  Sign out
+                </button>
+              </div>
+            </>
+          ) : null}
+        </header>
+        <main id="main">
+          {!session ? (
+            token && !problem ? (
+              <p className="muted">Signing in…</p>
+            ) : (
+              <SignIn onToken={(t) => { window.localStorage.setItem(TOKEN_KEY, t); setProblem(null); setToken(t); }} problem={problem} />
+            )
+          ) : (
+            <SessionContext.Provider value={session}>
+              {route.page === 'jobs' ? <JobsPage /> : null}
+              {route.page === 'new-job' ? <NewJobPage type={route.type} /> : null}
+              {route.page === 'job' ? <JobEditorPage key={route.id} id={route.id} tab={route.tab} /> : null}
+              {route.page === 'rules' ? <RulesPage /> : null}
+              {route.page === 'not-found' ? <p className="notice notice--error">Nothing at {route.path}.</p> : null}
+            </SessionContext.Provider>
+          )}
+        </main>
+        <footer className="app-footer">
+          <a href="/api/docs">API documentation</a>
+        </footer>
+      </NavigateContext.Provider>
+    </ApiContext.Provider>
+  );
+}

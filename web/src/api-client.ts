@@ -1,0 +1,177 @@
+// The console's only way to the HTTP API: typed calls with the bearer token. Types come
+// from the server's own response schemas (type-only imports: nothing of the server is bundled).
+import type { ExecutionView, JobView } from '../../src/api/views.js';
+
+export type { ExecutionView, JobView };
+export type Role = 'viewer' | 'operator' | 'admin';
+export type JobStatus = JobView['status'];
+
+export interface Me {
+  role: Role;
+  name: string;
+}
+
+export interface JobList {
+  items: JobView[];
+  total: number;
+  enabledCount: number;
+  failedCount: number;
+}
+
+/** A parameter schema as `z.toJSONSchema` writes it (the parts the form reads). */
+export interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  default?: unknown;
+  description?: string;
+  format?: string;
+  anyOf?: JsonSchema[];
+  additionalProperties?: boolean | JsonSchema;
+}
+
+export interface JobType {
+  name: string;
+  description: string;
+  parameters: JsonSchema;
+  defaults: Record<string, unknown>;
+  secretParameters: string[];
+}
+
+export interface ConfigVersion {
+  version: number;
+  changedBy: string;
+  changedAt: string;
+  changes: Array<Record<string, unknown>>;
+  restoredFrom: number | null;
+  config: Record<string, unknown>;
+}
+
+export interface AdvancementRule {
+  meta: { id: string; title: string; version: number; createdAt: string; updatedAt: string };
+  payload: {
+    lifecycleModelId: string;
+    fromTier: string;
+    toTier: string;
+    criteria: Array<{ signal: string; operator: string; threshold: number }>;
+    logicOperator: string;
+    isEnabled: boolean;
+    order: number;
+  };
+}
+
+export type SchedulePreview =
+  | { valid: true; description: string; nextRuns: string[] }
+  | { valid: false; error: { code: string; message: string; field?: string } };
+
+export interface JobListQuery {
+  type?: string;
+  enabled?: 'true' | 'false';
+  q?: string;
+  sort?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** An answer other than 2xx: the server's `{ error: { code, message, field } }`. */
+export class ApiRequestError extends Error {
+  override readonly name = 'ApiRequestError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The localStorage key the whole console (and its status tab) reads the token from. */
+export const TOKEN_KEY = 'grove-jobs.token';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ApiClient {
+  me(): Promise<Me>;
+  jobTypes(): Promise<JobType[]>;
+  jobs(query?: JobListQuery): Promise<JobList>;
+  job(id: string): Promise<JobView>;
+  createJob(config: unknown): Promise<JobView>;
+  replaceJob(id: string, config: unknown, version: number): Promise<JobView>;
+  patchJob(id: string, patch: unknown, version?: number): Promise<JobView>;
+  deleteJob(id: string, version: number): Promise<void>;
+  duplicateJob(id: string, copy?: { id?: string; title?: string }): Promise<JobView>;
+  versions(id: string): Promise<ConfigVersion[]>;
+  restoreVersion(id: string, version: number, current: number): Promise<JobView>;
+  runNow(id: string): Promise<{ executionId: string; created: boolean }>;
+  executions(id: string, limit?: number): Promise<ExecutionView[]>;
+  preview(cron: string, tz: string, count?: number): Promise<SchedulePreview>;
+  rules(): Promise<AdvancementRule[]>;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The API client over `fetch`; `getToken` is read on every call so a new sign-in takes effect at once. */
+export function createApiClient(getToken: () => string | null, base = ''): ApiClient {
+  async function call<T>(method: Method, path: string, options: { body?: unknown; version?: number } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = getToken();
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.version !== undefined) headers['if-match'] = `"${options.version}"`;
+    const init: RequestInit = { method, headers };
+    if (options.body !== undefined) init.body = JSON.stringify(options.body);
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, init);
+    } catch (error) {
+      throw new ApiRequestError(0, 'NETWORK', `the server did not answer (${(error as Error).message})`);
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
+      throw new ApiRequestError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text || response.statusText), error?.field);
+    }
+    return parsed as T;
+  }
+  const enc = encodeURIComponent;
+  return {
+    me: () => call<Me>('GET', '/api/me'),
+    jobTypes: async () => (await call<{ items: JobType[] }>('GET', '/api/job-types')).items,
+    jobs: (q = {}) => call<JobList>('GET', `/api/jobs${query({ ...q })}`),
+    job: (id) => call<JobView>('GET', `/api/jobs/${enc(id)}`),
+    createJob: (config) => call<JobView>('POST', '/api/jobs', { body: config }),
+    replaceJob: (id, config, version) => call<JobView>('PUT', `/api/jobs/${enc(id)}`, { body: config, version }),
+    patchJob: (id, patch, version) => call<JobView>('PATCH', `/api/jobs/${enc(id)}`, version === undefined ? { body: patch } : { body: patch, version }),
+    deleteJob: (id, version) => call<void>('DELETE', `/api/jobs/${enc(id)}`, { version }),
+    duplicateJob: (id, copy = {}) => call<JobView>('POST', `/api/jobs/${enc(id)}/duplicate`, { body: copy }),
+    versions: async (id) => (await call<{ items: ConfigVersion[] }>('GET', `/api/jobs/${enc(id)}/versions`)).items,
+    restoreVersion: (id, version, current) => call<JobView>('POST', `/api/jobs/${enc(id)}/versions/${version}/restore`, { version: current }),
+    runNow: (id) => call<{ executionId: string; created: boolean }>('POST', `/api/jobs/${enc(id)}/run`, { body: {} }),
+    executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `/api/jobs/${enc(id)}/executions${query({ limit })}`)).items,
+    preview: (cron, tz, count = 5) => call<SchedulePreview>('GET', `/api/schedule/preview${query({ cron, tz, count })}`),
+    rules: async () => (await call<{ items: AdvancementRule[] }>('GET', '/api/advancement-rules')).items,
+  };
+}

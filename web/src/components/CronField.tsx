@@ -1,0 +1,77 @@
+import { useId, useState } from 'react';
+import type { SchedulePreview } from '../api-client';
+import { formatRunTime } from '../format';
+
+interface Props {
+  value: string;
+  zone: string;
+  preview: SchedulePreview | null;
+  checking: boolean;
+  error?: string | undefined;
+  onChange: (value: string) => void;
+}
+
+/** The cron expression with its syntax help, its reading in words and the next five runs in the zone. */
+export function CronField({ value, zone, preview, checking, error, onChange }: Props) {
+  const id = useId();
+  const [helpOpen, setHelpOpen] = useState(false);
+  const shownError = error ?? (preview && !preview.valid ? preview.error.message : undefined);
+  const now = new Date();
+  return (
+    <div className={`field cron-field${shownError ? ' field--invalid' : ''}`} data-path="payload.schedule.cronExpression">
+      <div className="label-row">
+        <label htmlFor={id}>Cron expression</label>
+        <span className="tooltip-host">
+          <button
+            type="button"
+            className="help-button"
+            aria-label="Cron syntax help"
+            aria-expanded={helpOpen}
+            aria-controls={`${id}-help`}
+            onClick={() => setHelpOpen(!helpOpen)}
+          >
+            ?
+          </button>
+          <span role="tooltip" id={`${id}-help`} className={`tooltip${helpOpen ? ' tooltip--open' : ''}`}>
+            Five fields: <code>minute hour day-of-month month day-of-week</code> (an optional sixth, leading field is seconds).
+            <br />
+            <code>0 2 * * *</code> every day at 2:00 · <code>*/15 * * * *</code> every 15 minutes · <code>0 9 * * 1-5</code> weekdays at 9:00 ·{' '}
+            <code>0 0 1 * *</code> the first of each month. Times are read in the time zone below.
+          </span>
+        </span>
+      </div>
+      <input
+        id={id}
+        name="payload.schedule.cronExpression"
+        className="mono"
+        value={value}
+        spellCheck={false}
+        autoComplete="off"
+        aria-invalid={Boolean(shownError)}
+        aria-describedby={`${id}-reading${shownError ? ` ${id}-error` : ''}`}
+        onChange={(event) => onChange(event.target.value)}
+      />
+      <div className="cron-reading" id={`${id}-reading`} aria-live="polite">
+        {checking && !preview ? <span className="muted">Reading the schedule…</span> : null}
+        {preview?.valid ? (
+          <>
+            <p className="schedule-description">{preview.description}</p>
+            <p className="muted">Next runs ({zone}):</p>
+            <ol className="next-runs" aria-label="Next runs">
+              {preview.nextRuns.map((run) => (
+                <li key={run}>
+                  <time dateTime={run}>{formatRunTime(run, zone, now)}</time>
+                </li>
+              ))}
+            </ol>
+          </>
+        ) : null}
+      </div>
+      {shownError ? (
+        <p className="field-error" id={`${id}-error`} role="alert">
+          {shownError}
+        </p>
+      ) : null}
+    </div>
+  );
+}

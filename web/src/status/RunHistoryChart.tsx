@@ -1,0 +1,116 @@
+import { useEffect, useId, useMemo, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { formatDuration, isFinished } from '../status-catalog/transform.js';
+import { CHART_RUNS, type ExecutionData } from './live-state.js';
+const HEIGHT = 180;
+
+/** Outcome groups, each one uPlot series with its own colour (the bars never share an x). */
+const OUTCOMES = [
+  { key: 'success', label: 'Succeeded', colour: '#2E7D32', statuses: ['success'] },
+  { key: 'partial', label: 'Partial or cancelled', colour: '#FFA000', statuses: ['partial', 'cancelled', 'skipped'] },
+  { key: 'failed', label: 'Failed or timed out', colour: '#D32F2F', statuses: ['failed', 'timeout'] },
+] as const;
+
+export interface ChartData {
+  /** Oldest first: the bar order, left to right. */
+  runs: ExecutionData[];
+  /** x (1…n), then seconds per outcome series (null where the run has another outcome). */
+  data: uPlot.AlignedData;
+  counts: Record<(typeof OUTCOMES)[number]['key'], number>;
+  longestMs: number;
+}
+
+export function chartData(executions: readonly ExecutionData[]): ChartData {
+  const runs = executions.filter((e) => isFinished(e.status) && e.durationMs !== null).slice(0, CHART_RUNS).reverse();
+  const xs = runs.map((_, i) => i + 1);
+  const counts = { success: 0, partial: 0, failed: 0 };
+  const series = OUTCOMES.map((outcome) =>
+    runs.map((run) => {
+      if (!(outcome.statuses as readonly string[]).includes(run.status)) return null;
+      counts[outcome.key] += 1;
+      return (run.durationMs ?? 0) / 1000;
+    }),
+  );
+  const longestMs = runs.reduce((max, run) => Math.max(max, run.durationMs ?? 0), 0);
+  return { runs, data: [xs, ...series], counts, longestMs };
+}
+
+function shortTime(iso: string | null): string {
+  if (iso === null) return '';
+  return new Intl.DateTimeFormat('en-US', { month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** Duration bars of the last CHART_RUNS finished runs, coloured by outcome (uPlot on a canvas). */
+export function RunHistoryChart({ executions }: { executions: readonly ExecutionData[] }) {
+  const holder = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const captionId = useId();
+  const chart = useMemo(() => chartData(executions), [executions]);
+  const runsRef = useRef(chart.runs);
+  runsRef.current = chart.runs;
+
+  // The plot is made once; new runs only replace its data.
+  useEffect(() => {
+    const element = holder.current;
+    if (!element) return undefined;
+    const bars = uPlot.paths.bars?.({ size: [0.7, 36], gap: 2 });
+    const options: uPlot.Options = {
+      width: Math.max(240, element.clientWidth),
+      height: HEIGHT,
+      scales: {
+        x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+      },
+      axes: [
+        {
+          label: 'Run (oldest → newest)',
+          values: (_u, splits) => splits.map((x) => (Number.isInteger(x) ? shortTime(runsRef.current[x - 1]?.startedAt ?? null) : '')),
+          space: 70,
+        },
+        { label: 'Duration', values: (_u, splits) => splits.map((s) => formatDuration(s * 1000)), size: 64 },
+      ],
+      series: [
+        { label: 'Run', value: (_u: uPlot, x: number | null) => (x === null ? '—' : shortTime(runsRef.current[x - 1]?.startedAt ?? null) || '—') },
+        ...OUTCOMES.map((outcome) => ({
+          label: outcome.label,
+          stroke: outcome.colour,
+          fill: outcome.colour,
+          width: 0,
+          points: { show: false },
+          ...(bars ? { paths: bars } : {}),
+          value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatDuration(v * 1000)),
+        })),
+      ],
+      legend: { show: true, live: true },
+      cursor: { drag: { x: false, y: false }, points: { show: false } },
+    };
+    plot.current = new uPlot(options, [[], [], [], []], element);
+    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => plot.current?.setSize({ width: Math.max(240, element.clientWidth), height: HEIGHT }));
+    observer?.observe(element);
+    return () => {
+      observer?.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    plot.current?.setData(chart.data);
+  }, [chart]);
+
+  const total = chart.runs.length;
+  const summary =
+    total === 0
+      ? 'No finished runs to chart yet.'
+      : `Durations of the last ${total} finished runs: ${chart.counts.success} succeeded, ${chart.counts.failed} failed or timed out, ${chart.counts.partial} partial or cancelled; the longest took ${formatDuration(chart.longestMs)}.`;
+
+  return (
+    <figure className="gj-chart" aria-labelledby={captionId}>
+      <figcaption id={captionId}>
+        <strong>Run durations</strong> <span className="gj-muted">{summary}</span>
+      </figcaption>
+      <div ref={holder} className="gj-chart__plot" aria-hidden="true" data-runs={total} />
+    </figure>
+  );
+}

@@ -1,0 +1,71 @@
+// The few API calls the Execution Status tab makes, with the bearer token the console keeps in
+// localStorage. Kept here (not in the console's api-client) so the tab stands on its own.
+import type { LogLineInput } from '../status-catalog/transform.js';
+import type { ExecutionData, LiveExecutionEvent } from './live-state.js';
+
+export type { ExecutionData, LiveExecutionEvent };
+
+export const TOKEN_KEY = 'grove-jobs.token';
+
+export interface JobData {
+  nextRuns: string[];
+  schedule: { timezone: string; description: string };
+}
+
+export class StatusApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'StatusApiError';
+  }
+}
+
+export function readToken(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(TOKEN_KEY) ?? null;
+  } catch {
+    // Storage can be switched off (private windows, policies): then there is no token.
+    return null;
+  }
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const token = readToken();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`/api${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON (a proxy's error page): the status code still says what happened.
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new StatusApiError(response.status, error?.message ?? `${method} ${path} answered ${response.status}`, error?.code);
+  }
+  return parsed as T;
+}
+
+const id = (value: string) => encodeURIComponent(value);
+
+export const statusApi = {
+  job: (configId: string) => request<JobData>('GET', `/jobs/${id(configId)}`),
+  executions: (configId: string, limit: number) => request<{ items: ExecutionData[] }>('GET', `/jobs/${id(configId)}/executions?limit=${limit}`).then((r) => r.items),
+  execution: (executionId: string) => request<ExecutionData>('GET', `/executions/${id(executionId)}`),
+  logs: (executionId: string, after?: number) =>
+    request<{ items: LogLineInput[] }>('GET', `/executions/${id(executionId)}/logs${after !== undefined ? `?after=${after}` : ''}`).then((r) => r.items),
+  run: (configId: string) => request<{ executionId: string }>('POST', `/jobs/${id(configId)}/run`, {}),
+  retry: (executionId: string) => request<{ executionId: string }>('POST', `/executions/${id(executionId)}/retry`),
+  cancel: (executionId: string) => request<ExecutionData>('POST', `/executions/${id(executionId)}/cancel`),
+  /** EventSource cannot send headers: the event stream alone takes the token in the query. */
+  eventsUrl: () => {
+    const token = readToken();
+    return token ? `/api/events?token=${encodeURIComponent(token)}` : '/api/events';
+  },
+};
