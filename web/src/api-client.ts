@@ -175,3 +175,85 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     rules: async () => (await call<{ items: AdvancementRule[] }>('GET', '/api/advancement-rules')).items,
   };
 }
+
+// ── advancement rules, events and rollback (called with the token in localStorage) ──
+
+export const RULE_SIGNAL_NAMES = ['retrievals', 'citations', 'queryDiversity', 'utilityScore'] as const;
+export const RULE_OPERATOR_NAMES = ['>=', '>', '<=', '<', '=='] as const;
+export const BOTANICAL_TIERS = ['seed', 'sprout', 'sapling', 'tree', 'grove'] as const;
+
+export interface AdvancementRuleInput {
+  meta: { id: string; title: string; version?: number };
+  payload: AdvancementRule['payload'];
+}
+
+export interface AdvancementEvent {
+  id: string;
+  sproutId: string;
+  ruleId: string | null;
+  fromTier: string;
+  toTier: string;
+  eventType: string;
+  executionId: string | null;
+  criteriaMet: Array<{ signal: string; operator: string; threshold: number; value: number | null; met: boolean | null }> | null;
+  signalValues: Record<string, unknown> | null;
+  rolledBack: boolean;
+  timestamp: string;
+}
+
+export interface RollbackItem {
+  eventId: string;
+  sproutId: string;
+  ruleId: string | null;
+  fromTier: string;
+  toTier: string;
+  currentTier: string | null;
+  action: 'revert' | 'moved-on' | 'sprout-missing';
+}
+
+export interface RollbackAnswer {
+  preview: boolean;
+  plan: { items: RollbackItem[]; reverts: number; movedOn: number; missing: number };
+  result?: { rollbackEventIds: string[]; reverted: RollbackItem[]; leftAlone: RollbackItem[] };
+}
+
+export interface RollbackRequest {
+  since: string;
+  until: string;
+  ruleId?: string;
+  executionId?: string;
+  reason?: string;
+  preview?: boolean;
+}
+
+async function groveCall<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = window.localStorage.getItem(TOKEN_KEY);
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  } catch (error) {
+    throw new ApiRequestError(0, 'NETWORK', `the server did not answer (${(error as Error).message})`);
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
+    throw new ApiRequestError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text || response.statusText), error?.field);
+  }
+  return parsed as T;
+}
+
+export const createRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('POST', '/api/advancement-rules', rule);
+export const updateRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('PUT', `/api/advancement-rules/${encodeURIComponent(rule.meta.id)}`, rule);
+export const advancementEvents = async (q: { since?: string; until?: string; ruleId?: string; limit?: number } = {}) =>
+  (await groveCall<{ items: AdvancementEvent[] }>('GET', `/api/advancement-events${query(q)}`)).items;
+export const rollbackAdvancements = (request: RollbackRequest) => groveCall<RollbackAnswer>('POST', '/api/advancement-events/rollback', request);

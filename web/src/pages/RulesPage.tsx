@@ -1,28 +1,70 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { AdvancementRule } from '../api-client';
 import { LightningIcon } from '../components/Icons';
 import { ErrorNotice } from '../components/Notice';
 import { useApi } from '../hooks/use-api';
+import { useSession } from '../hooks/use-session';
+import { AdvancementEvents } from './rules/AdvancementEvents';
+import { BulkRollback } from './rules/BulkRollback';
+import { RuleEditor } from './rules/RuleEditor';
 
-const OPERATORS: Record<string, string> = { gte: '≥', gt: '>', lte: '≤', lt: '<', eq: '=' };
-
-/** Advancement rules, in the order they apply (a list only: the rule editor and rollback are still to come). */
+/** Advancement rules in the order they apply, their editor, recent advancement events and bulk rollback. */
 export function RulesPage() {
   const api = useApi();
+  const { canOperate } = useSession();
   const [rules, setRules] = useState<AdvancementRule[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
+  /** null: no editor open; 'new': creating; otherwise the rule edited. */
+  const [editing, setEditing] = useState<AdvancementRule | 'new' | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [eventsKey, setEventsKey] = useState(0);
+  const load = useCallback(() => {
     api.rules().then(setRules, setError);
   }, [api]);
+  useEffect(() => load(), [load]);
+
   return (
     <section className="page page--rules" aria-labelledby="rules-heading">
-      <h1 id="rules-heading">Advancement rules</h1>
+      <div className="page-header">
+        <h1 id="rules-heading">
+          <LightningIcon /> Advancement rules
+        </h1>
+        {canOperate && editing === null ? (
+          <button type="button" className="button button--rule" onClick={() => { setSaved(null); setEditing('new'); }}>
+            New rule
+          </button>
+        ) : null}
+      </div>
       <ErrorNotice error={error} />
+      {saved ? (
+        <p className="notice notice--ok" role="status">
+          {saved}
+        </p>
+      ) : null}
+      {canOperate && editing !== null ? (
+        <RuleEditor
+          key={editing === 'new' ? 'new' : `${editing.meta.id}@${editing.meta.version}`}
+          rule={editing === 'new' ? null : editing}
+          onCancel={() => setEditing(null)}
+          onReload={(id) => {
+            api.rules().then((all) => {
+              setRules(all);
+              const current = all.find((r) => r.meta.id === id);
+              setEditing(current ?? null);
+            }, setError);
+          }}
+          onSaved={(rule) => {
+            setEditing(null);
+            setSaved(`Saved rule ${rule.meta.id} (version ${rule.meta.version}).`);
+            load();
+          }}
+        />
+      ) : null}
       {rules === null && !error ? <p className="muted">Loading rules…</p> : null}
       {rules && rules.length === 0 ? <p className="muted">No advancement rules yet.</p> : null}
       <div className="grid">
         {rules?.map((rule) => (
-          <article key={rule.meta.id} className="card card--advancement-rule" aria-label={rule.meta.title}>
+          <article key={rule.meta.id} className="card card--advancement-rule" aria-label={rule.meta.title} data-rule-id={rule.meta.id}>
             <header className="card-header">
               <LightningIcon />
               <div className="card-title">
@@ -37,13 +79,22 @@ export function RulesPage() {
               {rule.payload.criteria.map((c, i) => (
                 <li key={i}>
                   {i > 0 ? `${rule.payload.logicOperator} ` : ''}
-                  {c.signal} {OPERATORS[c.operator] ?? c.operator} {c.threshold}
+                  {c.signal} {c.operator} {c.threshold}
                 </li>
               ))}
             </ul>
+            {canOperate ? (
+              <div className="card-actions">
+                <button type="button" className="button button--small" aria-label={`Edit ${rule.meta.title || rule.meta.id}`} onClick={() => { setSaved(null); setEditing(rule); }}>
+                  Edit
+                </button>
+              </div>
+            ) : null}
           </article>
         ))}
       </div>
+      <AdvancementEvents refreshKey={eventsKey} />
+      {canOperate ? <BulkRollback rules={rules ?? []} onDone={() => setEventsKey((k) => k + 1)} /> : null}
     </section>
   );
 }

@@ -2,7 +2,6 @@
 // json-render spec drawn from the status catalog. Pure: no React, no I/O, and the time comes in
 // as `now`, so the same input always gives the same tree (the unit tests pin it).
 import { ExecutionStatus } from '../../../src/domain/config/policies.js';
-import { EXECUTION_LABEL } from '../format';
 import {
   EXECUTION_STATUSES,
   LOG_LEVELS,
@@ -65,8 +64,16 @@ export const LOG_LINES_SHOWN = 20;
 
 const LOCALE = 'en-US';
 
-/** The same words the job cards use for an execution's status. */
-export const STATUS_LABELS = EXECUTION_LABEL as Record<ExecutionStatus, string>;
+export const STATUS_LABELS: Record<ExecutionStatus, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  success: 'Success',
+  partial: 'Partial',
+  failed: 'Failed',
+  timeout: 'Timed out',
+  cancelled: 'Cancelled',
+  skipped: 'Skipped',
+};
 
 export const STATUS_TONES: Record<ExecutionStatus, Tone> = {
   queued: 'neutral',
