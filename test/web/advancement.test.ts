@@ -188,11 +188,14 @@ describe.skipIf(!available)('the Advancement rules page', () => {
     expect(errors).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
-  it('shows the advancement batch run on the Execution Status tab', async () => {
+  it('shows the advancement batch run on the Execution Status tab, at desktop and phone widths', async () => {
     const { page, errors } = await open('/jobs/advancement-batch?tab=status');
     const panel = page.locator('#panel-status');
     await panel.locator('[data-phase="success"]').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/editor-status-desktop.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await panel.locator('[data-phase="success"]').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/editor-status-phone.png` });
     expect(errors).toEqual([]);
   }, TEST_TIMEOUT_MS);
 });
