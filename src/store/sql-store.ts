@@ -256,7 +256,7 @@ export function createSqlStore(sql: Sql): Store {
 
     finishAndClaim: async (workerId, endings, claim) => {
       const rows = await sql.query<executions.ExecutionRow>(
-        executions.finishAndClaim(workerId, endings.map((e) => ({ id: e.id, values: e.outcome })), claim.now, claim.leaseUntil, claim.limit),
+        executions.finishAndClaim(workerId, endings, claim.now, claim.leaseUntil, claim.limit),
       );
       const records = rows.map(toExecution);
       return { ended: records.filter((r) => r.status !== 'running'), claimed: records.filter((r) => r.status === 'running') };

@@ -119,6 +119,29 @@ export interface ApiClient {
   rules(): Promise<AdvancementRule[]>;
 }
 
+/** One request: the parsed JSON answer, or an ApiRequestError with the server's code, message and field. */
+async function send<T>(url: string, init: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new ApiRequestError(0, 'NETWORK', `the server did not answer (${(error as Error).message})`);
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
+    throw new ApiRequestError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text || response.statusText), error?.field);
+  }
+  return parsed as T;
+}
+
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
@@ -136,25 +159,7 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     if (options.version !== undefined) headers['if-match'] = `"${options.version}"`;
     const init: RequestInit = { method, headers };
     if (options.body !== undefined) init.body = JSON.stringify(options.body);
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, init);
-    } catch (error) {
-      throw new ApiRequestError(0, 'NETWORK', `the server did not answer (${(error as Error).message})`);
-    }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-      throw new ApiRequestError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text || response.statusText), error?.field);
-    }
-    return parsed as T;
+    return send<T>(`${base}${path}`, init);
   }
   const enc = encodeURIComponent;
   return {
@@ -231,25 +236,7 @@ async function groveCall<T>(method: Method, path: string, body?: unknown): Promi
   const token = window.localStorage.getItem(TOKEN_KEY);
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let response: Response;
-  try {
-    response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  } catch (error) {
-    throw new ApiRequestError(0, 'NETWORK', `the server did not answer (${(error as Error).message})`);
-  }
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    throw new ApiRequestError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text || response.statusText), error?.field);
-  }
-  return parsed as T;
+  return send<T>(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
 }
 
 export const createRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('POST', '/api/advancement-rules', rule);

@@ -1,4 +1,4 @@
-import type { NewExecutionInput, RunInput } from '../../engine/ports.js';
+import type { ExecutionOutcome, NewExecutionInput, RunInput } from '../../engine/ports.js';
 import type { SqlQuery } from '../sql.js';
 
 /** An executions row; never leaves store/. */
@@ -159,15 +159,6 @@ export const recordProgress = (
   values: [id, workerId, items.total, items.processed, items.succeeded, items.failed],
 });
 
-export interface FinishValues {
-  status: string;
-  finishedAt: Date;
-  durationMs: number;
-  summary: string | null;
-  result: unknown;
-  error: unknown;
-  items: { total: number | null; processed: number; succeeded: number; failed: number };
-}
 
 /**
  * Ends running executions this worker holds and claims up to `limit` more, in one call of
@@ -176,7 +167,7 @@ export interface FinishValues {
  */
 export const finishAndClaim = (
   workerId: string,
-  endings: ReadonlyArray<{ id: string; values: FinishValues }>,
+  endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>,
   now: Date,
   leaseUntil: Date,
   limit: number,
@@ -186,7 +177,7 @@ export const finishAndClaim = (
   values: [
     workerId,
     JSON.stringify(
-      endings.map(({ id, values: v }) => ({
+      endings.map(({ id, outcome: v }) => ({
         id,
         status: v.status,
         finished_at: v.finishedAt.toISOString(),
