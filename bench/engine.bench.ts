@@ -6,6 +6,9 @@
  *   npx tsx bench/engine.bench.ts --only=throughput:grove:default:5000   (one measurement, as JSON;
  *   kinds idle, idle-inproc, throughput; systems grove, graphile, pgboss; variants default, fast)
  *
+ *   BENCH_PROFILE_DIR=/tmp/prof npx tsx bench/engine.bench.ts --only=…   (also writes a CPU
+ *   profile of each child process there)
+ *
  * Every system under test runs in its own child process (bench/engine/child.ts) against its
  * own fresh database, created here and dropped afterwards, with worker concurrency 10 and a
  * no-op handler. Line 1 compares wall-clock Date.now() readings (a slot instant against a
@@ -96,7 +99,8 @@ async function spawn(name: string, makeTask: (dbUrl: string) => Task): Promise<C
   const database = `grove_bench_${name.replace(/[^a-z0-9]+/g, '_')}_${runId}`;
   liveDatabases.add(database);
   const dbUrl = await createDatabase(database);
-  const proc = fork(CHILD, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profile = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
+  const proc = fork(CHILD, [], { execArgv: ['--import', TSX, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   liveChildren.add(proc);
   const samples: CronSample[] = [];
   let onReady: (at: number) => void = () => undefined;

@@ -219,6 +219,8 @@ export interface RunInput {
 
 export interface ExecutionOutcome {
   status: ExecutionStatus;
+  /** When its handler began (a worker may hold an execution a moment before it starts it); null keeps the claim's. */
+  startedAt?: Date | null;
   finishedAt: Date;
   durationMs: number;
   summary: string | null;
@@ -330,13 +332,17 @@ export interface ExecutionStore {
   nextRunAfter(): Promise<Date | undefined>;
   /** Calls back when any process queues an execution or ends a running one. */
   onExecutionsChanged(listener: () => void): Promise<() => Promise<void>>;
-  renewLease(id: string, workerId: string, now: Date, leaseUntil: Date): Promise<{ held: boolean; cancelRequested: boolean }>;
+  /**
+   * Renews the leases of the executions in `ids` this worker still holds, in one round trip;
+   * returns those it holds, each with whether someone asked to cancel it.
+   */
+  renewLeases(ids: readonly string[], workerId: string, now: Date, leaseUntil: Date): Promise<Map<string, { cancelRequested: boolean }>>;
   recordProgress(id: string, workerId: string, items: ExecutionItems): Promise<void>;
   appendLogs(lines: ReadonlyArray<Omit<LogLine, 'id'>>): Promise<void>;
   listLogs(executionId: string, options: { after: number; limit: number }): Promise<LogLine[]>;
   /**
    * Ends running executions this worker still holds and claims up to `claim.limit` more
-   * (0: none), in one round trip. `ended` holds those it ended (an execution whose lease
+   * (0: none), in one round trip. `ended` names those it ended (an execution whose lease
    * expired meanwhile is left as it is). A `success` or `partial` ending also ends the
    * config's failure streak.
    */
@@ -344,8 +350,9 @@ export interface ExecutionStore {
     workerId: string,
     endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>,
     claim: { now: Date; leaseUntil: Date; limit: number },
-  ): Promise<{ ended: ExecutionRecord[]; claimed: ExecutionRecord[] }>;
-  releaseExecution(id: string, workerId: string, runAfter: Date): Promise<void>;
+  ): Promise<{ ended: Set<string>; claimed: ExecutionRecord[] }>;
+  /** Hands running executions this worker holds back to the queue (shutdown), due at `runAfter`. */
+  releaseExecutions(ids: readonly string[], workerId: string, runAfter: Date): Promise<void>;
   expireLeases(now: Date, limit: number): Promise<ExecutionRecord[]>;
   cancelQueued(id: string, now: Date, actor: string): Promise<ExecutionRecord | undefined>;
   requestCancel(id: string, now: Date): Promise<ExecutionRecord | undefined>;

@@ -45,10 +45,10 @@ CREATE TABLE public.executions (
 );
 
 --
--- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer) RETURNS SETOF public.executions
+CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS SETOF public.executions
     LANGUAGE plpgsql
     AS $$
 begin
@@ -70,7 +70,7 @@ begin
          select e.id, e.config_id, e.run_after, e.queued_at from executions e
           where e.config_id = l.config_id and e.status = 'queued' and e.run_after <= p_now
           order by e.run_after, e.queued_at
-          limit greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) - l.running)
+          limit least(p_limit, greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) - l.running))
           for update skip locked
        ) p
        order by p.run_after, p.queued_at
@@ -90,7 +90,13 @@ begin
       -- workers passed over while this one held the rows: let them look again.
       select pg_notify('grove_jobs_execution', '') where p_limit > 0 and (select count(*) from claimed) >= p_limit
     )
-    select c.* from claimed c where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0;
+    select c.id, c.config_id, c.config_version,
+           case when (c.config_id || '@' || c.config_version || '@' || (c.config -> 'meta' ->> 'updatedAt')) = any(p_known) then null else c.config end,
+           c.status, c.trigger, c.slot_at, c.attempt, c.run_id, c.retry_of, c.requested_by, c.idempotency_key,
+           c.dry_run, c.batch_size, c.queued_at, c.run_after, c.started_at, c.finished_at, c.duration_ms, c.worker_id,
+           c.lease_expires_at, c.heartbeat_at, c.cancel_requested_at, c.items_total, c.items_processed,
+           c.items_succeeded, c.items_failed, c.summary, c.result, c.error
+      from claimed c where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0;
 end
 $$;
 
@@ -146,16 +152,18 @@ end
 $$;
 
 --
--- Name: finish_and_claim(text, jsonb, timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: finish_and_claim(text, jsonb, timestamp with time zone, timestamp with time zone, integer, text[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.finish_and_claim(p_worker text, p_endings jsonb, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer) RETURNS SETOF public.executions
+CREATE FUNCTION public.finish_and_claim(p_worker text, p_endings jsonb, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS SETOF public.executions
     LANGUAGE plpgsql
     AS $$
 begin
-  return query select * from finish_executions(p_worker, p_endings);
+  if jsonb_array_length(p_endings) > 0 then
+    return query select * from finish_executions(p_worker, p_endings);
+  end if;
   if p_limit > 0 then
-    return query select * from claim_executions(p_worker, p_now, p_lease_until, p_limit);
+    return query select * from claim_executions(p_worker, p_now, p_lease_until, p_limit, p_known);
   end if;
 end
 $$;
@@ -176,15 +184,17 @@ begin
     for update;
   return query
     with ending as (
-      select * from jsonb_to_recordset(p_endings) as v(id uuid, status text, finished_at timestamptz, duration_ms int,
-        summary text, result jsonb, error jsonb, items_total int, items_processed int, items_succeeded int, items_failed int)
+      select * from jsonb_to_recordset(p_endings) as v(id uuid, status text, started_at timestamptz, finished_at timestamptz,
+        duration_ms int, summary text, result jsonb, error jsonb, items_total int, items_processed int, items_succeeded int,
+        items_failed int)
     ), finished as (
       update executions e
-         set status = v.status, finished_at = v.finished_at, duration_ms = v.duration_ms, summary = v.summary,
-             result = v.result, error = v.error, items_total = v.items_total, items_processed = v.items_processed,
-             items_succeeded = v.items_succeeded, items_failed = v.items_failed, lease_expires_at = null
+         set status = v.status, started_at = coalesce(v.started_at, e.started_at), finished_at = v.finished_at,
+             duration_ms = v.duration_ms, summary = v.summary, result = v.result, error = v.error, items_total = v.items_total,
+             items_processed = v.items_processed, items_succeeded = v.items_succeeded, items_failed = v.items_failed,
+             lease_expires_at = null
         from ending v
-       where e.id = v.id and e.worker_id = p_worker and e.status = 'running'
+       where e.id = v.id and e.worker_id = p_worker and e.lease_expires_at is not null
       returning e.*
     ), counted as (
       update config_running r set running = greatest(0, r.running - n.ended)
@@ -203,7 +213,12 @@ begin
         from (select distinct f.config_id from finished f) w
        where exists (select 1 from executions q where q.config_id = w.config_id and q.status = 'queued')
     )
-    select f.* from finished f
+    -- The worker holds everything else of an ended execution: only which ones ended comes back.
+    select f.id, f.config_id, f.config_version, null::jsonb, f.status, f.trigger, null::timestamptz, f.attempt, f.run_id,
+           null::uuid, null::text, null::text, f.dry_run, null::int, f.queued_at, f.run_after, null::timestamptz,
+           null::timestamptz, null::int, null::text, null::timestamptz, null::timestamptz, null::timestamptz, null::int,
+           0, 0, 0, null::text, null::jsonb, null::jsonb
+      from finished f
      where (select count(*) from counted) >= 0 and (select count(*) from streak_ended) >= 0 and (select count(*) from woken) >= 0;
 end
 $$;

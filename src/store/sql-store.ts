@@ -11,6 +11,7 @@ import type {
 import * as configs from './queries/configs.js';
 import * as executions from './queries/executions.js';
 import * as slots from './queries/slots.js';
+import { ConfigSnapshotCache } from './config-cache.js';
 import type { Sql } from './sql.js';
 
 const CONFIG_CHANNEL = 'grove_jobs_config';
@@ -101,6 +102,7 @@ function scheduleChanged(before: JobConfig | undefined, after: JobConfig): boole
 
 /** The Store port implemented once, in SQL, for both drivers. */
 export function createSqlStore(sql: Sql): Store {
+  const configCache = new ConfigSnapshotCache();
   const one = async <Row>(query: ReturnType<typeof executions.getExecution>) => (await sql.query<Row>(query))[0];
   const execution = async (query: ReturnType<typeof executions.getExecution>, on: Sql = sql) => {
     const row = (await on.query<executions.ExecutionRow>(query))[0];
@@ -212,8 +214,11 @@ export function createSqlStore(sql: Sql): Store {
     listExecutions: async (configId, options) =>
       (await sql.query<executions.ExecutionRow>(executions.listExecutions(configId, options.limit, options.status ?? null))).map(toExecution),
 
-    claimExecutions: async (workerId, now, leaseUntil, limit) =>
-      (await sql.query<executions.ExecutionRow>(executions.claimExecutions(workerId, now, leaseUntil, limit))).map(toExecution),
+    claimExecutions: async (workerId, now, leaseUntil, limit) => {
+      const known = configCache.snapshot();
+      const rows = await sql.query<executions.ExecutionRow>(executions.claimExecutions(workerId, now, leaseUntil, limit, known.keys));
+      return rows.map((row) => configCache.complete(toExecution(row), known));
+    },
 
     claimExecution: (id, workerId, now, leaseUntil) =>
       sql.transaction(async (tx) => {
@@ -231,9 +236,12 @@ export function createSqlStore(sql: Sql): Store {
 
     onExecutionsChanged: (listener) => sql.listen(EXECUTION_CHANNEL, () => listener()),
 
-    renewLease: async (id, workerId, now, leaseUntil) => {
-      const row = (await sql.query<{ cancel_requested_at: Date | null }>(executions.renewLease(id, workerId, now, leaseUntil)))[0];
-      return { held: row !== undefined, cancelRequested: Boolean(row?.cancel_requested_at) };
+    renewLeases: async (ids, workerId, now, leaseUntil) => {
+      const held = new Map<string, { cancelRequested: boolean }>();
+      if (ids.length === 0) return held;
+      const rows = await sql.query<{ id: string; cancel_requested_at: Date | null }>(executions.renewLeases(ids, workerId, now, leaseUntil));
+      for (const row of rows) held.set(row.id, { cancelRequested: row.cancel_requested_at !== null });
+      return held;
     },
 
     recordProgress: async (id, workerId, items) => {
@@ -255,26 +263,36 @@ export function createSqlStore(sql: Sql): Store {
       })),
 
     finishAndClaim: async (workerId, endings, claim) => {
-      const rows = await sql.query<executions.ExecutionRow>(
-        executions.finishAndClaim(workerId, endings, claim.now, claim.leaseUntil, claim.limit),
-      );
-      const records = rows.map(toExecution);
-      return { ended: records.filter((r) => r.status !== 'running'), claimed: records.filter((r) => r.status === 'running') };
+      const known = configCache.snapshot();
+      const rows = await sql.query<executions.ExecutionRow>(executions.finishAndClaim(workerId, endings, claim, known.keys));
+      const ended = new Set<string>();
+      const claimed: ExecutionRecord[] = [];
+      for (const row of rows) {
+        if (row.status === 'running') claimed.push(configCache.complete(toExecution(row), known));
+        else ended.add(row.id);
+      }
+      return { ended, claimed };
     },
 
-    releaseExecution: (id, workerId, runAfter) =>
-      sql.transaction(async (tx) => {
-        await tx.query(executions.releaseExecution(id, workerId, runAfter));
+    releaseExecutions: async (ids, workerId, runAfter) => {
+      if (ids.length === 0) return;
+      await sql.transaction(async (tx) => {
+        await tx.query(executions.lockRunningCountsOf(ids));
+        await tx.query(executions.releaseExecutions(ids, workerId, runAfter));
         await tx.query(executions.notifyExecutions(''));
-      }),
+      });
+    },
 
-    expireLeases: (now, limit) =>
-      sql.transaction(async (tx) => {
+    expireLeases: async (now, limit) => {
+      // Most looks find nothing: one read, and a transaction only when a lease did expire.
+      if (!(await one<{ expired: boolean }>(executions.anyExpiredLease(now)))?.expired) return [];
+      return sql.transaction(async (tx) => {
         const locked = await tx.query<{ config_id: string }>(executions.lockConfigsWithExpiredLeases(now));
         if (locked.length === 0) return [];
         const ids = locked.map((row) => row.config_id);
         return (await tx.query<executions.ExecutionRow>(executions.expireLeases(ids, now, limit))).map(toExecution);
-      }),
+      });
+    },
 
     cancelQueued: (id, now, actor) => execution(executions.cancelQueued(id, now, actor)),
 

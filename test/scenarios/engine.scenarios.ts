@@ -52,6 +52,128 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect((await again)[0]).toMatchObject({ status: 'success' });
     });
 
+    describe('claiming ahead', () => {
+      /** Lets the worker learn that this config's executions are short (they end at once). */
+      async function warmUp(configId: string): Promise<void> {
+        const warm = finishedCount(s.system, 4);
+        for (let i = 0; i < 4; i++) await s.system.executions.trigger(configId, { requestedBy: 'test' });
+        await warm;
+      }
+
+      /** Handlers that wait to be released; counts how many run at once. */
+      function gatedHandlers() {
+        const gates: Array<() => void> = [];
+        const state = { running: 0, most: 0, started: [] as string[] };
+        s.setBehaviour(async (context) => {
+          state.started.push(context.executionId);
+          state.most = Math.max(state.most, ++state.running);
+          await new Promise<void>((resolve) => gates.push(resolve));
+          state.running--;
+          return { summary: 'released' };
+        });
+        return { state, releaseAll: () => gates.splice(0).forEach((open) => open()) };
+      }
+
+      /** Waits (bounded) until the store shows `count` executions of the config in `status`. */
+      async function untilStatusCount(configId: string, status: 'running' | 'queued', count: number) {
+        for (let turn = 0; turn < 2000; turn++) {
+          if ((await s.system.executions.list(configId, { status, limit: 100 })).length === count) return;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        throw new Error(`never saw ${count} ${status} executions of ${configId}`);
+      }
+
+      const quick = () =>
+        scenarioConfig('quick', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 100 } });
+
+      it('holds more than its places while executions are short, runs no more at once than its places, and records when each began', async () => {
+        await s.system.configs.create(quick(), actor);
+        await s.system.startWorker({ concurrency: 2 });
+        await warmUp('quick');
+        const { state, releaseAll } = gatedHandlers();
+        const claimedAt = s.clock.now().getTime();
+        for (let i = 0; i < 12; i++) await s.system.executions.trigger('quick', { requestedBy: 'test' });
+        // All twelve are held by the worker (running in the store, under its lease); two run.
+        await untilStatusCount('quick', 'running', 12);
+        expect(state.running).toBe(2);
+
+        await s.clock.advanceBy(5_000);
+        const finished = finishedCount(s.system, 12);
+        for (let turn = 0; state.started.length < 12 && turn < 100; turn++) {
+          releaseAll();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        releaseAll();
+        const ended = await finished;
+        expect(ended.every((e) => e.status === 'success')).toBe(true);
+        expect(state.most).toBe(2);
+        // The ten that waited began when their handlers did, not when they were claimed.
+        const stored = await Promise.all(ended.map((e) => s.system.executions.get(e.id)));
+        const late = stored.filter((e) => (e?.startedAt?.getTime() ?? 0) > claimedAt);
+        expect(late.length).toBeGreaterThanOrEqual(10);
+      });
+
+      it('hands what it holds ahead back to the queue on shutdown, never failing it', async () => {
+        await s.system.configs.create(quick(), actor);
+        const worker = await s.system.startWorker({ concurrency: 2 });
+        await warmUp('quick');
+        const { state } = gatedHandlers();
+        for (let i = 0; i < 8; i++) await s.system.executions.trigger('quick', { requestedBy: 'test' });
+        await untilStatusCount('quick', 'running', 8);
+        await worker.stop(0);
+        expect(state.started).toHaveLength(2);
+        const queued = await s.system.executions.list('quick', { status: 'queued', limit: 100 });
+        expect(queued).toHaveLength(8);
+        expect(queued.every((e) => e.workerId === null && e.error === null)).toBe(true);
+
+        s.setBehaviour(async () => ({ summary: 'next worker' }));
+        const finished = finishedCount(s.system, 8);
+        await s.system.startWorker({ concurrency: 2 });
+        expect((await finished).every((e) => e.status === 'success' && e.summary === 'next worker')).toBe(true);
+      });
+
+      it('ends a cancelled execution it holds ahead without running it', async () => {
+        await s.system.configs.create(quick(), actor);
+        await s.system.startWorker({ concurrency: 1 });
+        await warmUp('quick');
+        const { state, releaseAll } = gatedHandlers();
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) ids.push((await s.system.executions.trigger('quick', { requestedBy: 'test' })).execution.id);
+        await untilStatusCount('quick', 'running', 3);
+        const waiting = ids.find((id) => !state.started.includes(id)) as string;
+        const cancelled = finishedCount(s.system, 1, (e) => e.id === waiting);
+        await s.system.executions.cancel(waiting, 'test');
+        expect((await cancelled)[0]).toMatchObject({ status: 'cancelled', error: { message: 'cancelled before it started' } });
+        const rest = finishedCount(s.system, 2);
+        for (let turn = 0; state.started.length < 2 && turn < 100; turn++) {
+          releaseAll();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        releaseAll();
+        expect((await rest).map((e) => e.status)).toEqual(['success', 'success']);
+        expect(state.started).not.toContain(waiting);
+      });
+
+      it('runs a config deleted and created again under the same id with its new snapshot', async () => {
+        const seen: string[] = [];
+        s.setBehaviour(async (context) => {
+          seen.push(context.parameters.mode);
+        });
+        await s.system.configs.create({ ...quick(), payload: { ...quick().payload, parameters: { mode: 'first' } } }, actor);
+        await s.system.startWorker({ concurrency: 2 });
+        const first = finishedCount(s.system, 1);
+        await s.system.executions.trigger('quick', { requestedBy: 'test' });
+        await first;
+        await s.system.configs.delete('quick', actor);
+        await s.clock.advanceBy(1);
+        await s.system.configs.create({ ...quick(), payload: { ...quick().payload, parameters: { mode: 'second' } } }, actor);
+        const second = finishedCount(s.system, 1);
+        await s.system.executions.trigger('quick', { requestedBy: 'test' });
+        await second;
+        expect(seen).toEqual(['first', 'second']);
+      });
+    });
+
     it('on shutdown lets a running execution finish within the grace period', async () => {
       await s.system.configs.create(scenarioConfig('graceful', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
       let release!: () => void;

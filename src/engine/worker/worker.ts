@@ -19,6 +19,14 @@ const LOG_BATCH_LINES = 100;
 export const MAX_IDLE_MS = 5000;
 /** Executions whose lease expired are ended by the first worker to look, at most this many per look. */
 const EXPIRED_PER_PASS = 100;
+/**
+ * A worker whose executions are short claims ahead: it keeps about this much work in hand
+ * beyond its running places (by the recent length of its executions), so a place that frees
+ * starts the next execution at once instead of after a round trip to the store.
+ */
+const PREFETCH_WINDOW_MS = 50;
+/** The most executions a worker holds ahead of its places (the default of `maxPrefetch`). */
+export const DEFAULT_MAX_PREFETCH = 500;
 
 export interface WorkerDeps {
   store: Store;
@@ -37,14 +45,33 @@ export interface WorkerOptions {
   leaseSeconds?: number;
   /** Longest idle sleep (default MAX_IDLE_MS); Infinity for simulations, as for the scheduler. */
   maxIdleMs?: number;
+  /** Most executions held ahead of free places (default DEFAULT_MAX_PREFETCH; 0: claim only for free places). */
+  maxPrefetch?: number;
 }
 
 interface Running {
   record: ExecutionRecord;
-  controller: AbortController;
-  /** Why the handler's signal fired, when it did. */
+  /** When its handler began. */
+  startedAt: Date;
+  /** When it times out (ms since epoch). */
+  deadline: number;
+  /** The handler's signal, made when the handler first reads it (most never do). */
+  controller?: AbortController;
+  /** Why the handler was stopped, when it was, and what its signal carries. */
   reason?: 'timeout' | 'cancelled' | 'lost' | 'shutdown';
+  abortError?: Error;
+  /** Stops waiting for a handler that was aborted (it may ignore its signal). */
+  stopWaiting?: () => void;
   done: Promise<void>;
+}
+
+/** The handler's AbortSignal, made on first use (aborted already if the handler was stopped). */
+function signalOf(running: Running): AbortSignal {
+  if (!running.controller) {
+    running.controller = new AbortController();
+    if (running.abortError) running.controller.abort(running.abortError);
+  }
+  return running.controller.signal;
 }
 
 const ABORTED = Symbol('aborted');
@@ -60,8 +87,15 @@ const ENDINGS_PER_WRITE = 500;
 interface Ending {
   id: string;
   outcome: ExecutionOutcome;
-  settle: (ended: ExecutionRecord | undefined) => void;
+  /** Whether the write ended it (false: its lease had expired and it was ended as lost). */
+  settle: (ended: boolean) => void;
   fail: (error: unknown) => void;
+}
+
+/** An execution as its ending leaves it. */
+function endedRecord(record: ExecutionRecord, outcome: ExecutionOutcome): ExecutionRecord {
+  const { startedAt, ...ending } = outcome;
+  return { ...record, ...ending, startedAt: startedAt ?? record.startedAt, leaseExpiresAt: null };
 }
 
 function errorOf(error: unknown): ExecutionError {
@@ -75,16 +109,30 @@ function errorOf(error: unknown): ExecutionError {
  * progress and logs, and applies the retry policy.
  */
 export class Worker {
+  /** Executions whose handlers are running, by id. */
   readonly #active = new Map<string, Running>();
+  /** Executions claimed ahead (running in the store, under this worker's lease), in claim order. */
+  readonly #ready = new Map<string, ExecutionRecord>();
   #stop = new AbortController();
   #wake: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #unsubscribe: Array<() => unknown> = [];
   #lastReap = 0;
   readonly #leaseMs: number;
-  /** Executions that ended and wait to be written (they keep their places until then). */
+  /** Executions that ended and wait to be written (the store counts them running until then). */
   #endings: Ending[] = [];
   #writingAlone = false;
+  /** Endings handed to the store and not yet written. */
+  #unwritten = new Set<Promise<unknown>>();
+  /** The recent length of this worker's executions (rises at once, falls slowly); undefined before the first. */
+  #recentMs: number | undefined;
+  /** Stops the heartbeat's sleep when nothing is held. */
+  #beat: AbortController | undefined;
+  /** Lease expiry (ms since epoch) of the executions held ahead, as last claimed or renewed. */
+  readonly #leaseUntil = new Map<string, number>();
+  /** One timer for every running execution's timeout: when it fires (ms since epoch), and how to stop it. */
+  #timeoutAt = Number.POSITIVE_INFINITY;
+  #timeoutTimer: AbortController | undefined;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -101,6 +149,7 @@ export class Worker {
     return this.#leaseMs;
   }
 
+  /** Executions whose handlers are running now. */
   get activeCount(): number {
     return this.#active.size;
   }
@@ -118,8 +167,8 @@ export class Worker {
   }
 
   /**
-   * Stops claiming, lets running executions finish for up to `graceMs`, then aborts the
-   * rest and hands them back to the queue for another worker.
+   * Stops claiming and hands back what it holds ahead, lets running executions finish for up
+   * to `graceMs`, then aborts the rest and hands them back to the queue for another worker.
    */
   async stop(graceMs = 30_000): Promise<void> {
     this.#stop.abort(SETTLED);
@@ -127,6 +176,7 @@ export class Worker {
     await this.#loop;
     await this.#writeAlone();
     for (const off of this.#unsubscribe.splice(0)) await off();
+    await this.#release([...this.#ready.keys()]);
     const running = [...this.#active.values()];
     if (running.length > 0) {
       const grace = new AbortController();
@@ -136,6 +186,7 @@ export class Worker {
       for (const r of this.#active.values()) this.#abort(r.record.id, 'shutdown');
       await Promise.all(running.map((r) => r.done));
     }
+    await Promise.all(this.#unwritten);
   }
 
   async #run(): Promise<void> {
@@ -153,7 +204,15 @@ export class Worker {
     }
   }
 
-  /** Reaps lost leases, claims what fits; returns when to look again (ms since epoch). */
+  /** How many executions to hold beyond the running places: about PREFETCH_WINDOW_MS of recent work. */
+  #prefetch(): number {
+    const recent = this.#recentMs;
+    if (recent === undefined || recent >= PREFETCH_WINDOW_MS) return 0;
+    const ahead = Math.floor((this.options.concurrency * PREFETCH_WINDOW_MS) / Math.max(recent, 0.01));
+    return Math.min(this.options.maxPrefetch ?? DEFAULT_MAX_PREFETCH, ahead);
+  }
+
+  /** Reaps lost leases, writes endings, claims what fits; returns when to look again (ms since epoch). */
   async #pass(): Promise<number> {
     const { store, clock } = this.deps;
     const now = clock.now();
@@ -163,44 +222,70 @@ export class Worker {
     }
     const leaseUntil = new Date(now.getTime() + this.#leaseMs);
     const endings = this.#endings.splice(0, ENDINGS_PER_WRITE);
-    // Executions ended by this write give their places to the ones it claims.
-    const free = this.options.concurrency - this.#active.size + endings.length;
+    const target = this.options.concurrency + this.#prefetch();
+    const wanted = Math.max(0, target - this.#active.size - this.#ready.size);
     let claimedAll = false;
-    if (endings.length > 0 || free > 0) {
+    if (endings.length > 0 || wanted > 0) {
       const claimed =
         endings.length > 0
-          ? await this.#writeEndings(endings, { now, leaseUntil, limit: Math.max(0, free) })
-          : await store.claimExecutions(this.options.id, now, leaseUntil, free);
-      for (const record of claimed) this.#start(record);
-      claimedAll = free > 0 && claimed.length === free;
+          ? await this.#writeEndings(endings, { now, leaseUntil, limit: wanted })
+          : await store.claimExecutions(this.options.id, now, leaseUntil, wanted);
+      for (const record of claimed) {
+        this.#ready.set(record.id, record);
+        this.#leaseUntil.set(record.id, leaseUntil.getTime());
+      }
+      this.#fill();
+      claimedAll = wanted > 0 && claimed.length === wanted;
     }
     if (this.#endings.length > 0) return now.getTime();
-    // More may be waiting when every free place was filled; look again once one frees.
-    if (claimedAll && this.#active.size < this.options.concurrency) return now.getTime();
+    // More may be waiting when every place asked for was filled; look again while there is room.
+    const held = this.#active.size + this.#ready.size;
+    if (claimedAll && held < this.options.concurrency + this.#prefetch()) return now.getTime();
     const idle = now.getTime() + Math.min(this.options.maxIdleMs ?? MAX_IDLE_MS, 8.64e15 - now.getTime());
     const reap = this.#lastReap + this.#leaseMs / 2;
-    const next = this.#active.size < this.options.concurrency ? await store.nextRunAfter() : undefined;
+    const next = held < this.options.concurrency ? await store.nextRunAfter() : undefined;
     // A due execution that could not be claimed waits for its config to have room: an
     // execution ending wakes us, so do not spin on it.
     const due = next && next.getTime() > now.getTime() ? next.getTime() : idle;
     return Math.min(due, idle, reap);
   }
 
-  /** Queues an ending for the next write; the loop writes it (with its next claim) unless it has stopped. */
-  #end(id: string, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined> {
-    return new Promise((settle, fail) => {
-      this.#endings.push({ id, outcome, settle, fail });
+  /** Starts executions held ahead while places are free. */
+  #fill(): void {
+    const now = this.deps.clock.now().getTime();
+    for (const [id, record] of this.#ready) {
+      if (this.#active.size >= this.options.concurrency || this.#stop.signal.aborted) return;
+      this.#ready.delete(id);
+      const leaseUntil = this.#leaseUntil.get(id) ?? 0;
+      this.#leaseUntil.delete(id);
+      // Its lease was not renewed for a while (the store is out of reach): it may be lost by
+      // now, so starting it could run it twice. It ends as "worker lost" and is retried.
+      if (leaseUntil - now < this.#leaseMs / HEARTBEATS_PER_LEASE) continue;
+      this.#start(record);
+    }
+  }
+
+  /**
+   * Queues an ending for the next write; the loop writes it (with its next claim) unless it
+   * has stopped. Resolves to the ended execution, or undefined when it was lost meanwhile.
+   */
+  #end(record: ExecutionRecord, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined> {
+    const written = new Promise<ExecutionRecord | undefined>((resolve, fail) => {
+      const settle = (ended: boolean) => resolve(ended ? endedRecord(record, outcome) : undefined);
+      this.#endings.push({ id: record.id, outcome, settle, fail });
       if (this.#loop && !this.#stop.signal.aborted) this.#wake?.abort(SETTLED);
       else void this.#writeAlone();
     });
+    const tracked = written.catch(() => undefined).finally(() => this.#unwritten.delete(tracked));
+    this.#unwritten.add(tracked);
+    return written;
   }
 
   /** Writes endings, claiming up to `claim.limit` successors in the same round trip. */
   async #writeEndings(endings: Ending[], claim: { now: Date; leaseUntil: Date; limit: number }): Promise<ExecutionRecord[]> {
     try {
       const { ended, claimed } = await this.deps.store.finishAndClaim(this.options.id, endings, claim);
-      const byId = new Map(ended.map((record) => [record.id, record]));
-      for (const ending of endings) ending.settle(byId.get(ending.id));
+      for (const ending of endings) ending.settle(ended.has(ending.id));
       return claimed;
     } catch (error) {
       for (const ending of endings) ending.fail(error);
@@ -219,38 +304,127 @@ export class Worker {
     this.#writingAlone = false;
   }
 
+  /** Hands executions this worker holds but will not run back to the queue. */
+  async #release(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      this.#ready.delete(id);
+      this.#leaseUntil.delete(id);
+    }
+    this.#settleBeat();
+    if (ids.length > 0) await this.deps.store.releaseExecutions(ids, this.options.id, this.deps.clock.now()).catch(() => undefined);
+  }
+
   /** Runs an execution this process claimed itself (`grove-jobs run`). */
   runClaimed(record: ExecutionRecord): Promise<void> {
     return this.#start(record).done;
   }
 
   #abort(executionId: string, reason: NonNullable<Running['reason']>): void {
+    const held = this.#ready.get(executionId);
+    if (held) {
+      // Held ahead, not started: lost leaves it to the reaper; a cancel ends it here.
+      this.#ready.delete(executionId);
+      this.#leaseUntil.delete(executionId);
+      this.#settleBeat();
+      if (reason === 'cancelled') {
+        const now = this.deps.clock.now();
+        const error = { message: 'cancelled before it started', code: 'CANCELLED' };
+        const outcome: ExecutionOutcome = { status: 'cancelled', finishedAt: now, durationMs: 0, summary: null, result: null, error, items: { total: null, processed: 0, succeeded: 0, failed: 0 } };
+        void this.#end(held, outcome).then((ended) => (ended ? this.#afterFinish(ended) : undefined));
+      }
+      return;
+    }
     const running = this.#active.get(executionId);
-    if (!running || running.controller.signal.aborted) return;
+    if (!running || running.abortError) return;
     running.reason = reason;
-    running.controller.abort(new Error(reason === 'timeout' ? 'timed out' : reason === 'cancelled' ? 'cancelled' : `stopped: ${reason}`));
+    running.abortError = new Error(reason === 'timeout' ? 'timed out' : reason === 'cancelled' ? 'cancelled' : `stopped: ${reason}`);
+    running.controller?.abort(running.abortError);
+    running.stopWaiting?.();
   }
 
   #start(record: ExecutionRecord): Running {
-    const running: Running = { record, controller: new AbortController(), done: Promise.resolve() };
+    const startedAt = this.deps.clock.now();
+    const deadline = startedAt.getTime() + record.config.payload.limits.timeoutSeconds * 1000;
+    const running: Running = { record: { ...record, startedAt }, startedAt, deadline, done: Promise.resolve() };
     this.#active.set(record.id, running);
+    this.#holdBeat();
+    this.#armTimeout(deadline);
     running.done = this.#execute(running)
       .catch(() => undefined)
-      .finally(() => {
-        this.#active.delete(record.id);
-        this.#wake?.abort(SETTLED);
-      });
+      .finally(() => this.#handlerDone(running));
     return running;
+  }
+
+  /** A handler returned or threw: its place frees at once, before its ending is written. */
+  #handlerDone(running: Running): void {
+    if (this.#active.get(running.record.id) !== running) return;
+    this.#active.delete(running.record.id);
+    const ms = this.deps.clock.now().getTime() - running.startedAt.getTime();
+    const recent = this.#recentMs;
+    this.#recentMs = recent === undefined || ms > recent ? ms : recent * 0.9 + ms * 0.1;
+    this.#fill();
+    this.#settleBeat();
+    if (this.#active.size === 0) this.#disarmTimeout();
+    this.#wake?.abort(SETTLED);
+  }
+
+  /** Sets the timeout timer for `deadline` unless it fires earlier already. */
+  #armTimeout(deadline: number): void {
+    if (deadline >= this.#timeoutAt) return;
+    this.#disarmTimeout();
+    const timer = new AbortController();
+    this.#timeoutTimer = timer;
+    this.#timeoutAt = deadline;
+    this.deps.clock.sleepUntil(new Date(deadline), timer.signal).then(
+      () => this.#timeoutsDue(timer),
+      () => undefined,
+    );
+  }
+
+  #disarmTimeout(): void {
+    this.#timeoutTimer?.abort(SETTLED);
+    this.#timeoutTimer = undefined;
+    this.#timeoutAt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The timeout timer fired: stops every execution past its deadline (it ends as `timeout`
+   * whether or not its handler stops) and sets the timer for the next deadline.
+   */
+  #timeoutsDue(timer: AbortController): void {
+    if (this.#timeoutTimer !== timer) return;
+    this.#timeoutTimer = undefined;
+    this.#timeoutAt = Number.POSITIVE_INFINITY;
+    const now = this.deps.clock.now().getTime();
+    let next = Number.POSITIVE_INFINITY;
+    for (const running of this.#active.values()) {
+      if (running.deadline <= now) this.#abort(running.record.id, 'timeout');
+      else next = Math.min(next, running.deadline);
+    }
+    if (next < Number.POSITIVE_INFINITY) this.#armTimeout(next);
+  }
+
+  /** Starts the heartbeat when the worker begins holding executions. */
+  #holdBeat(): void {
+    if (this.#beat) return;
+    const beat = new AbortController();
+    this.#beat = beat;
+    void this.#heartbeat(beat.signal);
+  }
+
+  /** Stops the heartbeat once nothing is held, so an idle worker keeps no timer. */
+  #settleBeat(): void {
+    if (this.#active.size > 0 || this.#ready.size > 0) return;
+    this.#beat?.abort(SETTLED);
+    this.#beat = undefined;
   }
 
   async #execute(running: Running): Promise<void> {
     const { store, clock, events, jobTypes } = this.deps;
-    const { record, controller } = running;
+    const { record, startedAt } = running;
     const workerId = this.options.id;
-    const startedAt = record.startedAt ?? clock.now();
     const { limits } = record.config.payload;
     const items: ExecutionItems = { total: null, processed: 0, succeeded: 0, failed: 0 };
-    const timers = new AbortController();
     events.emit('execution:started', record);
 
     // Logs and progress: buffered, written at most every PROGRESS_INTERVAL_MS while running.
@@ -284,17 +458,11 @@ export class Worker {
       }
     };
 
-    // The timeout fires the handler's signal; the execution ends as `timeout` whether or not the handler stops.
-    const deadline = new Date(startedAt.getTime() + limits.timeoutSeconds * 1000);
-    clock.sleepUntil(deadline, timers.signal).then(
-      () => this.#abort(record.id, 'timeout'),
-      () => undefined,
-    );
-    void this.#heartbeat(running, timers.signal);
-
+    // A stop (timeout, cancel, lost lease, shutdown) fires the handler's signal and ends the
+    // wait for it: the execution ends as `timeout` (or cancelled…) whether or not the handler stops.
     const aborted = new Promise<typeof ABORTED>((resolve) => {
-      if (controller.signal.aborted) resolve(ABORTED);
-      controller.signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+      running.stopWaiting = () => resolve(ABORTED);
+      if (running.abortError) resolve(ABORTED);
     });
 
     let status: ExecutionStatus;
@@ -313,13 +481,15 @@ export class Worker {
         attempt: record.attempt,
         batchSize: record.batchSize ?? limits.batchSize,
         dryRun: record.dryRun || parameters['dryRun'] === true,
-        signal: controller.signal,
+        get signal() {
+          return signalOf(running);
+        },
         now: () => clock.now(),
         log,
         progress,
       };
       const result = await Promise.race([type.execute(context), aborted]);
-      if (result === ABORTED) throw controller.signal.reason;
+      if (result === ABORTED) throw running.abortError;
       outcome = result;
       if (outcome?.items) progress(outcome.items);
       status = decideOutcome(items);
@@ -334,19 +504,20 @@ export class Worker {
             : errorOf(thrown);
       if (status === 'failed') log('error', error.message);
     } finally {
-      timers.abort(SETTLED);
+      this.#handlerDone(running);
     }
 
     flushLogs();
     await writes;
     if (running.reason === 'shutdown') {
-      await store.releaseExecution(record.id, workerId, clock.now());
+      await store.releaseExecutions([record.id], workerId, clock.now());
       return;
     }
     if (running.reason === 'lost') return;
     const finishedAt = clock.now();
     const ending: ExecutionOutcome = {
       status,
+      startedAt,
       finishedAt,
       durationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
       summary: outcome?.summary ?? null,
@@ -354,12 +525,16 @@ export class Worker {
       error,
       items: { ...items },
     };
-    const finished = await this.#end(record.id, ending);
+    const finished = await this.#end(record, ending);
     // None: the lease expired meanwhile and the execution was already ended as "worker lost".
     if (finished) await this.#afterFinish(finished);
   }
 
-  async #heartbeat(running: Running, stop: AbortSignal): Promise<void> {
+  /**
+   * Renews the leases of everything this worker holds (running or held ahead) in one round
+   * trip per beat, while it holds anything; aborts what it lost or what was cancelled.
+   */
+  async #heartbeat(stop: AbortSignal): Promise<void> {
     const { store, clock } = this.deps;
     const every = this.#leaseMs / HEARTBEATS_PER_LEASE;
     while (!stop.aborted) {
@@ -368,11 +543,17 @@ export class Worker {
       } catch {
         return;
       }
+      const ids = [...this.#active.keys(), ...this.#ready.keys()];
       const now = clock.now();
-      const lease = await store.renewLease(running.record.id, this.options.id, now, new Date(now.getTime() + this.#leaseMs)).catch(() => undefined);
-      if (!lease) continue;
-      if (!lease.held) this.#abort(running.record.id, 'lost');
-      else if (lease.cancelRequested) this.#abort(running.record.id, 'cancelled');
+      const leaseUntil = now.getTime() + this.#leaseMs;
+      const held = await store.renewLeases(ids, this.options.id, now, new Date(leaseUntil)).catch(() => undefined);
+      if (!held) continue;
+      for (const id of ids) {
+        const lease = held.get(id);
+        if (!lease) this.#abort(id, 'lost');
+        else if (lease.cancelRequested) this.#abort(id, 'cancelled');
+        else if (this.#leaseUntil.has(id)) this.#leaseUntil.set(id, leaseUntil);
+      }
     }
   }
 

@@ -131,21 +131,25 @@ export const countActive = (configId: string): SqlQuery => ({
 /**
  * Claims up to `limit` due queued executions, oldest first, each config within its
  * maxConcurrent across all workers: one call of the claim_executions function (see
- * migration 0003 for why the lock and the count are two statements inside it).
+ * migration 0003 for why the lock and the count are two statements inside it). Config
+ * snapshots named in `known` ('id@version@meta.updatedAt') come back as null (migration 0010).
  */
-export const claimExecutions = (workerId: string, now: Date, leaseUntil: Date, limit: number): SqlQuery => ({
+export const claimExecutions = (workerId: string, now: Date, leaseUntil: Date, limit: number, known: readonly string[]): SqlQuery => ({
   name: 'executions-claim',
-  text: `select ${EXECUTION_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4)`,
-  values: [workerId, now, leaseUntil, limit],
+  text: `select ${EXECUTION_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4, $5::text[])`,
+  values: [workerId, now, leaseUntil, limit, [...known]],
 });
 
-/** Renews a lease this worker still holds; no row means it was lost (expired, cancelled, finished). */
-export const renewLease = (id: string, workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
-  name: 'executions-renew-lease',
+/**
+ * Renews the leases of executions this worker holds (running or claimed ahead), in one
+ * statement; those it no longer holds (expired and ended as lost, finished) are not returned.
+ */
+export const renewLeases = (ids: readonly string[], workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
+  name: 'executions-renew-leases',
   text: `update executions set heartbeat_at = $3::timestamptz, lease_expires_at = $4::timestamptz
-          where id = $1::uuid and worker_id = $2 and status = 'running'
-      returning cancel_requested_at`,
-  values: [id, workerId, now, leaseUntil],
+          where id = any($1::uuid[]) and worker_id = $2 and lease_expires_at is not null
+      returning id, cancel_requested_at`,
+  values: [[...ids], workerId, now, leaseUntil],
 });
 
 export const recordProgress = (
@@ -162,51 +166,71 @@ export const recordProgress = (
 
 /**
  * Ends running executions this worker holds and claims up to `limit` more, in one call of
- * the finish_and_claim function (migration 0003). Ended rows come back with their final
- * status, claimed ones as running.
+ * the finish_and_claim function (migrations 0003, 0010). Ended rows come back as (id,
+ * status) only, claimed ones whole and running; config snapshots in `known` come back as null.
  */
 export const finishAndClaim = (
   workerId: string,
   endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>,
-  now: Date,
-  leaseUntil: Date,
-  limit: number,
+  claim: { now: Date; leaseUntil: Date; limit: number },
+  known: readonly string[],
 ): SqlQuery => ({
   name: 'executions-finish-and-claim',
-  text: `select ${EXECUTION_COLUMNS} from finish_and_claim($1, $2::jsonb, $3::timestamptz, $4::timestamptz, $5)`,
+  text: `select ${EXECUTION_COLUMNS} from finish_and_claim($1, $2::jsonb, $3::timestamptz, $4::timestamptz, $5, $6::text[])`,
   values: [
     workerId,
     JSON.stringify(
+      // Absent keys read as null: a plain success carries only what it has.
       endings.map(({ id, outcome: v }) => ({
         id,
         status: v.status,
+        started_at: v.startedAt?.toISOString(),
         finished_at: v.finishedAt.toISOString(),
         duration_ms: v.durationMs,
-        summary: v.summary,
-        result: v.result ?? null,
-        error: v.error ?? null,
-        items_total: v.items.total,
+        summary: v.summary ?? undefined,
+        result: v.result ?? undefined,
+        error: v.error ?? undefined,
+        items_total: v.items.total ?? undefined,
         items_processed: v.items.processed,
         items_succeeded: v.items.succeeded,
         items_failed: v.items.failed,
       })),
     ),
-    now,
-    leaseUntil,
-    limit,
+    claim.now,
+    claim.leaseUntil,
+    claim.limit,
+    [...known],
   ],
 });
 
-/** Gives a running execution back to the queue (graceful shutdown past its grace period). */
-export const releaseExecution = (id: string, workerId: string, runAfter: Date): SqlQuery => ({
+/** Locks, in id order, the running counts of the configs of these executions (before changing several of them). */
+export const lockRunningCountsOf = (ids: readonly string[]): SqlQuery => ({
+  name: 'executions-lock-running-counts-of',
+  text: `select config_id from config_running
+          where config_id in (select config_id from executions where id = any($1::uuid[]))
+          order by config_id for update`,
+  values: [[...ids]],
+});
+
+/** Gives running executions back to the queue (graceful shutdown, or claimed ahead and never started). */
+export const releaseExecutions = (ids: readonly string[], workerId: string, runAfter: Date): SqlQuery => ({
   name: 'executions-release',
   text: `with released as (
            update executions set status = 'queued', worker_id = null, started_at = null, lease_expires_at = null, run_after = $3::timestamptz
-            where id = $1::uuid and worker_id = $2 and status = 'running'
+            where id = any($1::uuid[]) and worker_id = $2 and lease_expires_at is not null
            returning config_id
          )
-         update config_running r set running = greatest(0, r.running - 1) where r.config_id in (select config_id from released)`,
-  values: [id, workerId, runAfter],
+         update config_running r set running = greatest(0, r.running - n.released)
+           from (select config_id, count(*)::int as released from released group by config_id) n
+          where r.config_id = n.config_id`,
+  values: [[...ids], workerId, runAfter],
+});
+
+/** Whether any running execution's lease expired before `now`: one index read, no locks. */
+export const anyExpiredLease = (now: Date): SqlQuery => ({
+  name: 'executions-any-expired-lease',
+  text: `select exists (select 1 from executions where status = 'running' and lease_expires_at < $1::timestamptz) as expired`,
+  values: [now],
 });
 
 /**
