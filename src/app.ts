@@ -297,6 +297,13 @@ export interface OpenGroveJobsOptions {
   notifier?: Notifier<AnyNotification>;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
+  /**
+   * Look whether the default configs were ever installed, and install them if not (one read
+   * of the store). Default: only when this open applied migrations (a new or upgraded store);
+   * the long-running commands (`start`, `serve`, `worker`) always look, so a store first opened
+   * by a process without the default job types still gets them.
+   */
+  ensureDefaults?: boolean;
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -330,8 +337,10 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
         ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES)),
       ],
     });
-    // Every new store gets the default configs, whichever command opens it first.
-    const installedDefaults = migration ? await installDefaultConfigs(system) : [];
+    // Every new store gets the default configs, whichever command opens it first; a command
+    // on a store already migrated does not ask again.
+    const lookForDefaults = migration !== undefined && (options.ensureDefaults ?? migration.applied.length > 0);
+    const installedDefaults = lookForDefaults ? await installDefaultConfigs(system) : [];
     const api = { tokens: createTokenStore(sql), readiness: () => checkReadiness(grove.maintenance) };
     const opened: OpenedGroveJobs = migration ? { ...system, location, migration, ...api } : { ...system, location, ...api };
     return installedDefaults.length > 0 ? { ...opened, installedDefaults } : opened;

@@ -10,7 +10,7 @@ import { bearer, errorResponses } from './views.js';
 export const POLL_INTERVAL_MS = 400;
 /** Polls closer together than this wait, however often other processes ring. */
 const MIN_POLL_GAP_MS = 100;
-/** Config versions are read on every this-many polls (the fallback where NOTIFY cannot reach). */
+/** Where NOTIFY cannot reach this process, config versions are read on every this-many polls. */
 const CONFIG_POLL_EVERY = 5;
 /**
  * Finished executions are read back this far before the previous poll: another process's
@@ -193,7 +193,7 @@ interface Tracked {
  * is connected it forwards this process's engine events at once and polls the executions
  * table for what other processes did (every POLL_INTERVAL_MS on the engine's clock, and at
  * once when a NOTIFY says executions changed); config changes come from engine events,
- * NOTIFY and, where NOTIFY cannot reach, a periodic read of config versions. It stops when
+ * NOTIFY and, only where NOTIFY cannot reach, a periodic read of config versions. It stops when
  * the last client leaves.
  */
 class LiveEventWatcher {
@@ -368,7 +368,8 @@ class Session {
       const now = clock.now();
       const lastPoll = now.getTime();
       this.#pollRequested = false;
-      const withConfigs = polls % CONFIG_POLL_EVERY === 0;
+      // The first poll learns every config's version; later ones only where no NOTIFY comes.
+      const withConfigs = polls === 0 || (!store.hearsOtherProcesses && polls % CONFIG_POLL_EVERY === 0);
       const ids = [...this.#tracked.values()].filter((t) => !TERMINAL.has(t.view.status)).map((t) => t.view.id).slice(-POLL_LIMIT);
       try {
         const watch = await store.watchExecutions({ ids, finishedSince, limit: POLL_LIMIT, configs: withConfigs });

@@ -23,7 +23,7 @@ export function registerServe(program: Command, context: CliContext): void {
       const port = parseWholeNumber('--port', options.port, 0, 65_535);
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const { io } = context;
-      const system = await openGroveJobs({ env: context.env });
+      const system = await openGroveJobs({ env: context.env, ensureDefaults: true });
       try {
         const { location } = system;
         io.out(location.kind === 'postgres' ? `Store: PostgreSQL at ${location.where}` : `Store: embedded PostgreSQL in ${location.where}`);

@@ -19,7 +19,7 @@ export function registerStart(program: Command, context: CliContext): void {
     .action(async (options: { once?: boolean; concurrency: string; demo: boolean }) => {
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const { io } = context;
-      const system = await openGroveJobs({ env: context.env });
+      const system = await openGroveJobs({ env: context.env, ensureDefaults: true });
       try {
         const { location, migration } = system;
         if (location.kind === 'postgres') {

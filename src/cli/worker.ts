@@ -50,7 +50,7 @@ export function registerWorker(program: Command, context: CliContext): void {
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
       const leaseSeconds = parseWholeNumber('--lease', options.lease, 3, 3600);
-      const system = await openGroveJobs({ env: context.env });
+      const system = await openGroveJobs({ env: context.env, ensureDefaults: true });
       try {
         await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, scheduler: options.scheduler });
       } finally {

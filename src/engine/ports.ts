@@ -362,6 +362,8 @@ export interface ExecutionStore {
   getScheduleState(configId: string): Promise<ScheduleState | undefined>;
   /** Calls back when any process changes a config; returns the unsubscribe. */
   onConfigChanged(listener: (configId: string) => void): Promise<() => Promise<void>>;
+  /** Whether the change callbacks hear other processes too (false through an embedded store's socket: poll instead). */
+  readonly hearsOtherProcesses: boolean;
   /**
    * For live updates across processes (the API's event stream polls it): the queued and
    * running executions, those in `ids` whatever their status (seen active before, perhaps

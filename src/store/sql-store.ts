@@ -110,6 +110,7 @@ export function createSqlStore(sql: Sql): Store {
   };
 
   return {
+    hearsOtherProcesses: sql.hearsOtherProcesses,
     listConfigs: async () => (await sql.query<configs.ConfigRow>(configs.listConfigs())).map((row) => row.config),
 
     getConfig: async (id) => (await sql.query<configs.ConfigRow>(configs.getConfig(id)))[0]?.config,

@@ -24,6 +24,8 @@ export interface Sql {
    * transport allows it (not through an embedded store's socket: callers keep a fallback).
    */
   listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Whether `listen` hears other processes' NOTIFYs on this transport (not through an embedded store's socket). */
+  readonly hearsOtherProcesses: boolean;
   close(): Promise<void>;
 }
 

@@ -1,9 +1,11 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createGroveJobs, type GroveJobs, systemClock } from '../../src/app.js';
 import { eventsRoute } from '../../src/api/events.js';
 import { defineJobType } from '../../src/domain/config/index.js';
 import { createPostgresSql } from '../../src/store/drivers/postgres.js';
+import { migrate } from '../../src/store/migrate.js';
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { scenarioConfig } from '../support/engine.js';
@@ -116,6 +118,52 @@ describe('live events across processes on PostgreSQL', () => {
     expectQueuedRunningProgressSuccess(states, 'sse-job');
     // Everything came through the database: the viewing system ran nothing itself.
     expect(localEvents).toBe(0);
+  });
+});
+
+describe('live events where NOTIFY does not reach (a client of an embedded store\'s socket)', () => {
+  // A database of its own: a shared session (as through an embedded store's socket) hears no
+  // NOTIFY and sets no schema of its own.
+  const database = `grove_events_quiet_${process.pid}_${Date.now()}`;
+  const admin = () => new pg.Client({ connectionString: POSTGRES_URL });
+  let viewer: GroveJobs;
+  let runner: GroveJobs;
+
+  beforeAll(async () => {
+    await assertPostgresReachable();
+    const client = admin();
+    await client.connect();
+    await client.query(`create database ${database}`);
+    await client.end();
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${database}`;
+    const runnerSql = createPostgresSql({ connectionString: url.toString(), maxConnections: 2 });
+    await migrate(runnerSql);
+    const viewerSql = createPostgresSql({ connectionString: url.toString(), maxConnections: 2, sharedSession: true });
+    viewer = createGroveJobs({ clock: systemClock, store: createSqlStore(viewerSql), jobTypes: [gatedJob({ started: gate(), progressed: gate() })] });
+    runner = createGroveJobs({ clock: systemClock, store: createSqlStore(runnerSql), jobTypes: [gatedJob({ started: gate(), progressed: gate() })] });
+  });
+  afterAll(async () => {
+    await viewer?.close({ graceMs: 0 });
+    await runner?.close({ graceMs: 0 });
+    const client = admin();
+    await client.connect();
+    await client.query(`drop database if exists ${database} with (force)`);
+    await client.end();
+  });
+
+  it('still sees another process change a config, by reading config versions every few polls', async () => {
+    expect(viewer.store.hearsOtherProcesses).toBe(false);
+    const app = testApi([eventsRoute({ system: viewer })]);
+    const stream = new SseReader(await call(app, 'GET', '/api/events', { role: 'viewer' }));
+    try {
+      await stream.next((e) => e.event === 'ready');
+      await runner.configs.create(scenarioConfig('quiet-job', { cronExpression: '0 0 1 1 *', isEnabled: false }), { actor: 'test' });
+      const change = await stream.next((e) => e.event === 'config' && (e.data as { configId: string }).configId === 'quiet-job');
+      expect(change.data).toMatchObject({ change: 'changed', version: 1 });
+    } finally {
+      await stream.close();
+    }
   });
 });
 

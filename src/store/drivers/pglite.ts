@@ -52,6 +52,7 @@ export function createPgliteSql(session: PgliteSession, schema = 'public', onClo
       },
       transaction: (work) => work(sql),
       listen,
+      hearsOtherProcesses: true,
       close: async () => undefined,
     };
     return sql;
@@ -88,6 +89,7 @@ export function createPgliteSql(session: PgliteSession, schema = 'public', onClo
         return db.transaction((tx) => work(onTransaction(tx)));
       }),
     listen,
+    hearsOtherProcesses: true,
     close: async () => {
       await onClose?.();
     },

@@ -87,6 +87,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
       },
       transaction: (work) => work(sql),
       listen,
+      hearsOtherProcesses: !shared,
       close: async () => undefined,
     };
     return sql;
@@ -114,6 +115,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
       }
     },
     listen,
+    hearsOtherProcesses: !shared,
     close: async () => {
       const client = listener && (await listener.catch(() => undefined));
       await client?.end().catch(() => undefined);
