@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createGroveJobs, type GroveJobs, systemClock } from '../../src/app.js';
@@ -9,7 +8,7 @@ import { migrate } from '../../src/store/migrate.js';
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { scenarioConfig } from '../support/engine.js';
-import { assertPostgresReachable, pgliteFactory, POSTGRES_URL, postgresFactory, type SqlFactory, uniqueSchema } from '../support/test-store.js';
+import { assertPostgresReachable, pgliteFactory, POSTGRES_URL, postgresFactory, type SqlFactory, testDatabase, uniqueSchema } from '../support/test-store.js';
 import { SseReader, type SseEvent } from './sse-reader.js';
 import { call, testApi } from './test-app.js';
 
@@ -124,32 +123,23 @@ describe('live events across processes on PostgreSQL', () => {
 describe('live events where NOTIFY does not reach (a client of an embedded store\'s socket)', () => {
   // A database of its own: a shared session (as through an embedded store's socket) hears no
   // NOTIFY and sets no schema of its own.
-  const database = `grove_events_quiet_${process.pid}_${Date.now()}`;
-  const admin = () => new pg.Client({ connectionString: POSTGRES_URL });
+  const database = testDatabase('grove_events_quiet');
   let viewer: GroveJobs;
   let runner: GroveJobs;
 
   beforeAll(async () => {
     await assertPostgresReachable();
-    const client = admin();
-    await client.connect();
-    await client.query(`create database ${database}`);
-    await client.end();
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    const runnerSql = createPostgresSql({ connectionString: url.toString(), maxConnections: 2 });
+    await database.create();
+    const runnerSql = createPostgresSql({ connectionString: database.url, maxConnections: 2 });
     await migrate(runnerSql);
-    const viewerSql = createPostgresSql({ connectionString: url.toString(), maxConnections: 2, sharedSession: true });
+    const viewerSql = createPostgresSql({ connectionString: database.url, maxConnections: 2, sharedSession: true });
     viewer = createGroveJobs({ clock: systemClock, store: createSqlStore(viewerSql), jobTypes: [gatedJob({ started: gate(), progressed: gate() })] });
     runner = createGroveJobs({ clock: systemClock, store: createSqlStore(runnerSql), jobTypes: [gatedJob({ started: gate(), progressed: gate() })] });
   });
   afterAll(async () => {
     await viewer?.close({ graceMs: 0 });
     await runner?.close({ graceMs: 0 });
-    const client = admin();
-    await client.connect();
-    await client.query(`drop database if exists ${database} with (force)`);
-    await client.end();
+    await database.drop();
   });
 
   it('still sees another process change a config, by reading config versions every few polls', async () => {

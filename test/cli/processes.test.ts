@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliProcess, exited, JOB_TYPES_FIXTURE, startCliProcess } from '../support/cli.js';
-import { assertPostgresReachable, POSTGRES_URL } from '../support/test-store.js';
+import { assertPostgresReachable, testDatabase } from '../support/test-store.js';
 
 const READY = 'Press Ctrl-C to stop.';
 
@@ -66,28 +66,16 @@ describe('an embedded store held by one process', () => {
 });
 
 describe('migrate on one PostgreSQL database', () => {
-  const database = `grove_migrate_${process.pid}_${Date.now()}`;
-  const admin = () => new pg.Client({ connectionString: POSTGRES_URL });
+  const database = testDatabase('grove_migrate');
 
   beforeAll(async () => {
     await assertPostgresReachable();
-    const client = admin();
-    await client.connect();
-    await client.query(`create database ${database}`);
-    await client.end();
+    await database.create();
   });
-
-  afterAll(async () => {
-    const client = admin();
-    await client.connect();
-    await client.query(`drop database if exists ${database} with (force)`);
-    await client.end();
-  });
+  afterAll(() => database.drop());
 
   it('applies each migration once when two processes migrate at the same moment', async () => {
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    const env = { DATABASE_URL: url.toString() };
+    const env = { DATABASE_URL: database.url };
     const results = await Promise.all([cliProcess(['migrate', '--json'], env), cliProcess(['migrate', '--json'], env)]);
     for (const result of results) expect(result.code, result.stderr).toBe(0);
     const applied = results.map((r) => (JSON.parse(r.stdout) as { applied: string[] }).applied);
@@ -96,7 +84,7 @@ describe('migrate on one PostgreSQL database', () => {
     expect(applied.flat()).toEqual(migrations);
     expect(applied.some((list) => list.length === 0)).toBe(true);
 
-    const client = new pg.Client({ connectionString: url.toString() });
+    const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     const { rows } = await client.query<{ count: number }>('select count(*)::int as count from grove_migrations');
     await client.end();

@@ -78,3 +78,25 @@ export function postgresFactory(): SqlFactory {
     },
   };
 }
+
+/** A database of its own on the PostgreSQL server (for what a schema cannot isolate), dropped by `drop`. */
+export function testDatabase(prefix: string): { name: string; url: string; create(): Promise<void>; drop(): Promise<void> } {
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const onAdmin = async (text: string) => {
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      await admin.query(text);
+    } finally {
+      await admin.end();
+    }
+  };
+  return {
+    name,
+    url: url.toString(),
+    create: () => onAdmin(`create database ${name}`),
+    drop: () => onAdmin(`drop database if exists ${name} with (force)`),
+  };
+}
