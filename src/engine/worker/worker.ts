@@ -122,6 +122,8 @@ export class Worker {
   /** Executions that ended and wait to be written (the store counts them running until then). */
   #endings: Ending[] = [];
   #writingAlone = false;
+  /** Write waiting endings on the next pass even while executions are held ahead (set by the heartbeat). */
+  #flushSoon = false;
   /** Endings handed to the store and not yet written. */
   #unwritten = new Set<Promise<unknown>>();
   /** The recent length of this worker's executions (rises at once, falls slowly); undefined before the first. */
@@ -221,11 +223,19 @@ export class Worker {
       for (const lost of await store.expireLeases(now, EXPIRED_PER_PASS)) await this.#afterFinish(lost);
     }
     const leaseUntil = new Date(now.getTime() + this.#leaseMs);
-    const endings = this.#endings.splice(0, ENDINGS_PER_WRITE);
-    const target = this.options.concurrency + this.#prefetch();
-    const wanted = Math.max(0, target - this.#active.size - this.#ready.size);
+    const prefetch = this.#prefetch();
+    // Claiming ahead, the worker tops up once half of what it holds ahead has started, and its
+    // endings wait for that round trip (one write for both) unless they pile up.
+    const topUp = this.#ready.size <= prefetch / 2;
+    const wanted = topUp ? Math.max(0, this.options.concurrency + prefetch - this.#active.size - this.#ready.size) : 0;
+    const pending = this.#endings.length;
+    const write =
+      pending > 0 &&
+      (prefetch === 0 || topUp || pending >= ENDINGS_PER_WRITE || this.#ready.size === 0 || this.#flushSoon || this.#stop.signal.aborted);
     let claimedAll = false;
-    if (endings.length > 0 || wanted > 0) {
+    if (write || wanted > 0) {
+      this.#flushSoon = false;
+      const endings = write ? this.#endings.splice(0, ENDINGS_PER_WRITE) : [];
       const claimed =
         endings.length > 0
           ? await this.#writeEndings(endings, { now, leaseUntil, limit: wanted })
@@ -236,8 +246,9 @@ export class Worker {
       }
       this.#fill();
       claimedAll = wanted > 0 && claimed.length === wanted;
+      // Look again at once: endings may be due for writing, or more work may be waiting.
+      if (this.#endings.length > 0) return now.getTime();
     }
-    if (this.#endings.length > 0) return now.getTime();
     // More may be waiting when every place asked for was filled; look again while there is room.
     const held = this.#active.size + this.#ready.size;
     if (claimedAll && held < this.options.concurrency + this.#prefetch()) return now.getTime();
@@ -543,7 +554,13 @@ export class Worker {
       } catch {
         return;
       }
-      const ids = [...this.#active.keys(), ...this.#ready.keys()];
+      // Executions that ended but wait to be written are still held: renew theirs too, and
+      // have them written now (they wait for a claim only while work is held ahead).
+      const ids = [...this.#active.keys(), ...this.#ready.keys(), ...this.#endings.map((ending) => ending.id)];
+      if (this.#endings.length > 0) {
+        this.#flushSoon = true;
+        this.#wake?.abort(SETTLED);
+      }
       const now = clock.now();
       const leaseUntil = now.getTime() + this.#leaseMs;
       const held = await store.renewLeases(ids, this.options.id, now, new Date(leaseUntil)).catch(() => undefined);
