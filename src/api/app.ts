@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { compress } from 'hono/compress';
 import { HTTPException } from 'hono/http-exception';
 import type { GroveJobs } from '../app.js';
 import type { TokenStore } from '../engine/ports.js';
@@ -97,6 +98,7 @@ const MEDIA_TYPES: Record<string, string> = {
 };
 /** Asset names carry a content hash, so a browser may keep them for a year. */
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
+const gzipAsync = promisify(gzip);
 
 async function readIfPresent(path: string): Promise<Buffer | undefined> {
   try {
@@ -114,8 +116,7 @@ function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null): void {
     if (html === undefined) return c.html(CONSOLE_PLACEHOLDER);
     return c.body(html as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
   };
-  // The console's script and styles go out compressed when the browser accepts it (about a third of their size).
-  app.use('/assets/*', compress());
+  const assets = new AssetCache();
   app.get('/', index);
   for (const route of CONSOLE_ROUTES) app.get(route, index);
   app.get('/assets/*', async (c) => {
@@ -124,11 +125,44 @@ function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null): void {
     if (dir === null || !/^\/assets\/[A-Za-z0-9._-]+$/.test(path) || path.includes('..')) return c.notFound();
     const file = join(dir, ...path.slice(1).split('/'));
     if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) return c.notFound();
-    const bytes = await readIfPresent(file);
-    if (bytes === undefined) return c.notFound();
+    const asset = await assets.get(file);
+    if (asset === undefined) return c.notFound();
     const type = MEDIA_TYPES[path.slice(path.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';
-    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': type, 'cache-control': ASSET_CACHE });
+    const headers: Record<string, string> = { 'content-type': type, 'cache-control': ASSET_CACHE, vary: 'accept-encoding' };
+    // Compressed when the browser accepts it (about a third of the size): once per file, not per request.
+    if (asset.gzip && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+      return c.body(asset.gzip as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': 'gzip' });
+    }
+    return c.body(asset.bytes as Uint8Array<ArrayBuffer>, 200, headers);
   });
+}
+
+/** Files under assets/ never change under one name (their names carry a content hash). */
+interface Asset {
+  bytes: Buffer;
+  /** Gzipped, for types worth compressing. */
+  gzip?: Buffer;
+}
+
+/** The console's assets as read (and gzipped) once per process. */
+class AssetCache {
+  static readonly MAX_FILES = 64;
+  readonly #files = new Map<string, Promise<Asset | undefined>>();
+
+  get(file: string): Promise<Asset | undefined> {
+    let asset = this.#files.get(file);
+    if (!asset) {
+      asset = readIfPresent(file).then(async (bytes) => {
+        if (bytes === undefined) return undefined;
+        const compressible = /\.(js|css|svg|json|html|map)$/.test(file) && bytes.length > 1024;
+        return compressible ? { bytes, gzip: await gzipAsync(bytes, { level: 9 }) } : { bytes };
+      });
+      asset.then((found) => found ?? this.#files.delete(file)).catch(() => this.#files.delete(file));
+      if (this.#files.size >= AssetCache.MAX_FILES) this.#files.delete(this.#files.keys().next().value as string);
+      this.#files.set(file, asset);
+    }
+    return asset;
+  }
 }
 
 const MeSchema = z.object({ role: z.enum(ROLES), name: z.string() }).openapi('Me');

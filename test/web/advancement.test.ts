@@ -1,9 +1,8 @@
 // The Advancement rules page in Debian's Chromium against `grove-jobs serve` on a fresh data
 // folder with demo data: create a rule in the editor, run the advancement batch, see its events,
 // preview a rollback of the range and confirm it. Run `npm run build` first (dist/ and web/dist/).
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, createToken, startConsole } from './support.js';
+import { chromiumAvailable, type ConsoleHarness, type ConsolePage, createToken, type ScreenshotFolder, screenshotFolder, startConsole } from './support.js';
 
 interface Rule {
   meta: { id: string; title: string; version: number };
@@ -21,7 +20,6 @@ interface AdvancementEvent {
 
 const TEST_TIMEOUT_MS = 240_000;
 const FINAL = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'];
-const SCREENSHOTS = 'docs/screenshots';
 const RULE_ID = 'seed-fast-track';
 
 /** Visible controls under <main> smaller than 44 px (a checkbox counts its label) or without a label. */
@@ -43,13 +41,16 @@ const available = chromiumAvailable();
 describe.skipIf(!available)('the Advancement rules page', () => {
   let h: ConsoleHarness;
   const pages: ConsolePage[] = [];
+  /** docs/screenshots/ only with GROVE_JOBS_REFRESH_SCREENSHOTS=1, else a temporary folder. */
+  let screenshots: ScreenshotFolder;
 
   beforeAll(async () => {
+    screenshots = screenshotFolder();
     h = await startConsole();
-    mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {
     await h?.close();
+    screenshots?.remove();
   }, 60_000);
 
   async function open(path = '/rules', token?: string): Promise<ConsolePage> {
@@ -121,10 +122,10 @@ describe.skipIf(!available)('the Advancement rules page', () => {
 
     // Screenshots of the page, on a desktop and on a phone.
     await page.evaluate('window.scrollTo(0, 0)');
-    await page.screenshot({ path: `${SCREENSHOTS}/rules-desktop.png`, fullPage: true });
+    await page.screenshot({ path: `${screenshots.dir}/rules-desktop.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.evaluate('window.scrollTo(0, 0)');
-    await page.screenshot({ path: `${SCREENSHOTS}/rules-phone.png` });
+    await page.screenshot({ path: `${screenshots.dir}/rules-phone.png` });
     expect(await page.evaluate(CONTROL_PROBLEMS)).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 900 });
 
@@ -192,10 +193,10 @@ describe.skipIf(!available)('the Advancement rules page', () => {
     const { page, errors } = await open('/jobs/advancement-batch?tab=status');
     const panel = page.locator('#panel-status');
     await panel.locator('[data-phase="success"]').waitFor();
-    await page.screenshot({ path: `${SCREENSHOTS}/editor-status-desktop.png`, fullPage: true });
+    await page.screenshot({ path: `${screenshots.dir}/editor-status-desktop.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await panel.locator('[data-phase="success"]').waitFor();
-    await page.screenshot({ path: `${SCREENSHOTS}/editor-status-phone.png` });
+    await page.screenshot({ path: `${screenshots.dir}/editor-status-phone.png` });
     expect(errors).toEqual([]);
   }, TEST_TIMEOUT_MS);
 });

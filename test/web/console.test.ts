@@ -57,6 +57,11 @@ describe.skipIf(!available)('the operator console', () => {
     const { page, errors } = await open();
     const advancement = card(page, 'advancement-batch');
     await advancement.getByText(/^Next: (Today|Tomorrow) 2:00 AM UTC$/).waitFor();
+    // index.html sent the first reads while the bundle loaded, and the app took their answers
+    // instead of asking again (read as soon as the grid shows, before any reload).
+    const firstReads = (await page.evaluate("performance.getEntriesByType('resource').map((entry) => entry.name.replace(location.origin, ''))")) as string[];
+    expect(firstReads.filter((read) => read === '/api/me')).toHaveLength(1);
+    expect(firstReads.filter((read) => read === '/api/jobs?sort=title&limit=200')).toHaveLength(1);
     expect(page.url()).not.toContain('token=');
     expect(await page.evaluate("window.localStorage.getItem('grove-jobs.token')")).toBe(h.token);
     expect(await advancement.locator('.badge').textContent()).toBe('Healthy');

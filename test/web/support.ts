@@ -1,6 +1,6 @@
 // Starts `grove-jobs serve` (built: dist/cli/main.js, with web/dist) on a fresh data folder and
 // Debian's Chromium through playwright-core. Builds nothing: run `npm run build` first.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -19,6 +19,28 @@ export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM)) return true;
   if (process.env['CI'] === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   return false;
+}
+
+/** The committed screenshots (README): rewritten only with GROVE_JOBS_REFRESH_SCREENSHOTS=1. */
+const COMMITTED_SCREENSHOTS = 'docs/screenshots';
+
+export interface ScreenshotFolder {
+  dir: string;
+  /** Removes a temporary folder (leaves docs/screenshots/ alone). */
+  remove(): void;
+}
+
+/**
+ * Where a test run saves its screenshots: docs/screenshots/ with GROVE_JOBS_REFRESH_SCREENSHOTS=1,
+ * otherwise a temporary folder, so that a plain run leaves the work tree as it was.
+ */
+export function screenshotFolder(): ScreenshotFolder {
+  if (process.env['GROVE_JOBS_REFRESH_SCREENSHOTS'] === '1') {
+    mkdirSync(COMMITTED_SCREENSHOTS, { recursive: true });
+    return { dir: COMMITTED_SCREENSHOTS, remove: () => undefined };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'grove-screenshots-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface ConsolePage {

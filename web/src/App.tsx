@@ -25,7 +25,8 @@ export function App() {
   const tokenRef = useRef(token);
   tokenRef.current = token;
   const api = useMemo(() => createApiClient(() => tokenRef.current), []);
-  const [me, setMe] = useState<Me | null>(null);
+  // index.html has usually brought the user already: the first render is then the signed-in page.
+  const [me, setMe] = useState<Me | null>(() => (token ? (api.meAtHand() ?? null) : null));
   const [problem, setProblem] = useState<string | null>(null);
   const { route, navigate } = useRoute();
 
@@ -34,6 +35,8 @@ export function App() {
       setMe(null);
       return;
     }
+    // Already known from the first render: the token changes only while signed out, with no user.
+    if (me) return;
     let current = true;
     api.me().then(
       (who) => {

@@ -117,29 +117,102 @@ export interface ApiClient {
   executions(id: string, limit?: number): Promise<ExecutionView[]>;
   preview(cron: string, tz: string, count?: number): Promise<SchedulePreview>;
   rules(): Promise<AdvancementRule[]>;
+  /** The signed-in user, when index.html's early read has already brought it (once): the first render needs no "Signing in…". */
+  meAtHand(): Me | undefined;
+  /** The list for `query`, when index.html's early read of it has already arrived (once). */
+  jobsAtHand(query: JobListQuery): JobList | undefined;
+  /** The job types, when index.html's early read of them has already arrived (once). */
+  jobTypesAtHand(): JobType[] | undefined;
 }
 
-/** One request: the parsed JSON answer, or an ApiRequestError with the server's code, message and field. */
-async function send<T>(url: string, init: RequestInit): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    throw new ApiRequestError(0, 'NETWORK', `the server did not answer (${(error as Error).message})`);
+/** What the server answered: the status and the body as text. */
+interface Answer {
+  status: number;
+  statusText: string;
+  text: string;
+}
+
+/** One read index.html sent: its answer once it has arrived (null until then). */
+interface EarlyRead {
+  answer: Answer | null;
+  promise: Promise<Answer>;
+}
+
+/**
+ * The reads index.html's inline script sends before the bundle has loaded (the signed-in user
+ * and the first page's data), by path, with the token they were sent with. The client takes each
+ * once, instead of asking again: see `takeEarly` and `takeArrived`.
+ */
+interface EarlyReads {
+  token: string;
+  reads: Record<string, EarlyRead | undefined>;
+}
+
+declare global {
+  interface Window {
+    groveJobsEarly?: EarlyReads;
   }
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
+}
+
+function networkError(error: unknown): ApiRequestError {
+  return new ApiRequestError(0, 'NETWORK', `the server did not answer (${(error as Error).message})`);
+}
+
+/** The early read of `path` sent with `token`, removed from the list (it is used once). */
+function removeEarly(path: string, token: string | null): EarlyRead | undefined {
+  const early = typeof window === 'undefined' ? undefined : window.groveJobsEarly;
+  if (!early || token === null || early.token !== token) return undefined;
+  const read = early.reads[path];
+  delete early.reads[path];
+  return read;
+}
+
+/** The answer to a GET of `path` that index.html already sent with `token`, once (later calls ask again). */
+function takeEarly(path: string, token: string | null): Promise<Answer> | undefined {
+  return removeEarly(path, token)?.promise.catch((error: unknown) => {
+    throw networkError(error);
+  });
+}
+
+/** The parsed body of an answer, or an ApiRequestError with the server's code, message and field. */
+function parse<T>({ status, statusText, text }: Answer): T {
+  if (status === 204) return undefined as T;
   let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     parsed = undefined;
   }
-  if (!response.ok) {
+  if (status < 200 || status > 299) {
     const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    throw new ApiRequestError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? (text || response.statusText), error?.field);
+    throw new ApiRequestError(status, error?.code ?? `HTTP_${status}`, error?.message ?? (text || statusText), error?.field);
   }
   return parsed as T;
+}
+
+/**
+ * The body of a GET of `path` that index.html sent with `token` and whose answer has already
+ * arrived, taken once; undefined when there is none, it has not arrived or it is an error (the
+ * next call for the path then takes it and reports the error).
+ */
+function takeArrived<T>(path: string, token: string | null): T | undefined {
+  const early = typeof window === 'undefined' ? undefined : window.groveJobsEarly;
+  const answer = early?.token === token ? early?.reads[path]?.answer : undefined;
+  if (!answer || answer.status < 200 || answer.status > 299) return undefined;
+  removeEarly(path, token);
+  return parse<T>(answer);
+}
+
+/** One request: the parsed JSON answer, or an ApiRequestError with the server's code, message and field. */
+async function send<T>(url: string, init: RequestInit, early?: Promise<Answer>): Promise<T> {
+  if (early) return parse<T>(await early);
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw networkError(error);
+  }
+  return parse<T>({ status: response.status, statusText: response.statusText, text: response.status === 204 ? '' : await response.text() });
 }
 
 function query(params: Record<string, string | number | undefined>): string {
@@ -159,9 +232,11 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     if (options.version !== undefined) headers['if-match'] = `"${options.version}"`;
     const init: RequestInit = { method, headers };
     if (options.body !== undefined) init.body = JSON.stringify(options.body);
-    return send<T>(`${base}${path}`, init);
+    const early = method === 'GET' && base === '' ? takeEarly(path, token) : undefined;
+    return send<T>(`${base}${path}`, init, early);
   }
   const enc = encodeURIComponent;
+  const atHand = <T>(path: string) => (base === '' ? takeArrived<T>(path, getToken()) : undefined);
   return {
     me: () => call<Me>('GET', '/api/me'),
     jobTypes: async () => (await call<{ items: JobType[] }>('GET', '/api/job-types')).items,
@@ -178,6 +253,9 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `/api/jobs/${enc(id)}/executions${query({ limit })}`)).items,
     preview: (cron, tz, count = 5) => call<SchedulePreview>('GET', `/api/schedule/preview${query({ cron, tz, count })}`),
     rules: async () => (await call<{ items: AdvancementRule[] }>('GET', '/api/advancement-rules')).items,
+    meAtHand: () => atHand<Me>('/api/me'),
+    jobsAtHand: (q) => atHand<JobList>(`/api/jobs${query({ ...q })}`),
+    jobTypesAtHand: () => atHand<{ items: JobType[] }>('/api/job-types')?.items,
   };
 }
 

@@ -1,17 +1,31 @@
-import type { ExecutionView, JobStatus, JobView } from './api-client';
+// Types straight from the server's views, as api-client has them: this module needs no DOM (test/web-unit runs it in Node).
+import type { ExecutionView, JobView } from '../../src/api/views.js';
+
+type JobStatus = JobView['status'];
 
 type Summary = NonNullable<JobView['lastExecution']> | ExecutionView;
 
 /** Fixed locale: the console's wording ("Tomorrow 2:00 AM UTC") is English throughout. */
 const LOCALE = 'en-US';
 
+/** The date-time styles the console shows; `day` is a sortable day key ("2026-11-26"). */
+const STYLES = {
+  day: ['en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }],
+  // "2:00 AM UTC": the zone's short name at that instant ("UTC", "PST", "GMT+1").
+  time: [LOCALE, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }],
+  date: [LOCALE, { weekday: 'short', month: 'short', day: 'numeric' }],
+  dateWithYear: [LOCALE, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }],
+} satisfies Record<string, [string, Intl.DateTimeFormatOptions]>;
+type Style = keyof typeof STYLES;
+
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-/** Formatters are costly to build and a grid shows hundreds of times: one per zone and style. */
-function formatter(locale: string, zone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale}|${zone}|${JSON.stringify(options)}`;
+/** Formatters are costly to build and a grid shows hundreds of times: one per style and zone. */
+function formatter(style: Style, zone: string): Intl.DateTimeFormat {
+  const key = `${style}|${zone}`;
   let format = formats.get(key);
   if (!format) {
+    const [locale, options] = STYLES[style];
     format = new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
     formats.set(key, format);
   }
@@ -19,13 +33,20 @@ function formatter(locale: string, zone: string, options: Intl.DateTimeFormatOpt
 }
 
 function dayKey(at: Date, zone: string): string {
-  return formatter('en-CA', zone, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return formatter('day', zone).format(at);
 }
 
-/** The zone's short name at that instant ("UTC", "PST", "GMT+1"). */
-function zoneName(at: Date, zone: string): string {
-  const part = formatter(LOCALE, zone, { timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
-  return part?.value ?? zone;
+/** Today's and tomorrow's day keys per zone for one `now`: a grid reads all its cards at the same instant. */
+let around: { now: number; days: Map<string, { today: string; tomorrow: string }> } = { now: Number.NaN, days: new Map() };
+
+function daysAround(now: Date, zone: string): { today: string; tomorrow: string } {
+  if (around.now !== now.getTime()) around = { now: now.getTime(), days: new Map() };
+  let days = around.days.get(zone);
+  if (!days) {
+    days = { today: dayKey(now, zone), tomorrow: dayKey(new Date(now.getTime() + 86_400_000), zone) };
+    around.days.set(zone, days);
+  }
+  return days;
 }
 
 /**
@@ -34,17 +55,13 @@ function zoneName(at: Date, zone: string): string {
  */
 export function formatRunTime(iso: string, zone: string, now: Date): string {
   const at = new Date(iso);
-  const time = formatter(LOCALE, zone, { hour: 'numeric', minute: '2-digit' }).format(at);
   const day = dayKey(at, zone);
-  const tomorrow = new Date(now.getTime() + 86_400_000);
+  const { today, tomorrow } = daysAround(now, zone);
   let date: string;
-  if (day === dayKey(now, zone)) date = 'Today';
-  else if (day === dayKey(tomorrow, zone)) date = 'Tomorrow';
-  else {
-    const sameYear = day.slice(0, 4) === dayKey(now, zone).slice(0, 4);
-    date = formatter(LOCALE, zone, { weekday: 'short', month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) }).format(at);
-  }
-  return `${date} ${time} ${zoneName(at, zone)}`;
+  if (day === today) date = 'Today';
+  else if (day === tomorrow) date = 'Tomorrow';
+  else date = formatter(day.slice(0, 4) === today.slice(0, 4) ? 'date' : 'dateWithYear', zone).format(at);
+  return `${date} ${formatter('time', zone).format(at)}`;
 }
 
 /** 154000 → "2m 34s"; 23000 → "23s"; 450 → "450 ms". */

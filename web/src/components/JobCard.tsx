@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { ApiRequestError, type JobView } from '../api-client';
 import { formatLastRun, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
@@ -14,8 +14,12 @@ interface Props {
   onChanged: () => void;
 }
 
-/** One job config: critical facts (name, status), summary (next and last run, chips), actions. */
-export function JobCard({ job, now, onChanged }: Props) {
+/**
+ * One job config: critical facts (name, status), summary (next and last run, chips), actions.
+ * Memoised: the grid re-renders on every keystroke in its search box, the cards only when their
+ * job or the time they are read at changes.
+ */
+export const JobCard = memo(function JobCard({ job, now, onChanged }: Props) {
   const api = useApi();
   const navigate = useNavigate();
   const { canOperate } = useSession();
@@ -65,27 +69,23 @@ export function JobCard({ job, now, onChanged }: Props) {
               {title}
             </a>
           </h2>
-          <span className="muted">
-            {payload.jobType}
-            {payload.displayName && payload.displayName !== title ? ` · ${payload.displayName}` : ''}
-          </span>
+          <span className="muted">{payload.displayName && payload.displayName !== title ? `${payload.jobType} · ${payload.displayName}` : payload.jobType}</span>
         </div>
         <StatusBadge status={job.status} />
       </header>
       <div className="card-body">
-        <p className="next-run">
-          Next: {next ? formatRunTime(next, job.schedule.timezone, now) : payload.schedule.isEnabled ? 'no upcoming run' : 'not scheduled (disabled)'}
-        </p>
-        <p className="last-run">Last: {formatLastRun(job.lastExecution)}</p>
+        {/* One text node per line: the grid renders hundreds of these. */}
+        <p className="next-run">{`Next: ${next ? formatRunTime(next, job.schedule.timezone, now) : payload.schedule.isEnabled ? 'no upcoming run' : 'not scheduled (disabled)'}`}</p>
+        <p className="last-run">{`Last: ${formatLastRun(job.lastExecution)}`}</p>
         <ul className="chips" aria-label="Configuration">
           <li className="chip" title="Schedule">
             {job.schedule.description}
           </li>
           <li className="chip" title="Batch size">
-            Batch {payload.limits.batchSize}
+            {`Batch ${payload.limits.batchSize}`}
           </li>
           <li className="chip" title="Attempts, the first included">
-            {payload.retry.maxAttempts} {payload.retry.maxAttempts === 1 ? 'attempt' : 'attempts'}
+            {`${payload.retry.maxAttempts} ${payload.retry.maxAttempts === 1 ? 'attempt' : 'attempts'}`}
           </li>
         </ul>
       </div>
@@ -137,4 +137,4 @@ export function JobCard({ job, now, onChanged }: Props) {
       ) : null}
     </article>
   );
-}
+});

@@ -3,14 +3,12 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { JobView } from '../api-client';
 import { useApi } from '../hooks/use-api';
+import { timelineJobs, timelinePlotHeight } from './TimelineFrame';
 
 /** The window drawn: the next 24 hours. */
 const WINDOW_MS = 24 * 3600_000;
 /** Runs asked for per job: a job every 15 minutes has 96 in a day. */
 const RUNS_PER_JOB = 100;
-/** Jobs drawn at most (one preview request each). */
-const MAX_JOBS = 40;
-const ROW_PX = 26;
 const JOB_COLOURS = ['#E65100', '#1976D2', '#2E7D32', '#6A1B9A', '#00838F', '#AD1457', '#5D4037', '#F9A825'];
 
 interface Row {
@@ -28,7 +26,7 @@ export function RunTimeline({ jobs }: { jobs: JobView[] }) {
   const [rows, setRows] = useState<Row[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
-  const enabled = useMemo(() => jobs.filter((job) => job.nextRuns.length > 0).slice(0, MAX_JOBS), [jobs]);
+  const enabled = useMemo(() => timelineJobs(jobs), [jobs]);
   const key = enabled.map((job) => `${String(job.meta['id'])}@${String(job.meta['version'])}`).join(',');
   const [from] = useState(() => Date.now());
 
@@ -37,10 +35,16 @@ export function RunTimeline({ jobs }: { jobs: JobView[] }) {
     const until = from + WINDOW_MS;
     Promise.all(
       enabled.map(async (job) => {
+        const id = String(job.meta['id']);
+        const title = String(job.meta['title'] ?? job.meta['id']);
+        // The list's next runs are the first few in order: when the last of them falls after the
+        // window, they hold every run inside it, and no preview is needed (a job that runs a few times a day).
+        const listed = job.nextRuns.map((run) => Date.parse(run));
+        if ((listed.at(-1) ?? 0) > until) return { id, title, runs: listed.filter((at) => at <= until) };
         const schedule = job.payload['schedule'] as { cronExpression: string; timezone: string };
         const preview = await api.preview(schedule.cronExpression, schedule.timezone, RUNS_PER_JOB);
         const runs = preview.valid ? preview.nextRuns.map((run) => Date.parse(run)).filter((at) => at <= until) : [];
-        return { id: String(job.meta['id']), title: String(job.meta['title'] ?? job.meta['id']), runs };
+        return { id, title, runs };
       }),
     ).then(
       (loaded) => current && setRows(loaded),
@@ -57,14 +61,20 @@ export function RunTimeline({ jobs }: { jobs: JobView[] }) {
     if (!element || !rows || rows.length === 0) return;
     const times = [...new Set(rows.flatMap((row) => row.runs))].sort((a, b) => a - b);
     const xs = times.map((at) => at / 1000);
-    const data: uPlot.AlignedData = [xs, ...rows.map((row, index) => times.map((at) => (row.runs.includes(at) ? index : null)))];
+    const data: uPlot.AlignedData = [
+      xs,
+      ...rows.map((row, index) => {
+        const runs = new Set(row.runs);
+        return times.map((at) => (runs.has(at) ? index : null));
+      }),
+    ];
     const labels = rows.map((row) => (row.title.length > 30 ? `${row.title.slice(0, 29)}…` : row.title));
     // The job names take at most 40% of the width (phones), else what 30 characters need.
     const labelWidth = Math.round(Math.min(210, element.clientWidth * 0.4));
     const plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 280),
-        height: 50 + rows.length * ROW_PX,
+        height: timelinePlotHeight(rows.length),
         legend: { show: false },
         cursor: { y: false, points: { size: 10 } },
         scales: { x: { time: true, range: [from / 1000, (from + WINDOW_MS) / 1000] }, y: { range: [-0.6, rows.length - 0.4] } },
@@ -89,7 +99,7 @@ export function RunTimeline({ jobs }: { jobs: JobView[] }) {
       data,
       element,
     );
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(element.clientWidth, 280), height: 50 + rows.length * ROW_PX }));
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(element.clientWidth, 280), height: timelinePlotHeight(rows.length) }));
     resize.observe(element);
     return () => {
       resize.disconnect();
@@ -100,8 +110,9 @@ export function RunTimeline({ jobs }: { jobs: JobView[] }) {
   const total = rows?.reduce((sum, row) => sum + row.runs.length, 0) ?? 0;
   const busiest = useMemo(() => {
     const perHour = new Map<string, number>();
+    const hours = new Intl.DateTimeFormat('en-US', { hour: 'numeric' });
     for (const at of rows?.flatMap((row) => row.runs) ?? []) {
-      const hour = new Intl.DateTimeFormat('en-US', { hour: 'numeric' }).format(new Date(at));
+      const hour = hours.format(new Date(at));
       perHour.set(hour, (perHour.get(hour) ?? 0) + 1);
     }
     return [...perHour.entries()].sort((a, b) => b[1] - a[1])[0];
@@ -119,7 +130,14 @@ export function RunTimeline({ jobs }: { jobs: JobView[] }) {
           {busiest ? `; busiest hour ${busiest[0]} with ${busiest[1]} runs` : ''}.
         </p>
       ) : null}
-      <div ref={box} className="timeline-plot" role="img" aria-label={`Timeline of the next 24 hours: ${total} runs`} />
+      {/* As tall as the plot from the start (see TimelinePlaceholder): the cards below stay where they are. */}
+      <div
+        ref={box}
+        className="timeline-plot"
+        style={error ? undefined : { minHeight: timelinePlotHeight(enabled.length) }}
+        role="img"
+        aria-label={`Timeline of the next 24 hours: ${total} runs`}
+      />
     </section>
   );
 }

@@ -1,13 +1,14 @@
-import { lazy, Suspense, useCallback, useEffect, useId, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { JobList, JobListQuery, JobType } from '../api-client';
 import { JobCard } from '../components/JobCard';
 import { ErrorNotice } from '../components/Notice';
+import { TimelinePlaceholder } from '../components/TimelineFrame';
 import { useApi } from '../hooks/use-api';
 import { useLiveChanges } from '../hooks/use-live-changes';
 import { useNavigate } from '../hooks/use-route';
 import { useSession } from '../hooks/use-session';
 
-// The timeline brings uPlot: loaded after the grid has rendered.
+// The timeline brings uPlot: loaded after the grid has been painted (see timelineDue).
 const RunTimeline = lazy(() => import('../components/RunTimeline').then((module) => ({ default: module.RunTimeline })));
 
 const SORTS: Array<{ value: string; label: string }> = [
@@ -23,16 +24,28 @@ const PAGE = 200;
 const REFRESH_MS = 15_000;
 const SEARCH_PAUSE_MS = 200;
 
+/** The filters the grid opens with (index.html reads this list early: see EarlyReads in api-client). */
+const FIRST_FILTERS: JobListQuery = { sort: 'title' };
+
+/** The API query for the toolbar's filters and search. */
+function listQuery(filters: JobListQuery, search: string): JobListQuery {
+  const q = search.trim();
+  return { ...filters, ...(q ? { q } : {}), limit: PAGE };
+}
+
 /** The job grid: one card per config, with filters, search, sort and counts. */
 export function JobsPage() {
   const api = useApi();
   const navigate = useNavigate();
   const { canOperate } = useSession();
-  const [filters, setFilters] = useState<JobListQuery>({ sort: 'title' });
+  const [filters, setFilters] = useState<JobListQuery>(FIRST_FILTERS);
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const [list, setList] = useState<JobList | null>(null);
-  const [types, setTypes] = useState<JobType[]>([]);
+  // index.html has usually read the first list already: the first render then shows the cards.
+  const [list, setList] = useState<JobList | null>(() => api.jobsAtHand(listQuery(FIRST_FILTERS, '')) ?? null);
+  /** The first render had the list: the first load is not needed. */
+  const listedAtFirst = useRef(list !== null);
+  const [types, setTypes] = useState<JobType[] | null>(() => api.jobTypesAtHand() ?? null);
   const [error, setError] = useState<unknown>(null);
   const [now, setNow] = useState(() => new Date());
   const [newType, setNewType] = useState('');
@@ -40,8 +53,7 @@ export function JobsPage() {
 
   const load = useCallback(async () => {
     try {
-      const q = query.trim();
-      setList(await api.jobs({ ...filters, ...(q ? { q } : {}), limit: PAGE }));
+      setList(await api.jobs(listQuery(filters, query)));
       setNow(new Date());
       setError(null);
     } catch (caught) {
@@ -56,16 +68,34 @@ export function JobsPage() {
   }, [search]);
 
   useEffect(() => {
-    void load();
+    if (listedAtFirst.current) listedAtFirst.current = false;
+    else void load();
     const refresh = window.setInterval(() => void load(), REFRESH_MS);
     return () => window.clearInterval(refresh);
   }, [load]);
 
-  useLiveChanges(() => void load());
+  // One function for every card, so that a change of the toolbar alone re-renders no card.
+  const reload = useCallback(() => void load(), [load]);
+  useLiveChanges(reload);
+
+  // The timeline (uPlot, schedule previews of the frequent jobs) starts once the cards have been painted.
+  const [timelineDue, setTimelineDue] = useState(false);
+  const listed = list !== null;
+  useEffect(() => {
+    if (!listed || timelineDue) return;
+    let timer: number | undefined;
+    const frame = window.requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setTimelineDue(true));
+    });
+    return () => {
+      window.cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
+    };
+  }, [listed, timelineDue]);
 
   useEffect(() => {
-    api.jobTypes().then(setTypes, setError);
-  }, [api]);
+    if (types === null) api.jobTypes().then(setTypes, setError);
+  }, [api, types]);
 
   return (
     <section className="page" aria-labelledby="jobs-heading">
@@ -96,7 +126,7 @@ export function JobsPage() {
             }}
           >
             <option value="">All types</option>
-            {types.map((type) => (
+            {types?.map((type) => (
               <option key={type.name} value={type.name}>
                 {type.name}
               </option>
@@ -142,7 +172,7 @@ export function JobsPage() {
             <label htmlFor={`${ids}-4`}>New job of type</label>
             <select id={`${ids}-4`} value={newType} onChange={(event) => setNewType(event.target.value)}>
               <option value="">Choose a type…</option>
-              {types.map((type) => (
+              {types?.map((type) => (
                 <option key={type.name} value={type.name} title={type.description}>
                   {type.name}
                 </option>
@@ -158,12 +188,16 @@ export function JobsPage() {
       {list === null && !error ? <p className="muted">Loading jobs…</p> : null}
       {list && list.items.length === 0 ? <p className="muted">No job matches these filters.</p> : null}
       {list && list.items.length > 0 ? (
-        <Suspense fallback={<p className="muted">Loading the timeline…</p>}>
-          <RunTimeline jobs={list.items} />
-        </Suspense>
+        timelineDue ? (
+          <Suspense fallback={<TimelinePlaceholder jobs={list.items} />}>
+            <RunTimeline jobs={list.items} />
+          </Suspense>
+        ) : (
+          <TimelinePlaceholder jobs={list.items} />
+        )
       ) : null}
       <div className="grid">
-        {list?.items.map((job) => <JobCard key={String(job.meta['id'])} job={job} now={now} onChanged={() => void load()} />)}
+        {list?.items.map((job) => <JobCard key={String(job.meta['id'])} job={job} now={now} onChanged={reload} />)}
       </div>
       {list && list.total > list.items.length ? (
         <p className="muted">
