@@ -114,6 +114,8 @@ export interface WorkerStartOptions {
   id?: string;
   /** See WorkerOptions.maxIdleMs. */
   maxIdleMs?: number;
+  /** See WorkerOptions.maxPrefetch (0: claim only for free places). */
+  maxPrefetch?: number;
 }
 
 export interface GroveJobs {
@@ -194,6 +196,7 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
           concurrency: workerOptions.concurrency ?? 4,
           ...(workerOptions.leaseSeconds ? { leaseSeconds: workerOptions.leaseSeconds } : {}),
           ...(workerOptions.maxIdleMs ? { maxIdleMs: workerOptions.maxIdleMs } : {}),
+          ...(workerOptions.maxPrefetch !== undefined ? { maxPrefetch: workerOptions.maxPrefetch } : {}),
         },
       );
       workers.push(worker);

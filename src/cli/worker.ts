@@ -9,6 +9,7 @@ export interface EngineRunOptions {
   leaseSeconds?: number;
   graceSeconds: number;
   scheduler: boolean;
+  maxPrefetch?: number;
 }
 
 export function parseWholeNumber(field: string, text: string, min: number, max: number): number {
@@ -25,6 +26,7 @@ export async function runEngineUntilStopped(system: OpenedGroveJobs, context: Cl
   const worker = await system.startWorker({
     concurrency: options.concurrency,
     ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
+    ...(options.maxPrefetch !== undefined ? { maxPrefetch: options.maxPrefetch } : {}),
   });
   const off = system.events.on('execution:finished', (execution) => {
     const slot = execution.slot ? ` slot ${execution.slot.toISOString()}` : '';
@@ -45,14 +47,16 @@ export function registerWorker(program: Command, context: CliContext): void {
     .option('--concurrency <n>', 'executions this worker runs at once (1-1000)', '4')
     .option('--grace <seconds>', 'on shutdown, how long running executions may finish before they are handed back', '30')
     .option('--lease <seconds>', "how long an execution stays this worker's without a heartbeat (3-3600)", '30')
+    .option('--max-prefetch <n>', 'most executions claimed ahead of free places while executions are short (0-5000; 0: none)', '500')
     .option('--no-scheduler', 'only run executions; leave slot claiming to other processes')
-    .action(async (options: { concurrency: string; grace: string; lease: string; scheduler: boolean }) => {
+    .action(async (options: { concurrency: string; grace: string; lease: string; maxPrefetch: string; scheduler: boolean }) => {
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
       const leaseSeconds = parseWholeNumber('--lease', options.lease, 3, 3600);
+      const maxPrefetch = parseWholeNumber('--max-prefetch', options.maxPrefetch, 0, 5000);
       const system = await openGroveJobs({ env: context.env, ensureDefaults: true });
       try {
-        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, scheduler: options.scheduler });
+        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, maxPrefetch, scheduler: options.scheduler });
       } finally {
         await system.close({ graceMs: 0 });
       }

@@ -94,6 +94,7 @@ describe('grove-jobs run', () => {
       [['history', 'nightly-report', '--status', 'sleeping'], '--status'],
       [['logs', 'not-an-id'], "'not-an-id'"],
       [['worker', '--concurrency', '0'], '--concurrency'],
+      [['worker', '--max-prefetch', 'lots'], '--max-prefetch'],
     ] as const) {
       const result = await cli([...argv], env);
       expect(result.code, argv.join(' ')).toBe(2);
