@@ -1,5 +1,6 @@
 // Types straight from the server's views, as api-client has them: this module needs no DOM (test/web-unit runs it in Node).
 import type { ExecutionView, JobView } from '../../src/api/views.js';
+import type { ExecutionStatus } from '../../src/domain/config/policies.js';
 
 type JobStatus = JobView['status'];
 
@@ -64,18 +65,20 @@ export function formatRunTime(iso: string, zone: string, now: Date): string {
   return `${date} ${formatter('time', zone).format(at)}`;
 }
 
-/** 154000 → "2m 34s"; 23000 → "23s"; 450 → "450 ms". */
+/** 154000 → "2m 34s"; 23000 → "23s"; 450 → "450 ms"; null → "—". */
 export function formatDuration(ms: number | null): string {
-  if (ms === null) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
-export const EXECUTION_LABEL: Record<string, string> = {
+export const EXECUTION_LABEL: Record<ExecutionStatus, string> = {
   queued: 'Queued',
   running: 'Running',
   success: 'Success',
@@ -89,7 +92,7 @@ export const EXECUTION_LABEL: Record<string, string> = {
 /** "Success (142 processed, 2m 34s)". */
 export function formatLastRun(last: Summary | null): string {
   if (!last) return 'Never run';
-  const label = EXECUTION_LABEL[last.status] ?? last.status;
+  const label = (EXECUTION_LABEL as Record<string, string>)[last.status] ?? last.status;
   if (last.status === 'queued') return label;
   const parts = [`${last.items.processed} processed`];
   if (last.durationMs !== null) parts.push(formatDuration(last.durationMs));

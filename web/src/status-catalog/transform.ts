@@ -2,6 +2,7 @@
 // json-render spec drawn from the status catalog. Pure: no React, no I/O, and the time comes in
 // as `now`, so the same input always gives the same tree (the unit tests pin it).
 import { ExecutionStatus } from '../../../src/domain/config/policies.js';
+import { EXECUTION_LABEL, formatDuration, formatRunTime } from '../format.js';
 import {
   EXECUTION_STATUSES,
   LOG_LEVELS,
@@ -62,18 +63,9 @@ export interface StatusSpec {
 /** Log lines drawn in the status view; the history's View logs shows them all. */
 export const LOG_LINES_SHOWN = 20;
 
-const LOCALE = 'en-US';
-
-export const STATUS_LABELS: Record<ExecutionStatus, string> = {
-  queued: 'Queued',
-  running: 'Running',
-  success: 'Success',
-  partial: 'Partial',
-  failed: 'Failed',
-  timeout: 'Timed out',
-  cancelled: 'Cancelled',
-  skipped: 'Skipped',
-};
+/** The console's one set of wordings (src/format.ts), re-exported for the status modules. */
+export { formatDuration, formatRunTime };
+export const STATUS_LABELS: Record<ExecutionStatus, string> = EXECUTION_LABEL;
 
 export const STATUS_TONES: Record<ExecutionStatus, Tone> = {
   queued: 'neutral',
@@ -92,40 +84,6 @@ export function isExecutionStatus(value: string): value is ExecutionStatus {
 
 export function isFinished(status: string): boolean {
   return isExecutionStatus(status) && status !== ExecutionStatus.Queued && status !== ExecutionStatus.Running;
-}
-
-/** 154000 → "2m 34s"; 23000 → "23s"; 450 → "450 ms"; null → "—". */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h ${minutes % 60}m`;
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
-}
-
-function dayKey(at: Date, zone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
-
-/** "Today 2:00 AM UTC", "Tomorrow 3:00 AM UTC", "Thu, Nov 26 2:00 AM UTC" in the zone. */
-export function formatRunTime(iso: string, zone: string, now: Date): string {
-  const at = new Date(iso);
-  const time = new Intl.DateTimeFormat(LOCALE, { timeZone: zone, hour: 'numeric', minute: '2-digit' }).format(at);
-  const zoneName =
-    new Intl.DateTimeFormat(LOCALE, { timeZone: zone, timeZoneName: 'short' }).formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? zone;
-  const day = dayKey(at, zone);
-  let date: string;
-  if (day === dayKey(now, zone)) date = 'Today';
-  else if (day === dayKey(new Date(now.getTime() + 86_400_000), zone)) date = 'Tomorrow';
-  else {
-    const sameYear = day.slice(0, 4) === dayKey(now, zone).slice(0, 4);
-    date = new Intl.DateTimeFormat(LOCALE, { timeZone: zone, weekday: 'short', month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) }).format(at);
-  }
-  return `${date} ${time} ${zoneName}`;
 }
 
 /** Seconds → "in 3h 12m", "in 45s", "due now". */
