@@ -727,7 +727,7 @@ CREATE UNIQUE INDEX executions_idempotency_idx ON public.executions USING btree 
 -- Name: executions_run_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX executions_run_idx ON public.executions USING btree (run_id);
+CREATE INDEX executions_run_idx ON public.executions USING btree (run_id) WHERE (attempt > 1);
 
 --
 -- Name: executions_running_idx; Type: INDEX; Schema: public; Owner: -

@@ -125,6 +125,31 @@ export function runAdvancementSuite(factory: SqlFactory): void {
       return { result: outcome?.result as unknown as AdvancementBatchResult, progress, summary: outcome?.summary, executionId };
     }
 
+    it("counts a run's first execution and its retries as one run (a sprout moves once per run)", async () => {
+      await sql.query({
+        name: 'test-run-config',
+        text: `insert into job_configs (id, job_type, version, is_enabled, config, created_at, updated_at, created_by, updated_by)
+               values ('advancement-batch', 'advancement-batch', 1, false, '{}', now(), now(), 'test', 'test')`,
+      });
+      const [first, second, third, other] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const rows: Array<[string, string, number]> = [
+        [first, first, 1],
+        [second, first, 2],
+        [third, first, 3],
+        [other, other, 1],
+      ];
+      for (const [id, runId, attempt] of rows) {
+        await sql.query({
+          name: 'test-run-execution',
+          text: `insert into executions (id, run_id, config_id, config_version, config, status, trigger, attempt, queued_at, run_after)
+                 values ($1::uuid, $2::uuid, 'advancement-batch', 1, '{}', 'failed', 'manual', $3, now(), now())`,
+          values: [id, runId, attempt],
+        });
+      }
+      for (const id of [first, second, third]) expect((await store.runExecutionIds(id)).sort()).toEqual([first, second, third].sort());
+      expect(await store.runExecutionIds(other)).toEqual([other]);
+    });
+
     describe('the batch', () => {
       it('evaluates all 2,500 eligible sprouts in 25 pages of 100 and records every change with its execution id and snapshot', async () => {
         await seedSprouts(sql, 1, 2500, 'seed');

@@ -202,7 +202,11 @@ export const listModels = (): SqlQuery => ({
 
 export const runExecutionIds = (executionId: string): SqlQuery => ({
   name: 'grove-adv-run-executions',
-  text: `select id::text from executions where run_id = (select run_id from executions where id = $1::uuid)
+  // A run is its first execution (id = run_id) and its retries (attempt > 1, indexed).
+  text: `with run as (select run_id from executions where id = $1::uuid)
+         select e.id::text from executions e, run where e.id = run.run_id
+         union
+         select e.id::text from executions e, run where e.run_id = run.run_id and e.attempt > 1
          union
          select $1::uuid::text`,
   values: [executionId],
