@@ -1,31 +1,22 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliProcess, exited, startCliProcess } from '../support/cli.js';
 import { startReceiver } from '../support/receiver.js';
-import { assertPostgresReachable, POSTGRES_URL } from '../support/test-store.js';
+import { assertPostgresReachable, testDatabase } from '../support/test-store.js';
 
 const READY = 'Press Ctrl-C to stop.';
 
 /** A fresh database on the local server for one test file. */
 function useDatabase(name: string) {
-  const database = `${name}_${process.pid}_${Date.now()}`;
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${database}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
+  const database = testDatabase(name);
   beforeAll(async () => {
     await assertPostgresReachable();
-    await admin(`create database ${database}`);
+    await database.create();
   });
-  afterAll(() => admin(`drop database if exists ${database} with (force)`));
-  return { url: url.toString() };
+  afterAll(() => database.drop());
+  return { url: database.url };
 }
 
 function configFile(dir: string, id: string, payload: Record<string, unknown>): string {
