@@ -27,6 +27,30 @@ const SEARCH_PAUSE_MS = 200;
 /** The filters the grid opens with (index.html reads this list early: see EarlyReads in api-client). */
 const FIRST_FILTERS: JobListQuery = { sort: 'title' };
 
+/** The start of the minute: the cards' wording ("Today 2:00 AM UTC") changes no faster. */
+function minuteOf(at: Date): Date {
+  return new Date(at.getTime() - (at.getTime() % 60_000));
+}
+
+/**
+ * The new list, keeping the previous object of every job that did not change, so that a
+ * refresh re-renders only the cards whose job changed (cards are memoised on their props).
+ */
+function keepUnchanged(previous: JobList | null, next: JobList): JobList {
+  if (!previous) return next;
+  const before = new Map(previous.items.map((job) => [String(job.meta['id']), job]));
+  let kept = 0;
+  const items = next.items.map((job) => {
+    const old = before.get(String(job.meta['id']));
+    if (old && JSON.stringify(old) === JSON.stringify(job)) {
+      kept++;
+      return old;
+    }
+    return job;
+  });
+  return kept === 0 ? next : { ...next, items };
+}
+
 /** The API query for the toolbar's filters and search. */
 function listQuery(filters: JobListQuery, search: string): JobListQuery {
   const q = search.trim();
@@ -47,14 +71,16 @@ export function JobsPage() {
   const listedAtFirst = useRef(list !== null);
   const [types, setTypes] = useState<JobType[] | null>(() => api.jobTypesAtHand() ?? null);
   const [error, setError] = useState<unknown>(null);
-  const [now, setNow] = useState(() => new Date());
+  const [now, setNow] = useState(() => minuteOf(new Date()));
   const [newType, setNewType] = useState('');
   const ids = useId();
 
   const load = useCallback(async () => {
     try {
-      setList(await api.jobs(listQuery(filters, query)));
-      setNow(new Date());
+      const next = await api.jobs(listQuery(filters, query));
+      setList((previous) => keepUnchanged(previous, next));
+      const minute = minuteOf(new Date());
+      setNow((previous) => (previous.getTime() === minute.getTime() ? previous : minute));
       setError(null);
     } catch (caught) {
       setError(caught);
