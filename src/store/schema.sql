@@ -12,7 +12,7 @@ CREATE TABLE public.executions (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     config_id text NOT NULL,
     config_version integer NOT NULL,
-    config jsonb NOT NULL,
+    config jsonb,
     status text NOT NULL,
     trigger text NOT NULL,
     slot_at timestamp with time zone,
@@ -91,12 +91,14 @@ begin
       select pg_notify('grove_jobs_execution', '') where p_limit > 0 and (select count(*) from claimed) >= p_limit
     )
     select c.id, c.config_id, c.config_version,
-           case when (c.config_id || '@' || c.config_version || '@' || (c.config -> 'meta' ->> 'updatedAt')) = any(p_known) then null else c.config end,
+           case when (c.config_id || '@' || c.config_version || '@' || (coalesce(c.config, v.config) -> 'meta' ->> 'updatedAt')) = any(p_known)
+                then null else coalesce(c.config, v.config) end,
            c.status, c.trigger, c.slot_at, c.attempt, c.run_id, c.retry_of, c.requested_by, c.idempotency_key,
            c.dry_run, c.batch_size, c.queued_at, c.run_after, c.started_at, c.finished_at, c.duration_ms, c.worker_id,
            c.lease_expires_at, c.heartbeat_at, c.cancel_requested_at, c.items_total, c.items_processed,
            c.items_succeeded, c.items_failed, c.summary, c.result, c.error
-      from claimed c where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0;
+      from claimed c left join job_config_versions v on v.config_id = c.config_id and v.version = c.config_version
+     where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0;
 end
 $$;
 
@@ -132,7 +134,7 @@ begin
     ), inserted as (
       insert into executions (id, run_id, config_id, config_version, config, status, trigger, slot_at, attempt, queued_at,
                               run_after, summary, result, finished_at, duration_ms)
-      select p.execution_id, p.execution_id, p.config_id, p.version, p.config, case when p.skip then 'skipped' else 'queued' end,
+      select p.execution_id, p.execution_id, p.config_id, p.version, null, case when p.skip then 'skipped' else 'queued' end,
              'schedule', p.slot_at, 1, p_now, case when p.skip then p_now else p.run_after end,
              case when p.skip then format('Skipped: %s execution(s) of this config already queued or running (overlap policy skip, at most %s)', p.active, p.max_concurrent) end,
              case when p.skip then jsonb_build_object('reason', 'overlap', 'active', p.active, 'maxConcurrent', p.max_concurrent) end,

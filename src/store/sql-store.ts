@@ -189,7 +189,7 @@ export function createSqlStore(sql: Sql): Store {
     claimSlots: async (items, now, claimedBy) =>
       items.length === 0
         ? []
-        : (await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, executions.EXECUTION_COLUMNS))).map(toExecution),
+        : (await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, { columns: executions.recordColumns('x'), join: executions.versionJoin('x') }))).map(toExecution),
 
     advanceCursor: async (configId, to) => {
       await sql.query(slots.advanceCursor(configId, to));

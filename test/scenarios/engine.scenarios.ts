@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Sql } from '../../src/store/sql.js';
 import type { SqlFactory } from '../support/test-store.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
 
@@ -8,8 +9,10 @@ const actor = { actor: 'test' };
 export function runEngineScenarios(factory: SqlFactory): void {
   describe(`engine scenarios on ${factory.name}`, () => {
     let s: Scenario;
+    let sql: Sql;
     beforeEach(async () => {
-      s = makeScenario(await factory.make());
+      sql = await factory.make();
+      s = makeScenario(sql);
     });
     afterEach(() => s.system.close({ graceMs: 0 }));
     afterAll(() => factory.dispose());
@@ -50,6 +53,34 @@ export function runEngineScenarios(factory: SqlFactory): void {
       const again = finishedCount(s.system, 1);
       await s.system.executions.trigger('crowded', { requestedBy: 'test' });
       expect((await again)[0]).toMatchObject({ status: 'success' });
+    });
+
+    it('keeps no copy of the config in an execution row: a record reads the version it runs with, an older row its own copy', async () => {
+      await s.system.configs.create(scenarioConfig('lean', { cronExpression: '0 0 1 1 *', isEnabled: false }, { parameters: { mode: 'first' } }), actor);
+      const { execution: first } = await s.system.executions.trigger('lean', { requestedBy: 'test' });
+      await s.system.configs.update('lean', { ...scenarioConfig('lean', { cronExpression: '0 0 1 1 *', isEnabled: false }, { parameters: { mode: 'second' } }) }, actor);
+      const { execution: second } = await s.system.executions.trigger('lean', { requestedBy: 'test' });
+      const rows = await sql.query<{ id: string; copied: boolean }>({
+        name: 'test-lean-rows',
+        text: 'select id::text, config is not null as copied from executions where config_id = $1',
+        values: ['lean'],
+      });
+      expect(rows.every((row) => !row.copied)).toBe(true);
+      expect((await s.system.executions.get(first.id))?.config.payload.parameters).toEqual({ mode: 'first', dryRun: false });
+      expect((await s.system.executions.get(second.id))?.config.payload.parameters).toEqual({ mode: 'second', dryRun: false });
+
+      // A row written before executions stopped copying their config keeps reading its copy.
+      const copy = { ...first.config, payload: { ...first.config.payload, parameters: { mode: 'as copied', dryRun: false } } };
+      await sql.query({ name: 'test-lean-copy', text: 'update executions set config = $2::jsonb where id = $1::uuid', values: [first.id, JSON.stringify(copy)] });
+      expect((await s.system.executions.get(first.id))?.config.payload.parameters).toEqual({ mode: 'as copied', dryRun: false });
+      const seen: string[] = [];
+      s.setBehaviour(async (context) => {
+        seen.push(context.parameters.mode);
+      });
+      const finished = finishedCount(s.system, 2);
+      await s.system.startWorker({ concurrency: 1 });
+      await finished;
+      expect(seen.sort()).toEqual(['as copied', 'second']);
     });
 
     describe('claiming ahead', () => {

@@ -40,6 +40,19 @@ export const EXECUTION_COLUMNS = `id, config_id, config_version, config, status,
   summary, result, error`;
 
 /**
+ * An execution record's columns read through alias `e`, its config from the version it runs
+ * with (migration 0012; rows written before carry their own copy): use with `versionJoin(e)`.
+ */
+export const recordColumns = (e: string): string =>
+  EXECUTION_COLUMNS.split(',')
+    .map((column) => column.trim())
+    .map((column) => (column === 'config' ? `coalesce(${e}.config, v.config) as config` : `${e}.${column}`))
+    .join(', ');
+
+/** Joins, as `v`, the config version the execution aliased `e` runs with. */
+export const versionJoin = (e: string): string => `left join job_config_versions v on v.config_id = ${e}.config_id and v.version = ${e}.config_version`;
+
+/**
  * Inserts an execution. A first attempt is its own run (run_id = id). A repeated
  * idempotency key for the same config inserts nothing and returns no row.
  */
@@ -47,25 +60,24 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
   name: 'executions-insert',
   text: `with new_id as (select gen_random_uuid() as id),
          inserted as (
-           insert into executions (id, run_id, config_id, config_version, config, status, trigger, slot_at, attempt, retry_of,
+           insert into executions (id, run_id, config_id, config_version, status, trigger, slot_at, attempt, retry_of,
                                    requested_by, idempotency_key, dry_run, batch_size, queued_at, run_after, summary, result,
                                    finished_at, duration_ms)
-           select id, coalesce($1::uuid, id), $2, $3, $4::jsonb, $5, $6, $7::timestamptz, $8, $9::uuid,
-                  $10, $11, $12, $13, $14::timestamptz, $15::timestamptz, $16, $17::jsonb,
-                  case when $5 = 'skipped' then $14::timestamptz end, case when $5 = 'skipped' then 0 end
+           select id, coalesce($1::uuid, id), $2, $3, $4, $5, $6::timestamptz, $7, $8::uuid,
+                  $9, $10, $11, $12, $13::timestamptz, $14::timestamptz, $15, $16::jsonb,
+                  case when $4 = 'skipped' then $13::timestamptz end, case when $4 = 'skipped' then 0 end
              from new_id
            on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
-           returning ${EXECUTION_COLUMNS}
+           returning *
          )
          -- A queued execution wakes workers in other processes (delivered when this commits).
-         select inserted.*,
+         select ${recordColumns('inserted')},
                 (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
-           from inserted`,
+           from inserted ${versionJoin('inserted')}`,
   values: [
     e.runId,
     e.config.meta.id,
     e.config.meta.version,
-    JSON.stringify(e.config),
     e.status,
     e.trigger,
     e.slot,
@@ -89,35 +101,36 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
 export const insertRun = (configId: string, run: RunInput): SqlQuery => ({
   name: 'executions-insert-run',
   text: `with inserted as (
-           insert into executions (id, run_id, config_id, config_version, config, status, trigger, attempt, requested_by,
+           insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, requested_by,
                                    idempotency_key, dry_run, batch_size, queued_at, run_after)
-           select n.id, n.id, c.id, c.version, c.config, 'queued', $2, 1, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz
+           select n.id, n.id, c.id, c.version, 'queued', $2, 1, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz
              from job_configs c cross join (select gen_random_uuid() as id) n
             where c.id = $1
            on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
-           returning ${EXECUTION_COLUMNS}
+           returning *
          )
-         select inserted.*, pg_notify('grove_jobs_execution', inserted.config_id) is not null as notified from inserted`,
+         select ${recordColumns('inserted')}, pg_notify('grove_jobs_execution', inserted.config_id) is not null as notified
+           from inserted ${versionJoin('inserted')}`,
   values: [configId, run.trigger, run.requestedBy, run.idempotencyKey, run.dryRun, run.batchSize, run.queuedAt],
 });
 
 export const getExecutionByKey = (configId: string, key: string): SqlQuery => ({
   name: 'executions-by-key',
-  text: `select ${EXECUTION_COLUMNS} from executions where config_id = $1 and idempotency_key = $2`,
+  text: `select ${recordColumns('e')} from executions e ${versionJoin('e')} where e.config_id = $1 and e.idempotency_key = $2`,
   values: [configId, key],
 });
 
 export const getExecution = (id: string): SqlQuery => ({
   name: 'executions-get',
-  text: `select ${EXECUTION_COLUMNS} from executions where id = $1::uuid`,
+  text: `select ${recordColumns('e')} from executions e ${versionJoin('e')} where e.id = $1::uuid`,
   values: [id],
 });
 
 export const listExecutions = (configId: string, limit: number, status: string | null): SqlQuery => ({
   name: 'executions-list',
-  text: `select ${EXECUTION_COLUMNS} from executions
-          where config_id = $1 and ($3::text is null or status = $3)
-          order by queued_at desc, attempt desc limit $2`,
+  text: `select ${recordColumns('e')} from executions e ${versionJoin('e')}
+          where e.config_id = $1 and ($3::text is null or e.status = $3)
+          order by e.queued_at desc, e.attempt desc limit $2`,
   values: [configId, limit, status],
 });
 
@@ -263,33 +276,39 @@ export const expireLeases = (configIds: readonly string[], now: Date, limit: num
                   error = jsonb_build_object('message', 'worker lost: its lease expired at ' || to_char(e.lease_expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' without a heartbeat', 'code', 'WORKER_LOST', 'workerId', e.worker_id),
                   lease_expires_at = null
              from lost where e.id = lost.id
-           returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}
+           returning e.*
          ), counted as (
            update config_running r set running = greatest(0, r.running - n.ended)
              from (select config_id, count(*)::int as ended from expired group by config_id) n
             where r.config_id = n.config_id
            returning 1
          )
-         select expired.* from expired where (select count(*) from counted) >= 0`,
+         select ${recordColumns('expired')} from expired ${versionJoin('expired')} where (select count(*) from counted) >= 0`,
   values: [now, limit, [...configIds]],
 });
 
 /** Cancels a queued execution at once. */
 export const cancelQueued = (id: string, now: Date, actor: string): SqlQuery => ({
   name: 'executions-cancel-queued',
-  text: `update executions set status = 'cancelled', finished_at = $2::timestamptz, duration_ms = 0, cancel_requested_at = $2::timestamptz,
-                error = jsonb_build_object('message', 'cancelled by ' || $3 || ' before it started')
-          where id = $1::uuid and status = 'queued'
-      returning ${EXECUTION_COLUMNS}`,
+  text: `with changed as (
+           update executions set status = 'cancelled', finished_at = $2::timestamptz, duration_ms = 0, cancel_requested_at = $2::timestamptz,
+                  error = jsonb_build_object('message', 'cancelled by ' || $3 || ' before it started')
+            where id = $1::uuid and status = 'queued'
+           returning *
+         )
+         select ${recordColumns('changed')} from changed ${versionJoin('changed')}`,
   values: [id, now, actor],
 });
 
 /** Asks the worker running an execution to stop; it sees the request on its next heartbeat. */
 export const requestCancel = (id: string, now: Date): SqlQuery => ({
   name: 'executions-request-cancel',
-  text: `update executions set cancel_requested_at = coalesce(cancel_requested_at, $2::timestamptz)
-          where id = $1::uuid and status = 'running'
-      returning ${EXECUTION_COLUMNS}`,
+  text: `with changed as (
+           update executions set cancel_requested_at = coalesce(cancel_requested_at, $2::timestamptz)
+            where id = $1::uuid and status = 'running'
+           returning *
+         )
+         select ${recordColumns('changed')} from changed ${versionJoin('changed')}`,
   values: [id, now],
 });
 
@@ -332,12 +351,12 @@ export const claimById = (id: string, workerId: string, now: Date, leaseUntil: D
             where e.id = $1::uuid and e.status = 'queued'
               and (select r.running from config_running r where r.config_id = e.config_id)
                   < coalesce((select (c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int from job_configs c where c.id = e.config_id), 1)
-           returning ${EXECUTION_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ')}
+           returning e.*
          ), counted as (
            update config_running r set running = r.running + 1 where r.config_id in (select config_id from claimed)
            returning 1
          )
-         select claimed.* from claimed where (select count(*) from counted) >= 0`,
+         select ${recordColumns('claimed')} from claimed ${versionJoin('claimed')} where (select count(*) from counted) >= 0`,
   values: [id, workerId, now, leaseUntil],
 });
 
@@ -397,10 +416,10 @@ export const watchExecutions = (ids: readonly string[], finishedSince: Date, lim
            union (select id from executions where id = any($1::uuid[]))
            union (select id from executions where finished_at >= $2::timestamptz)
          )
-         select e.id, e.config_id, coalesce(e.config -> 'payload' ->> 'jobType', '') as job_type, e.status, e.trigger, e.attempt,
-                e.slot_at, e.queued_at, e.started_at, e.finished_at, e.duration_ms, e.items_total, e.items_processed,
-                e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message
-           from executions e join picked on picked.id = e.id
+         select e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.status,
+                e.trigger, e.attempt, e.slot_at, e.queued_at, e.started_at, e.finished_at, e.duration_ms, e.items_total,
+                e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message
+           from executions e join picked on picked.id = e.id ${versionJoin('e')}
           order by case e.status when 'running' then 0 when 'queued' then 2 else 1 end, e.queued_at desc
           limit $3`,
   values: [[...ids], finishedSince, limit],
@@ -415,7 +434,7 @@ export const configVersions = (): SqlQuery => ({
 /** Queued and running executions by job type (metrics), through the partial status indexes. */
 export const countActiveByType = (): SqlQuery => ({
   name: 'executions-count-active-by-type',
-  text: `select coalesce(config -> 'payload' ->> 'jobType', '') as job_type, status, count(*)::int as count
-           from executions where status in ('queued', 'running')
+  text: `select coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.status, count(*)::int as count
+           from executions e ${versionJoin('e')} where e.status in ('queued', 'running')
           group by 1, 2 order by 1, 2`,
 });

@@ -46,15 +46,18 @@ export const claimSlot = (configId: string, slot: Date, decision: string, now: D
   values: [configId, slot, decision, now, claimedBy],
 });
 
-/** Claims on-time slots of many configs at once (the claim_slots function, migration 0003). */
+/**
+ * Claims on-time slots of many configs at once (the claim_slots function, migrations 0003
+ * and 0012); `read` names the columns and joins that read each recorded execution as `x`.
+ */
 export const claimSlots = (
   items: ReadonlyArray<{ configId: string; version: number; slot: Date; runAfter: Date }>,
   now: Date,
   claimedBy: string,
-  columns: string,
+  read: { columns: string; join: string },
 ): SqlQuery => ({
   name: 'slots-claim-many',
-  text: `select ${columns} from claim_slots($1::jsonb, $2::timestamptz, $3)`,
+  text: `select ${read.columns} from claim_slots($1::jsonb, $2::timestamptz, $3) x ${read.join}`,
   values: [
     JSON.stringify(items.map((i) => ({ config_id: i.configId, version: i.version, slot_at: i.slot.toISOString(), run_after: i.runAfter.toISOString() }))),
     now,
