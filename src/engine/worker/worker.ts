@@ -158,7 +158,8 @@ export class Worker {
 
   async start(): Promise<void> {
     if (this.#loop) return;
-    const wake = () => this.#wake?.abort(SETTLED);
+    // New work, or a place freed anywhere (maxConcurrent), matters only when there is room to claim.
+    const wake = () => this.#wakeIfDue();
     this.#unsubscribe.push(this.deps.events.on('execution:queued', wake));
     this.#unsubscribe.push(this.deps.events.on('execution:finished', wake));
     this.#unsubscribe.push(
@@ -223,15 +224,7 @@ export class Worker {
       for (const lost of await store.expireLeases(now, EXPIRED_PER_PASS)) await this.#afterFinish(lost);
     }
     const leaseUntil = new Date(now.getTime() + this.#leaseMs);
-    const prefetch = this.#prefetch();
-    // Claiming ahead, the worker tops up once half of what it holds ahead has started, and its
-    // endings wait for that round trip (one write for both) unless they pile up.
-    const topUp = this.#ready.size <= prefetch / 2;
-    const wanted = topUp ? Math.max(0, this.options.concurrency + prefetch - this.#active.size - this.#ready.size) : 0;
-    const pending = this.#endings.length;
-    const write =
-      pending > 0 &&
-      (prefetch === 0 || topUp || pending >= ENDINGS_PER_WRITE || this.#ready.size === 0 || this.#flushSoon || this.#stop.signal.aborted);
+    const { write, wanted } = this.#due();
     let claimedAll = false;
     if (write || wanted > 0) {
       this.#flushSoon = false;
@@ -261,6 +254,30 @@ export class Worker {
     return Math.min(due, idle, reap);
   }
 
+  /**
+   * What the loop has to do now: write the waiting endings, and how many executions to claim.
+   * Claiming ahead, the worker tops up once half of what it holds ahead has started, and its
+   * endings wait for that round trip (one write for both) unless they pile up.
+   */
+  #due(): { write: boolean; wanted: number } {
+    const prefetch = this.#prefetch();
+    const topUp = this.#ready.size <= prefetch / 2;
+    const wanted = topUp ? Math.max(0, this.options.concurrency + prefetch - this.#active.size - this.#ready.size) : 0;
+    const pending = this.#endings.length;
+    const write =
+      pending > 0 &&
+      (prefetch === 0 || topUp || pending >= ENDINGS_PER_WRITE || this.#ready.size === 0 || this.#flushSoon || this.#stop.signal.aborted);
+    return { write, wanted };
+  }
+
+  /** Wakes the loop when it has something to do (not for every ending while work is held ahead). */
+  #wakeIfDue(): void {
+    const wake = this.#wake;
+    if (!wake || wake.signal.aborted) return;
+    const { write, wanted } = this.#due();
+    if (write || wanted > 0) wake.abort(SETTLED);
+  }
+
   /** Starts executions held ahead while places are free. */
   #fill(): void {
     const now = this.deps.clock.now().getTime();
@@ -284,7 +301,7 @@ export class Worker {
     const written = new Promise<ExecutionRecord | undefined>((resolve, fail) => {
       const settle = (ended: boolean) => resolve(ended ? endedRecord(record, outcome) : undefined);
       this.#endings.push({ id: record.id, outcome, settle, fail });
-      if (this.#loop && !this.#stop.signal.aborted) this.#wake?.abort(SETTLED);
+      if (this.#loop && !this.#stop.signal.aborted) this.#wakeIfDue();
       else void this.#writeAlone();
     });
     const tracked = written.catch(() => undefined).finally(() => this.#unwritten.delete(tracked));
@@ -376,7 +393,7 @@ export class Worker {
     this.#fill();
     this.#settleBeat();
     if (this.#active.size === 0) this.#disarmTimeout();
-    this.#wake?.abort(SETTLED);
+    this.#wakeIfDue();
   }
 
   /** Sets the timeout timer for `deadline` unless it fires earlier already. */
