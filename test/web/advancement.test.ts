@@ -178,6 +178,39 @@ describe.skipIf(!available)('the Advancement rules page', () => {
     expect(errors).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
+  it('deletes a rule after a confirmation, for an admin only', async () => {
+    await h.api('POST', '/api/advancement-rules', {
+      meta: { id: 'short-lived', title: 'Short lived' },
+      payload: {
+        lifecycleModelId: 'botanical',
+        fromTier: 'tree',
+        toTier: 'grove',
+        criteria: [{ signal: 'retrievals', operator: '>=', threshold: 1_000_000 }],
+        logicOperator: 'AND',
+        isEnabled: false,
+        order: 99,
+      },
+    });
+    const { page, errors } = await open();
+    const card = page.locator('article[data-rule-id="short-lived"]');
+    await card.waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete Short lived' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted rule short-lived.' }).waitFor();
+    await card.waitFor({ state: 'detached' });
+    const rules = (await h.api<{ items: Rule[] }>('GET', '/api/advancement-rules')).items;
+    expect(rules.map((r) => r.meta.id)).not.toContain('short-lived');
+    expect(rules.map((r) => r.meta.id)).toContain(RULE_ID);
+
+    // An operator edits rules but does not delete them.
+    const operator = await open('/rules', await createToken(h.env, 'operator'));
+    await operator.page.locator(`article[data-rule-id="${RULE_ID}"]`).waitFor();
+    expect(await operator.page.getByRole('button', { name: /^Edit / }).count()).toBeGreaterThan(0);
+    expect(await operator.page.getByRole('button', { name: /^Delete / }).count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(operator.errors).toEqual([]);
+  }, TEST_TIMEOUT_MS);
+
   it('shows a viewer the rules and events without edit controls', async () => {
     const viewer = await createToken(h.env, 'viewer');
     const { page, errors } = await open('/rules', viewer);

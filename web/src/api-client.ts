@@ -309,16 +309,20 @@ export interface RollbackRequest {
   preview?: boolean;
 }
 
-async function groveCall<T>(method: Method, path: string, body?: unknown): Promise<T> {
+async function groveCall<T>(method: Method, path: string, body?: unknown, version?: number): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = window.localStorage.getItem(TOKEN_KEY);
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (version !== undefined) headers['if-match'] = `"${version}"`;
   return send<T>(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
 }
 
 export const createRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('POST', '/api/advancement-rules', rule);
 export const updateRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('PUT', `/api/advancement-rules/${encodeURIComponent(rule.meta.id)}`, rule);
+/** Deletes a rule at the version shown (a stale one gets 409); its past events keep its id. */
+export const deleteRule = (rule: AdvancementRule) =>
+  groveCall<void>('DELETE', `/api/advancement-rules/${encodeURIComponent(rule.meta.id)}`, undefined, rule.meta.version);
 export const advancementEvents = async (q: { since?: string; until?: string; ruleId?: string; limit?: number } = {}) =>
   (await groveCall<{ items: AdvancementEvent[] }>('GET', `/api/advancement-events${query(q)}`)).items;
 export const rollbackAdvancements = (request: RollbackRequest) => groveCall<RollbackAnswer>('POST', '/api/advancement-events/rollback', request);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AdvancementRule } from '../api-client';
+import { type AdvancementRule, deleteRule } from '../api-client';
 import { LightningIcon } from '../components/Icons';
 import { ErrorNotice } from '../components/Notice';
 import { useApi } from '../hooks/use-api';
@@ -11,7 +11,7 @@ import { RuleEditor } from './rules/RuleEditor';
 /** Advancement rules in the order they apply, their editor, recent advancement events and bulk rollback. */
 export function RulesPage() {
   const api = useApi();
-  const { canOperate } = useSession();
+  const { canOperate, canDelete } = useSession();
   const [rules, setRules] = useState<AdvancementRule[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   /** null: no editor open; 'new': creating; otherwise the rule edited. */
@@ -88,6 +88,28 @@ export function RulesPage() {
                 <button type="button" className="button button--small" aria-label={`Edit ${rule.meta.title || rule.meta.id}`} onClick={() => { setSaved(null); setEditing(rule); }}>
                   Edit
                 </button>
+                {canDelete ? (
+                  <button
+                    type="button"
+                    className="button button--small button--danger"
+                    aria-label={`Delete ${rule.meta.title || rule.meta.id}`}
+                    onClick={() => {
+                      if (!window.confirm(`Delete rule ${rule.meta.title || rule.meta.id}? Its past advancement events stay, with its id.`)) return;
+                      setSaved(null);
+                      setError(null);
+                      deleteRule(rule).then(
+                        () => {
+                          if (editing !== null && editing !== 'new' && editing.meta.id === rule.meta.id) setEditing(null);
+                          setSaved(`Deleted rule ${rule.meta.id}.`);
+                          load();
+                        },
+                        setError,
+                      );
+                    }}
+                  >
+                    Delete
+                  </button>
+                ) : null}
               </div>
             ) : null}
           </article>
