@@ -107,6 +107,15 @@ export const STATUS_LABEL: Record<JobStatus, string> = {
   critical: 'Critical',
 };
 
+const dateTimes = new Map<string, Intl.DateTimeFormat>();
+
+/** "Nov 26, 2026, 2:00 AM" in `zone` (the viewer's when none): one formatter per zone. */
 export function formatDateTime(iso: string, zone?: string): string {
-  return new Intl.DateTimeFormat(LOCALE, { ...(zone ? { timeZone: zone } : {}), dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  const key = zone ?? '';
+  let format = dateTimes.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE, { ...(zone ? { timeZone: zone } : {}), dateStyle: 'medium', timeStyle: 'short' });
+    dateTimes.set(key, format);
+  }
+  return format.format(new Date(iso));
 }
