@@ -6,8 +6,9 @@ const MAX_ENTRIES = 64;
 
 /**
  * The config snapshots a store has read with claimed executions, so a claim can leave out
- * those the caller holds already (see `claimedColumns`). A version is keyed with the instant
- * it was saved, as a config deleted and created again starts its versions over.
+ * those the caller holds already (`p_known` of claim_executions, migrations 0010 and 0012). A
+ * version is keyed with the instant it was saved, as a config deleted and created again starts
+ * its versions over.
  */
 export class ConfigSnapshotCache {
   readonly #entries = new Map<string, JobConfig>();

@@ -111,8 +111,11 @@ function errorOf(error: unknown): ExecutionError {
 export class Worker {
   /** Executions whose handlers are running, by id. */
   readonly #active = new Map<string, Running>();
-  /** Executions claimed ahead (running in the store, under this worker's lease), in claim order. */
-  readonly #ready = new Map<string, ExecutionRecord>();
+  /**
+   * Executions claimed ahead (running in the store, under this worker's lease), in claim
+   * order, with their lease expiry (ms since epoch) as last claimed or renewed.
+   */
+  readonly #ready = new Map<string, { record: ExecutionRecord; leaseUntil: number }>();
   #stop = new AbortController();
   #wake: AbortController | undefined;
   #loop: Promise<void> | undefined;
@@ -130,8 +133,6 @@ export class Worker {
   #recentMs: number | undefined;
   /** Stops the heartbeat's sleep when nothing is held. */
   #beat: AbortController | undefined;
-  /** Lease expiry (ms since epoch) of the executions held ahead, as last claimed or renewed. */
-  readonly #leaseUntil = new Map<string, number>();
   /** One timer for every running execution's timeout: when it fires (ms since epoch), and how to stop it. */
   #timeoutAt = Number.POSITIVE_INFINITY;
   #timeoutTimer: AbortController | undefined;
@@ -179,7 +180,7 @@ export class Worker {
     await this.#loop;
     await this.#writeAlone();
     for (const off of this.#unsubscribe.splice(0)) await off();
-    await this.#release([...this.#ready.keys()]);
+    await this.#release();
     const running = [...this.#active.values()];
     if (running.length > 0) {
       const grace = new AbortController();
@@ -233,10 +234,7 @@ export class Worker {
         endings.length > 0
           ? await this.#writeEndings(endings, { now, leaseUntil, limit: wanted })
           : await store.claimExecutions(this.options.id, now, leaseUntil, wanted);
-      for (const record of claimed) {
-        this.#ready.set(record.id, record);
-        this.#leaseUntil.set(record.id, leaseUntil.getTime());
-      }
+      for (const record of claimed) this.#ready.set(record.id, { record, leaseUntil: leaseUntil.getTime() });
       this.#fill();
       claimedAll = wanted > 0 && claimed.length === wanted;
       // Look again at once: endings may be due for writing, or more work may be waiting.
@@ -281,11 +279,9 @@ export class Worker {
   /** Starts executions held ahead while places are free. */
   #fill(): void {
     const now = this.deps.clock.now().getTime();
-    for (const [id, record] of this.#ready) {
+    for (const [id, { record, leaseUntil }] of this.#ready) {
       if (this.#active.size >= this.options.concurrency || this.#stop.signal.aborted) return;
       this.#ready.delete(id);
-      const leaseUntil = this.#leaseUntil.get(id) ?? 0;
-      this.#leaseUntil.delete(id);
       // Its lease was not renewed for a while (the store is out of reach): it may be lost by
       // now, so starting it could run it twice. It ends as "worker lost" and is retried.
       if (leaseUntil - now < this.#leaseMs / HEARTBEATS_PER_LEASE) continue;
@@ -332,12 +328,10 @@ export class Worker {
     this.#writingAlone = false;
   }
 
-  /** Hands executions this worker holds but will not run back to the queue. */
-  async #release(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      this.#ready.delete(id);
-      this.#leaseUntil.delete(id);
-    }
+  /** Hands the executions held ahead back to the queue (shutdown: they will not run here). */
+  async #release(): Promise<void> {
+    const ids = [...this.#ready.keys()];
+    this.#ready.clear();
     this.#settleBeat();
     if (ids.length > 0) await this.deps.store.releaseExecutions(ids, this.options.id, this.deps.clock.now()).catch(() => undefined);
   }
@@ -348,11 +342,10 @@ export class Worker {
   }
 
   #abort(executionId: string, reason: NonNullable<Running['reason']>): void {
-    const held = this.#ready.get(executionId);
+    const held = this.#ready.get(executionId)?.record;
     if (held) {
       // Held ahead, not started: lost leaves it to the reaper; a cancel ends it here.
       this.#ready.delete(executionId);
-      this.#leaseUntil.delete(executionId);
       this.#settleBeat();
       if (reason === 'cancelled') {
         const now = this.deps.clock.now();
@@ -586,7 +579,10 @@ export class Worker {
         const lease = held.get(id);
         if (!lease) this.#abort(id, 'lost');
         else if (lease.cancelRequested) this.#abort(id, 'cancelled');
-        else if (this.#leaseUntil.has(id)) this.#leaseUntil.set(id, leaseUntil);
+        else {
+          const ahead = this.#ready.get(id);
+          if (ahead) ahead.leaseUntil = leaseUntil;
+        }
       }
     }
   }
