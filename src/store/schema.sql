@@ -71,14 +71,13 @@ begin
           where e.config_id = l.config_id and e.status = 'queued' and e.run_after <= p_now
           order by e.run_after, e.queued_at
           limit least(p_limit, greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) - l.running))
-          for update skip locked
        ) p
        order by p.run_after, p.queued_at
        limit p_limit
     ), claimed as (
       update executions e
          set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
-       where e.id in (select picked.id from picked)
+       where e.id = any(array(select picked.id from picked)) and e.status = 'queued'
       returning e.*
     ), counted as (
       update config_running r set running = r.running + n.claimed
@@ -181,7 +180,7 @@ begin
   -- Count rows in id order, as every other blocking locker takes them, so two never deadlock.
   perform 1 from config_running r
     where r.config_id in (select e.config_id from executions e
-                           where e.id in (select v.id from jsonb_to_recordset(p_endings) as v(id uuid)))
+                           where e.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))))
     order by r.config_id
     for update;
   return query
@@ -196,7 +195,7 @@ begin
              items_processed = v.items_processed, items_succeeded = v.items_succeeded, items_failed = v.items_failed,
              lease_expires_at = null
         from ending v
-       where e.id = v.id and e.worker_id = p_worker and e.lease_expires_at is not null
+       where e.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))) and e.id = v.id and e.worker_id = p_worker and e.lease_expires_at is not null
       returning e.*
     ), counted as (
       update config_running r set running = greatest(0, r.running - n.ended)
