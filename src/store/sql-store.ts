@@ -62,6 +62,38 @@ function toExecution(row: executions.ExecutionRow): ExecutionRecord {
   };
 }
 
+/** An execution this worker just claimed, from what the claim read and what the worker knows. */
+function toClaimed(row: executions.ClaimedRow, workerId: string, now: Date, leaseUntil: Date): ExecutionRecord {
+  return {
+    id: row.id,
+    configId: row.config_id,
+    configVersion: row.config_version,
+    config: row.config as JobConfig,
+    status: 'running',
+    trigger: row.trigger as ExecutionTrigger,
+    slot: row.slot_ms === null ? null : new Date(row.slot_ms),
+    attempt: row.attempt,
+    runId: row.run_id,
+    retryOf: row.retry_of,
+    requestedBy: row.requested_by,
+    idempotencyKey: row.idempotency_key,
+    dryRun: row.dry_run,
+    batchSize: row.batch_size,
+    queuedAt: new Date(row.queued_ms),
+    runAfter: new Date(row.run_after_ms),
+    startedAt: now,
+    finishedAt: null,
+    durationMs: null,
+    workerId,
+    leaseExpiresAt: leaseUntil,
+    cancelRequestedAt: date(row.cancel_requested_at),
+    items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
+    summary: row.summary,
+    result: row.result,
+    error: row.error as ExecutionError | null,
+  };
+}
+
 function toOverview(row: configs.ConfigOverviewRow): ConfigOverview {
   const last: ExecutionSummary | null =
     row.last_id === null
@@ -217,8 +249,8 @@ export function createSqlStore(sql: Sql): Store {
 
     claimExecutions: async (workerId, now, leaseUntil, limit) => {
       const known = configCache.snapshot();
-      const rows = await sql.query<executions.ExecutionRow>(executions.claimExecutions(workerId, now, leaseUntil, limit, known.keys));
-      return rows.map((row) => configCache.complete(toExecution(row), known));
+      const rows = await sql.query<executions.ClaimedRow>(executions.claimExecutions(workerId, now, leaseUntil, limit, known.keys));
+      return rows.map((row) => configCache.complete(toClaimed(row, workerId, now, leaseUntil), known));
     },
 
     claimExecution: (id, workerId, now, leaseUntil) =>
@@ -265,11 +297,11 @@ export function createSqlStore(sql: Sql): Store {
 
     finishAndClaim: async (workerId, endings, claim) => {
       const known = configCache.snapshot();
-      const rows = await sql.query<executions.ExecutionRow>(executions.finishAndClaim(workerId, endings, claim, known.keys));
+      const rows = await sql.query<executions.ClaimedRow>(executions.finishAndClaim(workerId, endings, claim, known.keys));
       const ended = new Set<string>();
       const claimed: ExecutionRecord[] = [];
       for (const row of rows) {
-        if (row.status === 'running') claimed.push(configCache.complete(toExecution(row), known));
+        if (row.status === 'running') claimed.push(configCache.complete(toClaimed(row, workerId, claim.now, claim.leaseUntil), known));
         else ended.add(row.id);
       }
       return { ended, claimed };

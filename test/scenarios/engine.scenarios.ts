@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/store/sql.js';
 import type { SqlFactory } from '../support/test-store.js';
+import type { ExecutionRecord } from '../../src/engine/ports.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
 
 const actor = { actor: 'test' };
@@ -81,6 +83,33 @@ export function runEngineScenarios(factory: SqlFactory): void {
       await s.system.startWorker({ concurrency: 1 });
       await finished;
       expect(seen.sort()).toEqual(['as copied', 'second']);
+    });
+
+    it('hands a handler the execution as the store records it: a claim reads only what the worker does not know', async () => {
+      await s.system.configs.create(
+        scenarioConfig('faithful', { cronExpression: '*/5 * * * *' }, { limits: { maxConcurrent: 5 }, retry: { maxAttempts: 2 } }),
+        actor,
+      );
+      const started = new Map<string, ExecutionRecord>();
+      s.system.events.on('execution:started', (record) => void started.set(record.id, record));
+      const compared: string[] = [];
+      s.setBehaviour(async (context) => {
+        const seen = started.get(context.executionId);
+        const stored = await s.system.executions.get(context.executionId);
+        // The handler's start is its own; the store keeps the claim's until the ending writes it.
+        const same = seen !== undefined && isDeepStrictEqual({ ...seen, startedAt: null }, { ...stored, startedAt: null });
+        compared.push(same ? `${context.attempt}:${seen.trigger}` : `differs: ${JSON.stringify(seen)} stored ${JSON.stringify(stored)}`);
+        if (context.attempt === 1 && seen?.trigger === 'manual') throw new Error('fails once');
+      });
+      await s.system.startWorker({ concurrency: 2 });
+      const manual = finishedCount(s.system, 2);
+      await s.system.executions.trigger('faithful', { requestedBy: 'tester', dryRun: true, batchSize: 7, idempotencyKey: 'k-1' });
+      expect((await manual).map((e) => e.status)).toEqual(['failed', 'success']);
+      await s.system.startScheduler();
+      const scheduled = finishedCount(s.system, 1);
+      await s.clock.advanceTo('2026-11-23T10:05:00Z');
+      expect((await scheduled)[0]?.slot?.toISOString()).toBe('2026-11-23T10:05:00.000Z');
+      expect(compared.sort()).toEqual(['1:manual', '1:schedule', '2:retry']);
     });
 
     describe('claiming ahead', () => {

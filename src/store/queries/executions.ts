@@ -40,6 +40,47 @@ export const EXECUTION_COLUMNS = `id, config_id, config_version, config, status,
   summary, result, error`;
 
 /**
+ * What a worker's claim reads of each execution it claimed (and of each it ended: only id and
+ * status are set on those). The rest is the claimer's own (running, its worker id, started and
+ * renewed at its `now`, leased until its `leaseUntil`) or unset while it runs (finished_at,
+ * duration_ms). Instants come as epoch milliseconds: a number is cheaper to send and to read
+ * than a timestamp's text, and a claim carries hundreds of rows.
+ */
+export interface ClaimedRow {
+  id: string;
+  config_id: string;
+  config_version: number;
+  config: unknown;
+  status: string;
+  trigger: string;
+  slot_ms: number | null;
+  attempt: number;
+  run_id: string;
+  retry_of: string | null;
+  requested_by: string | null;
+  idempotency_key: string | null;
+  dry_run: boolean;
+  batch_size: number | null;
+  queued_ms: number;
+  run_after_ms: number;
+  cancel_requested_at: Date | null;
+  items_total: number | null;
+  items_processed: number;
+  items_succeeded: number;
+  items_failed: number;
+  summary: string | null;
+  result: unknown;
+  error: unknown;
+}
+
+/** An instant as whole epoch milliseconds, exactly (as the driver reads a timestamp: sub-millisecond digits dropped). */
+const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
+
+const CLAIMED_COLUMNS = `id, config_id, config_version, config, status, trigger, ${epochMs('slot_at')} as slot_ms, attempt, run_id, retry_of,
+  requested_by, idempotency_key, dry_run, batch_size, ${epochMs('queued_at')} as queued_ms, ${epochMs('run_after')} as run_after_ms,
+  cancel_requested_at, items_total, items_processed, items_succeeded, items_failed, summary, result, error`;
+
+/**
  * An execution record's columns read through alias `e`, its config from the version it runs
  * with (migration 0012; rows written before carry their own copy): use with `versionJoin(e)`.
  */
@@ -149,7 +190,7 @@ export const countActive = (configId: string): SqlQuery => ({
  */
 export const claimExecutions = (workerId: string, now: Date, leaseUntil: Date, limit: number, known: readonly string[]): SqlQuery => ({
   name: 'executions-claim',
-  text: `select ${EXECUTION_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4, $5::text[])`,
+  text: `select ${CLAIMED_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4, $5::text[])`,
   values: [workerId, now, leaseUntil, limit, [...known]],
 });
 
@@ -180,7 +221,7 @@ export const recordProgress = (
 /**
  * Ends running executions this worker holds and claims up to `limit` more, in one call of
  * the finish_and_claim function (migrations 0003, 0010). Ended rows come back as (id,
- * status) only, claimed ones whole and running; config snapshots in `known` come back as null.
+ * status) only, claimed ones as `ClaimedRow`s; config snapshots in `known` come back as null.
  */
 export const finishAndClaim = (
   workerId: string,
@@ -189,7 +230,7 @@ export const finishAndClaim = (
   known: readonly string[],
 ): SqlQuery => ({
   name: 'executions-finish-and-claim',
-  text: `select ${EXECUTION_COLUMNS} from finish_and_claim($1, $2::jsonb, $3::timestamptz, $4::timestamptz, $5, $6::text[])`,
+  text: `select ${CLAIMED_COLUMNS} from finish_and_claim($1, $2::jsonb, $3::timestamptz, $4::timestamptz, $5, $6::text[])`,
   values: [
     workerId,
     JSON.stringify(
