@@ -1,7 +1,8 @@
 /**
  * Grove's engine against graphile-worker 0.17 and pg-boss 10 on the same PostgreSQL server.
  *
- *   npx tsx bench/engine.bench.ts        (DATABASE_URL may name another server)
+ *   npm run build && npx tsx bench/engine.bench.ts   (DATABASE_URL may name another server;
+ *   Grove runs from the compiled dist/, as it ships)
  *
  *   npx tsx bench/engine.bench.ts --only=throughput:grove:default:5000   (one measurement, as JSON;
  *   kinds idle, idle-inproc, throughput; systems grove, graphile, pgboss; variants default, fast)

@@ -1,14 +1,18 @@
 /**
  * Grove under test: PostgreSQL store (createPostgresSql, default pool of 10), the real clock,
  * a no-op job type, scheduler and worker in this process, worker concurrency 10.
+ *
+ * Grove runs as it ships, from the compiled dist/ (`npm run build` first; `npm run bench`
+ * does), as the peers run their published JavaScript: the TypeScript loader's on-the-fly
+ * output adds a helper call to every closure it creates.
  */
 import { z } from 'zod';
-import { createGroveJobs, type GroveJobs } from '../../src/app.js';
-import { defineJobType, type JobContext } from '../../src/domain/config/index.js';
-import { createPostgresSql } from '../../src/store/drivers/postgres.js';
-import { migrate } from '../../src/store/migrate.js';
-import { createSqlStore } from '../../src/store/sql-store.js';
-import { systemClock } from '../../src/system-clock.js';
+import { createGroveJobs, type GroveJobs } from '../../dist/app.js';
+import { defineJobType, type JobContext } from '../../dist/domain/config/index.js';
+import { createPostgresSql } from '../../dist/store/drivers/postgres.js';
+import { migrate } from '../../dist/store/migrate.js';
+import { createSqlStore } from '../../dist/store/sql-store.js';
+import { systemClock } from '../../dist/system-clock.js';
 import { performance } from 'node:perf_hooks';
 import {
   CONCURRENCY,

@@ -143,6 +143,11 @@ export function runEngineScenarios(factory: SqlFactory): void {
         throw new Error(`never saw ${count} ${status} executions of ${configId}`);
       }
 
+      /** Waits (bounded) until `count` gated handlers have started: held executions start from the next turn of the event loop. */
+      async function untilStarted(state: { started: string[] }, count: number) {
+        for (let turn = 0; turn < 2000 && state.started.length < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+      }
+
       const quick = () =>
         scenarioConfig('quick', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 100 } });
 
@@ -155,6 +160,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
         for (let i = 0; i < 12; i++) await s.system.executions.trigger('quick', { requestedBy: 'test' });
         // All twelve are held by the worker (running in the store, under its lease); two run.
         await untilStatusCount('quick', 'running', 12);
+        await untilStarted(state, 2);
         expect(state.running).toBe(2);
 
         await s.clock.advanceBy(5_000);
@@ -180,6 +186,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
         const { state } = gatedHandlers();
         for (let i = 0; i < 8; i++) await s.system.executions.trigger('quick', { requestedBy: 'test' });
         await untilStatusCount('quick', 'running', 8);
+        await untilStarted(state, 2);
         await worker.stop(0);
         expect(state.started).toHaveLength(2);
         const queued = await s.system.executions.list('quick', { status: 'queued', limit: 100 });

@@ -125,6 +125,8 @@ export class Worker {
   /** Executions that ended and wait to be written (the store counts them running until then). */
   #endings: Ending[] = [];
   #writingAlone = false;
+  /** Held executions wait for the next turn of the event loop (see #yieldToStore). */
+  #yielding = false;
   /** Write waiting endings on the next pass even while executions are held ahead (set by the heartbeat). */
   #flushSoon = false;
   /** Endings handed to the store and not yet written. */
@@ -229,6 +231,7 @@ export class Worker {
     let claimedAll = false;
     if (write || wanted > 0) {
       this.#flushSoon = false;
+      this.#yieldToStore();
       const endings = write ? this.#endings.splice(0, ENDINGS_PER_WRITE) : [];
       const claimed =
         endings.length > 0
@@ -273,11 +276,31 @@ export class Worker {
     const wake = this.#wake;
     if (!wake || wake.signal.aborted) return;
     const { write, wanted } = this.#due();
-    if (write || wanted > 0) wake.abort(SETTLED);
+    if (write || wanted > 0) {
+      wake.abort(SETTLED);
+      this.#yieldToStore();
+    }
   }
 
-  /** Starts executions held ahead while places are free. */
+  /**
+   * Lets the loop's round trip leave before more held executions start. Short handlers end
+   * in promise callbacks, each starting the next held one, so a worker holding hundreds would
+   * run them all in one drain of the microtask queue; the driver sends a query from
+   * process.nextTick, which waits for that drain. Held executions start again from the next
+   * turn of the event loop, after the query went out, and run while the store works on it.
+   */
+  #yieldToStore(): void {
+    if (this.#yielding) return;
+    this.#yielding = true;
+    setImmediate(() => {
+      this.#yielding = false;
+      this.#fill();
+    });
+  }
+
+  /** Starts executions held ahead while places are free (not while yielding to a round trip). */
   #fill(): void {
+    if (this.#yielding) return;
     const now = this.deps.clock.now().getTime();
     for (const [id, { record, leaseUntil }] of this.#ready) {
       if (this.#active.size >= this.options.concurrency || this.#stop.signal.aborted) return;
@@ -625,7 +648,8 @@ export class Worker {
     // A success already ended the failure streak when it was recorded (finishExecution).
     const streak = failed ? await store.recordRunOutcome(execution.configId, true) : 0;
     const { notifications } = current.payload;
-    const base = {
+    // Built only for a notification: most executions send none.
+    const base = () => ({
       at: now.toISOString(),
       configId: execution.configId,
       configVersion: execution.configVersion,
@@ -646,16 +670,16 @@ export class Worker {
       channels: notifications.channels,
       ...(notifications.webhookUrl ? { webhookUrl: notifications.webhookUrl } : {}),
       ...(notifications.webhookSecret ? { webhookSecret: notifications.webhookSecret } : {}),
-    };
-    if (failed && notifications.onFailure) notifier.notify({ ...base, kind: NotificationKind.Failure, consecutiveFailures: streak });
-    if (!failed && notifications.onSuccess) notifier.notify({ ...base, kind: NotificationKind.Success });
+    });
+    if (failed && notifications.onFailure) notifier.notify({ ...base(), kind: NotificationKind.Failure, consecutiveFailures: streak });
+    if (!failed && notifications.onSuccess) notifier.notify({ ...base(), kind: NotificationKind.Success });
 
     const limit = notifications.pauseAfterConsecutiveFailures;
     if (failed && limit > 0 && streak >= limit && current.payload.schedule.isEnabled) {
       await configs.setEnabled(execution.configId, false, { actor: 'grove-jobs (auto-pause)' });
       await store.markPaused(execution.configId, now, `paused after ${streak} failed runs in a row`);
       events.emit('config:paused', { configId: execution.configId, consecutiveFailures: streak });
-      notifier.notify({ ...base, kind: NotificationKind.Critical, consecutiveFailures: streak });
+      notifier.notify({ ...base(), kind: NotificationKind.Critical, consecutiveFailures: streak });
     }
   }
 }
