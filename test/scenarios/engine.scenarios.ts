@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/store/sql.js';
 import type { SqlFactory } from '../support/test-store.js';
 import type { ExecutionRecord } from '../../src/engine/ports.js';
+import { MAX_IDLE_MS } from '../../src/engine/worker/worker.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
 
 const actor = { actor: 'test' };
@@ -110,6 +111,51 @@ export function runEngineScenarios(factory: SqlFactory): void {
       await s.clock.advanceTo('2026-11-23T10:05:00Z');
       expect((await scheduled)[0]?.slot?.toISOString()).toBe('2026-11-23T10:05:00.000Z');
       expect(compared.sort()).toEqual(['1:manual', '1:schedule', '2:retry']);
+    });
+
+    it('writes an ending again when its write fails, rather than leaving a finished execution to end as lost and run twice', async () => {
+      let failures = 2;
+      // Resolved by each failed write.
+      let onFailure = () => undefined as void;
+      const nextFailure = () => new Promise<void>((resolve) => (onFailure = resolve));
+      let failed = nextFailure();
+      const flakySql = await factory.make();
+      const flaky = makeScenario(flakySql, undefined, (store) => ({
+        ...store,
+        finishAndClaim: async (workerId, endings, claim) => {
+          if (endings.length > 0 && failures > 0) {
+            failures--;
+            onFailure();
+            throw new Error('store out of reach');
+          }
+          return store.finishAndClaim(workerId, endings, claim);
+        },
+      }));
+      try {
+        await flaky.system.configs.create(scenarioConfig('flaky', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+        let runs = 0;
+        flaky.setBehaviour(async () => {
+          runs++;
+          return { summary: 'done once' };
+        });
+        const finished = finishedCount(flaky.system, 1);
+        await flaky.system.startWorker({ concurrency: 1 });
+        await flaky.system.executions.trigger('flaky', { requestedBy: 'test' });
+        // A failed write is tried again on the worker's next pass, at the latest after its idle sleep.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          await failed;
+          failed = nextFailure();
+          await flaky.clock.untilSleeping(new Date(flaky.clock.now().getTime() + MAX_IDLE_MS));
+          await flaky.clock.advanceBy(MAX_IDLE_MS);
+        }
+        const [ended] = await finished;
+        expect(failures).toBe(0);
+        expect(ended).toMatchObject({ status: 'success', attempt: 1, summary: 'done once' });
+        expect(runs).toBe(1);
+        expect((await flaky.system.executions.list('flaky')).map((e) => e.status)).toEqual(['success']);
+      } finally {
+        await flaky.system.close({ graceMs: 0 });
+      }
     });
 
     describe('claiming ahead', () => {

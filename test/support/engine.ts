@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createGroveJobs, type GroveJobs } from '../../src/app.js';
 import { defineJobType, type JobContext } from '../../src/domain/config/index.js';
-import type { ExecutionRecord, Notification, Notifier } from '../../src/engine/ports.js';
+import type { ExecutionRecord, Notification, Notifier, Store } from '../../src/engine/ports.js';
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { FakeClock } from './fake-clock.js';
@@ -16,8 +16,11 @@ export interface Scenario {
   setBehaviour(behaviour: Behaviour): void;
 }
 
-/** A system on a FakeClock with a `scenario-job` type whose handler the test controls. */
-export function makeScenario(sql: Sql, start = '2026-11-23T10:00:00Z'): Scenario {
+/**
+ * A system on a FakeClock with a `scenario-job` type whose handler the test controls;
+ * `wrapStore` may stand between the engine and the store (to make a write fail, say).
+ */
+export function makeScenario(sql: Sql, start = '2026-11-23T10:00:00Z', wrapStore: (store: Store) => Store = (store) => store): Scenario {
   const clock = new FakeClock(start);
   const notifications: Notification[] = [];
   let behaviour: Behaviour = async () => ({ summary: 'ok' });
@@ -28,7 +31,7 @@ export function makeScenario(sql: Sql, start = '2026-11-23T10:00:00Z'): Scenario
     parameters: z.strictObject({ mode: z.string().default('normal'), dryRun: z.boolean().default(false) }),
     execute: (context) => behaviour(context),
   });
-  const system = createGroveJobs({ clock, store: createSqlStore(sql), jobTypes: [scenarioJob], notifier });
+  const system = createGroveJobs({ clock, store: wrapStore(createSqlStore(sql)), jobTypes: [scenarioJob], notifier });
   return {
     system,
     clock,

@@ -83,10 +83,19 @@ const ABORTED = Symbol('aborted');
 const SETTLED = Symbol('settled');
 /** Endings written in one round trip at most. */
 const ENDINGS_PER_WRITE = 500;
+/**
+ * Writes tried for an ending before it is given up (the execution then ends as "worker lost"
+ * when its lease expires, and is retried): one pass apart, at most MAX_IDLE_MS, while the
+ * heartbeat keeps its lease, so a store out of reach for a few seconds does not run a
+ * finished execution again.
+ */
+const ENDING_WRITE_ATTEMPTS = 5;
 
 interface Ending {
   id: string;
   outcome: ExecutionOutcome;
+  /** Writes of it that failed so far. */
+  failures: number;
   /** Whether the write ended it (false: its lease had expired and it was ended as lost). */
   settle: (ended: boolean) => void;
   fail: (error: unknown) => void;
@@ -319,7 +328,7 @@ export class Worker {
   #end(record: ExecutionRecord, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined> {
     const written = new Promise<ExecutionRecord | undefined>((resolve, fail) => {
       const settle = (ended: boolean) => resolve(ended ? endedRecord(record, outcome) : undefined);
-      this.#endings.push({ id: record.id, outcome, settle, fail });
+      this.#endings.push({ id: record.id, outcome, failures: 0, settle, fail });
       if (this.#loop && !this.#stop.signal.aborted) this.#wakeIfDue();
       else void this.#writeAlone();
     });
@@ -335,7 +344,14 @@ export class Worker {
       for (const ending of endings) ending.settle(ended.has(ending.id));
       return claimed;
     } catch (error) {
-      for (const ending of endings) ending.fail(error);
+      // The loop tries again on its next pass; stopping, or after a few failures, they fail.
+      const again = this.#loop !== undefined && !this.#stop.signal.aborted;
+      const retried: Ending[] = [];
+      for (const ending of endings) {
+        if (again && ++ending.failures < ENDING_WRITE_ATTEMPTS) retried.push(ending);
+        else ending.fail(error);
+      }
+      this.#endings.unshift(...retried);
       throw error;
     }
   }
