@@ -31,15 +31,14 @@ function toVersionRecord(row: configs.ConfigVersionRow): ConfigVersionRecord {
 
 const date = (value: Date | null) => (value === null ? null : new Date(value));
 
-function toExecution(row: executions.ExecutionRow): ExecutionRecord {
+/** The fields a stored execution and a just-claimed one read alike. */
+function recordOf(row: executions.ExecutionCoreRow) {
   return {
     id: row.id,
     configId: row.config_id,
     configVersion: row.config_version,
     config: row.config as JobConfig,
-    status: row.status as ExecutionStatus,
     trigger: row.trigger as ExecutionTrigger,
-    slot: date(row.slot_at),
     attempt: row.attempt,
     runId: row.run_id,
     retryOf: row.retry_of,
@@ -47,13 +46,6 @@ function toExecution(row: executions.ExecutionRow): ExecutionRecord {
     idempotencyKey: row.idempotency_key,
     dryRun: row.dry_run,
     batchSize: row.batch_size,
-    queuedAt: new Date(row.queued_at),
-    runAfter: new Date(row.run_after),
-    startedAt: date(row.started_at),
-    finishedAt: date(row.finished_at),
-    durationMs: row.duration_ms,
-    workerId: row.worker_id,
-    leaseExpiresAt: date(row.lease_expires_at),
     cancelRequestedAt: date(row.cancel_requested_at),
     items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
     summary: row.summary,
@@ -62,23 +54,27 @@ function toExecution(row: executions.ExecutionRow): ExecutionRecord {
   };
 }
 
+function toExecution(row: executions.ExecutionRow): ExecutionRecord {
+  return {
+    ...recordOf(row),
+    status: row.status as ExecutionStatus,
+    slot: date(row.slot_at),
+    queuedAt: new Date(row.queued_at),
+    runAfter: new Date(row.run_after),
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    durationMs: row.duration_ms,
+    workerId: row.worker_id,
+    leaseExpiresAt: date(row.lease_expires_at),
+  };
+}
+
 /** An execution this worker just claimed, from what the claim read and what the worker knows. */
 function toClaimed(row: executions.ClaimedRow, workerId: string, now: Date, leaseUntil: Date): ExecutionRecord {
   return {
-    id: row.id,
-    configId: row.config_id,
-    configVersion: row.config_version,
-    config: row.config as JobConfig,
+    ...recordOf(row),
     status: 'running',
-    trigger: row.trigger as ExecutionTrigger,
     slot: row.slot_ms === null ? null : new Date(row.slot_ms),
-    attempt: row.attempt,
-    runId: row.run_id,
-    retryOf: row.retry_of,
-    requestedBy: row.requested_by,
-    idempotencyKey: row.idempotency_key,
-    dryRun: row.dry_run,
-    batchSize: row.batch_size,
     queuedAt: new Date(row.queued_ms),
     runAfter: new Date(row.run_after_ms),
     startedAt: now,
@@ -86,11 +82,6 @@ function toClaimed(row: executions.ClaimedRow, workerId: string, now: Date, leas
     durationMs: null,
     workerId,
     leaseExpiresAt: leaseUntil,
-    cancelRequestedAt: date(row.cancel_requested_at),
-    items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
-    summary: row.summary,
-    result: row.result,
-    error: row.error as ExecutionError | null,
   };
 }
 

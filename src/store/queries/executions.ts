@@ -46,32 +46,13 @@ export const EXECUTION_COLUMNS = `id, config_id, config_version, config, status,
  * duration_ms). Instants come as epoch milliseconds: a number is cheaper to send and to read
  * than a timestamp's text, and a claim carries hundreds of rows.
  */
-export interface ClaimedRow {
-  id: string;
-  config_id: string;
-  config_version: number;
-  config: unknown;
-  status: string;
-  trigger: string;
-  slot_ms: number | null;
-  attempt: number;
-  run_id: string;
-  retry_of: string | null;
-  requested_by: string | null;
-  idempotency_key: string | null;
-  dry_run: boolean;
-  batch_size: number | null;
-  queued_ms: number;
-  run_after_ms: number;
-  cancel_requested_at: Date | null;
-  items_total: number | null;
-  items_processed: number;
-  items_succeeded: number;
-  items_failed: number;
-  summary: string | null;
-  result: unknown;
-  error: unknown;
-}
+export type ClaimedRow = ExecutionCoreRow & { slot_ms: number | null; queued_ms: number; run_after_ms: number };
+
+/** The columns a stored execution and a just-claimed one are read with alike. */
+export type ExecutionCoreRow = Omit<
+  ExecutionRow,
+  'slot_at' | 'queued_at' | 'run_after' | 'started_at' | 'finished_at' | 'duration_ms' | 'worker_id' | 'lease_expires_at'
+>;
 
 /** An instant as whole epoch milliseconds, exactly (as the driver reads a timestamp: sub-millisecond digits dropped). */
 const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
