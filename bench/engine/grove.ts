@@ -6,13 +6,10 @@
  * does), as the peers run their published JavaScript: the TypeScript loader's on-the-fly
  * output adds a helper call to every closure it creates.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { createGroveJobs, type GroveJobs } from '../../dist/app.js';
-import { defineJobType, type JobContext } from '../../dist/domain/config/index.js';
-import { createPostgresSql } from '../../dist/store/drivers/postgres.js';
-import { migrate } from '../../dist/store/migrate.js';
-import { createSqlStore } from '../../dist/store/sql-store.js';
-import { systemClock } from '../../dist/system-clock.js';
+import type { GroveJobs } from '../../src/app.js';
+import type { JobContext } from '../../src/domain/config/index.js';
 import { performance } from 'node:perf_hooks';
 import {
   CONCURRENCY,
@@ -30,6 +27,18 @@ import {
   type ThroughputTask,
   WARMUP_SAMPLES,
 } from './common.js';
+
+// Loaded from dist/ at run time and typed by the sources, so a fresh checkout typechecks
+// before anything is built.
+const DIST = new URL('../../dist/', import.meta.url);
+if (!existsSync(new URL('app.js', DIST))) throw new Error('bench/engine/grove.ts runs Grove from dist/: run `npm run build` first');
+const load = <T>(path: string): Promise<T> => import(new URL(path, DIST).href) as Promise<T>;
+const { createGroveJobs } = await load<typeof import('../../src/app.js')>('app.js');
+const { defineJobType } = await load<typeof import('../../src/domain/config/index.js')>('domain/config/index.js');
+const { createPostgresSql } = await load<typeof import('../../src/store/drivers/postgres.js')>('store/drivers/postgres.js');
+const { migrate } = await load<typeof import('../../src/store/migrate.js')>('store/migrate.js');
+const { createSqlStore } = await load<typeof import('../../src/store/sql-store.js')>('store/sql-store.js');
+const { systemClock } = await load<typeof import('../../src/system-clock.js')>('system-clock.js');
 
 /**
  * Grove's minute slots fall on second 30 of their minute (six-field cron, seconds first):
