@@ -215,6 +215,15 @@ async function send<T>(url: string, init: RequestInit, early?: Promise<Answer>):
   return parse<T>({ status: response.status, statusText: response.statusText, text: response.status === 204 ? '' : await response.text() });
 }
 
+/** A JSON request: the bearer token when signed in, a body when given, and If-Match at `version`. */
+function requestInit(method: Method, token: string | null, body?: unknown, version?: number): RequestInit {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (version !== undefined) headers['if-match'] = `"${version}"`;
+  return body === undefined ? { method, headers } : { method, headers, body: JSON.stringify(body) };
+}
+
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
@@ -225,15 +234,9 @@ function query(params: Record<string, string | number | undefined>): string {
 /** The API client over `fetch`; `getToken` is read on every call so a new sign-in takes effect at once. */
 export function createApiClient(getToken: () => string | null, base = ''): ApiClient {
   async function call<T>(method: Method, path: string, options: { body?: unknown; version?: number } = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
     const token = getToken();
-    if (token) headers['authorization'] = `Bearer ${token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (options.version !== undefined) headers['if-match'] = `"${options.version}"`;
-    const init: RequestInit = { method, headers };
-    if (options.body !== undefined) init.body = JSON.stringify(options.body);
     const early = method === 'GET' && base === '' ? takeEarly(path, token) : undefined;
-    return send<T>(`${base}${path}`, init, early);
+    return send<T>(`${base}${path}`, requestInit(method, token, options.body, options.version), early);
   }
   const enc = encodeURIComponent;
   const atHand = <T>(path: string) => (base === '' ? takeArrived<T>(path, getToken()) : undefined);
@@ -310,12 +313,7 @@ export interface RollbackRequest {
 }
 
 async function groveCall<T>(method: Method, path: string, body?: unknown, version?: number): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const token = window.localStorage.getItem(TOKEN_KEY);
-  if (token) headers['authorization'] = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (version !== undefined) headers['if-match'] = `"${version}"`;
-  return send<T>(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  return send<T>(path, requestInit(method, window.localStorage.getItem(TOKEN_KEY), body, version));
 }
 
 export const createRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('POST', '/api/advancement-rules', rule);

@@ -39,6 +39,12 @@ export const EXECUTION_COLUMNS = `id, config_id, config_version, config, status,
   worker_id, lease_expires_at, cancel_requested_at, items_total, items_processed, items_succeeded, items_failed,
   summary, result, error`;
 
+/** The columns a stored execution and a just-claimed one are read with alike. */
+export type ExecutionCoreRow = Omit<
+  ExecutionRow,
+  'slot_at' | 'queued_at' | 'run_after' | 'started_at' | 'finished_at' | 'duration_ms' | 'worker_id' | 'lease_expires_at'
+>;
+
 /**
  * What a worker's claim reads of each execution it claimed (and of each it ended: only id and
  * status are set on those). The rest is the claimer's own (running, its worker id, started and
@@ -48,12 +54,6 @@ export const EXECUTION_COLUMNS = `id, config_id, config_version, config, status,
  */
 export type ClaimedRow = ExecutionCoreRow & { slot_ms: number | null; queued_ms: number; run_after_ms: number };
 
-/** The columns a stored execution and a just-claimed one are read with alike. */
-export type ExecutionCoreRow = Omit<
-  ExecutionRow,
-  'slot_at' | 'queued_at' | 'run_after' | 'started_at' | 'finished_at' | 'duration_ms' | 'worker_id' | 'lease_expires_at'
->;
-
 /** An instant as whole epoch milliseconds, exactly (as the driver reads a timestamp: sub-millisecond digits dropped). */
 const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
 
@@ -61,15 +61,24 @@ const CLAIMED_COLUMNS = `id, config_id, config_version, config, status, trigger,
   requested_by, idempotency_key, dry_run, batch_size, ${epochMs('queued_at')} as queued_ms, ${epochMs('run_after')} as run_after_ms,
   cancel_requested_at, items_total, items_processed, items_succeeded, items_failed, summary, result, error`;
 
+/** recordColumns' lists, built once per alias (queries are built on every request). */
+const recordColumnsByAlias = new Map<string, string>();
+
 /**
  * An execution record's columns read through alias `e`, its config from the version it runs
  * with (migration 0012; rows written before carry their own copy): use with `versionJoin(e)`.
  */
-export const recordColumns = (e: string): string =>
-  EXECUTION_COLUMNS.split(',')
-    .map((column) => column.trim())
-    .map((column) => (column === 'config' ? `coalesce(${e}.config, v.config) as config` : `${e}.${column}`))
-    .join(', ');
+export const recordColumns = (e: string): string => {
+  let columns = recordColumnsByAlias.get(e);
+  if (columns === undefined) {
+    columns = EXECUTION_COLUMNS.split(',')
+      .map((column) => column.trim())
+      .map((column) => (column === 'config' ? `coalesce(${e}.config, v.config) as config` : `${e}.${column}`))
+      .join(', ');
+    recordColumnsByAlias.set(e, columns);
+  }
+  return columns;
+};
 
 /** Joins, as `v`, the config version the execution aliased `e` runs with. */
 export const versionJoin = (e: string): string => `left join job_config_versions v on v.config_id = ${e}.config_id and v.version = ${e}.config_version`;
