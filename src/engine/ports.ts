@@ -342,9 +342,10 @@ export interface ExecutionStore {
   listLogs(executionId: string, options: { after: number; limit: number }): Promise<LogLine[]>;
   /**
    * Ends running executions this worker still holds and claims up to `claim.limit` more
-   * (0: none), in one round trip. `ended` names those it ended (an execution whose lease
-   * expired meanwhile is left as it is). A `success` or `partial` ending also ends the
-   * config's failure streak.
+   * (0: none), the two at once: a claim need not see the room these endings free (the
+   * worker claims again when it finds less than it asked for). `ended` names those it ended
+   * (an execution whose lease expired meanwhile is left as it is). A `success` or `partial`
+   * ending also ends the config's failure streak.
    */
   finishAndClaim(
     workerId: string,

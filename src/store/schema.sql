@@ -50,11 +50,16 @@ CREATE TABLE public.executions (
 
 CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS SETOF public.executions
     LANGUAGE plpgsql
+    SET jit TO 'off'
     AS $$
 begin
   return query
     with locked as (
-      select r.config_id, r.running from config_running r
+      -- Claims committed by other workers are read through the lock (the row's latest version);
+      -- endings from the statement's snapshot, which can only lag: a count never too low.
+      select r.config_id,
+             r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
+        from config_running r
        cross join lateral (
          select e.run_after from executions e
           where e.config_id = r.config_id and e.status = 'queued' and e.run_after <= p_now
@@ -80,7 +85,7 @@ begin
        where e.id = any(array(select picked.id from picked)) and e.status = 'queued'
       returning e.*
     ), counted as (
-      update config_running r set running = r.running + n.claimed
+      update config_running r set claimed = r.claimed + n.claimed
         from (select c.config_id, count(*)::int as claimed from claimed c group by c.config_id) n
        where r.config_id = n.config_id
       returning 1
@@ -153,23 +158,6 @@ end
 $$;
 
 --
--- Name: finish_and_claim(text, jsonb, timestamp with time zone, timestamp with time zone, integer, text[]); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.finish_and_claim(p_worker text, p_endings jsonb, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS SETOF public.executions
-    LANGUAGE plpgsql
-    AS $$
-begin
-  if jsonb_array_length(p_endings) > 0 then
-    return query select * from finish_executions(p_worker, p_endings);
-  end if;
-  if p_limit > 0 then
-    return query select * from claim_executions(p_worker, p_now, p_lease_until, p_limit, p_known);
-  end if;
-end
-$$;
-
---
 -- Name: finish_executions(text, jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -178,7 +166,7 @@ CREATE FUNCTION public.finish_executions(p_worker text, p_endings jsonb) RETURNS
     AS $$
 begin
   -- Count rows in id order, as every other blocking locker takes them, so two never deadlock.
-  perform 1 from config_running r
+  perform 1 from config_ended r
     where r.config_id in (select e.config_id from executions e
                            where e.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))))
     order by r.config_id
@@ -198,7 +186,7 @@ begin
        where e.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))) and e.id = v.id and e.worker_id = p_worker and e.lease_expires_at is not null
       returning e.*
     ), counted as (
-      update config_running r set running = greatest(0, r.running - n.ended)
+      update config_ended r set ended = r.ended + n.ended
         from (select f.config_id, count(*)::int as ended from finished f group by f.config_id) n
        where r.config_id = n.config_id
       returning 1
@@ -309,12 +297,21 @@ ALTER TABLE public.archived_rows ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 );
 
 --
+-- Name: config_ended; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.config_ended (
+    config_id text NOT NULL,
+    ended bigint DEFAULT 0 NOT NULL
+);
+
+--
 -- Name: config_running; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.config_running (
     config_id text NOT NULL,
-    running integer DEFAULT 0 NOT NULL
+    claimed bigint DEFAULT 0 NOT NULL
 );
 
 --
@@ -555,6 +552,13 @@ ALTER TABLE ONLY public.archived_rows
     ADD CONSTRAINT archived_rows_pkey PRIMARY KEY (id);
 
 --
+-- Name: config_ended config_ended_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.config_ended
+    ADD CONSTRAINT config_ended_pkey PRIMARY KEY (config_id);
+
+--
 -- Name: config_running config_running_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -780,6 +784,13 @@ ALTER TABLE ONLY public.advancement_events
 
 ALTER TABLE ONLY public.advancement_rules
     ADD CONSTRAINT advancement_rules_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES public.lifecycle_models(id);
+
+--
+-- Name: config_ended config_ended_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.config_ended
+    ADD CONSTRAINT config_ended_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
 
 --
 -- Name: config_running config_running_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

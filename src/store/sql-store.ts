@@ -305,20 +305,22 @@ export function createSqlStore(sql: Sql): Store {
 
     finishAndClaim: async (workerId, endings, claim) => {
       const known = configCache.snapshot();
-      const rows = await sql.query<executions.ClaimedRow>(executions.finishAndClaim(workerId, endings, claim, known.keys));
-      const ended = new Set<string>();
-      const claimed: ExecutionRecord[] = [];
-      for (const row of rows) {
-        if (row.status === 'running') claimed.push(configCache.complete(toClaimed(row, workerId, claim.now, claim.leaseUntil), known));
-        else ended.add(row.id);
-      }
+      // Endings and claims lock different counts (migration 0014): on a pool they are two
+      // statements on two connections at once, so the store works on both together; one
+      // connection (the embedded store) runs them one after the other.
+      const [endedRows, claimedRows] = await Promise.all([
+        endings.length > 0 ? sql.query<{ id: string }>(executions.finishExecutions(workerId, endings)) : [],
+        claim.limit > 0 ? sql.query<executions.ClaimedRow>(executions.claimExecutions(workerId, claim.now, claim.leaseUntil, claim.limit, known.keys)) : [],
+      ]);
+      const ended = new Set(endedRows.map((row) => row.id));
+      const claimed = claimedRows.map((row) => configCache.complete(toClaimed(row, workerId, claim.now, claim.leaseUntil), known));
       return { ended, claimed };
     },
 
     releaseExecutions: async (ids, workerId, runAfter) => {
       if (ids.length === 0) return;
       await sql.transaction(async (tx) => {
-        await tx.query(executions.lockRunningCountsOf(ids));
+        await tx.query(executions.lockEndedCountsOf(ids));
         await tx.query(executions.releaseExecutions(ids, workerId, runAfter));
         await tx.query(executions.notifyExecutions(''));
       });

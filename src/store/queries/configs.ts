@@ -95,10 +95,14 @@ export const getConfigVersion = (id: string, version: number): SqlQuery => ({
   values: [id, version],
 });
 
-/** Every config gets its schedule-state row (schedulers) and its running-count row (workers) with the config. */
+/**
+ * Every config gets its schedule-state row (schedulers) and its claimed and ended counts
+ * (workers; running = claimed - ended, migration 0014) with the config.
+ */
 export const insertScheduleState = (id: string): SqlQuery => ({
   name: 'configs-insert-state',
-  text: `with running as (insert into config_running (config_id) values ($1) on conflict (config_id) do nothing)
+  text: `with claimed as (insert into config_running (config_id) values ($1) on conflict (config_id) do nothing),
+              ended as (insert into config_ended (config_id) values ($1) on conflict (config_id) do nothing)
          insert into schedule_state (config_id) values ($1) on conflict (config_id) do nothing`,
   values: [id],
 });

@@ -209,18 +209,13 @@ export const recordProgress = (
 
 
 /**
- * Ends running executions this worker holds and claims up to `limit` more, in one call of
- * the finish_and_claim function (migrations 0003, 0010). Ended rows come back as (id,
- * status) only, claimed ones as `ClaimedRow`s; config snapshots in `known` come back as null.
+ * Ends running executions this worker holds, in one call of the finish_executions function
+ * (migrations 0010, 0014): the ids of those it ended come back (one it no longer held, its
+ * lease expired, does not).
  */
-export const finishAndClaim = (
-  workerId: string,
-  endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>,
-  claim: { now: Date; leaseUntil: Date; limit: number },
-  known: readonly string[],
-): SqlQuery => ({
-  name: 'executions-finish-and-claim',
-  text: `select ${CLAIMED_COLUMNS} from finish_and_claim($1, $2::jsonb, $3::timestamptz, $4::timestamptz, $5, $6::text[])`,
+export const finishExecutions = (workerId: string, endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>): SqlQuery => ({
+  name: 'executions-finish',
+  text: `select id from finish_executions($1, $2::jsonb)`,
   values: [
     workerId,
     JSON.stringify(
@@ -240,17 +235,13 @@ export const finishAndClaim = (
         items_failed: v.items.failed,
       })),
     ),
-    claim.now,
-    claim.leaseUntil,
-    claim.limit,
-    [...known],
   ],
 });
 
-/** Locks, in id order, the running counts of the configs of these executions (before changing several of them). */
-export const lockRunningCountsOf = (ids: readonly string[]): SqlQuery => ({
-  name: 'executions-lock-running-counts-of',
-  text: `select config_id from config_running
+/** Locks, in id order, the ended counts of the configs of these executions (before ending or handing back several). */
+export const lockEndedCountsOf = (ids: readonly string[]): SqlQuery => ({
+  name: 'executions-lock-ended-counts-of',
+  text: `select config_id from config_ended
           where config_id in (select config_id from executions where id = any($1::uuid[]))
           order by config_id for update`,
   values: [[...ids]],
@@ -264,7 +255,7 @@ export const releaseExecutions = (ids: readonly string[], workerId: string, runA
             where id = any($1::uuid[]) and worker_id = $2 and lease_expires_at is not null
            returning config_id
          )
-         update config_running r set running = greatest(0, r.running - n.released)
+         update config_ended r set ended = r.ended + n.released
            from (select config_id, count(*)::int as released from released group by config_id) n
           where r.config_id = n.config_id`,
   values: [[...ids], workerId, runAfter],
@@ -278,12 +269,12 @@ export const anyExpiredLease = (now: Date): SqlQuery => ({
 });
 
 /**
- * Locks, in id order, the state rows of configs with executions whose lease expired before
+ * Locks, in id order, the ended counts of configs with executions whose lease expired before
  * `now`: what ending them as "worker lost" changes, taken in the order every locker uses.
  */
 export const lockConfigsWithExpiredLeases = (now: Date): SqlQuery => ({
   name: 'executions-lock-expired-configs',
-  text: `select r.config_id from config_running r
+  text: `select r.config_id from config_ended r
           where r.config_id in (select e.config_id from executions e where e.status = 'running' and e.lease_expires_at < $1::timestamptz)
           order by r.config_id
           for update`,
@@ -292,7 +283,7 @@ export const lockConfigsWithExpiredLeases = (now: Date): SqlQuery => ({
 
 /**
  * Running executions of the locked configs whose worker stopped renewing: ended once, by
- * whichever process gets here first, and taken off their configs' running counts.
+ * whichever process gets here first, and counted ended.
  */
 export const expireLeases = (configIds: readonly string[], now: Date, limit: number): SqlQuery => ({
   name: 'executions-expire-leases',
@@ -309,7 +300,7 @@ export const expireLeases = (configIds: readonly string[], now: Date, limit: num
              from lost where e.id = lost.id
            returning e.*
          ), counted as (
-           update config_running r set running = greatest(0, r.running - n.ended)
+           update config_ended r set ended = r.ended + n.ended
              from (select config_id, count(*)::int as ended from expired group by config_id) n
             where r.config_id = n.config_id
            returning 1
@@ -380,11 +371,12 @@ export const claimById = (id: string, workerId: string, now: Date, leaseUntil: D
               set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
                   lease_expires_at = $4::timestamptz
             where e.id = $1::uuid and e.status = 'queued'
-              and (select r.running from config_running r where r.config_id = e.config_id)
+              and (select r.claimed from config_running r where r.config_id = e.config_id)
+                  - coalesce((select d.ended from config_ended d where d.config_id = e.config_id), 0)
                   < coalesce((select (c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int from job_configs c where c.id = e.config_id), 1)
            returning e.*
          ), counted as (
-           update config_running r set running = r.running + 1 where r.config_id in (select config_id from claimed)
+           update config_running r set claimed = r.claimed + 1 where r.config_id in (select config_id from claimed)
            returning 1
          )
          select ${recordColumns('claimed')} from claimed ${versionJoin('claimed')} where (select count(*) from counted) >= 0`,
@@ -397,7 +389,7 @@ export const nextRunAfter = (): SqlQuery => ({
   text: `select min(run_after) as at from executions where status = 'queued'`,
 });
 
-/** The lock a worker's claim takes on a config (its running count), for a claim of one execution. */
+/** The lock a worker's claim takes on a config (its claimed count), for a claim of one execution. */
 export const lockRunningCount = (configId: string): SqlQuery => ({
   name: 'executions-lock-running-count',
   text: `select config_id from config_running where config_id = $1 for update`,
