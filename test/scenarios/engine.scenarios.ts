@@ -4,6 +4,7 @@ import type { Sql } from '../../src/store/sql.js';
 import type { SqlFactory } from '../support/test-store.js';
 import type { ExecutionRecord } from '../../src/engine/ports.js';
 import { MAX_IDLE_MS } from '../../src/engine/worker/worker.js';
+import { createSqlStore } from '../../src/store/sql-store.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
 
 const actor = { actor: 'test' };
@@ -56,6 +57,40 @@ export function runEngineScenarios(factory: SqlFactory): void {
       const again = finishedCount(s.system, 1);
       await s.system.executions.trigger('crowded', { requestedBy: 'test' });
       expect((await again)[0]).toMatchObject({ status: 'success' });
+    });
+
+    it("keeps a config's count of running executions exact through endings, hand-backs and expired leases", async () => {
+      await s.system.configs.create(scenarioConfig('counted', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 2 } }), actor);
+      for (let i = 0; i < 6; i++) await s.system.executions.trigger('counted', { requestedBy: 'test' });
+      const store = createSqlStore(sql);
+      const at = (seconds: number) => new Date(s.clock.now().getTime() + seconds * 1000);
+      const leaseFrom = (seconds: number) => at(seconds + 30);
+      const claim = async (worker: string, seconds = 0) => (await store.claimExecutions(worker, at(seconds), leaseFrom(seconds), 10)).map((e) => e.id);
+      const success = { status: 'success' as const, finishedAt: at(1), durationMs: 1, summary: null, result: null, error: null, items: { total: null, processed: 0, succeeded: 0, failed: 0 } };
+
+      const [first, second, ...beyond] = await claim('w1');
+      expect(beyond).toEqual([]);
+      expect(second).toBeDefined();
+      expect(await claim('w2')).toEqual([]);
+
+      // An ending frees its place; the claim travelling with it may or may not see that yet.
+      const { ended, claimed } = await store.finishAndClaim('w1', [{ id: first ?? '', outcome: success }], { now: at(1), leaseUntil: leaseFrom(1), limit: 10 });
+      expect([...ended]).toEqual([first]);
+      const third = [...claimed.map((e) => e.id), ...(await claim('w1', 1))];
+      expect(third).toHaveLength(1);
+      expect(await claim('w2', 1)).toEqual([]);
+
+      // A hand-back frees its place.
+      await store.releaseExecutions(third, 'w1', at(2));
+      const fourth = await claim('w2', 2);
+      expect(fourth).toHaveLength(1);
+      expect(await claim('w2', 2)).toEqual([]);
+
+      // Expired leases free theirs: both places come back, and no more.
+      const lost = await store.expireLeases(at(60), 100);
+      expect(lost.map((e) => e.id).sort()).toEqual([second, ...fourth].sort());
+      expect(await claim('w3', 61)).toHaveLength(2);
+      expect(await claim('w3', 61)).toEqual([]);
     });
 
     it('keeps no copy of the config in an execution row: a record reads the version it runs with, an older row its own copy', async () => {
