@@ -341,17 +341,12 @@ export interface ExecutionStore {
   appendLogs(lines: ReadonlyArray<Omit<LogLine, 'id'>>): Promise<void>;
   listLogs(executionId: string, options: { after: number; limit: number }): Promise<LogLine[]>;
   /**
-   * Ends running executions this worker still holds and claims up to `claim.limit` more
-   * (0: none), the two at once: a claim need not see the room these endings free (the
-   * worker claims again when it finds less than it asked for). `ended` names those it ended
-   * (an execution whose lease expired meanwhile is left as it is). A `success` or `partial`
-   * ending also ends the config's failure streak.
+   * Ends running executions this worker still holds, in one round trip; returns the ids of
+   * those it ended (an execution whose lease expired meanwhile is left as it is). A `success`
+   * or `partial` ending also ends the config's failure streak. Endings and claims take
+   * different locks: a worker sends its endings and its next claim at the same time.
    */
-  finishAndClaim(
-    workerId: string,
-    endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>,
-    claim: { now: Date; leaseUntil: Date; limit: number },
-  ): Promise<{ ended: Set<string>; claimed: ExecutionRecord[] }>;
+  finishExecutions(workerId: string, endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>): Promise<Set<string>>;
   /** Hands running executions this worker holds back to the queue (shutdown), due at `runAfter`. */
   releaseExecutions(ids: readonly string[], workerId: string, runAfter: Date): Promise<void>;
   expireLeases(now: Date, limit: number): Promise<ExecutionRecord[]>;

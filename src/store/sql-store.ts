@@ -303,18 +303,9 @@ export function createSqlStore(sql: Sql): Store {
         data: row.data,
       })),
 
-    finishAndClaim: async (workerId, endings, claim) => {
-      const known = configCache.snapshot();
-      // Endings and claims lock different counts (migration 0014): on a pool they are two
-      // statements on two connections at once, so the store works on both together; one
-      // connection (the embedded store) runs them one after the other.
-      const [endedRows, claimedRows] = await Promise.all([
-        endings.length > 0 ? sql.query<{ id: string }>(executions.finishExecutions(workerId, endings)) : [],
-        claim.limit > 0 ? sql.query<executions.ClaimedRow>(executions.claimExecutions(workerId, claim.now, claim.leaseUntil, claim.limit, known.keys)) : [],
-      ]);
-      const ended = new Set(endedRows.map((row) => row.id));
-      const claimed = claimedRows.map((row) => configCache.complete(toClaimed(row, workerId, claim.now, claim.leaseUntil), known));
-      return { ended, claimed };
+    finishExecutions: async (workerId, endings) => {
+      if (endings.length === 0) return new Set();
+      return new Set((await sql.query<{ id: string }>(executions.finishExecutions(workerId, endings))).map((row) => row.id));
     },
 
     releaseExecutions: async (ids, workerId, runAfter) => {

@@ -73,10 +73,9 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(second).toBeDefined();
       expect(await claim('w2')).toEqual([]);
 
-      // An ending frees its place; the claim travelling with it may or may not see that yet.
-      const { ended, claimed } = await store.finishAndClaim('w1', [{ id: first ?? '', outcome: success }], { now: at(1), leaseUntil: leaseFrom(1), limit: 10 });
-      expect([...ended]).toEqual([first]);
-      const third = [...claimed.map((e) => e.id), ...(await claim('w1', 1))];
+      // An ending frees its place.
+      expect([...(await store.finishExecutions('w1', [{ id: first ?? '', outcome: success }]))]).toEqual([first]);
+      const third = await claim('w1', 1);
       expect(third).toHaveLength(1);
       expect(await claim('w2', 1)).toEqual([]);
 
@@ -157,13 +156,13 @@ export function runEngineScenarios(factory: SqlFactory): void {
       const flakySql = await factory.make();
       const flaky = makeScenario(flakySql, undefined, (store) => ({
         ...store,
-        finishAndClaim: async (workerId, endings, claim) => {
-          if (endings.length > 0 && failures > 0) {
+        finishExecutions: async (workerId, endings) => {
+          if (failures > 0) {
             failures--;
             onFailure();
             throw new Error('store out of reach');
           }
-          return store.finishAndClaim(workerId, endings, claim);
+          return store.finishExecutions(workerId, endings);
         },
       }));
       try {
@@ -188,6 +187,40 @@ export function runEngineScenarios(factory: SqlFactory): void {
         expect(ended).toMatchObject({ status: 'success', attempt: 1, summary: 'done once' });
         expect(runs).toBe(1);
         expect((await flaky.system.executions.list('flaky')).map((e) => e.status)).toEqual(['success']);
+      } finally {
+        await flaky.system.close({ graceMs: 0 });
+      }
+    });
+
+    it('runs what a claim brought when the endings written beside it failed', async () => {
+      let failures = 1;
+      const flakySql = await factory.make();
+      const flaky = makeScenario(flakySql, undefined, (store) => ({
+        ...store,
+        finishExecutions: async (workerId, endings) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error('store out of reach');
+          }
+          return store.finishExecutions(workerId, endings);
+        },
+      }));
+      try {
+        await flaky.system.configs.create(scenarioConfig('pair', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 2 } }), actor);
+        const ran: string[] = [];
+        flaky.setBehaviour(async (context) => {
+          ran.push(context.executionId);
+        });
+        const first = await flaky.system.executions.trigger('pair', { requestedBy: 'test' });
+        const second = await flaky.system.executions.trigger('pair', { requestedBy: 'test' });
+        const finished = finishedCount(flaky.system, 2);
+        // One place: the second is claimed beside the first's ending, whose write fails.
+        await flaky.system.startWorker({ concurrency: 1 });
+        const ended = await finished;
+        expect(failures).toBe(0);
+        expect(ended.map((e) => e.status)).toEqual(['success', 'success']);
+        expect(ran.sort()).toEqual([first.execution.id, second.execution.id].sort());
+        expect((await flaky.system.executions.list('pair')).map((e) => e.status)).toEqual(['success', 'success']);
       } finally {
         await flaky.system.close({ graceMs: 0 });
       }

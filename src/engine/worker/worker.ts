@@ -242,12 +242,17 @@ export class Worker {
       this.#flushSoon = false;
       this.#yieldToStore();
       const endings = write ? this.#endings.splice(0, ENDINGS_PER_WRITE) : [];
-      const claimed =
-        endings.length > 0
-          ? await this.#writeEndings(endings, { now, leaseUntil, limit: wanted })
-          : await store.claimExecutions(this.options.id, now, leaseUntil, wanted);
+      // Endings and claims take different locks in the store, so both travel at once (on one
+      // connection, endings first); what one brings is kept when the other fails.
+      const [written, claim] = await Promise.allSettled([
+        this.#writeEndings(endings),
+        wanted > 0 ? store.claimExecutions(this.options.id, now, leaseUntil, wanted) : Promise.resolve([]),
+      ]);
+      const claimed = claim.status === 'fulfilled' ? claim.value : [];
       for (const record of claimed) this.#ready.set(record.id, { record, leaseUntil: leaseUntil.getTime() });
       this.#fill();
+      if (written.status === 'rejected') throw written.reason;
+      if (claim.status === 'rejected') throw claim.reason;
       claimedAll = wanted > 0 && claimed.length === wanted;
       // Look again at once: endings may be due for writing, or more work may be waiting.
       if (this.#endings.length > 0) return now.getTime();
@@ -337,12 +342,12 @@ export class Worker {
     return written;
   }
 
-  /** Writes endings, claiming up to `claim.limit` successors in the same round trip. */
-  async #writeEndings(endings: Ending[], claim: { now: Date; leaseUntil: Date; limit: number }): Promise<ExecutionRecord[]> {
+  /** Writes endings (none: no round trip). */
+  async #writeEndings(endings: Ending[]): Promise<void> {
+    if (endings.length === 0) return;
     try {
-      const { ended, claimed } = await this.deps.store.finishAndClaim(this.options.id, endings, claim);
+      const ended = await this.deps.store.finishExecutions(this.options.id, endings);
       for (const ending of endings) ending.settle(ended.has(ending.id));
-      return claimed;
     } catch (error) {
       // The loop tries again on its next pass; stopping, or after a few failures, they fail.
       const again = this.#loop !== undefined && !this.#stop.signal.aborted;
@@ -361,8 +366,7 @@ export class Worker {
     if (this.#writingAlone) return;
     this.#writingAlone = true;
     while (this.#endings.length > 0) {
-      const now = this.deps.clock.now();
-      await this.#writeEndings(this.#endings.splice(0, ENDINGS_PER_WRITE), { now, leaseUntil: now, limit: 0 }).catch(() => undefined);
+      await this.#writeEndings(this.#endings.splice(0, ENDINGS_PER_WRITE)).catch(() => undefined);
     }
     this.#writingAlone = false;
   }
