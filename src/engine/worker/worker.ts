@@ -272,7 +272,7 @@ export class Worker {
   /**
    * What the loop has to do now: write the waiting endings, and how many executions to claim.
    * Claiming ahead, the worker tops up once half of what it holds ahead has started, and its
-   * endings wait for that round trip (one write for both) unless they pile up.
+   * endings wait for that round trip (the two are sent together) unless they pile up.
    */
   #due(): { write: boolean; wanted: number } {
     const prefetch = this.#prefetch();
