@@ -266,7 +266,7 @@ export function createSqlStore(sql: Sql): Store {
         const target = await execution(executions.getExecution(id), tx);
         if (!target || target.status !== 'queued') return undefined;
         // The same per-config lock as claimExecutions, so maxConcurrent holds against workers too.
-        await tx.query(executions.lockRunningCount(target.configId));
+        await tx.query(executions.lockClaimedCount(target.configId));
         return execution(executions.claimById(id, workerId, now, leaseUntil), tx);
       }),
 

@@ -2,12 +2,31 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/store/sql.js';
 import type { SqlFactory } from '../support/test-store.js';
-import type { ExecutionRecord } from '../../src/engine/ports.js';
+import type { ExecutionRecord, Store } from '../../src/engine/ports.js';
 import { MAX_IDLE_MS } from '../../src/engine/worker/worker.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
 
 const actor = { actor: 'test' };
+
+/** Stands between the engine and its store, failing the next `count` writes of endings (calling `onFailure` for each). */
+function failingEndings(count: number, onFailure: () => void = () => undefined) {
+  let left = count;
+  return {
+    left: () => left,
+    wrap: (store: Store): Store => ({
+      ...store,
+      finishExecutions: async (workerId, endings) => {
+        if (left > 0) {
+          left--;
+          onFailure();
+          throw new Error('store out of reach');
+        }
+        return store.finishExecutions(workerId, endings);
+      },
+    }),
+  };
+}
 
 /** Engine scenarios on a FakeClock, run unchanged on every driver. */
 export function runEngineScenarios(factory: SqlFactory): void {
@@ -148,23 +167,13 @@ export function runEngineScenarios(factory: SqlFactory): void {
     });
 
     it('writes an ending again when its write fails, rather than leaving a finished execution to end as lost and run twice', async () => {
-      let failures = 2;
       // Resolved by each failed write.
       let onFailure = () => undefined as void;
       const nextFailure = () => new Promise<void>((resolve) => (onFailure = resolve));
       let failed = nextFailure();
+      const failing = failingEndings(2, () => onFailure());
       const flakySql = await factory.make();
-      const flaky = makeScenario(flakySql, undefined, (store) => ({
-        ...store,
-        finishExecutions: async (workerId, endings) => {
-          if (failures > 0) {
-            failures--;
-            onFailure();
-            throw new Error('store out of reach');
-          }
-          return store.finishExecutions(workerId, endings);
-        },
-      }));
+      const flaky = makeScenario(flakySql, undefined, failing.wrap);
       try {
         await flaky.system.configs.create(scenarioConfig('flaky', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
         let runs = 0;
@@ -183,7 +192,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
           await flaky.clock.advanceBy(MAX_IDLE_MS);
         }
         const [ended] = await finished;
-        expect(failures).toBe(0);
+        expect(failing.left()).toBe(0);
         expect(ended).toMatchObject({ status: 'success', attempt: 1, summary: 'done once' });
         expect(runs).toBe(1);
         expect((await flaky.system.executions.list('flaky')).map((e) => e.status)).toEqual(['success']);
@@ -193,18 +202,9 @@ export function runEngineScenarios(factory: SqlFactory): void {
     });
 
     it('runs what a claim brought when the endings written beside it failed', async () => {
-      let failures = 1;
+      const failing = failingEndings(1);
       const flakySql = await factory.make();
-      const flaky = makeScenario(flakySql, undefined, (store) => ({
-        ...store,
-        finishExecutions: async (workerId, endings) => {
-          if (failures > 0) {
-            failures--;
-            throw new Error('store out of reach');
-          }
-          return store.finishExecutions(workerId, endings);
-        },
-      }));
+      const flaky = makeScenario(flakySql, undefined, failing.wrap);
       try {
         await flaky.system.configs.create(scenarioConfig('pair', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 2 } }), actor);
         const ran: string[] = [];
@@ -217,7 +217,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
         // One place: the second is claimed beside the first's ending, whose write fails.
         await flaky.system.startWorker({ concurrency: 1 });
         const ended = await finished;
-        expect(failures).toBe(0);
+        expect(failing.left()).toBe(0);
         expect(ended.map((e) => e.status)).toEqual(['success', 'success']);
         expect(ran.sort()).toEqual([first.execution.id, second.execution.id].sort());
         expect((await flaky.system.executions.list('pair')).map((e) => e.status)).toEqual(['success', 'success']);

@@ -16,7 +16,7 @@
 -- its lateral picks return, and its cost estimate (a sort of hundreds of thousands of rows)
 -- passed jit_above_cost, so on a server with JIT (the default since PostgreSQL 12) every
 -- claim first compiled its expressions with LLVM. Measured here, a claim of 250 executions
--- took 20 ms of server time with JIT and 14 ms without. Its plan is a few hundred index
+-- took 20 ms of server time with JIT and 16 ms without. Its plan is a few hundred index
 -- probes and never gains from compiling. (The embedded store and servers built without JIT
 -- ignore the setting.)
 alter table config_running rename column running to claimed;

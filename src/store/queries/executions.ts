@@ -390,8 +390,8 @@ export const nextRunAfter = (): SqlQuery => ({
 });
 
 /** The lock a worker's claim takes on a config (its claimed count), for a claim of one execution. */
-export const lockRunningCount = (configId: string): SqlQuery => ({
-  name: 'executions-lock-running-count',
+export const lockClaimedCount = (configId: string): SqlQuery => ({
+  name: 'executions-lock-claimed-count',
   text: `select config_id from config_running where config_id = $1 for update`,
   values: [configId],
 });
