@@ -291,6 +291,16 @@ export interface ActiveExecutionCount {
   count: number;
 }
 
+/** What a worker's claim brought. */
+export interface Claim {
+  executions: ExecutionRecord[];
+  /**
+   * By config id: its maxConcurrent less its running executions after this claim, counting
+   * as running those whose endings the claim did not see committed.
+   */
+  room: ReadonlyMap<string, number>;
+}
+
 /** The execution side of the Store port. */
 export interface ExecutionStore {
   listSchedulable(): Promise<SchedulableConfig[]>;
@@ -325,7 +335,12 @@ export interface ExecutionStore {
   insertRun(configId: string, run: RunInput): Promise<{ execution: ExecutionRecord; created: boolean } | undefined>;
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
-  claimExecutions(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<ExecutionRecord[]>;
+  /**
+   * Claims up to `limit` due queued executions, oldest first, each config within its
+   * maxConcurrent across all workers; says how much room each config it claimed from had
+   * left after the claim, as the claim counted its running executions.
+   */
+  claimExecutions(workerId: string, now: Date, leaseUntil: Date, limit: number): Promise<Claim>;
   /** Claims one queued execution if its config has room; undefined otherwise. */
   claimExecution(id: string, workerId: string, now: Date, leaseUntil: Date): Promise<ExecutionRecord | undefined>;
   /** The earliest run_after of any queued execution. */

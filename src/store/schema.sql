@@ -5,6 +5,75 @@
 --
 
 --
+-- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS TABLE(id uuid, config_id text, config_version integer, config jsonb, status text, trigger text, slot_at timestamp with time zone, attempt integer, run_id uuid, retry_of uuid, requested_by text, idempotency_key text, dry_run boolean, batch_size integer, queued_at timestamp with time zone, run_after timestamp with time zone, cancel_requested_at timestamp with time zone, items_total integer, items_processed integer, items_succeeded integer, items_failed integer, summary text, result jsonb, error jsonb, room integer)
+    LANGUAGE plpgsql
+    SET jit TO 'off'
+    AS $$
+#variable_conflict use_column
+begin
+  return query
+    with locked as (
+      -- Claims committed by other workers are read through the lock (the row's latest version);
+      -- endings from the statement's snapshot, which can only lag: a count never too low.
+      select r.config_id,
+             r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
+        from config_running r
+       cross join lateral (
+         select e.run_after from executions e
+          where e.config_id = r.config_id and e.status = 'queued' and e.run_after <= p_now
+          order by e.run_after limit 1
+       ) due
+       order by due.run_after
+       limit p_limit
+       for update of r skip locked
+    ), sized as (
+      select l.config_id, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) - l.running as room
+        from locked l join job_configs c on c.id = l.config_id
+    ), picked as (
+      select p.id from sized s
+       cross join lateral (
+         select e.id, e.run_after, e.queued_at from executions e
+          where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= p_now
+          order by e.run_after, e.queued_at
+          limit least(p_limit, greatest(0, s.room))
+       ) p
+       order by p.run_after, p.queued_at
+       limit p_limit
+    ), claimed as (
+      update executions e
+         set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
+       where e.id = any(array(select picked.id from picked)) and e.status = 'queued'
+      returning e.*
+    ), per_config as (
+      select c.config_id, count(*)::int as claimed from claimed c group by c.config_id
+    ), counted as (
+      update config_running r set claimed = r.claimed + n.claimed
+        from per_config n
+       where r.config_id = n.config_id
+      returning 1
+    ), woken as (
+      -- A claim that took all it asked for may have left due work behind, which racing
+      -- workers passed over while this one held the rows: let them look again.
+      select pg_notify('grove_jobs_execution', '') where p_limit > 0 and (select count(*) from claimed) >= p_limit
+    )
+    select c.id, c.config_id, c.config_version,
+           case when (c.config_id || '@' || c.config_version || '@' || (coalesce(c.config, v.config) -> 'meta' ->> 'updatedAt')) = any(p_known)
+                then null else coalesce(c.config, v.config) end,
+           c.status, c.trigger, c.slot_at, c.attempt, c.run_id, c.retry_of, c.requested_by, c.idempotency_key,
+           c.dry_run, c.batch_size, c.queued_at, c.run_after, c.cancel_requested_at, c.items_total, c.items_processed,
+           c.items_succeeded, c.items_failed, c.summary, c.result, c.error, (s.room - n.claimed)::int
+      from claimed c
+      join per_config n on n.config_id = c.config_id
+      join sized s on s.config_id = c.config_id
+      left join job_config_versions v on v.config_id = c.config_id and v.version = c.config_version
+     where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0;
+end
+$$;
+
+--
 -- Name: executions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -43,68 +112,6 @@ CREATE TABLE public.executions (
     CONSTRAINT executions_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'success'::text, 'partial'::text, 'failed'::text, 'timeout'::text, 'cancelled'::text, 'skipped'::text]))),
     CONSTRAINT executions_trigger_check CHECK ((trigger = ANY (ARRAY['schedule'::text, 'manual'::text, 'retry'::text, 'api'::text])))
 );
-
---
--- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[]); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS SETOF public.executions
-    LANGUAGE plpgsql
-    SET jit TO 'off'
-    AS $$
-begin
-  return query
-    with locked as (
-      -- Claims committed by other workers are read through the lock (the row's latest version);
-      -- endings from the statement's snapshot, which can only lag: a count never too low.
-      select r.config_id,
-             r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
-        from config_running r
-       cross join lateral (
-         select e.run_after from executions e
-          where e.config_id = r.config_id and e.status = 'queued' and e.run_after <= p_now
-          order by e.run_after limit 1
-       ) due
-       order by due.run_after
-       limit p_limit
-       for update of r skip locked
-    ), picked as (
-      select p.id, p.config_id from locked l
-        join job_configs c on c.id = l.config_id
-       cross join lateral (
-         select e.id, e.config_id, e.run_after, e.queued_at from executions e
-          where e.config_id = l.config_id and e.status = 'queued' and e.run_after <= p_now
-          order by e.run_after, e.queued_at
-          limit least(p_limit, greatest(0, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) - l.running))
-       ) p
-       order by p.run_after, p.queued_at
-       limit p_limit
-    ), claimed as (
-      update executions e
-         set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
-       where e.id = any(array(select picked.id from picked)) and e.status = 'queued'
-      returning e.*
-    ), counted as (
-      update config_running r set claimed = r.claimed + n.claimed
-        from (select c.config_id, count(*)::int as claimed from claimed c group by c.config_id) n
-       where r.config_id = n.config_id
-      returning 1
-    ), woken as (
-      -- A claim that took all it asked for may have left due work behind, which racing
-      -- workers passed over while this one held the rows: let them look again.
-      select pg_notify('grove_jobs_execution', '') where p_limit > 0 and (select count(*) from claimed) >= p_limit
-    )
-    select c.id, c.config_id, c.config_version,
-           case when (c.config_id || '@' || c.config_version || '@' || (coalesce(c.config, v.config) -> 'meta' ->> 'updatedAt')) = any(p_known)
-                then null else coalesce(c.config, v.config) end,
-           c.status, c.trigger, c.slot_at, c.attempt, c.run_id, c.retry_of, c.requested_by, c.idempotency_key,
-           c.dry_run, c.batch_size, c.queued_at, c.run_after, c.started_at, c.finished_at, c.duration_ms, c.worker_id,
-           c.lease_expires_at, c.heartbeat_at, c.cancel_requested_at, c.items_total, c.items_processed,
-           c.items_succeeded, c.items_failed, c.summary, c.result, c.error
-      from claimed c left join job_config_versions v on v.config_id = c.config_id and v.version = c.config_version
-     where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0;
-end
-$$;
 
 --
 -- Name: claim_slots(jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -

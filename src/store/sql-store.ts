@@ -257,8 +257,10 @@ export function createSqlStore(sql: Sql): Store {
 
     claimExecutions: async (workerId, now, leaseUntil, limit) => {
       const known = configCache.snapshot();
-      const rows = await sql.query<executions.ClaimedRow>(executions.claimExecutions(workerId, now, leaseUntil, limit, known.keys));
-      return rows.map((row) => configCache.complete(toClaimed(row, workerId, now, leaseUntil), known));
+      const rows = await sql.query<executions.ClaimRow>(executions.claimExecutions(workerId, now, leaseUntil, limit, known.keys));
+      const room = new Map<string, number>();
+      for (const row of rows) room.set(row.config_id, row.room);
+      return { executions: rows.map((row) => configCache.complete(toClaimed(row, workerId, now, leaseUntil), known)), room };
     },
 
     claimExecution: (id, workerId, now, leaseUntil) =>

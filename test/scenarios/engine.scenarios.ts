@@ -28,6 +28,39 @@ function failingEndings(count: number, onFailure: () => void = () => undefined) 
   };
 }
 
+/**
+ * A store whose writes of endings wait until `open()`, and which says when a claim came back
+ * (with what it brought) while they wait.
+ */
+function heldEndings() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const claims: string[][] = [];
+  let claimed: (ids: string[]) => void = () => undefined;
+  return {
+    open: () => open(),
+    /** The next claim that brings executions. */
+    nextClaim: () => new Promise<string[]>((resolve) => (claimed = resolve)),
+    claims,
+    wrap: (store: Store): Store => ({
+      ...store,
+      finishExecutions: async (workerId, endings) => {
+        await opened;
+        return store.finishExecutions(workerId, endings);
+      },
+      claimExecutions: async (...args) => {
+        const claim = await store.claimExecutions(...args);
+        const ids = claim.executions.map((e) => e.id);
+        if (ids.length > 0) {
+          claims.push(ids);
+          claimed(ids);
+        }
+        return claim;
+      },
+    }),
+  };
+}
+
 /** Engine scenarios on a FakeClock, run unchanged on every driver. */
 export function runEngineScenarios(factory: SqlFactory): void {
   describe(`engine scenarios on ${factory.name}`, () => {
@@ -84,7 +117,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
       const store = createSqlStore(sql);
       const at = (seconds: number) => new Date(s.clock.now().getTime() + seconds * 1000);
       const leaseFrom = (seconds: number) => at(seconds + 30);
-      const claim = async (worker: string, seconds = 0) => (await store.claimExecutions(worker, at(seconds), leaseFrom(seconds), 10)).map((e) => e.id);
+      const claim = async (worker: string, seconds = 0) => (await store.claimExecutions(worker, at(seconds), leaseFrom(seconds), 10)).executions.map((e) => e.id);
       const success = { status: 'success' as const, finishedAt: at(1), durationMs: 1, summary: null, result: null, error: null, items: { total: null, processed: 0, succeeded: 0, failed: 0 } };
 
       const [first, second, ...beyond] = await claim('w1');
@@ -224,6 +257,63 @@ export function runEngineScenarios(factory: SqlFactory): void {
       } finally {
         await flaky.system.close({ graceMs: 0 });
       }
+    });
+
+    describe('a claim sent beside a write of endings', () => {
+      /** Two runs of a config with this maxConcurrent, on a worker with one place whose writes of endings are held. */
+      async function twoRuns(maxConcurrent: number) {
+        const held = heldEndings();
+        const heldSql = await factory.make();
+        const system = makeScenario(heldSql, undefined, held.wrap);
+        await system.system.configs.create(scenarioConfig('pair', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent } }), actor);
+        const order: string[] = [];
+        let secondStarted!: () => void;
+        const secondRan = new Promise<void>((resolve) => (secondStarted = resolve));
+        system.setBehaviour(async (context) => {
+          order.push(`started ${context.executionId}`);
+          if (context.executionId === second) secondStarted();
+        });
+        system.system.events.on('execution:finished', (e) => void order.push(`finished ${e.id}`));
+        const first = (await system.system.executions.trigger('pair', { requestedBy: 'test' })).execution.id;
+        const second = (await system.system.executions.trigger('pair', { requestedBy: 'test' })).execution.id;
+        const firstClaim = held.nextClaim();
+        await system.system.startWorker({ concurrency: 1 });
+        expect(await firstClaim).toEqual([first]);
+        // The second is claimed while the first's ending waits to be written.
+        const secondClaim = held.nextClaim();
+        return { held, system, order, first, second, secondClaim, secondRan };
+      }
+
+      it('starts what it brought at once when it fits without the places those endings free', async () => {
+        const { held, system, order, first, second, secondClaim, secondRan } = await twoRuns(5);
+        try {
+          expect(await secondClaim).toEqual([second]);
+          await secondRan;
+          expect(order).toEqual([`started ${first}`, `started ${second}`]);
+          const done = finishedCount(system.system, 2);
+          held.open();
+          expect((await done).map((e) => e.status)).toEqual(['success', 'success']);
+        } finally {
+          held.open();
+          await system.system.close({ graceMs: 0 });
+        }
+      });
+
+      it('starts what took the place of an ending only once that ending is written and reported', async () => {
+        const { held, system, order, first, second, secondClaim } = await twoRuns(2);
+        try {
+          // The first still counts as running: the second fits only in the place it frees.
+          expect(await secondClaim).toEqual([second]);
+          expect(order).toEqual([`started ${first}`]);
+          const done = finishedCount(system.system, 2);
+          held.open();
+          await done;
+          expect(order).toEqual([`started ${first}`, `finished ${first}`, `started ${second}`, `finished ${second}`]);
+        } finally {
+          held.open();
+          await system.system.close({ graceMs: 0 });
+        }
+      });
     });
 
     describe('claiming ahead', () => {

@@ -93,6 +93,7 @@ const ENDING_WRITE_ATTEMPTS = 5;
 
 interface Ending {
   id: string;
+  configId: string;
   outcome: ExecutionOutcome;
   /** Writes of it that failed so far. */
   failures: number;
@@ -140,6 +141,13 @@ export class Worker {
   #flushSoon = false;
   /** Endings handed to the store and not yet written. */
   #unwritten = new Set<Promise<unknown>>();
+  /**
+   * The loop's write of endings in flight (at most one), with how many of them each config
+   * has: a claim sent beside it may have seen them committed or not.
+   */
+  #writing: { settled: Promise<void>; byConfig: Map<string, number> } | undefined;
+  /** After a failed write, the next one waits for a new ending or this instant (ms since epoch). */
+  #writeAfter = 0;
   /** The recent length of this worker's executions (rises at once, falls slowly); undefined before the first. */
   #recentMs: number | undefined;
   /** Stops the heartbeat's sleep when nothing is held. */
@@ -189,6 +197,7 @@ export class Worker {
     this.#stop.abort(SETTLED);
     this.#wake?.abort(SETTLED);
     await this.#loop;
+    await this.#writing?.settled;
     await this.#writeAlone();
     for (const off of this.#unsubscribe.splice(0)) await off();
     await this.#release();
@@ -241,21 +250,23 @@ export class Worker {
     if (write || wanted > 0) {
       this.#flushSoon = false;
       this.#yieldToStore();
-      const endings = write ? this.#endings.splice(0, ENDINGS_PER_WRITE) : [];
-      // Endings and claims take different locks in the store, so both travel at once (on one
-      // connection, endings first); what one brings is kept when the other fails.
-      const [written, claim] = await Promise.allSettled([
-        this.#writeEndings(endings),
-        wanted > 0 ? store.claimExecutions(this.options.id, now, leaseUntil, wanted) : Promise.resolve([]),
-      ]);
-      const claimed = claim.status === 'fulfilled' ? claim.value : [];
-      for (const record of claimed) this.#ready.set(record.id, { record, leaseUntil: leaseUntil.getTime() });
-      this.#fill();
-      if (written.status === 'rejected') throw written.reason;
-      if (claim.status === 'rejected') throw claim.reason;
-      claimedAll = wanted > 0 && claimed.length === wanted;
-      // Look again at once: endings may be due for writing, or more work may be waiting.
-      if (this.#endings.length > 0) return now.getTime();
+      // Endings and claims take different locks in the store, so both travel at once, on two
+      // connections; the loop waits for the claim only, and the write wakes it when it is done.
+      if (write) this.#startWrite(this.#endings.splice(0, ENDINGS_PER_WRITE));
+      if (wanted > 0) {
+        const writing = this.#writing;
+        const claim = await store.claimExecutions(this.options.id, now, leaseUntil, wanted);
+        // An execution may take the place of one whose ending is being written beside this
+        // claim: it starts once that ending is written (and reported finished), not before.
+        if (writing && claim.executions.some((e) => (claim.room.get(e.configId) ?? 0) < (writing.byConfig.get(e.configId) ?? 0))) {
+          await writing.settled;
+        }
+        for (const record of claim.executions) this.#ready.set(record.id, { record, leaseUntil: leaseUntil.getTime() });
+        this.#fill();
+        claimedAll = claim.executions.length === wanted;
+      }
+      // Look again at once: endings may be due for writing.
+      if (this.#due().write) return now.getTime();
     }
     // More may be waiting when every place asked for was filled; look again while there is room.
     const held = this.#active.size + this.#ready.size;
@@ -266,7 +277,28 @@ export class Worker {
     // A due execution that could not be claimed waits for its config to have room: an
     // execution ending wakes us, so do not spin on it.
     const due = next && next.getTime() > now.getTime() ? next.getTime() : idle;
-    return Math.min(due, idle, reap);
+    const retry = this.#endings.length > 0 && this.#writeAfter > now.getTime() ? this.#writeAfter : Number.POSITIVE_INFINITY;
+    return Math.min(due, idle, reap, retry);
+  }
+
+  /**
+   * Writes endings beside the loop (one write at a time). A failed write leaves them for the
+   * next pass: at a new ending, or at the latest MAX_IDLE_MS later.
+   */
+  #startWrite(endings: Ending[]): void {
+    const byConfig = new Map<string, number>();
+    for (const ending of endings) byConfig.set(ending.configId, (byConfig.get(ending.configId) ?? 0) + 1);
+    const settled = this.#writeEndings(endings).then(
+      () => {
+        this.#writing = undefined;
+        this.#wakeIfDue();
+      },
+      () => {
+        this.#writing = undefined;
+        this.#writeAfter = this.deps.clock.now().getTime() + MAX_IDLE_MS;
+      },
+    );
+    this.#writing = { settled, byConfig };
   }
 
   /**
@@ -281,6 +313,8 @@ export class Worker {
     const pending = this.#endings.length;
     const write =
       pending > 0 &&
+      this.#writing === undefined &&
+      this.#writeAfter <= this.deps.clock.now().getTime() &&
       (prefetch === 0 || topUp || pending >= ENDINGS_PER_WRITE || this.#ready.size === 0 || this.#flushSoon || this.#stop.signal.aborted);
     return { write, wanted };
   }
@@ -333,7 +367,8 @@ export class Worker {
   #end(record: ExecutionRecord, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined> {
     const written = new Promise<ExecutionRecord | undefined>((resolve, fail) => {
       const settle = (ended: boolean) => resolve(ended ? endedRecord(record, outcome) : undefined);
-      this.#endings.push({ id: record.id, outcome, failures: 0, settle, fail });
+      this.#endings.push({ id: record.id, configId: record.configId, outcome, failures: 0, settle, fail });
+      this.#writeAfter = 0;
       if (this.#loop && !this.#stop.signal.aborted) this.#wakeIfDue();
       else void this.#writeAlone();
     });

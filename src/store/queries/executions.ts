@@ -54,6 +54,9 @@ export type ExecutionCoreRow = Omit<
  */
 export type ClaimedRow = ExecutionCoreRow & { slot_ms: number | null; queued_ms: number; run_after_ms: number };
 
+/** A claimed row, with the room its config had left after the claim (migration 0015). */
+export type ClaimRow = ClaimedRow & { room: number };
+
 /** An instant as whole epoch milliseconds, exactly (as the driver reads a timestamp: sub-millisecond digits dropped). */
 const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
 
@@ -176,11 +179,12 @@ export const countActive = (configId: string): SqlQuery => ({
  * Claims up to `limit` due queued executions, oldest first, each config within its
  * maxConcurrent across all workers: one call of the claim_executions function (see
  * migration 0003 for why the lock and the count are two statements inside it). Config
- * snapshots named in `known` ('id@version@meta.updatedAt') come back as null (migration 0010).
+ * snapshots named in `known` ('id@version@meta.updatedAt') come back as null (migration 0010);
+ * each row carries the room its config had left (migration 0015).
  */
 export const claimExecutions = (workerId: string, now: Date, leaseUntil: Date, limit: number, known: readonly string[]): SqlQuery => ({
   name: 'executions-claim',
-  text: `select ${CLAIMED_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4, $5::text[])`,
+  text: `select ${CLAIMED_COLUMNS}, room from claim_executions($1, $2::timestamptz, $3::timestamptz, $4, $5::text[])`,
   values: [workerId, now, leaseUntil, limit, [...known]],
 });
 
