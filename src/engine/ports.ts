@@ -361,7 +361,7 @@ export interface ExecutionStore {
    * or `partial` ending also ends the config's failure streak. Endings and claims take
    * different locks: a worker sends its endings and its next claim at the same time.
    */
-  finishExecutions(workerId: string, endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>): Promise<Set<string>>;
+  finishExecutions(workerId: string, endings: ReadonlyArray<{ id: string; configId: string; outcome: ExecutionOutcome }>): Promise<Set<string>>;
   /** Hands running executions this worker holds back to the queue (shutdown), due at `runAfter`. */
   releaseExecutions(ids: readonly string[], workerId: string, runAfter: Date): Promise<void>;
   expireLeases(now: Date, limit: number): Promise<ExecutionRecord[]>;

@@ -33,9 +33,9 @@ begin
       select l.config_id, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) - l.running as room
         from locked l join job_configs c on c.id = l.config_id
     ), picked as (
-      select p.id from sized s
+      select p.ctid from sized s
        cross join lateral (
-         select e.id, e.run_after, e.queued_at from executions e
+         select e.ctid, e.run_after, e.queued_at from executions e
           where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= p_now
           order by e.run_after, e.queued_at
           limit least(p_limit, greatest(0, s.room))
@@ -45,7 +45,7 @@ begin
     ), claimed as (
       update executions e
          set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
-       where e.id = any(array(select picked.id from picked)) and e.status = 'queued'
+       where e.ctid = any(array(select picked.ctid from picked)) and e.status = 'queued'
       returning e.*
     ), per_config as (
       select c.config_id, count(*)::int as claimed from claimed c group by c.config_id
@@ -174,15 +174,16 @@ CREATE FUNCTION public.finish_executions(p_worker text, p_endings jsonb) RETURNS
 begin
   -- Count rows in id order, as every other blocking locker takes them, so two never deadlock.
   perform 1 from config_ended r
-    where r.config_id in (select e.config_id from executions e
-                           where e.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))))
+    where r.config_id in (select v.config_id from jsonb_to_recordset(p_endings) as v(config_id text))
     order by r.config_id
     for update;
   return query
     with ending as (
-      select * from jsonb_to_recordset(p_endings) as v(id uuid, status text, started_at timestamptz, finished_at timestamptz,
-        duration_ms int, summary text, result jsonb, error jsonb, items_total int, items_processed int, items_succeeded int,
-        items_failed int)
+      select v.id, v.status, to_timestamp(v.started_ms / 1000) as started_at, to_timestamp(v.finished_ms / 1000) as finished_at,
+             v.duration_ms, v.summary, v.result, v.error, v.items_total, coalesce(v.items_processed, 0) as items_processed,
+             coalesce(v.items_succeeded, 0) as items_succeeded, coalesce(v.items_failed, 0) as items_failed
+        from jsonb_to_recordset(p_endings) as v(id uuid, status text, started_ms float8, finished_ms float8, duration_ms int,
+          summary text, result jsonb, error jsonb, items_total int, items_processed int, items_succeeded int, items_failed int)
     ), finished as (
       update executions e
          set status = v.status, started_at = coalesce(v.started_at, e.started_at), finished_at = v.finished_at,
@@ -190,7 +191,7 @@ begin
              items_processed = v.items_processed, items_succeeded = v.items_succeeded, items_failed = v.items_failed,
              lease_expires_at = null
         from ending v
-       where e.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))) and e.id = v.id and e.worker_id = p_worker and e.lease_expires_at is not null
+       where e.id = any(array(select v.id from ending v)) and e.id = v.id and e.worker_id = p_worker and e.lease_expires_at is not null
       returning e.*
     ), counted as (
       update config_ended r set ended = r.ended + n.ended

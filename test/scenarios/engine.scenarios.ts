@@ -126,7 +126,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(await claim('w2')).toEqual([]);
 
       // An ending frees its place.
-      expect([...(await store.finishExecutions('w1', [{ id: first ?? '', outcome: success }]))]).toEqual([first]);
+      expect([...(await store.finishExecutions('w1', [{ id: first ?? '', configId: 'counted', outcome: success }]))]).toEqual([first]);
       const third = await claim('w1', 1);
       expect(third).toHaveLength(1);
       expect(await claim('w2', 1)).toEqual([]);

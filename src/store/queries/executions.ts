@@ -214,29 +214,33 @@ export const recordProgress = (
 
 /**
  * Ends running executions this worker holds, in one call of the finish_executions function
- * (migrations 0010, 0014): the ids of those it ended come back (one it no longer held, its
- * lease expired, does not).
+ * (migrations 0010, 0014, 0016): the ids of those it ended come back (one it no longer held,
+ * its lease expired, does not).
  */
-export const finishExecutions = (workerId: string, endings: ReadonlyArray<{ id: string; outcome: ExecutionOutcome }>): SqlQuery => ({
+export const finishExecutions = (
+  workerId: string,
+  endings: ReadonlyArray<{ id: string; configId: string; outcome: ExecutionOutcome }>,
+): SqlQuery => ({
   name: 'executions-finish',
   text: `select id from finish_executions($1, $2::jsonb)`,
   values: [
     workerId,
     JSON.stringify(
-      // Absent keys read as null: a plain success carries only what it has.
-      endings.map(({ id, outcome: v }) => ({
+      // Absent keys read as null (zero for the item counts): a plain success carries only what it has.
+      endings.map(({ id, configId, outcome: v }) => ({
         id,
+        config_id: configId,
         status: v.status,
-        started_at: v.startedAt?.toISOString(),
-        finished_at: v.finishedAt.toISOString(),
+        started_ms: v.startedAt?.getTime(),
+        finished_ms: v.finishedAt.getTime(),
         duration_ms: v.durationMs,
         summary: v.summary ?? undefined,
         result: v.result ?? undefined,
         error: v.error ?? undefined,
         items_total: v.items.total ?? undefined,
-        items_processed: v.items.processed,
-        items_succeeded: v.items.succeeded,
-        items_failed: v.items.failed,
+        items_processed: v.items.processed || undefined,
+        items_succeeded: v.items.succeeded || undefined,
+        items_failed: v.items.failed || undefined,
       })),
     ),
   ],
