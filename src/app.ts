@@ -201,6 +201,9 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
       );
       workers.push(worker);
       await worker.start();
+      // Manual runs recorded in this process start here at once while this worker has room
+      // (a stopped worker offers no place).
+      executions.addLocalRunner(worker);
       return worker;
     },
     async runHere(executionId) {

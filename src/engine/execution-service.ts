@@ -25,10 +25,20 @@ function notFound(id: string): ExecutionOperationError {
   return new ExecutionOperationError(ExecutionErrorCode.NotFound, `execution '${id}' does not exist`, 'executionId');
 }
 
+/** A worker in this process that can take a manual run at once (see Worker.reserve). */
+export interface LocalRunner {
+  /** A free place to run one execution now, held until adopted or given back; undefined when there is none. */
+  reserve(): { workerId: string; leaseUntil: Date } | undefined;
+  /** Runs an execution claimed for it with a reserved place (or gives the place back: undefined). */
+  adopt(execution: ExecutionRecord | undefined): void;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Manual runs, history, logs, cancel and retry. */
 export class ExecutionService {
+  readonly #runners: LocalRunner[] = [];
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -36,8 +46,19 @@ export class ExecutionService {
     private readonly events: EngineEvents,
   ) {}
 
+  /** A worker of this process takes manual runs at once while it has a free place. */
+  addLocalRunner(runner: LocalRunner): () => void {
+    this.#runners.push(runner);
+    return () => {
+      const at = this.#runners.indexOf(runner);
+      if (at >= 0) this.#runners.splice(at, 1);
+    };
+  }
+
   /**
    * Queues a run of the config as it is now (disabled configs included) and returns at once.
+   * When a worker of this process has a free place and the config has room, the run is
+   * claimed for that worker in the same statement and starts without a further round trip.
    * @throws ConfigError when the config does not exist; ExecutionOperationError for a bad override.
    */
   async trigger(configId: string, options: TriggerOptions): Promise<{ execution: ExecutionRecord; created: boolean }> {
@@ -48,20 +69,44 @@ export class ExecutionService {
     if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
       throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'idempotencyKey');
     }
-    const result = await this.store.insertRun(configId, {
-      trigger: options.trigger ?? 'manual',
-      requestedBy: options.requestedBy,
-      idempotencyKey: key ?? null,
-      dryRun: options.dryRun ?? false,
-      batchSize: options.batchSize ?? null,
-      queuedAt: this.clock.now(),
-    });
+    let runner: LocalRunner | undefined;
+    let here: { workerId: string; leaseUntil: Date } | undefined;
+    for (const candidate of this.#runners) {
+      here = candidate.reserve();
+      if (here) {
+        runner = candidate;
+        break;
+      }
+    }
+    let result: { execution: ExecutionRecord; created: boolean } | undefined;
+    try {
+      result = await this.store.insertRun(
+        configId,
+        {
+          trigger: options.trigger ?? 'manual',
+          requestedBy: options.requestedBy,
+          idempotencyKey: key ?? null,
+          dryRun: options.dryRun ?? false,
+          batchSize: options.batchSize ?? null,
+          queuedAt: this.clock.now(),
+        },
+        here,
+      );
+    } finally {
+      const claimed = result?.created && here && result.execution.workerId === here.workerId && result.execution.status === 'running';
+      if (result?.created) {
+        // Recorded and claimed in one statement, it was queued first all the same: watchers see
+        // it queued, then started by the worker.
+        const { execution } = result;
+        this.events.emit('execution:queued', claimed ? { ...execution, status: 'queued', workerId: null, startedAt: null, leaseExpiresAt: null } : execution);
+      }
+      runner?.adopt(claimed ? result?.execution : undefined);
+    }
     // No run: the config does not exist (get throws the not-found error callers expect).
     if (!result) {
       await this.configs.get(configId);
       throw new Error(`config '${configId}' vanished while a run was being queued`);
     }
-    if (result.created) this.events.emit('execution:queued', result.execution);
     return result;
   }
 

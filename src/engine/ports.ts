@@ -332,7 +332,12 @@ export interface ExecutionStore {
    * Queues a run of the config as stored now, in one statement. With an idempotency key
    * already used, returns that execution instead; undefined when the config does not exist.
    */
-  insertRun(configId: string, run: RunInput): Promise<{ execution: ExecutionRecord; created: boolean } | undefined>;
+  insertRun(
+    configId: string,
+    run: RunInput,
+    /** Claim it at once for this worker, under this lease, when its config has room (it stays queued otherwise). */
+    here?: { workerId: string; leaseUntil: Date },
+  ): Promise<{ execution: ExecutionRecord; created: boolean } | undefined>;
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
   /**

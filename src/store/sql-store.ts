@@ -243,8 +243,8 @@ export function createSqlStore(sql: Sql): Store {
       return { execution: existing, created: false };
     },
 
-    insertRun: async (configId, run) => {
-      const created = await execution(executions.insertRun(configId, run));
+    insertRun: async (configId, run, here) => {
+      const created = await execution(here ? executions.insertRunHere(configId, run, here) : executions.insertRun(configId, run));
       if (created) return { execution: created, created: true };
       const existing = run.idempotencyKey === null ? undefined : await execution(executions.getExecutionByKey(configId, run.idempotencyKey));
       return existing ? { execution: existing, created: false } : undefined;

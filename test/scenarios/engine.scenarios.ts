@@ -259,6 +259,62 @@ export function runEngineScenarios(factory: SqlFactory): void {
       }
     });
 
+    describe('a manual run recorded beside a worker of the same process', () => {
+      it('is claimed for that worker as it is recorded when the worker has a free place, and runs', async () => {
+        await s.system.configs.create(scenarioConfig('by-hand', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+        const worker = await s.system.startWorker({ concurrency: 1 });
+        const finished = finishedCount(s.system, 1);
+        const queued = s.system.events.waitFor('execution:queued');
+        const { execution } = await s.system.executions.trigger('by-hand', { requestedBy: 'ada' });
+        expect(execution).toMatchObject({ status: 'running', workerId: worker.id, trigger: 'manual', requestedBy: 'ada' });
+        // Watchers see it queued first, then started.
+        expect(await queued).toMatchObject({ id: execution.id, status: 'queued', workerId: null });
+        expect((await finished)[0]).toMatchObject({ id: execution.id, status: 'success', workerId: worker.id });
+        // It was counted running and then ended: the config's only place is free again.
+        const again = finishedCount(s.system, 1);
+        expect((await s.system.executions.trigger('by-hand', { requestedBy: 'ada' })).execution.status).toBe('running');
+        expect((await again)[0]).toMatchObject({ status: 'success' });
+      });
+
+      it('stays queued while its config has no room, or the worker no free place, and runs when one frees', async () => {
+        await s.system.configs.create(scenarioConfig('one-at-a-time', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+        await s.system.configs.create(scenarioConfig('other', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+        const gates: Array<() => void> = [];
+        s.setBehaviour(async () => {
+          await new Promise<void>((resolve) => gates.push(resolve));
+        });
+        await s.system.startWorker({ concurrency: 2 });
+        const started = s.system.events.waitFor('execution:started');
+        const first = (await s.system.executions.trigger('one-at-a-time', { requestedBy: 'ada' })).execution;
+        expect(first.status).toBe('running');
+        await started;
+        // maxConcurrent 1: the second waits in the queue although the worker has a place.
+        const second = (await s.system.executions.trigger('one-at-a-time', { requestedBy: 'ada' })).execution;
+        expect(second.status).toBe('queued');
+        // The other config has room, and takes the worker's last place.
+        const otherStarted = s.system.events.waitFor('execution:started', (e) => e.configId === 'other');
+        expect((await s.system.executions.trigger('other', { requestedBy: 'ada' })).execution.status).toBe('running');
+        await otherStarted;
+        // No place left in the worker: queued.
+        expect((await s.system.executions.trigger('other', { requestedBy: 'ada' })).execution.status).toBe('queued');
+        const done = finishedCount(s.system, 4);
+        let startedLater = 0;
+        const bothLater = new Promise<void>((resolve) => {
+          const off = s.system.events.on('execution:started', () => {
+            if (++startedLater < 2) return;
+            off();
+            resolve();
+          });
+        });
+        for (const gate of gates.splice(0)) gate();
+        await bothLater;
+        for (const gate of gates.splice(0)) gate();
+        const ended = await done;
+        expect(ended.map((e) => e.status)).toEqual(['success', 'success', 'success', 'success']);
+        expect(ended.map((e) => e.id)).toContain(second.id);
+      });
+    });
+
     describe('a claim sent beside a write of endings', () => {
       /** Two runs of a config with this maxConcurrent, on a worker with one place whose writes of endings are held. */
       async function twoRuns(maxConcurrent: number) {

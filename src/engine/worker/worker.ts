@@ -148,6 +148,8 @@ export class Worker {
   #writing: { settled: Promise<void>; byConfig: Map<string, number> } | undefined;
   /** After a failed write, the next one waits for a new ending or this instant (ms since epoch). */
   #writeAfter = 0;
+  /** Places promised to manual runs being recorded in this process (see reserve). */
+  #reserved = 0;
   /** The recent length of this worker's executions (rises at once, falls slowly); undefined before the first. */
   #recentMs: number | undefined;
   /** Stops the heartbeat's sleep when nothing is held. */
@@ -412,6 +414,32 @@ export class Worker {
     this.#ready.clear();
     this.#settleBeat();
     if (ids.length > 0) await this.deps.store.releaseExecutions(ids, this.options.id, this.deps.clock.now()).catch(() => undefined);
+  }
+
+  /**
+   * A place for a manual run recorded in this process to be claimed for this worker as it is
+   * recorded (ExecutionService.trigger): there is one while the worker runs, has a free place
+   * and holds nothing ahead. Held until `adopt` takes the run or gives the place back.
+   */
+  reserve(): { workerId: string; leaseUntil: Date } | undefined {
+    if (!this.#loop || this.#stop.signal.aborted) return undefined;
+    if (this.#active.size + this.#ready.size + this.#reserved >= this.options.concurrency) return undefined;
+    this.#reserved++;
+    return { workerId: this.options.id, leaseUntil: new Date(this.deps.clock.now().getTime() + this.#leaseMs) };
+  }
+
+  /** Runs a manual run claimed for this worker with a reserved place; undefined gives the place back. */
+  adopt(execution: ExecutionRecord | undefined): void {
+    this.#reserved--;
+    if (!execution) return;
+    const leaseUntil = execution.leaseExpiresAt?.getTime() ?? this.deps.clock.now().getTime() + this.#leaseMs;
+    if (this.#stop.signal.aborted) {
+      // Stopped meanwhile: it goes back to the queue for another worker.
+      void this.deps.store.releaseExecutions([execution.id], this.options.id, this.deps.clock.now()).catch(() => undefined);
+      return;
+    }
+    this.#ready.set(execution.id, { record: execution, leaseUntil });
+    this.#fill();
   }
 
   /** Runs an execution this process claimed itself (`grove-jobs run`). */

@@ -148,6 +148,48 @@ export const insertRun = (configId: string, run: RunInput): SqlQuery => ({
   values: [configId, run.trigger, run.requestedBy, run.idempotencyKey, run.dryRun, run.batchSize, run.queuedAt],
 });
 
+/**
+ * Records a run of a config as it is stored now and, when the config has room, claims it at
+ * once for the worker in `here` (running under its lease, counted as a claim under the same
+ * lock a worker's claim takes); otherwise queues it as insertRun does. No row: the config
+ * does not exist, or the idempotency key was used already.
+ */
+export const insertRunHere = (configId: string, run: RunInput, here: { workerId: string; leaseUntil: Date }): SqlQuery => ({
+  name: 'executions-insert-run-here',
+  text: `with counted as (
+           -- The claim lock of this config; claims by other workers are read through it, endings
+           -- from the snapshot (which can only lag: a count never too low), as in claim_executions.
+           select r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
+             from config_running r where r.config_id = $1
+              for update
+         ), placed as (
+           select c.id, c.version,
+                  coalesce((select running from counted), 0) < coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1)
+                    and exists (select 1 from counted) as here
+             from job_configs c where c.id = $1
+         ), inserted as (
+           insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, requested_by,
+                                   idempotency_key, dry_run, batch_size, queued_at, run_after, worker_id, started_at,
+                                   heartbeat_at, lease_expires_at)
+           select n.id, n.id, p.id, p.version, case when p.here then 'running' else 'queued' end, $2, 1, $3, $4, $5, $6,
+                  $7::timestamptz, $7::timestamptz, case when p.here then $8 end, case when p.here then $7::timestamptz end,
+                  case when p.here then $7::timestamptz end, case when p.here then $9::timestamptz end
+             from placed p cross join (select gen_random_uuid() as id) n
+           on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
+           returning *
+         ), raised as (
+           update config_running r set claimed = r.claimed + 1
+            where r.config_id = $1 and exists (select 1 from inserted where inserted.status = 'running')
+           returning 1
+         )
+         -- Only a queued run wakes workers elsewhere.
+         select ${recordColumns('inserted')},
+                (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
+           from inserted ${versionJoin('inserted')}
+          where (select count(*) from raised) >= 0`,
+  values: [configId, run.trigger, run.requestedBy, run.idempotencyKey, run.dryRun, run.batchSize, run.queuedAt, here.workerId, here.leaseUntil],
+});
+
 export const getExecutionByKey = (configId: string, key: string): SqlQuery => ({
   name: 'executions-by-key',
   text: `select ${recordColumns('e')} from executions e ${versionJoin('e')} where e.config_id = $1 and e.idempotency_key = $2`,
