@@ -7,6 +7,12 @@
 -- never starts, in this process, before the one whose place it took is reported finished.
 -- Each row now carries `room`: the config's maxConcurrent less its running executions as
 -- this claim counted them, after this claim. It returns the columns a worker reads, no more.
+--
+-- Claims reach the rows they picked by their place in the table (ctid) rather than a second
+-- look-up of each by primary key: the queue scan that picked them read that place already.
+-- A row changed meanwhile (cancelled, say) is read again at its latest version and claimed
+-- only if still queued; the place cannot be reused by another row while the claim's snapshot
+-- can still see the row it picked.
 drop function claim_executions(text, timestamptz, timestamptz, integer, text[]);
 
 create function claim_executions(p_worker text, p_now timestamptz, p_lease_until timestamptz, p_limit integer, p_known text[])
@@ -39,9 +45,9 @@ begin
       select l.config_id, coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) - l.running as room
         from locked l join job_configs c on c.id = l.config_id
     ), picked as (
-      select p.id from sized s
+      select p.ctid from sized s
        cross join lateral (
-         select e.id, e.run_after, e.queued_at from executions e
+         select e.ctid, e.run_after, e.queued_at from executions e
           where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= p_now
           order by e.run_after, e.queued_at
           limit least(p_limit, greatest(0, s.room))
@@ -51,7 +57,7 @@ begin
     ), claimed as (
       update executions e
          set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
-       where e.id = any(array(select picked.id from picked)) and e.status = 'queued'
+       where e.ctid = any(array(select picked.ctid from picked)) and e.status = 'queued'
       returning e.*
     ), per_config as (
       select c.config_id, count(*)::int as claimed from claimed c group by c.config_id
