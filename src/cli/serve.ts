@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ensureAdminToken, initialiseStore, openGroveJobs, serve } from '../app.js';
 import type { CliContext } from './context.js';
-import { parseWholeNumber } from './worker.js';
+import { parseWholeNumber, reportEngineErrors } from './worker.js';
 
 /** Seconds running executions get to finish on shutdown before they go back to the queue. */
 const GRACE_SECONDS = 30;
@@ -35,6 +35,7 @@ export function registerServe(program: Command, context: CliContext): void {
         const admin = await ensureAdminToken(system, context.env);
         const server = await serve(system, { host: options.host, port, env: context.env });
         if (options.worker) {
+          reportEngineErrors(system, io);
           await system.startScheduler();
           await system.startWorker({ concurrency });
         }

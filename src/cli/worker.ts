@@ -28,15 +28,24 @@ export async function runEngineUntilStopped(system: OpenedGroveJobs, context: Cl
     ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
     ...(options.maxPrefetch !== undefined ? { maxPrefetch: options.maxPrefetch } : {}),
   });
-  const off = system.events.on('execution:finished', (execution) => {
+  const offFinished = system.events.on('execution:finished', (execution) => {
     const slot = execution.slot ? ` slot ${execution.slot.toISOString()}` : '';
     io.out(`${system.clock.now().toISOString()} ${execution.configId}${slot} attempt ${execution.attempt}: ${executionLine(execution)}`);
   });
+  const offErrors = reportEngineErrors(system, io);
   io.out(`${options.scheduler ? 'Scheduler and worker' : 'Worker'} ${worker.id} running (concurrency ${options.concurrency}). Press Ctrl-C to stop.`);
   await context.stopped;
   io.out(`Stopping: ${worker.activeCount} running execution(s) get up to ${options.graceSeconds} s to finish, then go back to the queue.`);
-  off();
+  offFinished();
+  offErrors();
   await system.close({ graceMs: options.graceSeconds * 1000 });
+}
+
+/** Prints each failed scheduler or worker pass to stderr (they try again after a pause). */
+export function reportEngineErrors(system: OpenedGroveJobs, io: CliContext['io']): () => void {
+  return system.events.on('engine:error', ({ source, id, message }) => {
+    io.err(`${system.clock.now().toISOString()} ${source} ${id}: ${message} (trying again shortly)`);
+  });
 }
 
 /** `grove-jobs worker [--concurrency N]`: scheduler and worker, no HTTP. */

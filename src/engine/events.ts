@@ -14,6 +14,8 @@ export interface EngineEventMap {
   'slot:missed': { configId: string; slot: Date; executionId: string | null };
   'config:changed': { configId: string };
   'config:paused': { configId: string; consecutiveFailures: number };
+  /** A scheduler's or worker's pass failed (the store out of reach, say); it tries again after a pause. */
+  'engine:error': { source: 'scheduler' | 'worker'; id: string; message: string };
 }
 
 export type EngineEventName = keyof EngineEventMap;

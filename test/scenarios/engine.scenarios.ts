@@ -259,6 +259,34 @@ export function runEngineScenarios(factory: SqlFactory): void {
       }
     });
 
+    it('reports a failed pass as an engine error and tries again', async () => {
+      let failures = 1;
+      const flakySql = await factory.make();
+      const flaky = makeScenario(flakySql, undefined, (store) => ({
+        ...store,
+        claimExecutions: async (...args) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error('store out of reach');
+          }
+          return store.claimExecutions(...args);
+        },
+      }));
+      try {
+        await flaky.system.configs.create(scenarioConfig('flaky-claims', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+        await flaky.system.executions.trigger('flaky-claims', { requestedBy: 'test' });
+        const reported = flaky.system.events.waitFor('engine:error');
+        const finished = finishedCount(flaky.system, 1);
+        const worker = await flaky.system.startWorker({ concurrency: 1 });
+        expect(await reported).toEqual({ source: 'worker', id: worker.id, message: 'store out of reach' });
+        await flaky.clock.untilSleeping(new Date(flaky.clock.now().getTime() + MAX_IDLE_MS));
+        await flaky.clock.advanceBy(MAX_IDLE_MS);
+        expect((await finished)[0]).toMatchObject({ status: 'success' });
+      } finally {
+        await flaky.system.close({ graceMs: 0 });
+      }
+    });
+
     describe('a manual run recorded beside a worker of the same process', () => {
       it('is claimed for that worker as it is recorded when the worker has a free place, and runs', async () => {
         await s.system.configs.create(scenarioConfig('by-hand', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);

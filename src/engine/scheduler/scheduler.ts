@@ -102,8 +102,9 @@ export class Scheduler {
       let next: Date | undefined;
       try {
         next = await this.tick();
-      } catch {
+      } catch (error) {
         // A failed pass (database briefly away) is retried after a pause.
+        this.deps.events.emit('engine:error', { source: 'scheduler', id: this.options.id, message: error instanceof Error ? error.message : String(error) });
         next = undefined;
       }
       const now = this.deps.clock.now().getTime();

@@ -221,7 +221,8 @@ export class Worker {
       let wakeAt: number;
       try {
         wakeAt = await this.#pass();
-      } catch {
+      } catch (error) {
+        this.#reportError(error);
         wakeAt = this.deps.clock.now().getTime() + MAX_IDLE_MS;
       }
       if (wakeAt <= this.deps.clock.now().getTime()) continue;
@@ -283,6 +284,10 @@ export class Worker {
     return Math.min(due, idle, reap, retry);
   }
 
+  #reportError(error: unknown): void {
+    this.deps.events.emit('engine:error', { source: 'worker', id: this.options.id, message: error instanceof Error ? error.message : String(error) });
+  }
+
   /**
    * Writes endings beside the loop (one write at a time). A failed write leaves them for the
    * next pass: at a new ending, or at the latest MAX_IDLE_MS later.
@@ -295,9 +300,10 @@ export class Worker {
         this.#writing = undefined;
         this.#wakeIfDue();
       },
-      () => {
+      (error: unknown) => {
         this.#writing = undefined;
         this.#writeAfter = this.deps.clock.now().getTime() + MAX_IDLE_MS;
+        this.#reportError(error);
       },
     );
     this.#writing = { settled, byConfig };
