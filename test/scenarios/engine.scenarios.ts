@@ -304,6 +304,34 @@ export function runEngineScenarios(factory: SqlFactory): void {
         expect((await again)[0]).toMatchObject({ status: 'success' });
       });
 
+      it('races a deletion of its config without a deadlock: the first to come wins', async () => {
+        await s.system.startWorker({ concurrency: 4 });
+        for (let round = 0; round < 20; round++) {
+          const id = `doomed-${round}`;
+          await s.system.configs.create(scenarioConfig(id, { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+          const [run, deleted] = await Promise.allSettled([
+            s.system.executions.trigger(id, { requestedBy: 'ada' }),
+            s.system.configs.delete(id, { actor: 'ada' }),
+          ]);
+          // Whichever comes first wins: a run already running keeps its config, a deleted config takes no run.
+          if (deleted.status === 'rejected') expect(String(deleted.reason)).toMatch(/has a running execution/);
+          if (run.status === 'rejected') expect(String(run.reason)).toMatch(/does not exist|vanished/);
+        }
+      });
+
+      it('races a deletion of its config without a worker too: queued, or the config is gone', async () => {
+        for (let round = 0; round < 20; round++) {
+          const id = `doomed-queue-${round}`;
+          await s.system.configs.create(scenarioConfig(id, { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+          const [run, deleted] = await Promise.allSettled([
+            s.system.executions.trigger(id, { requestedBy: 'ada' }),
+            s.system.configs.delete(id, { actor: 'ada' }),
+          ]);
+          expect(deleted.status).toBe('fulfilled');
+          if (run.status === 'rejected') expect(String(run.reason)).toMatch(/does not exist|vanished/);
+        }
+      });
+
       it('stays queued while its config has no room, or the worker no free place, and runs when one frees', async () => {
         await s.system.configs.create(scenarioConfig('one-at-a-time', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
         await s.system.configs.create(scenarioConfig('other', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);

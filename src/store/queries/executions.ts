@@ -140,6 +140,8 @@ export const insertRun = (configId: string, run: RunInput): SqlQuery => ({
            select n.id, n.id, c.id, c.version, 'queued', $2, 1, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz
              from job_configs c cross join (select gen_random_uuid() as id) n
             where c.id = $1
+              -- Held until commit: a deletion of the config waits, or this finds no config.
+              for key share of c
            on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
            returning *
          )
@@ -156,17 +158,21 @@ export const insertRun = (configId: string, run: RunInput): SqlQuery => ({
  */
 export const insertRunHere = (configId: string, run: RunInput, here: { workerId: string; leaseUntil: Date }): SqlQuery => ({
   name: 'executions-insert-run-here',
-  text: `with counted as (
+  text: `with config as (
+           -- The config first (as its deletion takes it, before the rows that go with it), so
+           -- this and a deletion of the config never wait for each other in opposite orders.
+           select c.id, c.version, c.config from job_configs c where c.id = $1 for key share
+         ), counted as (
            -- The claim lock of this config; claims by other workers are read through it, endings
            -- from the snapshot (which can only lag: a count never too low), as in claim_executions.
            select r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
-             from config_running r where r.config_id = $1
+             from config_running r where r.config_id = (select config.id from config)
               for update
          ), placed as (
            select c.id, c.version,
                   coalesce((select running from counted), 0) < coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1)
                     and exists (select 1 from counted) as here
-             from job_configs c where c.id = $1
+             from config c
          ), inserted as (
            insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, requested_by,
                                    idempotency_key, dry_run, batch_size, queued_at, run_after, worker_id, started_at,
