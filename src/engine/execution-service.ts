@@ -47,12 +47,8 @@ export class ExecutionService {
   ) {}
 
   /** A worker of this process takes manual runs at once while it has a free place. */
-  addLocalRunner(runner: LocalRunner): () => void {
+  addLocalRunner(runner: LocalRunner): void {
     this.#runners.push(runner);
-    return () => {
-      const at = this.#runners.indexOf(runner);
-      if (at >= 0) this.#runners.splice(at, 1);
-    };
   }
 
   /**

@@ -244,7 +244,7 @@ export function createSqlStore(sql: Sql): Store {
     },
 
     insertRun: async (configId, run, here) => {
-      const created = await execution(here ? executions.insertRunHere(configId, run, here) : executions.insertRun(configId, run));
+      const created = await execution(executions.insertRun(configId, run, here));
       if (created) return { execution: created, created: true };
       const existing = run.idempotencyKey === null ? undefined : await execution(executions.getExecutionByKey(configId, run.idempotencyKey));
       return existing ? { execution: existing, created: false } : undefined;

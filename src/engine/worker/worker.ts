@@ -424,8 +424,9 @@ export class Worker {
 
   /**
    * A place for a manual run recorded in this process to be claimed for this worker as it is
-   * recorded (ExecutionService.trigger): there is one while the worker runs, has a free place
-   * and holds nothing ahead. Held until `adopt` takes the run or gives the place back.
+   * recorded (ExecutionService.trigger): there is one while the worker runs and has a place
+   * that nothing it runs or holds ahead will take. Held until `adopt` takes the run or gives
+   * the place back.
    */
   reserve(): { workerId: string; leaseUntil: Date } | undefined {
     if (!this.#loop || this.#stop.signal.aborted) return undefined;

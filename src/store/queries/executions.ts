@@ -129,49 +129,29 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
 });
 
 /**
- * Queues a run of a config as it is stored now, in one statement (no config read first).
- * No row: the config does not exist, or the idempotency key was used already.
+ * Records a run of a config as it is stored now, in one statement (no config read first).
+ * With `here`, it is claimed at once for that worker when the config has room (running under
+ * its lease, counted as a claim under the same lock a worker's claim takes); otherwise, and
+ * without `here`, it is queued. No row: the config does not exist, or the idempotency key was
+ * used already.
  */
-export const insertRun = (configId: string, run: RunInput): SqlQuery => ({
+export const insertRun = (configId: string, run: RunInput, here?: { workerId: string; leaseUntil: Date }): SqlQuery => ({
   name: 'executions-insert-run',
-  text: `with inserted as (
-           insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, requested_by,
-                                   idempotency_key, dry_run, batch_size, queued_at, run_after)
-           select n.id, n.id, c.id, c.version, 'queued', $2, 1, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz
-             from job_configs c cross join (select gen_random_uuid() as id) n
-            where c.id = $1
-              -- Held until commit: a deletion of the config waits, or this finds no config.
-              for key share of c
-           on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
-           returning *
-         )
-         select ${recordColumns('inserted')}, pg_notify('grove_jobs_execution', inserted.config_id) is not null as notified
-           from inserted ${versionJoin('inserted')}`,
-  values: [configId, run.trigger, run.requestedBy, run.idempotencyKey, run.dryRun, run.batchSize, run.queuedAt],
-});
-
-/**
- * Records a run of a config as it is stored now and, when the config has room, claims it at
- * once for the worker in `here` (running under its lease, counted as a claim under the same
- * lock a worker's claim takes); otherwise queues it as insertRun does. No row: the config
- * does not exist, or the idempotency key was used already.
- */
-export const insertRunHere = (configId: string, run: RunInput, here: { workerId: string; leaseUntil: Date }): SqlQuery => ({
-  name: 'executions-insert-run-here',
   text: `with config as (
-           -- The config first (as its deletion takes it, before the rows that go with it), so
-           -- this and a deletion of the config never wait for each other in opposite orders.
+           -- The config first, held until commit (as its deletion takes it, before the rows that
+           -- go with it): a deletion waits, or this finds no config; never the opposite order.
            select c.id, c.version, c.config from job_configs c where c.id = $1 for key share
          ), counted as (
-           -- The claim lock of this config; claims by other workers are read through it, endings
-           -- from the snapshot (which can only lag: a count never too low), as in claim_executions.
+           -- Only to claim it here: the claim lock of this config; claims by other workers are read
+           -- through it, endings from the snapshot (which can only lag: a count never too low), as
+           -- in claim_executions.
            select r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
-             from config_running r where r.config_id = (select config.id from config)
+             from config_running r where r.config_id = (select config.id from config) and $8::text is not null
               for update
          ), placed as (
            select c.id, c.version,
-                  coalesce((select running from counted), 0) < coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1)
-                    and exists (select 1 from counted) as here
+                  exists (select 1 from counted)
+                    and (select running from counted) < coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) as here
              from config c
          ), inserted as (
            insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, requested_by,
@@ -188,12 +168,22 @@ export const insertRunHere = (configId: string, run: RunInput, here: { workerId:
             where r.config_id = $1 and exists (select 1 from inserted where inserted.status = 'running')
            returning 1
          )
-         -- Only a queued run wakes workers elsewhere.
+         -- A queued run wakes workers in other processes (delivered when this commits).
          select ${recordColumns('inserted')},
                 (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
            from inserted ${versionJoin('inserted')}
           where (select count(*) from raised) >= 0`,
-  values: [configId, run.trigger, run.requestedBy, run.idempotencyKey, run.dryRun, run.batchSize, run.queuedAt, here.workerId, here.leaseUntil],
+  values: [
+    configId,
+    run.trigger,
+    run.requestedBy,
+    run.idempotencyKey,
+    run.dryRun,
+    run.batchSize,
+    run.queuedAt,
+    here?.workerId ?? null,
+    here?.leaseUntil ?? null,
+  ],
 });
 
 export const getExecutionByKey = (configId: string, key: string): SqlQuery => ({
