@@ -11,20 +11,20 @@
 CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS TABLE(id uuid, config_id text, config_version integer, config jsonb, status text, trigger text, slot_at timestamp with time zone, attempt integer, run_id uuid, retry_of uuid, requested_by text, idempotency_key text, dry_run boolean, batch_size integer, queued_at timestamp with time zone, run_after timestamp with time zone, cancel_requested_at timestamp with time zone, items_total integer, items_processed integer, items_succeeded integer, items_failed integer, summary text, result jsonb, error jsonb, room integer)
     LANGUAGE plpgsql
     SET jit TO 'off'
+    SET enable_seqscan TO 'off'
     AS $$
 #variable_conflict use_column
 begin
   return query
     with locked as (
-      -- Claims committed by other workers are read through the lock (the row's latest version);
-      -- endings from the statement's snapshot, which can only lag: a count never too low.
+      -- As in migration 0015: claims by other workers read through the lock, endings from the snapshot.
       select r.config_id,
              r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
         from config_running r
        cross join lateral (
-         select e.run_after from executions e
-          where e.config_id = r.config_id and e.status = 'queued' and e.run_after <= p_now
-          order by e.run_after limit 1
+         select q.run_after from execution_queue q
+          where q.config_id = r.config_id and q.run_after <= p_now
+          order by q.run_after limit 1
        ) due
        order by due.run_after
        limit p_limit
@@ -35,18 +35,25 @@ begin
     ), picked as (
       select p.ctid from sized s
        cross join lateral (
-         select e.ctid, e.run_after, e.queued_at from executions e
-          where e.config_id = s.config_id and e.status = 'queued' and e.run_after <= p_now
-          order by e.run_after, e.queued_at
+         select q.ctid, q.run_after, q.queued_at from execution_queue q
+          where q.config_id = s.config_id and q.run_after <= p_now
+          order by q.run_after, q.queued_at
           limit least(p_limit, greatest(0, s.room))
        ) p
        order by p.run_after, p.queued_at
        limit p_limit
+    ), taken as (
+      -- Out of the queue by the place the scan read; one cancelled meanwhile is gone already.
+      delete from execution_queue q where q.ctid = any(array(select picked.ctid from picked))
+      returning q.id
     ), claimed as (
       update executions e
          set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
-       where e.ctid = any(array(select picked.ctid from picked)) and e.status = 'queued'
+       where e.id = any(array(select taken.id from taken)) and e.status = 'queued'
       returning e.*
+    ), leased as (
+      insert into execution_leases (id, config_id, worker_id) select c.id, c.config_id, p_worker from claimed c
+      returning 1
     ), per_config as (
       select c.config_id, count(*)::int as claimed from claimed c group by c.config_id
     ), counted as (
@@ -69,7 +76,7 @@ begin
       join per_config n on n.config_id = c.config_id
       join sized s on s.config_id = c.config_id
       left join job_config_versions v on v.config_id = c.config_id and v.version = c.config_version
-     where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0;
+     where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0 and (select count(*) from leased) >= 0;
 end
 $$;
 
@@ -111,7 +118,8 @@ CREATE TABLE public.executions (
     CONSTRAINT executions_attempt_check CHECK ((attempt >= 1)),
     CONSTRAINT executions_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'success'::text, 'partial'::text, 'failed'::text, 'timeout'::text, 'cancelled'::text, 'skipped'::text]))),
     CONSTRAINT executions_trigger_check CHECK ((trigger = ANY (ARRAY['schedule'::text, 'manual'::text, 'retry'::text, 'api'::text])))
-);
+)
+WITH (fillfactor='50');
 
 --
 -- Name: claim_slots(jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: -
@@ -129,7 +137,8 @@ begin
     with item as (
       select i.config_id, i.slot_at, i.run_after, c.version, c.config, gen_random_uuid() as execution_id,
              coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) as max_concurrent,
-             (select count(*) from executions a where a.config_id = i.config_id and a.status in ('queued', 'running'))::int as active,
+             ((select count(*) from execution_queue q where q.config_id = i.config_id)
+              + (select count(*) from execution_leases l where l.config_id = i.config_id))::int as active,
              c.config -> 'payload' -> 'schedule' ->> 'overlapPolicy' as overlap_policy
         from jsonb_to_recordset(p_items) as i(config_id text, version int, slot_at timestamptz, run_after timestamptz)
         join job_configs c on c.id = i.config_id and c.version = i.version
@@ -152,6 +161,13 @@ begin
              case when p.skip then p_now end, case when p.skip then 0 end
         from planned p join won w on w.config_id = p.config_id and w.slot_at = p.slot_at
       returning *
+    ), queued as (
+      insert into execution_queue (id, config_id, run_after, queued_at)
+      select x.id, x.config_id, x.run_after, x.queued_at from inserted x where x.status = 'queued'
+      returning 1
+    ), logged as (
+      insert into execution_endings (finished_at, id) select x.finished_at, x.id from inserted x where x.finished_at is not null
+      returning 1
     ), moved as (
       update schedule_state s set last_slot_at = greatest(s.last_slot_at, w.slot_at)
         from won w where s.config_id = w.config_id
@@ -160,7 +176,8 @@ begin
       select pg_notify('grove_jobs_execution', '') where exists (select 1 from inserted where inserted.status = 'queued')
     )
     select x.* from inserted x
-     where (select count(*) from moved) >= 0 and (select count(*) from woken) >= 0;
+     where (select count(*) from moved) >= 0 and (select count(*) from woken) >= 0 and (select count(*) from queued) >= 0
+       and (select count(*) from logged) >= 0;
 end
 $$;
 
@@ -170,6 +187,7 @@ $$;
 
 CREATE FUNCTION public.finish_executions(p_worker text, p_endings jsonb) RETURNS SETOF public.executions
     LANGUAGE plpgsql
+    SET enable_seqscan TO 'off'
     AS $$
 begin
   -- Count rows in id order, as every other blocking locker takes them, so two never deadlock.
@@ -178,7 +196,12 @@ begin
     order by r.config_id
     for update;
   return query
-    with ending as (
+    with unleased as (
+      -- Only what this worker still holds: a lease that expired was ended as lost, and is gone.
+      delete from execution_leases l
+       where l.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))) and l.worker_id = p_worker
+      returning l.id
+    ), ending as (
       select v.id, v.status, to_timestamp(v.started_ms / 1000) as started_at, to_timestamp(v.finished_ms / 1000) as finished_at,
              v.duration_ms, v.summary, v.result, v.error, v.items_total, coalesce(v.items_processed, 0) as items_processed,
              coalesce(v.items_succeeded, 0) as items_succeeded, coalesce(v.items_failed, 0) as items_failed
@@ -190,9 +213,12 @@ begin
              duration_ms = v.duration_ms, summary = v.summary, result = v.result, error = v.error, items_total = v.items_total,
              items_processed = v.items_processed, items_succeeded = v.items_succeeded, items_failed = v.items_failed,
              lease_expires_at = null
-        from ending v
-       where e.id = any(array(select v.id from ending v)) and e.id = v.id and e.worker_id = p_worker and e.lease_expires_at is not null
+        from ending v join unleased u on u.id = v.id
+       where e.id = v.id and e.worker_id = p_worker and e.status = 'running'
       returning e.*
+    ), logged as (
+      insert into execution_endings (finished_at, id) select f.finished_at, f.id from finished f
+      returning 1
     ), counted as (
       update config_ended r set ended = r.ended + n.ended
         from (select f.config_id, count(*)::int as ended from finished f group by f.config_id) n
@@ -208,7 +234,7 @@ begin
       -- Wake workers elsewhere only for configs with executions waiting for room.
       select pg_notify('grove_jobs_execution', w.config_id)
         from (select distinct f.config_id from finished f) w
-       where exists (select 1 from executions q where q.config_id = w.config_id and q.status = 'queued')
+       where exists (select 1 from execution_queue q where q.config_id = w.config_id)
     )
     -- The worker holds everything else of an ended execution: only which ones ended comes back.
     select f.id, f.config_id, f.config_version, null::jsonb, f.status, f.trigger, null::timestamptz, f.attempt, f.run_id,
@@ -216,7 +242,8 @@ begin
            null::timestamptz, null::int, null::text, null::timestamptz, null::timestamptz, null::timestamptz, null::int,
            0, 0, 0, null::text, null::jsonb, null::jsonb
       from finished f
-     where (select count(*) from counted) >= 0 and (select count(*) from streak_ended) >= 0 and (select count(*) from woken) >= 0;
+     where (select count(*) from counted) >= 0 and (select count(*) from streak_ended) >= 0 and (select count(*) from woken) >= 0
+       and (select count(*) from logged) >= 0;
 end
 $$;
 
@@ -334,6 +361,25 @@ CREATE TABLE public.digest_cursors (
 );
 
 --
+-- Name: execution_endings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.execution_endings (
+    finished_at timestamp with time zone NOT NULL,
+    id uuid NOT NULL
+);
+
+--
+-- Name: execution_leases; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.execution_leases (
+    id uuid NOT NULL,
+    config_id text NOT NULL,
+    worker_id text NOT NULL
+);
+
+--
 -- Name: execution_logs; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -358,6 +404,17 @@ ALTER TABLE public.execution_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: execution_queue; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.execution_queue (
+    id uuid NOT NULL,
+    config_id text NOT NULL,
+    run_after timestamp with time zone NOT NULL,
+    queued_at timestamp with time zone NOT NULL
 );
 
 --
@@ -581,11 +638,25 @@ ALTER TABLE ONLY public.digest_cursors
     ADD CONSTRAINT digest_cursors_pkey PRIMARY KEY (config_id);
 
 --
+-- Name: execution_leases execution_leases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.execution_leases
+    ADD CONSTRAINT execution_leases_pkey PRIMARY KEY (id);
+
+--
 -- Name: execution_logs execution_logs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.execution_logs
     ADD CONSTRAINT execution_logs_pkey PRIMARY KEY (id);
+
+--
+-- Name: execution_queue execution_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.execution_queue
+    ADD CONSTRAINT execution_queue_pkey PRIMARY KEY (id);
 
 --
 -- Name: executions executions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -695,34 +766,34 @@ CREATE INDEX advancement_rules_tier_idx ON public.advancement_rules USING btree 
 CREATE INDEX archived_rows_source_idx ON public.archived_rows USING btree (source_table, archived_at);
 
 --
+-- Name: execution_endings_finished_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX execution_endings_finished_idx ON public.execution_endings USING btree (finished_at);
+
+--
 -- Name: execution_logs_execution_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX execution_logs_execution_idx ON public.execution_logs USING btree (execution_id, id);
 
 --
--- Name: executions_claim_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_queue_config_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX executions_claim_idx ON public.executions USING btree (run_after, queued_at) WHERE (status = 'queued'::text);
+CREATE INDEX execution_queue_config_idx ON public.execution_queue USING btree (config_id, run_after, queued_at);
 
 --
--- Name: executions_config_queue_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_queue_due_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX executions_config_queue_idx ON public.executions USING btree (config_id, run_after, queued_at) WHERE (status = 'queued'::text);
+CREATE INDEX execution_queue_due_idx ON public.execution_queue USING btree (run_after, queued_at);
 
 --
--- Name: executions_failures_finished_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_queue_newest_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX executions_failures_finished_idx ON public.executions USING btree (finished_at) WHERE (status = ANY (ARRAY['failed'::text, 'timeout'::text]));
-
---
--- Name: executions_finished_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX executions_finished_idx ON public.executions USING btree (finished_at) WHERE (finished_at IS NOT NULL);
+CREATE INDEX execution_queue_newest_idx ON public.execution_queue USING btree (queued_at);
 
 --
 -- Name: executions_history_idx; Type: INDEX; Schema: public; Owner: -
@@ -741,12 +812,6 @@ CREATE UNIQUE INDEX executions_idempotency_idx ON public.executions USING btree 
 --
 
 CREATE INDEX executions_run_idx ON public.executions USING btree (run_id) WHERE (attempt > 1);
-
---
--- Name: executions_running_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX executions_running_idx ON public.executions USING btree (config_id) WHERE (status = 'running'::text);
 
 --
 -- Name: job_configs_enabled_idx; Type: INDEX; Schema: public; Owner: -
@@ -813,6 +878,13 @@ ALTER TABLE ONLY public.config_running
 
 ALTER TABLE ONLY public.execution_logs
     ADD CONSTRAINT execution_logs_execution_id_fkey FOREIGN KEY (execution_id) REFERENCES public.executions(id) ON DELETE CASCADE;
+
+--
+-- Name: execution_queue execution_queue_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.execution_queue
+    ADD CONSTRAINT execution_queue_id_fkey FOREIGN KEY (id) REFERENCES public.executions(id) ON DELETE CASCADE;
 
 --
 -- Name: executions executions_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

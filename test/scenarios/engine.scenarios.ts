@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/store/sql.js';
 import type { SqlFactory } from '../support/test-store.js';
 import type { ExecutionRecord, Store } from '../../src/engine/ports.js';
 import { MAX_IDLE_MS } from '../../src/engine/worker/worker.js';
+import { migrate } from '../../src/store/migrate.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
 
@@ -142,6 +144,101 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(lost.map((e) => e.id).sort()).toEqual([second, ...fourth].sort());
       expect(await claim('w3', 61)).toHaveLength(2);
       expect(await claim('w3', 61)).toEqual([]);
+    });
+
+    it('keeps the queue, the leases and the log of finish times in step with every execution status', async () => {
+      await s.system.configs.create(scenarioConfig('tracked', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 3 } }), actor);
+      const store = createSqlStore(sql);
+      const at = (seconds: number) => new Date(s.clock.now().getTime() + seconds * 1000);
+      const names = new Map<string, string>();
+      const ids = async (text: string) => {
+        const name = names.get(text) ?? `test-in-step-${names.size}`;
+        names.set(text, name);
+        return (await sql.query<{ id: string }>({ name, text })).map((row) => row.id).sort();
+      };
+      const expectInStep = async () => {
+        expect(await ids(`select id::text from execution_queue`)).toEqual(await ids(`select id::text from executions where status = 'queued'`));
+        expect(await ids(`select l.id::text from execution_leases l join executions e on e.id = l.id and e.worker_id = l.worker_id`)).toEqual(
+          await ids(`select id::text from executions where status = 'running'`),
+        );
+        expect(await ids(`select x.id::text from execution_endings x join executions e on e.id = x.id and e.finished_at = x.finished_at`)).toEqual(
+          await ids(`select id::text from executions where finished_at is not null`),
+        );
+      };
+      const success = { status: 'success' as const, finishedAt: at(1), durationMs: 1, summary: null, result: null, error: null, items: { total: null, processed: 0, succeeded: 0, failed: 0 } };
+
+      const runs = [];
+      for (let i = 0; i < 7; i++) runs.push((await s.system.executions.trigger('tracked', { requestedBy: 'test' })).execution);
+      await expectInStep();
+      const claimed = (await store.claimExecutions('w1', at(0), at(30), 2)).executions.map((e) => e.id);
+      expect(claimed).toHaveLength(2);
+      const single = runs.find((run) => !claimed.includes(run.id))?.id ?? '';
+      expect(await store.claimExecution(single, 'w2', at(0), at(30))).toMatchObject({ status: 'running' });
+      await expectInStep();
+
+      expect([...(await store.finishExecutions('w1', [{ id: claimed[0] ?? '', configId: 'tracked', outcome: success }]))]).toEqual([claimed[0]]);
+      // Not this worker's: ends nothing, and leaves the lease.
+      expect([...(await store.finishExecutions('w1', [{ id: single, configId: 'tracked', outcome: success }]))]).toEqual([]);
+      await store.releaseExecutions([claimed[1] ?? ''], 'w1', at(2));
+      const queued = runs.find((run) => ![...claimed, single].includes(run.id))?.id ?? '';
+      expect(await store.cancelQueued(queued, at(3), 'test')).toMatchObject({ status: 'cancelled' });
+      await expectInStep();
+
+      expect((await store.expireLeases(at(60), 100)).map((e) => e.id)).toEqual([single]);
+      expect((await store.claimExecutions('w3', at(61), at(91), 10)).executions).toHaveLength(3);
+      await expectInStep();
+
+      // A slot skipped by the overlap policy is recorded finished as it is inserted.
+      await s.system.configs.create(scenarioConfig('overlapped', { cronExpression: '* * * * *', overlapPolicy: 'skip' }), actor);
+      await s.system.startScheduler();
+      const minute = Math.ceil((s.clock.now().getTime() + 1) / 60_000) * 60_000;
+      const queuedSlot = s.system.events.waitFor('slot:claimed');
+      await s.clock.advanceTo(new Date(minute));
+      await queuedSlot;
+      const skippedSlot = s.system.events.waitFor('slot:skipped');
+      await s.clock.advanceTo(new Date(minute + 60_000));
+      await skippedSlot;
+      await expectInStep();
+      expect(await ids(`select id::text from executions where config_id = 'overlapped' and status = 'skipped'`)).toHaveLength(1);
+    });
+
+    it('moves the queue, the running set and the finish times of a store an older release left into their own tables (migration 0017)', async () => {
+      const older = await factory.make(undefined, { migrated: false });
+      await migrate(older, { upTo: 16 });
+      const before = makeScenario(older);
+      // (Left open: closing a system closes its store's connections, which `after` uses too.)
+      await before.system.configs.create(scenarioConfig('kept', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor);
+      // As release 0016 left them: one execution queued, one running under a lease, one finished.
+      const [queued, running, finished] = [randomUUID(), randomUUID(), randomUUID()];
+      const now = before.clock.now();
+      await older.query({
+        name: 'test-rows-as-0016',
+        text: `with rows as (
+                 insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, queued_at, run_after, worker_id,
+                                         started_at, heartbeat_at, lease_expires_at, finished_at, duration_ms)
+                 values ($1::uuid, $1::uuid, 'kept', 1, 'queued', 'manual', 1, $4, $4, null, null, null, null, null, null),
+                        ($2::uuid, $2::uuid, 'kept', 1, 'running', 'manual', 1, $4, $4, 'old-worker', $4, $4, $5, null, null),
+                        ($3::uuid, $3::uuid, 'kept', 1, 'success', 'manual', 1, $4, $4, 'old-worker', $4, $4, null, $4, 0)
+                 returning 1
+               ), claimed as (update config_running set claimed = claimed + 2 where config_id = 'kept' returning 1)
+               update config_ended set ended = ended + 1 where config_id = 'kept'
+                 and (select count(*) from rows) = 3 and (select count(*) from claimed) = 1`,
+        values: [queued, running, finished, now, new Date(now.getTime() + 30_000)],
+      });
+
+      expect((await migrate(older)).applied).toEqual(['0017_queue_and_leases_apart.sql']);
+      const ids = async (table: string) => (await older.query<{ id: string }>({ name: `test-backfill-${table}`, text: `select id::text from ${table}` })).map((row) => row.id);
+      expect(await ids('execution_queue')).toEqual([queued]);
+      expect(await ids('execution_leases')).toEqual([running]);
+      expect(await ids('execution_endings')).toEqual([finished]);
+
+      // The old worker's execution ends as lost when its lease expires; the queued one runs.
+      const after = makeScenario(older, new Date(now.getTime() + 60_000).toISOString());
+      const done = finishedCount(after.system, 2);
+      await after.system.startWorker({ concurrency: 2 });
+      const ended = await done;
+      expect(Object.fromEntries(ended.map((e) => [e.id, e.status]))).toEqual({ [queued]: 'success', [running]: 'failed' });
+      await after.system.close({ graceMs: 0 });
     });
 
     it('keeps no copy of the config in an execution row: a record reads the version it runs with, an older row its own copy', async () => {

@@ -12,10 +12,10 @@ export function uniqueSchema(prefix = 't'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
-/** Makes a migrated Sql in a fresh schema; `dispose` drops every schema it made. */
+/** Makes a migrated Sql in a fresh schema (unmigrated with `migrated: false`); `dispose` drops every schema it made. */
 export interface SqlFactory {
   name: string;
-  make(schema?: string): Promise<Sql>;
+  make(schema?: string, options?: { migrated?: boolean }): Promise<Sql>;
   dispose(): Promise<void>;
 }
 
@@ -24,10 +24,10 @@ export function pgliteFactory(): SqlFactory {
   let session: Promise<PgliteSession> | undefined;
   return {
     name: 'PGlite',
-    async make(schema = uniqueSchema()) {
+    async make(schema = uniqueSchema(), options = {}) {
       session ??= openPgliteSession();
       const sql = createPgliteSql(await session, schema);
-      await migrate(sql);
+      if (options.migrated !== false) await migrate(sql);
       return sql;
     },
     async dispose() {
@@ -58,10 +58,10 @@ export function postgresFactory(): SqlFactory {
   const made: Array<{ sql: Sql; schema: string }> = [];
   return {
     name: 'PostgreSQL',
-    async make(schema = uniqueSchema()) {
+    async make(schema = uniqueSchema(), options = {}) {
       const sql = createPostgresSql({ connectionString: POSTGRES_URL, schema, maxConnections: 4 });
       made.push({ sql, schema });
-      await migrate(sql);
+      if (options.migrated !== false) await migrate(sql);
       return sql;
     },
     async dispose() {

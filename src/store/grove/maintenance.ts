@@ -170,6 +170,7 @@ const archiveOrphanUsageEvents = (page: ArchivePage): SqlQuery => ({
  * status filter is inside the locked page: a row locked here cannot be claimed or finished
  * meanwhile, and queued or running executions are never selected. The log lines go with
  * their execution (the foreign key cascades); they are archived first from the same snapshot.
+ * Finish times logged before the cutoff go too.
  */
 const archiveExecutionHistory = (page: ArchivePage & { before: Date }): SqlQuery => ({
   name: 'maintenance-archive-executions',
@@ -193,6 +194,9 @@ const archiveExecutionHistory = (page: ArchivePage & { before: Date }): SqlQuery
            returning 1
          ), deleted as (
            delete from executions e using page p where e.id = p.id returning e.id
+         ), pruned as (
+           -- The finish times of executions past retention (migration 0017), by time: one index range.
+           delete from execution_endings x where x.finished_at < $2::timestamptz
          )
          select 0 as usage_events, (select count(*)::int from deleted) as executions, (select count(*)::int from archived_logs) as execution_logs,
                 (select count(*)::int from archived_executions) as page_size, (select max(id::text) from deleted) as last_id`,

@@ -144,13 +144,15 @@ export interface ConfigOverviewRow {
 
 /**
  * One round trip for a list of jobs: the last execution comes from executions_history_idx
- * (config_id, queued_at desc) per config, the running count from executions_running_idx.
+ * (config_id, queued_at desc) per config, the running count from the counts claims keep
+ * (claimed less ended, migration 0014).
  * `$1` null lists every config.
  */
 export const listConfigOverviews = (id: string | null): SqlQuery => ({
   name: 'configs-overview',
   text: `select c.config,
-                (select count(*)::int from executions r where r.config_id = c.id and r.status = 'running') as running,
+                (select (r.claimed - coalesce(d.ended, 0))::int from config_running r left join config_ended d on d.config_id = r.config_id
+                  where r.config_id = c.id) as running,
                 s.consecutive_failures, s.paused_at, s.paused_reason,
                 l.id as last_id, l.status as last_status, l.trigger as last_trigger, l.attempt as last_attempt,
                 l.queued_at as last_queued_at, l.started_at as last_started_at, l.finished_at as last_finished_at,
@@ -172,6 +174,13 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
   values: [id],
 });
 
+/** Locks a config's row, as a deletion or an edit takes it. */
+export const lockConfig = (id: string): SqlQuery => ({
+  name: 'configs-lock',
+  text: `select id from job_configs where id = $1 for update`,
+  values: [id],
+});
+
 /**
  * Deletes a config (versions, slots, state and executions go with it by cascade) only while
  * it is at the expected version ($2 null: any) and none of its executions runs. The row lock
@@ -180,7 +189,7 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
 export const deleteConfig = (id: string, expectedVersion: number | null): SqlQuery => ({
   name: 'configs-delete',
   text: `with target as (select id, version from job_configs where id = $1 for update),
-              busy as (select count(*)::int as n from executions where config_id = $1 and status = 'running'),
+              busy as (select count(*)::int as n from execution_leases where config_id = $1),
               deleted as (
                 delete from job_configs c using target t
                  where c.id = t.id and ($2::int is null or t.version = $2) and (select n from busy) = 0

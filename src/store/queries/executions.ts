@@ -103,11 +103,19 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
              from new_id
            on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
            returning *
+         ), queued as (
+           insert into execution_queue (id, config_id, run_after, queued_at)
+           select id, config_id, run_after, queued_at from inserted where status = 'queued'
+           returning 1
+         ), logged as (
+           insert into execution_endings (finished_at, id) select finished_at, id from inserted where finished_at is not null
+           returning 1
          )
          -- A queued execution wakes workers in other processes (delivered when this commits).
          select ${recordColumns('inserted')},
                 (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
-           from inserted ${versionJoin('inserted')}`,
+           from inserted ${versionJoin('inserted')}
+          where (select count(*) from queued) >= 0 and (select count(*) from logged) >= 0`,
   values: [
     e.runId,
     e.config.meta.id,
@@ -167,12 +175,19 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
            update config_running r set claimed = r.claimed + 1
             where r.config_id = $1 and exists (select 1 from inserted where inserted.status = 'running')
            returning 1
+         ), queued as (
+           insert into execution_queue (id, config_id, run_after, queued_at)
+           select id, config_id, run_after, queued_at from inserted where status = 'queued'
+           returning 1
+         ), leased as (
+           insert into execution_leases (id, config_id, worker_id) select id, config_id, worker_id from inserted where status = 'running'
+           returning 1
          )
          -- A queued run wakes workers in other processes (delivered when this commits).
          select ${recordColumns('inserted')},
                 (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
            from inserted ${versionJoin('inserted')}
-          where (select count(*) from raised) >= 0`,
+          where (select count(*) from raised) >= 0 and (select count(*) from queued) >= 0 and (select count(*) from leased) >= 0`,
   values: [
     configId,
     run.trigger,
@@ -209,7 +224,8 @@ export const listExecutions = (configId: string, limit: number, status: string |
 /** Queued and running executions of a config: what the overlap policy weighs. */
 export const countActive = (configId: string): SqlQuery => ({
   name: 'executions-count-active',
-  text: `select count(*)::int as active from executions where config_id = $1 and status in ('queued', 'running')`,
+  text: `select ((select count(*) from execution_queue where config_id = $1)
+                 + (select count(*) from execution_leases where config_id = $1))::int as active`,
   values: [configId],
 });
 
@@ -296,21 +312,27 @@ export const lockEndedCountsOf = (ids: readonly string[]): SqlQuery => ({
 /** Gives running executions back to the queue (graceful shutdown, or claimed ahead and never started). */
 export const releaseExecutions = (ids: readonly string[], workerId: string, runAfter: Date): SqlQuery => ({
   name: 'executions-release',
-  text: `with released as (
+  text: `with unleased as (
+           delete from execution_leases where id = any($1::uuid[]) and worker_id = $2 returning id
+         ), released as (
            update executions set status = 'queued', worker_id = null, started_at = null, lease_expires_at = null, run_after = $3::timestamptz
-            where id = any($1::uuid[]) and worker_id = $2 and lease_expires_at is not null
-           returning config_id
+            where id in (select id from unleased) and status = 'running'
+           returning id, config_id, run_after, queued_at
+         ), queued as (
+           insert into execution_queue (id, config_id, run_after, queued_at) select id, config_id, run_after, queued_at from released
+           returning 1
          )
          update config_ended r set ended = r.ended + n.released
            from (select config_id, count(*)::int as released from released group by config_id) n
-          where r.config_id = n.config_id`,
+          where r.config_id = n.config_id and (select count(*) from queued) >= 0`,
   values: [[...ids], workerId, runAfter],
 });
 
-/** Whether any running execution's lease expired before `now`: one index read, no locks. */
+/** Whether any running execution's lease expired before `now`: a read of the running ones, no locks. */
 export const anyExpiredLease = (now: Date): SqlQuery => ({
   name: 'executions-any-expired-lease',
-  text: `select exists (select 1 from executions where status = 'running' and lease_expires_at < $1::timestamptz) as expired`,
+  text: `select exists (select 1 from execution_leases l join executions e on e.id = l.id
+                         where e.status = 'running' and e.lease_expires_at < $1::timestamptz) as expired`,
   values: [now],
 });
 
@@ -321,7 +343,8 @@ export const anyExpiredLease = (now: Date): SqlQuery => ({
 export const lockConfigsWithExpiredLeases = (now: Date): SqlQuery => ({
   name: 'executions-lock-expired-configs',
   text: `select r.config_id from config_ended r
-          where r.config_id in (select e.config_id from executions e where e.status = 'running' and e.lease_expires_at < $1::timestamptz)
+          where r.config_id in (select e.config_id from execution_leases l join executions e on e.id = l.id
+                                 where e.status = 'running' and e.lease_expires_at < $1::timestamptz)
           order by r.config_id
           for update`,
   values: [now],
@@ -334,37 +357,48 @@ export const lockConfigsWithExpiredLeases = (now: Date): SqlQuery => ({
 export const expireLeases = (configIds: readonly string[], now: Date, limit: number): SqlQuery => ({
   name: 'executions-expire-leases',
   text: `with lost as (
-           select id from executions
-            where status = 'running' and lease_expires_at < $1::timestamptz and config_id = any($3::text[])
-            order by lease_expires_at limit $2 for update skip locked
+           select e.id from execution_leases l join executions e on e.id = l.id
+            where e.status = 'running' and e.lease_expires_at < $1::timestamptz and l.config_id = any($3::text[])
+            order by e.lease_expires_at limit $2 for update of e skip locked
+         ), unleased as (
+           delete from execution_leases l using lost where l.id = lost.id returning l.id
          ), expired as (
            update executions e
               set status = 'failed', finished_at = $1::timestamptz,
                   duration_ms = (extract(epoch from ($1::timestamptz - e.started_at)) * 1000)::int,
                   error = jsonb_build_object('message', 'worker lost: its lease expired at ' || to_char(e.lease_expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' without a heartbeat', 'code', 'WORKER_LOST', 'workerId', e.worker_id),
                   lease_expires_at = null
-             from lost where e.id = lost.id
+             from unleased where e.id = unleased.id
            returning e.*
+         ), logged as (
+           insert into execution_endings (finished_at, id) select finished_at, id from expired
+           returning 1
          ), counted as (
            update config_ended r set ended = r.ended + n.ended
              from (select config_id, count(*)::int as ended from expired group by config_id) n
             where r.config_id = n.config_id
            returning 1
          )
-         select ${recordColumns('expired')} from expired ${versionJoin('expired')} where (select count(*) from counted) >= 0`,
+         select ${recordColumns('expired')} from expired ${versionJoin('expired')}
+          where (select count(*) from counted) >= 0 and (select count(*) from logged) >= 0`,
   values: [now, limit, [...configIds]],
 });
 
 /** Cancels a queued execution at once. */
 export const cancelQueued = (id: string, now: Date, actor: string): SqlQuery => ({
   name: 'executions-cancel-queued',
-  text: `with changed as (
+  text: `with dequeued as (
+           delete from execution_queue where id = $1::uuid returning id
+         ), changed as (
            update executions set status = 'cancelled', finished_at = $2::timestamptz, duration_ms = 0, cancel_requested_at = $2::timestamptz,
                   error = jsonb_build_object('message', 'cancelled by ' || $3 || ' before it started')
-            where id = $1::uuid and status = 'queued'
+            where id in (select id from dequeued) and status = 'queued'
            returning *
+         ), logged as (
+           insert into execution_endings (finished_at, id) select finished_at, id from changed
+           returning 1
          )
-         select ${recordColumns('changed')} from changed ${versionJoin('changed')}`,
+         select ${recordColumns('changed')} from changed ${versionJoin('changed')} where (select count(*) from logged) >= 0`,
   values: [id, now, actor],
 });
 
@@ -412,27 +446,35 @@ export const listLogs = (executionId: string, after: number, limit: number): Sql
 /** Claims one specific queued execution (a `run` in this process), within the config's maxConcurrent. */
 export const claimById = (id: string, workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
   name: 'executions-claim-by-id',
-  text: `with claimed as (
+  text: `with dequeued as (
+           delete from execution_queue q
+            where q.id = $1::uuid
+              and (select r.claimed from config_running r where r.config_id = q.config_id)
+                  - coalesce((select d.ended from config_ended d where d.config_id = q.config_id), 0)
+                  < coalesce((select (c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int from job_configs c where c.id = q.config_id), 1)
+           returning q.id
+         ), claimed as (
            update executions e
               set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
                   lease_expires_at = $4::timestamptz
-            where e.id = $1::uuid and e.status = 'queued'
-              and (select r.claimed from config_running r where r.config_id = e.config_id)
-                  - coalesce((select d.ended from config_ended d where d.config_id = e.config_id), 0)
-                  < coalesce((select (c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int from job_configs c where c.id = e.config_id), 1)
+            where e.id in (select id from dequeued) and e.status = 'queued'
            returning e.*
+         ), leased as (
+           insert into execution_leases (id, config_id, worker_id) select id, config_id, worker_id from claimed
+           returning 1
          ), counted as (
            update config_running r set claimed = r.claimed + 1 where r.config_id in (select config_id from claimed)
            returning 1
          )
-         select ${recordColumns('claimed')} from claimed ${versionJoin('claimed')} where (select count(*) from counted) >= 0`,
+         select ${recordColumns('claimed')} from claimed ${versionJoin('claimed')}
+          where (select count(*) from counted) >= 0 and (select count(*) from leased) >= 0`,
   values: [id, workerId, now, leaseUntil],
 });
 
 /** The earliest instant a queued execution becomes due, for the worker's sleep. */
 export const nextRunAfter = (): SqlQuery => ({
   name: 'executions-next-run-after',
-  text: `select min(run_after) as at from executions where status = 'queued'`,
+  text: `select min(run_after) as at from execution_queue`,
 });
 
 /** The lock a worker's claim takes on a config (its claimed count), for a claim of one execution. */
@@ -472,18 +514,18 @@ export interface ExecutionChangeRow {
 
 /**
  * What changed for live updates: running executions, the newest `limit` queued ones, the
- * executions in `ids`, and those finished since `finishedSince`. One branch per condition so
- * each can use its own index (the partial queued and running ones, the primary key); the
- * finished branch scans, bounded by retention. Running and just-ended ones sort first, so
- * the limit drops the oldest queued ones.
+ * executions in `ids`, and those finished since `finishedSince`. One branch per condition, each
+ * read from its own narrow table or index (the leases, the queue's newest, the primary key,
+ * the endings' finish times; migration 0017). Running and just-ended ones sort first, so the
+ * limit drops the oldest queued ones.
  */
 export const watchExecutions = (ids: readonly string[], finishedSince: Date, limit: number): SqlQuery => ({
   name: 'executions-watch',
   text: `with picked as (
-           (select id from executions where status = 'running')
-           union (select id from executions where status = 'queued' order by queued_at desc limit $3)
+           (select id from execution_leases)
+           union (select id from execution_queue order by queued_at desc limit $3)
            union (select id from executions where id = any($1::uuid[]))
-           union (select id from executions where finished_at >= $2::timestamptz)
+           union (select id from execution_endings where finished_at >= $2::timestamptz)
          )
          select e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.status,
                 e.trigger, e.attempt, e.slot_at, e.queued_at, e.started_at, e.finished_at, e.duration_ms, e.items_total,
@@ -500,10 +542,11 @@ export const configVersions = (): SqlQuery => ({
   text: `select id, version from job_configs order by id`,
 });
 
-/** Queued and running executions by job type (metrics), through the partial status indexes. */
+/** Queued and running executions by job type (metrics), through the queue and the leases. */
 export const countActiveByType = (): SqlQuery => ({
   name: 'executions-count-active-by-type',
   text: `select coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.status, count(*)::int as count
-           from executions e ${versionJoin('e')} where e.status in ('queued', 'running')
+           from executions e ${versionJoin('e')}
+          where e.id in (select id from execution_queue union all select id from execution_leases)
           group by 1, 2 order by 1, 2`,
 });
