@@ -469,8 +469,11 @@ export function runEngineScenarios(factory: SqlFactory): void {
     });
 
     describe('a claim sent beside a write of endings', () => {
-      /** Two runs of a config with this maxConcurrent, on a worker with one place whose writes of endings are held. */
-      async function twoRuns(maxConcurrent: number) {
+      /**
+       * Two runs (and `more` after them) of a config with this maxConcurrent, on a worker with one
+       * place whose writes of endings are held.
+       */
+      async function twoRuns(maxConcurrent: number, more = 0) {
         const held = heldEndings();
         const heldSql = await factory.make();
         const system = makeScenario(heldSql, undefined, held.wrap);
@@ -485,12 +488,14 @@ export function runEngineScenarios(factory: SqlFactory): void {
         system.system.events.on('execution:finished', (e) => void order.push(`finished ${e.id}`));
         const first = (await system.system.executions.trigger('pair', { requestedBy: 'test' })).execution.id;
         const second = (await system.system.executions.trigger('pair', { requestedBy: 'test' })).execution.id;
+        const later: string[] = [];
+        for (let i = 0; i < more; i++) later.push((await system.system.executions.trigger('pair', { requestedBy: 'test' })).execution.id);
         const firstClaim = held.nextClaim();
         await system.system.startWorker({ concurrency: 1 });
         expect(await firstClaim).toEqual([first]);
         // The second is claimed while the first's ending waits to be written.
         const secondClaim = held.nextClaim();
-        return { held, system, order, first, second, secondClaim, secondRan };
+        return { held, system, order, first, second, later, secondClaim, secondRan };
       }
 
       it('starts what it brought at once when it fits without the places those endings free', async () => {
@@ -502,6 +507,27 @@ export function runEngineScenarios(factory: SqlFactory): void {
           const done = finishedCount(system.system, 2);
           held.open();
           expect((await done).map((e) => e.status)).toEqual(['success', 'success']);
+        } finally {
+          held.open();
+          await system.system.close({ graceMs: 0 });
+        }
+      });
+
+      it('holds back only as many of what it brought as took the places of those endings', async () => {
+        const { held, system, order, first, second, later, secondClaim } = await twoRuns(3, 1);
+        try {
+          // Room for two beside the first, which still counts as running: the last one claimed may be in its place.
+          const claimed = await secondClaim;
+          expect([...claimed].sort()).toEqual([second, ...later].sort());
+          const [free, gated] = claimed;
+          await system.system.events.waitFor('execution:started', (e) => e.id === free);
+          const done = finishedCount(system.system, 3);
+          // A turn of the event loop: the free one's handler returns, its place frees, and the other still waits.
+          await new Promise((resolve) => setImmediate(resolve));
+          expect(order).toEqual([`started ${first}`, `started ${free}`]);
+          held.open();
+          expect((await done).map((e) => e.status)).toEqual(['success', 'success', 'success']);
+          expect(order.indexOf(`started ${gated}`)).toBeGreaterThan(order.indexOf(`finished ${first}`));
         } finally {
           held.open();
           await system.system.close({ graceMs: 0 });

@@ -2,7 +2,7 @@ import type { AnyJobType, ExecutionStatus, JobContext, JobOutcome, JobTypeRegist
 import { decideOutcome, isRetryable, planRetry } from '../../domain/execution/index.js';
 import type { ConfigService } from '../config-service.js';
 import type { EngineEvents } from '../events.js';
-import type { Clock, ExecutionError, ExecutionItems, ExecutionOutcome, ExecutionRecord, LogLine, Notifier, Store } from '../ports.js';
+import type { Claim, Clock, ExecutionError, ExecutionItems, ExecutionOutcome, ExecutionRecord, LogLine, Notifier, Store } from '../ports.js';
 import { NotificationKind } from '../ports.js';
 
 /** Lease length: a worker that stops heartbeating loses its executions this long after its last beat. */
@@ -108,6 +108,32 @@ function endedRecord(record: ExecutionRecord, outcome: ExecutionOutcome): Execut
   return { ...record, ...ending, startedAt: startedAt ?? record.startedAt, leaseExpiresAt: null };
 }
 
+/**
+ * The executions of a claim sent beside a write of endings that may have taken the places
+ * those endings free: an execution never starts, in this process, before the one whose place
+ * it took is reported finished. The claim may or may not have seen the endings committed. Per
+ * config, the room it left covers some of them; the rest (the endings less that room, at most
+ * what it claimed) may be in freed places: the last ones it claimed wait for the write.
+ */
+function placesOfEndings(claim: Claim, endingsByConfig: ReadonlyMap<string, number>): Set<string> | undefined {
+  let gated: Set<string> | undefined;
+  const left = new Map<string, number>();
+  for (const [configId, endings] of endingsByConfig) {
+    const over = endings - (claim.room.get(configId) ?? 0);
+    if (over > 0) left.set(configId, over);
+  }
+  if (left.size === 0) return undefined;
+  for (let i = claim.executions.length - 1; i >= 0; i--) {
+    const execution = claim.executions[i];
+    if (!execution) continue;
+    const over = left.get(execution.configId) ?? 0;
+    if (over === 0) continue;
+    left.set(execution.configId, over - 1);
+    (gated ??= new Set()).add(execution.id);
+  }
+  return gated;
+}
+
 function errorOf(error: unknown): ExecutionError {
   if (error instanceof Error) return { message: error.message, details: { name: error.name } };
   return { message: String(error) };
@@ -148,6 +174,11 @@ export class Worker {
   #writing: { settled: Promise<void>; byConfig: Map<string, number> } | undefined;
   /** After a failed write, the next one waits for a new ending or this instant (ms since epoch). */
   #writeAfter = 0;
+  /**
+   * Executions held ahead that may have taken the places of endings being written (see #pass):
+   * they start once that write is done, the others held ahead skip past them.
+   */
+  readonly #afterWrite = new Set<string>();
   /** Places promised to manual runs being recorded in this process (see reserve). */
   #reserved = 0;
   /** The recent length of this worker's executions (rises at once, falls slowly); undefined before the first. */
@@ -260,11 +291,13 @@ export class Worker {
         const writing = this.#writing;
         const claim = await store.claimExecutions(this.options.id, now, leaseUntil, wanted);
         // An execution may take the place of one whose ending is being written beside this
-        // claim: it starts once that ending is written (and reported finished), not before.
-        if (writing && claim.executions.some((e) => (claim.room.get(e.configId) ?? 0) < (writing.byConfig.get(e.configId) ?? 0))) {
-          await writing.settled;
+        // claim: it starts once that ending is written (and reported finished), not before. A
+        // write done by now has reported its endings finished already.
+        const gated = writing && this.#writing === writing ? placesOfEndings(claim, writing.byConfig) : undefined;
+        for (const record of claim.executions) {
+          this.#ready.set(record.id, { record, leaseUntil: leaseUntil.getTime() });
+          if (gated?.has(record.id)) this.#afterWrite.add(record.id);
         }
-        for (const record of claim.executions) this.#ready.set(record.id, { record, leaseUntil: leaseUntil.getTime() });
         this.#fill();
         claimedAll = claim.executions.length === wanted;
       }
@@ -295,14 +328,18 @@ export class Worker {
   #startWrite(endings: Ending[]): void {
     const byConfig = new Map<string, number>();
     for (const ending of endings) byConfig.set(ending.configId, (byConfig.get(ending.configId) ?? 0) + 1);
+    // Written or not, the endings' places are settled: a claim that could not see them
+    // committed counted them running. Executions that waited for them may start.
     const settled = this.#writeEndings(endings).then(
       () => {
         this.#writing = undefined;
+        this.#openGate();
         this.#wakeIfDue();
       },
       (error: unknown) => {
         this.#writing = undefined;
         this.#writeAfter = this.deps.clock.now().getTime() + MAX_IDLE_MS;
+        this.#openGate();
         this.#reportError(error);
       },
     );
@@ -354,12 +391,20 @@ export class Worker {
     });
   }
 
+  /** The write of endings is done: what waited for it may start. */
+  #openGate(): void {
+    if (this.#afterWrite.size === 0) return;
+    this.#afterWrite.clear();
+    this.#fill();
+  }
+
   /** Starts executions held ahead while places are free (not while yielding to a round trip). */
   #fill(): void {
     if (this.#yielding) return;
     const now = this.deps.clock.now().getTime();
     for (const [id, { record, leaseUntil }] of this.#ready) {
       if (this.#active.size >= this.options.concurrency || this.#stop.signal.aborted) return;
+      if (this.#afterWrite.has(id)) continue;
       this.#ready.delete(id);
       // Its lease was not renewed for a while (the store is out of reach): it may be lost by
       // now, so starting it could run it twice. It ends as "worker lost" and is retried.
@@ -418,6 +463,7 @@ export class Worker {
   async #release(): Promise<void> {
     const ids = [...this.#ready.keys()];
     this.#ready.clear();
+    this.#afterWrite.clear();
     this.#settleBeat();
     if (ids.length > 0) await this.deps.store.releaseExecutions(ids, this.options.id, this.deps.clock.now()).catch(() => undefined);
   }
@@ -459,6 +505,7 @@ export class Worker {
     if (held) {
       // Held ahead, not started: lost leaves it to the reaper; a cancel ends it here.
       this.#ready.delete(executionId);
+      this.#afterWrite.delete(executionId);
       this.#settleBeat();
       if (reason === 'cancelled') {
         const now = this.deps.clock.now();
