@@ -129,6 +129,14 @@ CREATE FUNCTION public.claim_slots(p_items jsonb, p_now timestamp with time zone
     LANGUAGE plpgsql
     AS $$
 begin
+  -- The configs first, as their deletion and a manual run take them: a deletion waits for
+  -- this claim, or this finds no config. Before, a claim holding a config's schedule state
+  -- could wait for the config (the foreign key of the execution it inserts) while a deletion
+  -- holding the config waited for that schedule state: a deadlock.
+  perform 1 from job_configs c
+    where c.id in (select i.config_id from jsonb_to_recordset(p_items) as i(config_id text))
+    order by c.id
+    for key share;
   perform 1 from schedule_state s
     where s.config_id in (select i.config_id from jsonb_to_recordset(p_items) as i(config_id text))
     order by s.config_id

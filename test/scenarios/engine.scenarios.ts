@@ -241,6 +241,22 @@ export function runEngineScenarios(factory: SqlFactory): void {
       await after.system.close({ graceMs: 0 });
     });
 
+    it("claims a config's slot racing the config's deletion without a deadlock: the deletion goes through, after the claim or before it", async () => {
+      const store = createSqlStore(sql);
+      const slot = new Date(s.clock.now().getTime() - 1000);
+      for (let round = 0; round < 30; round++) {
+        const id = `doomed-slots-${round}`;
+        await s.system.configs.create(scenarioConfig(id, { cronExpression: '* * * * *' }), actor);
+        const [claimed, deleted] = await Promise.allSettled([
+          store.claimSlots([{ configId: id, version: 1, slot, runAfter: slot }], s.clock.now(), 'racing-scheduler'),
+          s.system.configs.delete(id, { actor: 'ada' }),
+        ]);
+        expect(claimed.status === 'rejected' ? String(claimed.reason) : 'fulfilled').toBe('fulfilled');
+        expect(deleted.status === 'rejected' ? String(deleted.reason) : 'fulfilled').toBe('fulfilled');
+        expect(await store.getConfig(id)).toBeUndefined();
+      }
+    });
+
     it('keeps no copy of the config in an execution row: a record reads the version it runs with, an older row its own copy', async () => {
       await s.system.configs.create(scenarioConfig('lean', { cronExpression: '0 0 1 1 *', isEnabled: false }, { parameters: { mode: 'first' } }), actor);
       const { execution: first } = await s.system.executions.trigger('lean', { requestedBy: 'test' });

@@ -28,6 +28,8 @@
 -- execution by primary key, one probe per ending: the array of ids it matched before could be
 -- rescanned (and re-sorted) once per ending when the plan put it inside a nested loop.
 --
+-- claim_slots also takes its configs before their schedule state (see there).
+--
 -- The running count of a config, which the overview and a deletion read, is the count that
 -- claims keep (claimed - ended, migration 0014), not a count of rows. The digest's failures
 -- read executions by finish time without an index: once per digest.
@@ -215,6 +217,14 @@ returns setof executions
 language plpgsql
 as $$
 begin
+  -- The configs first, as their deletion and a manual run take them: a deletion waits for
+  -- this claim, or this finds no config. Before, a claim holding a config's schedule state
+  -- could wait for the config (the foreign key of the execution it inserts) while a deletion
+  -- holding the config waited for that schedule state: a deadlock.
+  perform 1 from job_configs c
+    where c.id in (select i.config_id from jsonb_to_recordset(p_items) as i(config_id text))
+    order by c.id
+    for key share;
   perform 1 from schedule_state s
     where s.config_id in (select i.config_id from jsonb_to_recordset(p_items) as i(config_id text))
     order by s.config_id
