@@ -182,11 +182,9 @@ export function createSqlStore(sql: Sql): Store {
 
     deleteConfig: (id, expectedVersion) =>
       sql.transaction(async (tx) => {
-        // The config, then its claim lock, as a manual run takes them: a claim in flight for this
-        // config finishes first (a claim never waits on a deletion), and the deletion then counts
-        // the executions running from a snapshot that includes it.
-        await tx.query(configs.lockConfig(id));
-        await tx.query(executions.lockClaimedCount(id));
+        // A claim in flight for this config finishes first (a claim never waits on a deletion),
+        // and the deletion then counts the executions running from a snapshot that includes it.
+        await tx.query(configs.lockForDeletion(id));
         const [row] = await tx.query<{ version: number | null; running: number; deleted: number }>(configs.deleteConfig(id, expectedVersion ?? null));
         if (!row || row.version === null) return { outcome: 'not-found' as const };
         if (row.deleted === 1) {

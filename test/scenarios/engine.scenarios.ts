@@ -11,6 +11,16 @@ import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../s
 
 const actor = { actor: 'test' };
 
+/** Statement names for the ad-hoc reads below, one per text (a prepared name is per text). */
+const readNames = new Map<string, string>();
+
+/** The ids (as text) a read returns, sorted. */
+async function idsOf(sql: Sql, text: string): Promise<string[]> {
+  const name = readNames.get(text) ?? `test-ids-${readNames.size}`;
+  readNames.set(text, name);
+  return (await sql.query<{ id: string }>({ name, text })).map((row) => row.id).sort();
+}
+
 /** Stands between the engine and its store, failing the next `count` writes of endings (calling `onFailure` for each). */
 function failingEndings(count: number, onFailure: () => void = () => undefined) {
   let left = count;
@@ -150,12 +160,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
       await s.system.configs.create(scenarioConfig('tracked', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 3 } }), actor);
       const store = createSqlStore(sql);
       const at = (seconds: number) => new Date(s.clock.now().getTime() + seconds * 1000);
-      const names = new Map<string, string>();
-      const ids = async (text: string) => {
-        const name = names.get(text) ?? `test-in-step-${names.size}`;
-        names.set(text, name);
-        return (await sql.query<{ id: string }>({ name, text })).map((row) => row.id).sort();
-      };
+      const ids = (text: string) => idsOf(sql, text);
       const expectInStep = async () => {
         expect(await ids(`select id::text from execution_queue`)).toEqual(await ids(`select id::text from executions where status = 'queued'`));
         expect(await ids(`select l.id::text from execution_leases l join executions e on e.id = l.id and e.worker_id = l.worker_id`)).toEqual(
@@ -227,7 +232,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
       });
 
       expect((await migrate(older)).applied).toEqual(['0017_queue_and_leases_apart.sql']);
-      const ids = async (table: string) => (await older.query<{ id: string }>({ name: `test-backfill-${table}`, text: `select id::text from ${table}` })).map((row) => row.id);
+      const ids = (table: string) => idsOf(older, `select id::text from ${table}`);
       expect(await ids('execution_queue')).toEqual([queued]);
       expect(await ids('execution_leases')).toEqual([running]);
       expect(await ids('execution_endings')).toEqual([finished]);

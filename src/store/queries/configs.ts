@@ -174,10 +174,15 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
   values: [id],
 });
 
-/** Locks a config's row, as a deletion or an edit takes it. */
-export const lockConfig = (id: string): SqlQuery => ({
-  name: 'configs-lock',
-  text: `select id from job_configs where id = $1 for update`,
+/**
+ * Locks a config's row, then its claim lock, in the order a manual run takes them: the claim
+ * lock is reached only through the config's row (LockRows sits above the join), so a claim in
+ * flight for the config finishes first, and a deletion that follows counts it.
+ */
+export const lockForDeletion = (id: string): SqlQuery => ({
+  name: 'configs-lock-for-deletion',
+  text: `with config as (select id from job_configs where id = $1 for update)
+         select r.config_id from config_running r where r.config_id in (select id from config) for update of r`,
   values: [id],
 });
 

@@ -86,6 +86,19 @@ export const recordColumns = (e: string): string => {
 /** Joins, as `v`, the config version the execution aliased `e` runs with. */
 export const versionJoin = (e: string): string => `left join job_config_versions v on v.config_id = ${e}.config_id and v.version = ${e}.config_version`;
 
+/*
+ * The narrow tables kept beside executions (migration 0017), each filled from a CTE of
+ * executions rows (`from`, optionally filtered by `where`) in the statement that changes
+ * their status: the queue (queued ones), the leases (running ones) and the finish times.
+ */
+const only = (where: string | undefined) => (where ? ` where ${where}` : '');
+const intoQueue = (from: string, where?: string) =>
+  `insert into execution_queue (id, config_id, run_after, queued_at) select id, config_id, run_after, queued_at from ${from}${only(where)} returning 1`;
+const intoLeases = (from: string, where?: string) =>
+  `insert into execution_leases (id, config_id, worker_id) select id, config_id, worker_id from ${from}${only(where)} returning 1`;
+const intoEndings = (from: string, where?: string) =>
+  `insert into execution_endings (finished_at, id) select finished_at, id from ${from}${only(where)} returning 1`;
+
 /**
  * Inserts an execution. A first attempt is its own run (run_id = id). A repeated
  * idempotency key for the same config inserts nothing and returns no row.
@@ -103,14 +116,9 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
              from new_id
            on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
            returning *
-         ), queued as (
-           insert into execution_queue (id, config_id, run_after, queued_at)
-           select id, config_id, run_after, queued_at from inserted where status = 'queued'
-           returning 1
-         ), logged as (
-           insert into execution_endings (finished_at, id) select finished_at, id from inserted where finished_at is not null
-           returning 1
-         )
+         ),
+         queued as (${intoQueue('inserted', "status = 'queued'")}),
+         logged as (${intoEndings('inserted', 'finished_at is not null')})
          -- A queued execution wakes workers in other processes (delivered when this commits).
          select ${recordColumns('inserted')},
                 (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
@@ -175,14 +183,9 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
            update config_running r set claimed = r.claimed + 1
             where r.config_id = $1 and exists (select 1 from inserted where inserted.status = 'running')
            returning 1
-         ), queued as (
-           insert into execution_queue (id, config_id, run_after, queued_at)
-           select id, config_id, run_after, queued_at from inserted where status = 'queued'
-           returning 1
-         ), leased as (
-           insert into execution_leases (id, config_id, worker_id) select id, config_id, worker_id from inserted where status = 'running'
-           returning 1
-         )
+         ),
+         queued as (${intoQueue('inserted', "status = 'queued'")}),
+         leased as (${intoLeases('inserted', "status = 'running'")})
          -- A queued run wakes workers in other processes (delivered when this commits).
          select ${recordColumns('inserted')},
                 (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
@@ -318,10 +321,8 @@ export const releaseExecutions = (ids: readonly string[], workerId: string, runA
            update executions set status = 'queued', worker_id = null, started_at = null, lease_expires_at = null, run_after = $3::timestamptz
             where id in (select id from unleased) and status = 'running'
            returning id, config_id, run_after, queued_at
-         ), queued as (
-           insert into execution_queue (id, config_id, run_after, queued_at) select id, config_id, run_after, queued_at from released
-           returning 1
-         )
+         ),
+         queued as (${intoQueue('released')})
          update config_ended r set ended = r.ended + n.released
            from (select config_id, count(*)::int as released from released group by config_id) n
           where r.config_id = n.config_id and (select count(*) from queued) >= 0`,
@@ -370,10 +371,9 @@ export const expireLeases = (configIds: readonly string[], now: Date, limit: num
                   lease_expires_at = null
              from unleased where e.id = unleased.id
            returning e.*
-         ), logged as (
-           insert into execution_endings (finished_at, id) select finished_at, id from expired
-           returning 1
-         ), counted as (
+         ),
+         logged as (${intoEndings('expired')}),
+         counted as (
            update config_ended r set ended = r.ended + n.ended
              from (select config_id, count(*)::int as ended from expired group by config_id) n
             where r.config_id = n.config_id
@@ -394,10 +394,8 @@ export const cancelQueued = (id: string, now: Date, actor: string): SqlQuery => 
                   error = jsonb_build_object('message', 'cancelled by ' || $3 || ' before it started')
             where id in (select id from dequeued) and status = 'queued'
            returning *
-         ), logged as (
-           insert into execution_endings (finished_at, id) select finished_at, id from changed
-           returning 1
-         )
+         ),
+         logged as (${intoEndings('changed')})
          select ${recordColumns('changed')} from changed ${versionJoin('changed')} where (select count(*) from logged) >= 0`,
   values: [id, now, actor],
 });
@@ -459,10 +457,9 @@ export const claimById = (id: string, workerId: string, now: Date, leaseUntil: D
                   lease_expires_at = $4::timestamptz
             where e.id in (select id from dequeued) and e.status = 'queued'
            returning e.*
-         ), leased as (
-           insert into execution_leases (id, config_id, worker_id) select id, config_id, worker_id from claimed
-           returning 1
-         ), counted as (
+         ),
+         leased as (${intoLeases('claimed')}),
+         counted as (
            update config_running r set claimed = r.claimed + 1 where r.config_id in (select config_id from claimed)
            returning 1
          )
