@@ -30,12 +30,13 @@ export class ConfigSnapshotCache {
     return { keys: [...byVersion.values()].map(snapshotKey), byVersion };
   }
 
-  /** Fills in a left-out config from `known`, or remembers the one the row carried. */
+  /** Fills in a left-out config from `known` (in place: the record was just read), or remembers the one the row carried. */
   complete(record: ExecutionRecord, known: KnownConfigs): ExecutionRecord {
     if (record.config === null) {
       const config = known.byVersion.get(`${record.configId}@${record.configVersion}`);
       if (!config) throw new Error(`execution ${record.id}: config ${record.configId} v${record.configVersion} was left out but is not cached`);
-      return { ...record, config };
+      record.config = config;
+      return record;
     }
     const key = snapshotKey(record.config);
     if (!this.#entries.has(key)) {

@@ -1,17 +1,17 @@
-import type { AnyJobType, ExecutionStatus, JobContext, JobOutcome, JobTypeRegistry, LogLevel } from '../../domain/config/index.js';
+import type { AnyJobType, ExecutionStatus, JobConfig, JobOutcome, JobTypeRegistry } from '../../domain/config/index.js';
 import { decideOutcome, isRetryable, planRetry } from '../../domain/execution/index.js';
 import type { ConfigService } from '../config-service.js';
 import type { EngineEvents } from '../events.js';
-import type { Claim, Clock, ExecutionError, ExecutionItems, ExecutionOutcome, ExecutionRecord, LogLine, Notifier, Store } from '../ports.js';
+import type { Claim, Clock, ExecutionError, ExecutionItems, ExecutionOutcome, ExecutionRecord, Notifier, Store } from '../ports.js';
 import { NotificationKind } from '../ports.js';
+import { type ContextHost, ExecutionTelemetry, HandlerContext, type TelemetryDeps } from './handler-context.js';
+
+export { PROGRESS_INTERVAL_MS } from './handler-context.js';
 
 /** Lease length: a worker that stops heartbeating loses its executions this long after its last beat. */
 export const DEFAULT_LEASE_SECONDS = 30;
 /** Heartbeats per lease: renewing three times per lease survives two lost beats. */
 const HEARTBEATS_PER_LEASE = 3;
-/** Progress and logs reach the database at most this often while running (and always at the end). */
-export const PROGRESS_INTERVAL_MS = 1000;
-const LOG_BATCH_LINES = 100;
 /**
  * Safety net for wake-ups that cannot reach this process (an embedded store's socket
  * carries no notifications): an idle worker looks for work at least this often.
@@ -49,12 +49,15 @@ export interface WorkerOptions {
   maxPrefetch?: number;
 }
 
-interface Running {
-  record: ExecutionRecord;
-  /** When its handler began. */
-  startedAt: Date;
-  /** When it times out (ms since epoch). */
-  deadline: number;
+/** What a running execution needs of its worker (one for every execution it runs). */
+interface RunHost {
+  deps: TelemetryDeps;
+  workerId: string;
+  now: () => Date;
+}
+
+/** An execution whose handler runs in this worker; the host of its handler's context. */
+class Running implements ContextHost {
   /** The handler's signal, made when the handler first reads it (most never do). */
   controller?: AbortController;
   /** Why the handler was stopped, when it was, and what its signal carries. */
@@ -62,16 +65,46 @@ interface Running {
   abortError?: Error;
   /** Stops waiting for a handler that was aborted (it may ignore its signal). */
   stopWaiting?: () => void;
-  done: Promise<void>;
-}
+  done!: Promise<void>;
+  #telemetry: ExecutionTelemetry | undefined;
 
-/** The handler's AbortSignal, made on first use (aborted already if the handler was stopped). */
-function signalOf(running: Running): AbortSignal {
-  if (!running.controller) {
-    running.controller = new AbortController();
-    if (running.abortError) running.controller.abort(running.abortError);
+  constructor(
+    readonly record: ExecutionRecord,
+    /** When its handler began. */
+    readonly startedAt: Date,
+    /** When it times out (ms since epoch). */
+    readonly deadline: number,
+    private readonly host: RunHost,
+  ) {}
+
+  get now(): () => Date {
+    return this.host.now;
   }
-  return running.controller.signal;
+
+  /** The handler's AbortSignal, made on first use (aborted already if the handler was stopped). */
+  signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortError) this.controller.abort(this.abortError);
+    }
+    return this.controller.signal;
+  }
+
+  telemetry(): ExecutionTelemetry {
+    const { host, record } = this;
+    return (this.#telemetry ??= new ExecutionTelemetry(host.deps, record.id, record.configId, host.workerId, this.startedAt.getTime()));
+  }
+
+  /** Its item counts as they stand (a copy). */
+  items(): ExecutionItems {
+    const items = this.#telemetry?.items;
+    return items ? { ...items } : { total: null, processed: 0, succeeded: 0, failed: 0 };
+  }
+
+  /** Writes its buffered progress and logs; undefined when it has none. */
+  flush(): Promise<unknown> | undefined {
+    return this.#telemetry?.flush();
+  }
 }
 
 const ABORTED = Symbol('aborted');
@@ -94,19 +127,53 @@ const ENDING_WRITE_ATTEMPTS = 5;
 interface Ending {
   id: string;
   configId: string;
+  record: ExecutionRecord;
   outcome: ExecutionOutcome;
   /** Writes of it that failed so far. */
   failures: number;
-  /** Whether the write ended it (false: its lease had expired and it was ended as lost). */
-  settle: (ended: boolean) => void;
-  fail: (error: unknown) => void;
+  /** The ended execution, or undefined when the write did not end it (its lease had expired and it was ended as lost). */
+  resolve: (ended: ExecutionRecord | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * A copy of an execution as it started at `startedAt`, or as its ending leaves it: written out
+ * field by field, as spreading a record into a larger literal costs V8 far more (sql-store.ts).
+ */
+function recordAs(record: ExecutionRecord, startedAt: Date | null, ending?: ExecutionOutcome): ExecutionRecord {
+  return {
+    id: record.id,
+    configId: record.configId,
+    configVersion: record.configVersion,
+    config: record.config,
+    status: ending ? ending.status : record.status,
+    trigger: record.trigger,
+    slot: record.slot,
+    attempt: record.attempt,
+    runId: record.runId,
+    retryOf: record.retryOf,
+    requestedBy: record.requestedBy,
+    idempotencyKey: record.idempotencyKey,
+    dryRun: record.dryRun,
+    batchSize: record.batchSize,
+    queuedAt: record.queuedAt,
+    runAfter: record.runAfter,
+    startedAt,
+    finishedAt: ending ? ending.finishedAt : record.finishedAt,
+    durationMs: ending ? ending.durationMs : record.durationMs,
+    workerId: record.workerId,
+    leaseExpiresAt: ending ? null : record.leaseExpiresAt,
+    cancelRequestedAt: record.cancelRequestedAt,
+    items: ending ? ending.items : record.items,
+    summary: ending ? ending.summary : record.summary,
+    result: ending ? ending.result : record.result,
+    error: ending ? ending.error : record.error,
+  };
 }
 
 /** An execution as its ending leaves it. */
-function endedRecord(record: ExecutionRecord, outcome: ExecutionOutcome): ExecutionRecord {
-  const { startedAt, ...ending } = outcome;
-  return { ...record, ...ending, startedAt: startedAt ?? record.startedAt, leaseExpiresAt: null };
-}
+const endedRecord = (record: ExecutionRecord, outcome: ExecutionOutcome): ExecutionRecord =>
+  recordAs(record, outcome.startedAt ?? record.startedAt, outcome);
 
 /**
  * The executions of a claim sent beside a write of endings that may have taken the places
@@ -134,6 +201,33 @@ function placesOfEndings(claim: Claim, endingsByConfig: ReadonlyMap<string, numb
   return gated;
 }
 
+/** What every notification of an ended execution says, under its config as it is now. */
+function notificationOf(execution: ExecutionRecord, current: JobConfig, now: Date) {
+  const { notifications } = current.payload;
+  return {
+    at: now.toISOString(),
+    configId: execution.configId,
+    configVersion: execution.configVersion,
+    displayName: current.payload.displayName,
+    execution: {
+      id: execution.id,
+      status: execution.status,
+      trigger: execution.trigger,
+      attempt: execution.attempt,
+      slot: execution.slot?.toISOString() ?? null,
+      startedAt: execution.startedAt?.toISOString() ?? null,
+      finishedAt: execution.finishedAt?.toISOString() ?? null,
+      durationMs: execution.durationMs,
+      itemsProcessed: execution.items.processed,
+      itemsFailed: execution.items.failed,
+      error: execution.error ? { message: execution.error.message } : null,
+    },
+    channels: notifications.channels,
+    ...(notifications.webhookUrl ? { webhookUrl: notifications.webhookUrl } : {}),
+    ...(notifications.webhookSecret ? { webhookSecret: notifications.webhookSecret } : {}),
+  };
+}
+
 function errorOf(error: unknown): ExecutionError {
   if (error instanceof Error) return { message: error.message, details: { name: error.name } };
   return { message: String(error) };
@@ -158,6 +252,8 @@ export class Worker {
   #unsubscribe: Array<() => unknown> = [];
   #lastReap = 0;
   readonly #leaseMs: number;
+  /** What every execution this worker runs shares of it. */
+  readonly #host: RunHost;
   /** Executions that ended and wait to be written (the store counts them running until then). */
   #endings: Ending[] = [];
   #writingAlone = false;
@@ -165,8 +261,9 @@ export class Worker {
   #yielding = false;
   /** Write waiting endings on the next pass even while executions are held ahead (set by the heartbeat). */
   #flushSoon = false;
-  /** Endings handed to the store and not yet written. */
-  #unwritten = new Set<Promise<unknown>>();
+  /** Endings handed to the store and not yet written (or given up), and who waits for there to be none. */
+  #unwritten = 0;
+  #allWritten: Array<() => void> = [];
   /**
    * The loop's write of endings in flight (at most one), with how many of them each config
    * has: a claim sent beside it may have seen them committed or not.
@@ -194,6 +291,7 @@ export class Worker {
     private readonly options: WorkerOptions,
   ) {
     this.#leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+    this.#host = { deps, workerId: options.id, now: () => deps.clock.now() };
   }
 
   get id(): string {
@@ -243,7 +341,7 @@ export class Worker {
       for (const r of this.#active.values()) this.#abort(r.record.id, 'shutdown');
       await Promise.all(running.map((r) => r.done));
     }
-    await Promise.all(this.#unwritten);
+    if (this.#unwritten > 0) await new Promise<void>((resolve) => this.#allWritten.push(resolve));
   }
 
   async #run(): Promise<void> {
@@ -409,7 +507,7 @@ export class Worker {
       // Its lease was not renewed for a while (the store is out of reach): it may be lost by
       // now, so starting it could run it twice. It ends as "worker lost" and is retried.
       if (leaseUntil - now < this.#leaseMs / HEARTBEATS_PER_LEASE) continue;
-      this.#start(record);
+      this.#start(record, true);
     }
   }
 
@@ -418,16 +516,20 @@ export class Worker {
    * has stopped. Resolves to the ended execution, or undefined when it was lost meanwhile.
    */
   #end(record: ExecutionRecord, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined> {
-    const written = new Promise<ExecutionRecord | undefined>((resolve, fail) => {
-      const settle = (ended: boolean) => resolve(ended ? endedRecord(record, outcome) : undefined);
-      this.#endings.push({ id: record.id, configId: record.configId, outcome, failures: 0, settle, fail });
+    this.#unwritten++;
+    return new Promise<ExecutionRecord | undefined>((resolve, reject) => {
+      this.#endings.push({ id: record.id, configId: record.configId, record, outcome, failures: 0, resolve, reject });
       this.#writeAfter = 0;
       if (this.#loop && !this.#stop.signal.aborted) this.#wakeIfDue();
       else void this.#writeAlone();
     });
-    const tracked = written.catch(() => undefined).finally(() => this.#unwritten.delete(tracked));
-    this.#unwritten.add(tracked);
-    return written;
+  }
+
+  /** An ending written (`ended`: whether the write ended the execution) or given up (`{ error }`). */
+  #settle(ending: Ending, ended: boolean | { error: unknown }): void {
+    if (typeof ended === 'boolean') ending.resolve(ended ? endedRecord(ending.record, ending.outcome) : undefined);
+    else ending.reject(ended.error);
+    if (--this.#unwritten === 0) for (const resolve of this.#allWritten.splice(0)) resolve();
   }
 
   /** Writes endings (none: no round trip). */
@@ -435,14 +537,14 @@ export class Worker {
     if (endings.length === 0) return;
     try {
       const ended = await this.deps.store.finishExecutions(this.options.id, endings);
-      for (const ending of endings) ending.settle(ended.has(ending.id));
+      for (const ending of endings) this.#settle(ending, ended.has(ending.id));
     } catch (error) {
       // The loop tries again on its next pass; stopping, or after a few failures, they fail.
       const again = this.#loop !== undefined && !this.#stop.signal.aborted;
       const retried: Ending[] = [];
       for (const ending of endings) {
         if (again && ++ending.failures < ENDING_WRITE_ATTEMPTS) retried.push(ending);
-        else ending.fail(error);
+        else this.#settle(ending, { error });
       }
       this.#endings.unshift(...retried);
       throw error;
@@ -523,16 +625,20 @@ export class Worker {
     running.stopWaiting?.();
   }
 
-  #start(record: ExecutionRecord): Running {
+  /**
+   * Starts an execution's handler. One this worker claimed itself (`owned`) is its own
+   * record, which it dates in place; any other is copied.
+   */
+  #start(record: ExecutionRecord, owned = false): Running {
     const startedAt = this.deps.clock.now();
     const deadline = startedAt.getTime() + record.config.payload.limits.timeoutSeconds * 1000;
-    const running: Running = { record: { ...record, startedAt }, startedAt, deadline, done: Promise.resolve() };
+    if (owned) record.startedAt = startedAt;
+    const running = new Running(owned ? record : recordAs(record, startedAt), startedAt, deadline, this.#host);
     this.#active.set(record.id, running);
     this.#holdBeat();
     this.#armTimeout(deadline);
-    running.done = this.#execute(running)
-      .catch(() => undefined)
-      .finally(() => this.#handlerDone(running));
+    // #execute frees the place itself; this covers a throw before it could (a listener of started).
+    running.done = this.#execute(running).catch(() => this.#handlerDone(running));
     return running;
   }
 
@@ -605,74 +711,38 @@ export class Worker {
     const { record, startedAt } = running;
     const workerId = this.options.id;
     const { limits } = record.config.payload;
-    const items: ExecutionItems = { total: null, processed: 0, succeeded: 0, failed: 0 };
     events.emit('execution:started', record);
-
-    // Logs and progress: buffered, written at most every PROGRESS_INTERVAL_MS while running.
-    let pendingLogs: Array<Omit<LogLine, 'id'>> = [];
-    let writes: Promise<unknown> = Promise.resolve();
-    let lastProgressWrite = 0;
-    let lastLogWrite = clock.now().getTime();
-    const flushLogs = () => {
-      if (pendingLogs.length === 0) return;
-      const lines = pendingLogs;
-      pendingLogs = [];
-      lastLogWrite = clock.now().getTime();
-      writes = writes.then(() => store.appendLogs(lines)).catch(() => undefined);
-    };
-    const log = (level: LogLevel, message: string, data?: Record<string, unknown>) => {
-      pendingLogs.push({ executionId: record.id, at: clock.now(), level, message, data });
-      events.emit('execution:log', { executionId: record.id, configId: record.configId, level, message });
-      if (pendingLogs.length >= LOG_BATCH_LINES || clock.now().getTime() - lastLogWrite >= PROGRESS_INTERVAL_MS) flushLogs();
-    };
-    const progress = (update: { total?: number; processed?: number; succeeded?: number; failed?: number }) => {
-      if (update.total !== undefined) items.total = update.total;
-      if (update.processed !== undefined) items.processed = update.processed;
-      if (update.succeeded !== undefined) items.succeeded = update.succeeded;
-      if (update.failed !== undefined) items.failed = update.failed;
-      events.emit('execution:progress', { executionId: record.id, configId: record.configId, items: { ...items } });
-      const now = clock.now().getTime();
-      if (now - lastProgressWrite >= PROGRESS_INTERVAL_MS) {
-        lastProgressWrite = now;
-        const snapshot = { ...items };
-        writes = writes.then(() => store.recordProgress(record.id, workerId, snapshot)).catch(() => undefined);
-      }
-    };
-
-    // A stop (timeout, cancel, lost lease, shutdown) fires the handler's signal and ends the
-    // wait for it: the execution ends as `timeout` (or cancelled…) whether or not the handler stops.
-    const aborted = new Promise<typeof ABORTED>((resolve) => {
-      running.stopWaiting = () => resolve(ABORTED);
-      if (running.abortError) resolve(ABORTED);
-    });
 
     let status: ExecutionStatus;
     let outcome: JobOutcome | void = undefined;
     let error: ExecutionError | null = null;
+    let items: ExecutionItems;
     const type: AnyJobType | undefined = jobTypes.get(record.config.payload.jobType);
     try {
       if (!type) throw new Error(`job type '${record.config.payload.jobType}' is not registered in this process`);
       const parameters: Record<string, unknown> = { ...record.config.payload.parameters };
       if (record.dryRun && 'dryRun' in parameters) parameters['dryRun'] = true;
-      const context: JobContext<unknown> = {
-        executionId: record.id,
-        config: record.config,
+      const context = new HandlerContext(
+        record.id,
+        record.config,
         parameters,
-        slot: record.slot ?? undefined,
-        attempt: record.attempt,
-        batchSize: record.batchSize ?? limits.batchSize,
-        dryRun: record.dryRun || parameters['dryRun'] === true,
-        get signal() {
-          return signalOf(running);
-        },
-        now: () => clock.now(),
-        log,
-        progress,
-      };
-      const result = await Promise.race([type.execute(context), aborted]);
+        record.slot ?? undefined,
+        record.attempt,
+        record.batchSize ?? limits.batchSize,
+        record.dryRun || parameters['dryRun'] === true,
+        running,
+      );
+      // A stop (timeout, cancel, lost lease, shutdown) fires the handler's signal and ends the
+      // wait for it: the execution ends as `timeout` (or cancelled…) whether or not the handler stops.
+      const result = await new Promise<JobOutcome | void | typeof ABORTED>((resolve, reject) => {
+        running.stopWaiting = () => resolve(ABORTED);
+        if (running.abortError) resolve(ABORTED);
+        Promise.resolve(type.execute(context)).then(resolve, reject);
+      });
       if (result === ABORTED) throw running.abortError;
       outcome = result;
-      if (outcome?.items) progress(outcome.items);
+      if (outcome?.items) running.telemetry().progress(outcome.items);
+      items = running.items();
       status = decideOutcome(items);
       if (status === 'failed') error = { message: `all ${items.failed} item(s) failed` };
     } catch (thrown) {
@@ -683,13 +753,14 @@ export class Worker {
           : running.reason === 'cancelled'
             ? { message: 'cancelled while running', code: 'CANCELLED' }
             : errorOf(thrown);
-      if (status === 'failed') log('error', error.message);
+      if (status === 'failed') running.telemetry().log('error', error.message);
+      items = running.items();
     } finally {
       this.#handlerDone(running);
     }
 
-    flushLogs();
-    await writes;
+    const written = running.flush();
+    if (written) await written;
     if (running.reason === 'shutdown') {
       await store.releaseExecutions([record.id], workerId, clock.now());
       return;
@@ -704,11 +775,12 @@ export class Worker {
       summary: outcome?.summary ?? null,
       result: outcome?.result ?? null,
       error,
-      items: { ...items },
+      items,
     };
     const finished = await this.#end(record, ending);
     // None: the lease expired meanwhile and the execution was already ended as "worker lost".
-    if (finished) await this.#afterFinish(finished);
+    const after = finished ? this.#afterFinish(finished) : undefined;
+    if (after) await after;
   }
 
   /**
@@ -747,76 +819,62 @@ export class Worker {
     }
   }
 
-  /** Retry policy, failure streaks, auto-pause and notifications for an ended execution. */
-  async #afterFinish(execution: ExecutionRecord): Promise<void> {
-    const { store, clock, events, notifier, configs } = this.deps;
-    events.emit('execution:finished', execution);
-    const failed = isRetryable(execution.status);
-    // Retries and pauses follow the config as it is now; a success needs only the version it ran with.
-    const current = failed ? ((await store.getConfig(execution.configId)) ?? execution.config) : execution.config;
-    const now = clock.now();
-
-    if (failed) {
-      const plan = planRetry(current.payload.retry, execution.attempt, execution.finishedAt ?? now);
-      if (plan.retry && plan.runAfter && plan.nextAttempt) {
-        const { execution: retry } = await store.insertExecution({
-          config: current,
-          status: 'queued',
-          trigger: 'retry',
-          slot: execution.slot,
-          attempt: plan.nextAttempt,
-          runId: execution.runId,
-          retryOf: execution.id,
-          requestedBy: execution.requestedBy,
-          idempotencyKey: null,
-          dryRun: execution.dryRun,
-          batchSize: execution.batchSize,
-          queuedAt: now,
-          runAfter: plan.runAfter,
-          summary: `Attempt ${plan.nextAttempt} of ${current.payload.retry.maxAttempts} after ${execution.status}`,
-          result: null,
-        });
-        events.emit('execution:queued', retry);
-        return;
-      }
+  /**
+   * Retry policy, failure streaks, auto-pause and notifications for an ended execution. A
+   * success waits for nothing (its ending already ended the failure streak): no promise.
+   */
+  #afterFinish(execution: ExecutionRecord): Promise<void> | undefined {
+    this.deps.events.emit('execution:finished', execution);
+    if (isRetryable(execution.status)) return this.#afterFailure(execution);
+    if (execution.status === 'cancelled' || execution.status === 'skipped') return undefined;
+    // A success needs only the version it ran with.
+    const config = execution.config;
+    if (config.payload.notifications.onSuccess) {
+      this.deps.notifier.notify({ ...notificationOf(execution, config, this.deps.clock.now()), kind: NotificationKind.Success });
     }
-    if (execution.status === 'cancelled' || execution.status === 'skipped') return;
+    return undefined;
+  }
 
-    // A success already ended the failure streak when it was recorded (finishExecution).
-    const streak = failed ? await store.recordRunOutcome(execution.configId, true) : 0;
+  /** A failed execution: its retry, or its failure streak, notification and maybe the config's pause. */
+  async #afterFailure(execution: ExecutionRecord): Promise<void> {
+    const { store, clock, events, notifier, configs } = this.deps;
+    // Retries and pauses follow the config as it is now.
+    const current = (await store.getConfig(execution.configId)) ?? execution.config;
+    const now = clock.now();
+    const plan = planRetry(current.payload.retry, execution.attempt, execution.finishedAt ?? now);
+    if (plan.retry && plan.runAfter && plan.nextAttempt) {
+      const { execution: retry } = await store.insertExecution({
+        config: current,
+        status: 'queued',
+        trigger: 'retry',
+        slot: execution.slot,
+        attempt: plan.nextAttempt,
+        runId: execution.runId,
+        retryOf: execution.id,
+        requestedBy: execution.requestedBy,
+        idempotencyKey: null,
+        dryRun: execution.dryRun,
+        batchSize: execution.batchSize,
+        queuedAt: now,
+        runAfter: plan.runAfter,
+        summary: `Attempt ${plan.nextAttempt} of ${current.payload.retry.maxAttempts} after ${execution.status}`,
+        result: null,
+      });
+      events.emit('execution:queued', retry);
+      return;
+    }
+
+    const streak = await store.recordRunOutcome(execution.configId, true);
     const { notifications } = current.payload;
-    // Built only for a notification: most executions send none.
-    const base = () => ({
-      at: now.toISOString(),
-      configId: execution.configId,
-      configVersion: execution.configVersion,
-      displayName: current.payload.displayName,
-      execution: {
-        id: execution.id,
-        status: execution.status,
-        trigger: execution.trigger,
-        attempt: execution.attempt,
-        slot: execution.slot?.toISOString() ?? null,
-        startedAt: execution.startedAt?.toISOString() ?? null,
-        finishedAt: execution.finishedAt?.toISOString() ?? null,
-        durationMs: execution.durationMs,
-        itemsProcessed: execution.items.processed,
-        itemsFailed: execution.items.failed,
-        error: execution.error ? { message: execution.error.message } : null,
-      },
-      channels: notifications.channels,
-      ...(notifications.webhookUrl ? { webhookUrl: notifications.webhookUrl } : {}),
-      ...(notifications.webhookSecret ? { webhookSecret: notifications.webhookSecret } : {}),
-    });
-    if (failed && notifications.onFailure) notifier.notify({ ...base(), kind: NotificationKind.Failure, consecutiveFailures: streak });
-    if (!failed && notifications.onSuccess) notifier.notify({ ...base(), kind: NotificationKind.Success });
-
+    if (notifications.onFailure) {
+      notifier.notify({ ...notificationOf(execution, current, now), kind: NotificationKind.Failure, consecutiveFailures: streak });
+    }
     const limit = notifications.pauseAfterConsecutiveFailures;
-    if (failed && limit > 0 && streak >= limit && current.payload.schedule.isEnabled) {
+    if (limit > 0 && streak >= limit && current.payload.schedule.isEnabled) {
       await configs.setEnabled(execution.configId, false, { actor: 'grove-jobs (auto-pause)' });
       await store.markPaused(execution.configId, now, `paused after ${streak} failed runs in a row`);
       events.emit('config:paused', { configId: execution.configId, consecutiveFailures: streak });
-      notifier.notify({ ...base(), kind: NotificationKind.Critical, consecutiveFailures: streak });
+      notifier.notify({ ...notificationOf(execution, current, now), kind: NotificationKind.Critical, consecutiveFailures: streak });
     }
   }
 }
