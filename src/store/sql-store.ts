@@ -308,7 +308,10 @@ export function createSqlStore(sql: Sql): Store {
 
     finishExecutions: async (workerId, endings) => {
       if (endings.length === 0) return new Set();
-      return new Set((await sql.query<{ id: string }>(executions.finishExecutions(workerId, endings))).map((row) => row.id));
+      const missed = await sql.query<{ id: string }>(executions.finishExecutions(workerId, endings));
+      const ended = new Set(endings.map((ending) => ending.id));
+      for (const row of missed) ended.delete(row.id);
+      return ended;
     },
 
     releaseExecutions: async (ids, workerId, runAfter) => {

@@ -298,15 +298,20 @@ export const recordProgress = (
 
 /**
  * Ends running executions this worker holds, in one call of the finish_executions function
- * (migrations 0010, 0014, 0016): the ids of those it ended come back (one it no longer held,
- * its lease expired, does not).
+ * (migrations 0010, 0014, 0016): the ids of those it did not end come back (one it no longer
+ * held: its lease expired, and it was ended as lost).
  */
 export const finishExecutions = (
   workerId: string,
   endings: ReadonlyArray<{ id: string; configId: string; outcome: ExecutionOutcome }>,
 ): SqlQuery => ({
   name: 'executions-finish',
-  text: `select id from finish_executions($1, $2::jsonb)`,
+  // Only the endings that did not take effect come back (almost always none): a row per
+  // ending would cost the worker a row to read for each execution. The count reads the call
+  // whole before anything is compared.
+  text: `with ended as materialized (select id from finish_executions($1, $2::jsonb))
+         select v.id from jsonb_to_recordset($2::jsonb) as v(id uuid)
+          where (select count(*) from ended) >= 0 and not exists (select 1 from ended e where e.id = v.id)`,
   values: [
     workerId,
     JSON.stringify(
