@@ -47,9 +47,12 @@ begin
       delete from execution_queue q where q.ctid = any(array(select picked.ctid from picked))
       returning q.id
     ), claimed as (
+      -- Each by its primary key in a nested loop: a probe per execution, where an array of
+      -- ids made the index scan start over from the root for every element (twice the time).
       update executions e
          set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
-       where e.id = any(array(select taken.id from taken)) and e.status = 'queued'
+        from taken t
+       where e.id = t.id and e.status = 'queued'
       returning e.*
     ), leased as (
       insert into execution_leases (id, config_id, worker_id) select c.id, c.config_id, p_worker from claimed c
@@ -65,17 +68,25 @@ begin
       -- A claim that took all it asked for may have left due work behind, which racing
       -- workers passed over while this one held the rows: let them look again.
       select pg_notify('grove_jobs_execution', '') where p_limit > 0 and (select count(*) from claimed) >= p_limit
+    ), snapshots as (
+      -- Each config version once (not once per row): its snapshot, or null when the caller named it as known.
+      select k.config_id, k.config_version,
+             case when (k.config_id || '@' || k.config_version || '@' || (v.config -> 'meta' ->> 'updatedAt')) = any(p_known)
+                  then null else v.config end as config
+        from (select distinct c.config_id, c.config_version from claimed c where c.config is null) k
+        join job_config_versions v on v.config_id = k.config_id and v.version = k.config_version
     )
     select c.id, c.config_id, c.config_version,
-           case when (c.config_id || '@' || c.config_version || '@' || (coalesce(c.config, v.config) -> 'meta' ->> 'updatedAt')) = any(p_known)
-                then null else coalesce(c.config, v.config) end,
+           case when c.config is null then v.config
+                when (c.config_id || '@' || c.config_version || '@' || (c.config -> 'meta' ->> 'updatedAt')) = any(p_known) then null
+                else c.config end,
            c.status, c.trigger, c.slot_at, c.attempt, c.run_id, c.retry_of, c.requested_by, c.idempotency_key,
            c.dry_run, c.batch_size, c.queued_at, c.run_after, c.cancel_requested_at, c.items_total, c.items_processed,
            c.items_succeeded, c.items_failed, c.summary, c.result, c.error, (s.room - n.claimed)::int
       from claimed c
       join per_config n on n.config_id = c.config_id
       join sized s on s.config_id = c.config_id
-      left join job_config_versions v on v.config_id = c.config_id and v.version = c.config_version
+      left join snapshots v on v.config_id = c.config_id and v.config_version = c.config_version
      where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0 and (select count(*) from leased) >= 0;
 end
 $$;

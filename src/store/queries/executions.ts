@@ -82,8 +82,14 @@ export interface ClaimRow {
   room: number;
 }
 
-/** An instant as whole epoch milliseconds, exactly (as the driver reads a timestamp: sub-millisecond digits dropped). */
-const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
+/**
+ * An instant as whole epoch milliseconds, exactly (as the driver reads a timestamp: sub-millisecond
+ * digits dropped). In float8 seconds, as date_part reads it (extract's numeric costs about 0.8 µs
+ * more per value), the milliseconds of an instant are off by less than 0.0004: half a microsecond
+ * added before rounding down keeps both a whole millisecond and 999 µs past one on their own
+ * millisecond.
+ */
+const epochMs = (column: string) => `floor(date_part('epoch', ${column}) * 1000 + 0.0005)`;
 
 const CLAIMED_COLUMNS = `id, config_id, config_version, config, trigger, ${epochMs('slot_at')} as slot_ms, nullif(attempt, 1) as attempt,
   nullif(run_id, id) as run_id, retry_of, requested_by, idempotency_key, nullif(dry_run, false) as dry_run, batch_size,
