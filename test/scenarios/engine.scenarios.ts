@@ -318,6 +318,27 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(compared.sort()).toEqual(['1:manual', '1:schedule', '2:retry']);
     });
 
+    it("gives a handler that takes its context apart a working log, progress, clock and signal", async () => {
+      await s.system.configs.create(scenarioConfig('apart', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
+      const seen: string[] = [];
+      s.setBehaviour(async (context) => {
+        const { log, progress, now, signal, executionId, attempt, batchSize } = context;
+        log('info', 'taken apart', { batchSize });
+        progress({ total: 3, processed: 2, succeeded: 2 });
+        seen.push(`${executionId === context.executionId}:${attempt}:${now().toISOString()}:${signal.aborted}`);
+        return { items: { processed: 3, succeeded: 3 } };
+      });
+      await s.system.startWorker({ concurrency: 1 });
+      const done = finishedCount(s.system, 1);
+      await s.system.executions.trigger('apart', { requestedBy: 'tester' });
+      const [ended] = await done;
+      expect(seen).toEqual([`true:1:${s.clock.now().toISOString()}:false`]);
+      expect(ended?.items).toEqual({ total: 3, processed: 3, succeeded: 3, failed: 0 });
+      const stored = await s.system.executions.get(ended?.id ?? '');
+      expect([stored.status, stored.items]).toEqual(['success', { total: 3, processed: 3, succeeded: 3, failed: 0 }]);
+      expect((await s.system.executions.logs(stored.id)).map((line) => [line.level, line.message, line.data])).toEqual([['info', 'taken apart', { batchSize: 100 }]]);
+    });
+
     it('writes an ending again when its write fails, rather than leaving a finished execution to end as lost and run twice', async () => {
       // Resolved by each failed write.
       let onFailure = () => undefined as void;
