@@ -342,6 +342,8 @@ export class Worker {
       await Promise.all(running.map((r) => r.done));
     }
     if (this.#unwritten > 0) await new Promise<void>((resolve) => this.#allWritten.push(resolve));
+    this.#settleBeat();
+    this.#disarmTimeout();
   }
 
   async #run(): Promise<void> {
@@ -651,8 +653,18 @@ export class Worker {
     this.#recentMs = recent === undefined || ms > recent ? ms : recent * 0.9 + ms * 0.1;
     this.#fill();
     this.#settleBeat();
-    if (this.#active.size === 0) this.#disarmTimeout();
+    if (this.#active.size === 0 && !this.#lingering) this.#disarmTimeout();
     this.#wakeIfDue();
+  }
+
+  /**
+   * Whether the heartbeat and the timeout timer outlive a moment with nothing held: while the
+   * loop runs they end at their own next turn (so an idle worker keeps them a beat at most),
+   * instead of being stopped and set again each time a claim's executions have all run; a
+   * stopping worker stops them at once.
+   */
+  get #lingering(): boolean {
+    return this.#loop !== undefined && !this.#stop.signal.aborted;
   }
 
   /** Sets the timeout timer for `deadline` unless it fires earlier already. */
@@ -699,9 +711,9 @@ export class Worker {
     void this.#heartbeat(beat.signal);
   }
 
-  /** Stops the heartbeat once nothing is held, so an idle worker keeps no timer. */
+  /** Stops the heartbeat once nothing is held (while the loop runs, the beat ends at its next turn). */
   #settleBeat(): void {
-    if (this.#active.size > 0 || this.#ready.size > 0) return;
+    if (this.#active.size > 0 || this.#ready.size > 0 || this.#lingering) return;
     this.#beat?.abort(SETTLED);
     this.#beat = undefined;
   }
@@ -794,6 +806,11 @@ export class Worker {
       try {
         await clock.sleepUntil(new Date(clock.now().getTime() + every), stop);
       } catch {
+        return;
+      }
+      if (this.#active.size === 0 && this.#ready.size === 0 && this.#endings.length === 0) {
+        // Nothing held since the last beat: the worker keeps no timer while idle.
+        if (this.#beat?.signal === stop) this.#beat = undefined;
         return;
       }
       // Executions that ended but wait to be written are still held: renew theirs too, and
