@@ -92,11 +92,26 @@ end
 $$;
 
 --
+-- Name: grove_execution_id(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.grove_execution_id() RETURNS uuid
+    LANGUAGE sql PARALLEL SAFE
+    AS $$
+  -- A random version 4 uuid, its first 6 bytes replaced by the milliseconds and its version set to 7.
+  select encode(
+    set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                            placing substring(int8send(floor(extract(epoch from clock_timestamp()) * 1000)::bigint) from 3)
+                            from 1 for 6), 52, 1), 53, 1),
+    'hex')::uuid
+$$;
+
+--
 -- Name: executions; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.executions (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    id uuid DEFAULT public.grove_execution_id() NOT NULL,
     config_id text NOT NULL,
     config_version integer NOT NULL,
     config jsonb,
@@ -154,7 +169,7 @@ begin
     for update;
   return query
     with item as (
-      select i.config_id, i.slot_at, i.run_after, c.version, c.config, gen_random_uuid() as execution_id,
+      select i.config_id, i.slot_at, i.run_after, c.version, c.config, grove_execution_id() as execution_id,
              coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) as max_concurrent,
              ((select count(*) from execution_queue q where q.config_id = i.config_id)
               + (select count(*) from execution_leases l where l.config_id = i.config_id))::int as active,

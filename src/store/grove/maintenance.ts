@@ -21,7 +21,7 @@ const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-
 /** Statuses a cleanup never touches: the execution is not history yet. */
 const ACTIVE_STATUSES = `('queued', 'running')`;
 
-/** Below every uuid gen_random_uuid() makes (the nil uuid is never generated): keyset start for executions. */
+/** Below every execution id (the nil uuid is never generated): keyset start for executions. */
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 // ── digest ────────────────────────────────────────────────────────────────────────────────

@@ -138,7 +138,7 @@ const intoEndings = (from: string, where?: string) =>
  */
 export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
   name: 'executions-insert',
-  text: `with new_id as (select gen_random_uuid() as id),
+  text: `with new_id as (select grove_execution_id() as id),
          inserted as (
            insert into executions (id, run_id, config_id, config_version, status, trigger, slot_at, attempt, retry_of,
                                    requested_by, idempotency_key, dry_run, batch_size, queued_at, run_after, summary, result,
@@ -209,7 +209,7 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
            select n.id, n.id, p.id, p.version, case when p.here then 'running' else 'queued' end, $2, 1, $3, $4, $5, $6,
                   $7::timestamptz, $7::timestamptz, case when p.here then $8 end, case when p.here then $7::timestamptz end,
                   case when p.here then $7::timestamptz end, case when p.here then $9::timestamptz end
-             from placed p cross join (select gen_random_uuid() as id) n
+             from placed p cross join (select grove_execution_id() as id) n
            on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
            returning *
          ), raised as (
