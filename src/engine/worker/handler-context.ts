@@ -6,6 +6,9 @@ import type { Clock, ExecutionItems, LogLine, Store } from '../ports.js';
 export const PROGRESS_INTERVAL_MS = 1000;
 const LOG_BATCH_LINES = 100;
 
+/** The item counts of an execution that counted none (a fresh object each time: callers fill it in). */
+export const noItems = (): ExecutionItems => ({ total: null, processed: 0, succeeded: 0, failed: 0 });
+
 export interface TelemetryDeps {
   store: Store;
   clock: Clock;
@@ -18,7 +21,7 @@ export interface TelemetryDeps {
  * and `progress` are bound, as a handler may take them out of its context.
  */
 export class ExecutionTelemetry {
-  readonly items: ExecutionItems = { total: null, processed: 0, succeeded: 0, failed: 0 };
+  readonly items: ExecutionItems = noItems();
   #pending: Array<Omit<LogLine, 'id'>> = [];
   #writes: Promise<unknown> = Promise.resolve();
   #lastProgressWrite = 0;

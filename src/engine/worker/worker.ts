@@ -4,7 +4,7 @@ import type { ConfigService } from '../config-service.js';
 import type { EngineEvents } from '../events.js';
 import type { Claim, Clock, ExecutionError, ExecutionItems, ExecutionOutcome, ExecutionRecord, Notifier, Store } from '../ports.js';
 import { NotificationKind } from '../ports.js';
-import { type ContextHost, ExecutionTelemetry, HandlerContext, type TelemetryDeps } from './handler-context.js';
+import { type ContextHost, ExecutionTelemetry, HandlerContext, noItems, type TelemetryDeps } from './handler-context.js';
 
 export { PROGRESS_INTERVAL_MS } from './handler-context.js';
 
@@ -98,7 +98,7 @@ class Running implements ContextHost {
   /** Its item counts as they stand (a copy). */
   items(): ExecutionItems {
     const items = this.#telemetry?.items;
-    return items ? { ...items } : { total: null, processed: 0, succeeded: 0, failed: 0 };
+    return items ? { ...items } : noItems();
   }
 
   /** Writes its buffered progress and logs; undefined when it has none. */
@@ -527,10 +527,19 @@ export class Worker {
     });
   }
 
-  /** An ending written (`ended`: whether the write ended the execution) or given up (`{ error }`). */
-  #settle(ending: Ending, ended: boolean | { error: unknown }): void {
-    if (typeof ended === 'boolean') ending.resolve(ended ? endedRecord(ending.record, ending.outcome) : undefined);
-    else ending.reject(ended.error);
+  /** An ending written: `ended` says whether the write ended the execution. */
+  #settle(ending: Ending, ended: boolean): void {
+    ending.resolve(ended ? endedRecord(ending.record, ending.outcome) : undefined);
+    this.#settled();
+  }
+
+  /** An ending given up after its writes failed. */
+  #giveUp(ending: Ending, error: unknown): void {
+    ending.reject(error);
+    this.#settled();
+  }
+
+  #settled(): void {
     if (--this.#unwritten === 0) for (const resolve of this.#allWritten.splice(0)) resolve();
   }
 
@@ -546,7 +555,7 @@ export class Worker {
       const retried: Ending[] = [];
       for (const ending of endings) {
         if (again && ++ending.failures < ENDING_WRITE_ATTEMPTS) retried.push(ending);
-        else this.#settle(ending, { error });
+        else this.#giveUp(ending, error);
       }
       this.#endings.unshift(...retried);
       throw error;
@@ -614,7 +623,7 @@ export class Worker {
       if (reason === 'cancelled') {
         const now = this.deps.clock.now();
         const error = { message: 'cancelled before it started', code: 'CANCELLED' };
-        const outcome: ExecutionOutcome = { status: 'cancelled', finishedAt: now, durationMs: 0, summary: null, result: null, error, items: { total: null, processed: 0, succeeded: 0, failed: 0 } };
+        const outcome: ExecutionOutcome = { status: 'cancelled', finishedAt: now, durationMs: 0, summary: null, result: null, error, items: noItems() };
         void this.#end(held, outcome).then((ended) => (ended ? this.#afterFinish(ended) : undefined));
       }
       return;
