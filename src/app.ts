@@ -181,7 +181,8 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
     },
     async startScheduler(schedulerOptions = {}) {
       const scheduler = new Scheduler(
-        { store, clock, events },
+        // Slots due now start on this process's workers while they have free places.
+        { store, clock, events, runners: workers },
         { id: schedulerOptions.id ?? processName('scheduler'), ...(schedulerOptions.maxSleepMs ? { maxSleepMs: schedulerOptions.maxSleepMs } : {}) },
       );
       schedulers.push(scheduler);

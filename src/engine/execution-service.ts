@@ -2,7 +2,7 @@ import type { ExecutionStatus, ExecutionTrigger } from '../domain/config/index.j
 import { ExecutionErrorCode, ExecutionOperationError, isFinal } from '../domain/execution/index.js';
 import type { ConfigService } from './config-service.js';
 import type { EngineEvents } from './events.js';
-import type { Clock, ExecutionRecord, LogLine, Store } from './ports.js';
+import { asQueued, type Clock, type ExecutionRecord, type LocalRunner, type LogLine, type Store } from './ports.js';
 
 export interface TriggerOptions {
   /** Who asked, recorded on the execution. */
@@ -25,13 +25,6 @@ function notFound(id: string): ExecutionOperationError {
   return new ExecutionOperationError(ExecutionErrorCode.NotFound, `execution '${id}' does not exist`, 'executionId');
 }
 
-/** A worker in this process that can take a manual run at once (see Worker.reserve). */
-export interface LocalRunner {
-  /** A free place to run one execution now, held until adopted or given back; undefined when there is none. */
-  reserve(): { workerId: string; leaseUntil: Date } | undefined;
-  /** Runs an execution claimed for it with a reserved place (or gives the place back: undefined). */
-  adopt(execution: ExecutionRecord | undefined): void;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -94,7 +87,7 @@ export class ExecutionService {
         // Recorded and claimed in one statement, it was queued first all the same: watchers see
         // it queued, then started by the worker.
         const { execution } = result;
-        this.events.emit('execution:queued', claimed ? { ...execution, status: 'queued', workerId: null, startedAt: null, leaseExpiresAt: null } : execution);
+        this.events.emit('execution:queued', claimed ? asQueued(execution) : execution);
       }
       runner?.adopt(claimed ? result?.execution : undefined);
     }

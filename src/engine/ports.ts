@@ -60,6 +60,22 @@ export type NotificationKind = (typeof NotificationKind)[keyof typeof Notificati
 /** The kinds that carry one finished execution (`Notification`). */
 export type ExecutionNotificationKind = (typeof NotificationKind)['Success' | 'Failure' | 'Critical'];
 
+/** A worker in this process that can take an execution at once as it is recorded (see Worker.reserve). */
+export interface LocalRunner {
+  /** A free place to run one execution now, held until adopted or given back; undefined when there is none. */
+  reserve(): { workerId: string; leaseUntil: Date } | undefined;
+  /** Runs an execution claimed for it with a reserved place (or gives the place back: undefined). */
+  adopt(execution: ExecutionRecord | undefined): void;
+}
+
+/**
+ * An execution recorded and claimed in one statement, as watchers first see it: queued (then
+ * started by the worker that adopts it), as if it had gone through the queue.
+ */
+export function asQueued(execution: ExecutionRecord): ExecutionRecord {
+  return { ...execution, status: 'queued', workerId: null, startedAt: null, leaseExpiresAt: null };
+}
+
 /** Where a notification goes: the `notifications` section of the config that sent it. */
 export interface NotificationDelivery {
   channels: ReadonlyArray<'log' | 'webhook'>;
@@ -323,8 +339,15 @@ export interface ExecutionStore {
    * exactly-once key, per-config serialization and overlap count as `claimSlot`. Returns
    * the executions recorded (queued, or skipped by the overlap policy); a slot another
    * scheduler won, or of a config whose version is no longer `version`, yields none.
+   * With `here`, up to `places` slots due by `now` whose config has room are claimed at once
+   * for that worker under that lease (running), as a worker's claim would.
    */
-  claimSlots(items: ReadonlyArray<OnTimeSlot>, now: Date, claimedBy: string): Promise<ExecutionRecord[]>;
+  claimSlots(
+    items: ReadonlyArray<OnTimeSlot>,
+    now: Date,
+    claimedBy: string,
+    here?: { workerId: string; leaseUntil: Date; places: number },
+  ): Promise<ExecutionRecord[]>;
   advanceCursor(configId: string, to: Date): Promise<void>;
   /** Inserts an execution; with an idempotency key already used, returns that execution instead. */
   insertExecution(input: NewExecutionInput): Promise<{ execution: ExecutionRecord; created: boolean }>;

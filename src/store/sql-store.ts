@@ -227,10 +227,10 @@ export function createSqlStore(sql: Sql): Store {
         return record ? { claimed: true, execution: record } : { claimed: true };
       }),
 
-    claimSlots: async (items, now, claimedBy) =>
+    claimSlots: async (items, now, claimedBy, here) =>
       items.length === 0
         ? []
-        : (await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, { columns: executions.recordColumns('x'), join: executions.versionJoin('x') }))).map(toExecution),
+        : (await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, { columns: executions.recordColumns('x'), join: executions.versionJoin('x') }, here))).map(toExecution),
 
     advanceCursor: async (configId, to) => {
       await sql.query(slots.advanceCursor(configId, to));

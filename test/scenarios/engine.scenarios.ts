@@ -511,6 +511,97 @@ export function runEngineScenarios(factory: SqlFactory): void {
       });
     });
 
+    describe('a slot due now beside a worker of the same process', () => {
+      /** A scenario whose workers' claims are recorded (the ids each claim brought). */
+      async function watchedClaims() {
+        const claims: string[][] = [];
+        const own = await factory.make();
+        const scenario = makeScenario(own, undefined, (store) => ({
+          ...store,
+          claimExecutions: async (...args) => {
+            const claim = await store.claimExecutions(...args);
+            if (claim.executions.length > 0) claims.push(claim.executions.map((e) => e.id));
+            return claim;
+          },
+        }));
+        return { ...scenario, claims, sql: own };
+      }
+
+      it("starts on that worker in the statement that claims the slot, without a claim of the worker's own; watchers see it queued, then started", async () => {
+        const w = await watchedClaims();
+        try {
+          await w.system.configs.create(scenarioConfig('on-time', { cronExpression: '*/5 * * * *' }), actor);
+          const worker = await w.system.startWorker({ concurrency: 2 });
+          await w.system.startScheduler();
+          const seen: string[] = [];
+          for (const name of ['execution:queued', 'execution:started', 'execution:finished'] as const) {
+            w.system.events.on(name, (e) => void seen.push(`${name} ${e.status} ${e.workerId ?? '-'}`));
+          }
+          const finished = finishedCount(w.system, 1);
+          await w.clock.advanceTo('2026-11-23T10:05:00Z');
+          const [execution] = await finished;
+          expect(execution).toMatchObject({ status: 'success', trigger: 'schedule', workerId: worker.id });
+          expect(execution?.slot?.toISOString()).toBe('2026-11-23T10:05:00.000Z');
+          expect(seen).toEqual([
+            'execution:queued queued -',
+            `execution:started running ${worker.id}`,
+            `execution:finished success ${worker.id}`,
+          ]);
+          expect(w.claims).toEqual([]);
+          // Counted running, then ended: the config's only place is free for the next slot.
+          const next = finishedCount(w.system, 1);
+          await w.clock.advanceTo('2026-11-23T10:10:00Z');
+          expect((await next)[0]).toMatchObject({ status: 'success', workerId: worker.id });
+          expect(await idsOf(w.sql, 'select id from execution_leases')).toEqual([]);
+        } finally {
+          await w.system.close({ graceMs: 0 });
+        }
+      });
+
+      it('is queued for the workers when its config has no room or the worker no free place, and runs when one frees', async () => {
+        const w = await watchedClaims();
+        try {
+          const everyFive = { cronExpression: '*/5 * * * *', overlapPolicy: 'queue' };
+          for (const id of ['full', 'fits', 'waits']) await w.system.configs.create(scenarioConfig(id, everyFive), actor);
+          const gates: Array<() => void> = [];
+          w.setBehaviour(async () => {
+            await new Promise<void>((resolve) => gates.push(resolve));
+          });
+          // Two places, and a manual run of 'full' (maxConcurrent 1) takes one. Its lease outlasts
+          // the clock's jump to the slots.
+          const worker = await w.system.startWorker({ concurrency: 2, leaseSeconds: 3600 });
+          await w.system.startScheduler();
+          const started = w.system.events.waitFor('execution:started');
+          expect((await w.system.executions.trigger('full', { requestedBy: 'ada' })).execution.status).toBe('running');
+          await started;
+          const slots = new Promise<Map<string, string>>((resolve) => {
+            const recorded = new Map<string, string>();
+            const off = w.system.events.on('execution:queued', (e) => {
+              if (e.trigger === 'schedule') recorded.set(e.configId, e.id);
+              if (recorded.size === 3) {
+                off();
+                resolve(recorded);
+              }
+            });
+          });
+          const fitsStarted = w.system.events.waitFor('execution:started', (e) => e.configId === 'fits');
+          await w.clock.advanceTo('2026-11-23T10:05:00Z');
+          const recorded = await slots;
+          // 'fits' took the free place as its slot was claimed; 'full' has no room and 'waits' found no place.
+          expect(await fitsStarted).toMatchObject({ id: recorded.get('fits'), workerId: worker.id });
+          expect(w.claims).toEqual([]);
+          // Each place that frees goes to a queued slot through the worker's own claim.
+          const done = finishedCount(w.system, 4);
+          w.setBehaviour(async () => ({ summary: 'ok' }));
+          for (const gate of gates.splice(0)) gate();
+          expect((await done).map((e) => e.status)).toEqual(['success', 'success', 'success', 'success']);
+          expect(w.claims.flat().sort()).toEqual([recorded.get('full'), recorded.get('waits')].sort());
+        } finally {
+          await w.system.close({ graceMs: 0 });
+        }
+      });
+    });
+
     describe('a claim sent beside a write of endings', () => {
       /**
        * Two runs (and `more` after them) of a config with this maxConcurrent, on a worker with one

@@ -23,17 +23,22 @@ export class FakeClock implements Clock {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (at.getTime() <= this.#now) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const sleeper: Sleeper = { at: at.getTime(), resolve };
+      const onAbort = () => {
+        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason);
+      };
+      // Woken by the clock: the abort listener goes, as the system clock's does (a long-lived
+      // signal would otherwise gather one per sleep).
+      const sleeper: Sleeper = {
+        at: at.getTime(),
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
       this.#sleepers.push(sleeper);
       for (const listener of [...this.#onSleep]) listener(sleeper.at);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -9,7 +9,7 @@ import {
   SlotDecision,
 } from '../../domain/schedule/plan-slots.js';
 import type { EngineEvents } from '../events.js';
-import type { Clock, NewExecutionInput, OnTimeSlot, Store } from '../ports.js';
+import { asQueued, type Clock, type LocalRunner, type NewExecutionInput, type OnTimeSlot, type SchedulableConfig, type Store } from '../ports.js';
 
 /**
  * Safety net only: the scheduler sleeps until the earliest due slot and is woken by config
@@ -17,6 +17,11 @@ import type { Clock, NewExecutionInput, OnTimeSlot, Store } from '../ports.js';
  * socket) is still picked up within this long.
  */
 export const MAX_SLEEP_MS = 60_000;
+/**
+ * How long before a slot the scheduler reads the enabled configs, so that at the slot only its
+ * claim remains. A change made in between wakes it, and it reads them again.
+ */
+const PREREAD_MS = 25;
 /** Due slots inside the catch-up window considered per config and pass; the rest wait for the next pass. */
 export const MAX_DUE_PER_PASS = 1000;
 /** Configs claimed at once in one pass (each claim is one transaction on the pool). */
@@ -32,6 +37,11 @@ export interface SchedulerDeps {
   store: Store;
   clock: Clock;
   events: EngineEvents;
+  /**
+   * Workers of this process (a live list): a slot due now starts on one with a free place in
+   * the statement that claims it, without a claim of the worker's own.
+   */
+  runners?: readonly LocalRunner[];
 }
 
 export interface SchedulerOptions {
@@ -96,31 +106,44 @@ export class Scheduler {
   }
 
   async #loop(): Promise<void> {
+    let prefetched: SchedulableConfig[] | undefined;
     while (!this.#stop.signal.aborted) {
       // A wake-up that arrives while a pass runs must not be lost: arm it before the pass.
       this.#wake = new AbortController();
       let next: Date | undefined;
       try {
-        next = await this.tick();
+        next = await this.tick(prefetched);
       } catch (error) {
         // A failed pass (database briefly away) is retried after a pause.
         this.deps.events.emit('engine:error', { source: 'scheduler', id: this.options.id, message: error instanceof Error ? error.message : String(error) });
         next = undefined;
       }
+      prefetched = undefined;
       const now = this.deps.clock.now().getTime();
       const wakeMs = Math.min(next?.getTime() ?? Number.POSITIVE_INFINITY, now + (this.options.maxSleepMs ?? MAX_SLEEP_MS));
       const wakeAt = new Date(Number.isFinite(wakeMs) ? wakeMs : 8.64e15);
       const signal = AbortSignal.any([this.#stop.signal, this.#wake.signal]);
+      if (wakeMs === next?.getTime() && wakeMs - now > PREREAD_MS) {
+        // Read the configs just before the slot, so that claiming it is the one round trip
+        // left when it is due. A change meanwhile wakes the loop, and the read is dropped.
+        await this.deps.clock.sleepUntil(new Date(wakeMs - PREREAD_MS), signal).catch(() => undefined);
+        if (signal.aborted) continue;
+        prefetched = await this.deps.store.listSchedulable().catch(() => undefined);
+      }
       await this.deps.clock.sleepUntil(wakeAt, signal).catch(() => undefined);
+      if (this.#wake.signal.aborted) prefetched = undefined;
     }
   }
 
-  /** One pass: claims every due slot of every enabled config; returns the next slot instant. */
-  async tick(): Promise<Date | undefined> {
+  /**
+   * One pass: claims every due slot of every enabled config; returns the next slot instant.
+   * `schedulable`: the enabled configs as read just before (otherwise read now).
+   */
+  async tick(schedulable?: SchedulableConfig[]): Promise<Date | undefined> {
     const { store, clock } = this.deps;
     const now = clock.now();
     let earliest: Date | undefined;
-    const schedulable = await store.listSchedulable();
+    schedulable ??= await store.listSchedulable();
     // The usual case, one slot due now, is collected and claimed for all configs at once;
     // catch-ups, misses and backlogs are claimed per config, several configs at a time.
     const onTime: OnTimeSlot[] = [];
@@ -140,21 +163,48 @@ export class Scheduler {
   }
 
   async #claimOnTime(items: OnTimeSlot[], now: Date): Promise<void> {
-    for (const execution of await this.deps.store.claimSlots(items, now, this.options.id)) {
-      const slot = execution.slot ?? now;
-      if (execution.status === 'skipped') {
-        this.deps.events.emit('slot:skipped', { configId: execution.configId, slot, reason: 'overlap', executionId: execution.id });
-        continue;
+    const dueNow = items.reduce((n, item) => (item.runAfter.getTime() <= now.getTime() ? n + 1 : n), 0);
+    const places = this.#reserve(dueNow);
+    let adopted = 0;
+    try {
+      const here = places && { workerId: places.workerId, leaseUntil: places.leaseUntil, places: places.count };
+      for (const execution of await this.deps.store.claimSlots(items, now, this.options.id, here)) {
+        const slot = execution.slot ?? now;
+        if (execution.status === 'skipped') {
+          this.deps.events.emit('slot:skipped', { configId: execution.configId, slot, reason: 'overlap', executionId: execution.id });
+          continue;
+        }
+        this.deps.events.emit('slot:claimed', {
+          configId: execution.configId,
+          slot,
+          decision: SlotDecision.Run,
+          executionId: execution.id,
+          lateMs: now.getTime() - slot.getTime(),
+        });
+        const startsHere = places !== undefined && execution.status === 'running' && execution.workerId === places.workerId;
+        this.deps.events.emit('execution:queued', startsHere ? asQueued(execution) : execution);
+        if (startsHere) {
+          adopted++;
+          places.runner.adopt(execution);
+        }
       }
-      this.deps.events.emit('slot:claimed', {
-        configId: execution.configId,
-        slot,
-        decision: SlotDecision.Run,
-        executionId: execution.id,
-        lateMs: now.getTime() - slot.getTime(),
-      });
-      this.deps.events.emit('execution:queued', execution);
+    } finally {
+      // The places no slot took go back to the worker.
+      for (let i = adopted; i < (places?.count ?? 0); i++) places?.runner.adopt(undefined);
     }
+  }
+
+  /** Up to `wanted` free places of one worker of this process, held until adopted or given back. */
+  #reserve(wanted: number): { runner: LocalRunner; workerId: string; leaseUntil: Date; count: number } | undefined {
+    if (wanted === 0) return undefined;
+    for (const runner of this.deps.runners ?? []) {
+      const first = runner.reserve();
+      if (!first) continue;
+      let count = 1;
+      while (count < wanted && runner.reserve()) count++;
+      return { runner, ...first, count };
+    }
+    return undefined;
   }
 
   /** Claims a config's due slots; returns when it is next due (now, when a backlog remains). */

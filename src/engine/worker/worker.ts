@@ -276,8 +276,14 @@ export class Worker {
    * they start once that write is done, the others held ahead skip past them.
    */
   readonly #afterWrite = new Set<string>();
-  /** Places promised to manual runs being recorded in this process (see reserve). */
+  /** Places promised to manual runs and due slots being recorded in this process (see reserve). */
   #reserved = 0;
+  /**
+   * Executions recorded in this process while places were reserved: those not adopted here
+   * wake the loop once the reservations settle. One adopted would only cost a claim that
+   * finds nothing, sent before it starts.
+   */
+  readonly #queuedWhileReserved = new Set<string>();
   /** The recent length of this worker's executions (rises at once, falls slowly); undefined before the first. */
   #recentMs: number | undefined;
   /** Stops the heartbeat's sleep when nothing is held. */
@@ -311,7 +317,13 @@ export class Worker {
     if (this.#loop) return;
     // New work, or a place freed anywhere (maxConcurrent), matters only when there is room to claim.
     const wake = () => this.#wakeIfDue();
-    this.#unsubscribe.push(this.deps.events.on('execution:queued', wake));
+    this.#unsubscribe.push(
+      this.deps.events.on('execution:queued', ({ id }) => {
+        // Recorded here while places are reserved: it may be one this worker adopts (see adopt).
+        if (this.#reserved > 0) this.#queuedWhileReserved.add(id);
+        else this.#wakeIfDue();
+      }),
+    );
     this.#unsubscribe.push(this.deps.events.on('execution:finished', wake));
     this.#unsubscribe.push(
       this.deps.events.on('execution:cancel-requested', ({ executionId }) => this.#abort(executionId, 'cancelled')),
@@ -454,7 +466,9 @@ export class Worker {
   #due(): { write: boolean; wanted: number } {
     const prefetch = this.#prefetch();
     const topUp = this.#ready.size <= prefetch / 2;
-    const wanted = topUp ? Math.max(0, this.options.concurrency + prefetch - this.#active.size - this.#ready.size) : 0;
+    // Places reserved for executions being recorded in this process are promised (see reserve).
+    const held = this.#active.size + this.#ready.size + this.#reserved;
+    const wanted = topUp ? Math.max(0, this.options.concurrency + prefetch - held) : 0;
     const pending = this.#endings.length;
     const write =
       pending > 0 &&
@@ -582,8 +596,8 @@ export class Worker {
   }
 
   /**
-   * A place for a manual run recorded in this process to be claimed for this worker as it is
-   * recorded (ExecutionService.trigger): there is one while the worker runs and has a place
+   * A place for a manual run or a due slot recorded in this process to be claimed for this
+   * worker as it is recorded (ExecutionService.trigger, Scheduler): there is one while the worker runs and has a place
    * that nothing it runs or holds ahead will take. Held until `adopt` takes the run or gives
    * the place back.
    */
@@ -597,15 +611,22 @@ export class Worker {
   /** Runs a manual run claimed for this worker with a reserved place; undefined gives the place back. */
   adopt(execution: ExecutionRecord | undefined): void {
     this.#reserved--;
-    if (!execution) return;
-    const leaseUntil = execution.leaseExpiresAt?.getTime() ?? this.deps.clock.now().getTime() + this.#leaseMs;
-    if (this.#stop.signal.aborted) {
-      // Stopped meanwhile: it goes back to the queue for another worker.
-      void this.deps.store.releaseExecutions([execution.id], this.options.id, this.deps.clock.now()).catch(() => undefined);
-      return;
+    if (execution) {
+      this.#queuedWhileReserved.delete(execution.id);
+      if (this.#stop.signal.aborted) {
+        // Stopped meanwhile: it goes back to the queue for another worker.
+        void this.deps.store.releaseExecutions([execution.id], this.options.id, this.deps.clock.now()).catch(() => undefined);
+      } else {
+        const leaseUntil = execution.leaseExpiresAt?.getTime() ?? this.deps.clock.now().getTime() + this.#leaseMs;
+        this.#ready.set(execution.id, { record: execution, leaseUntil });
+        this.#fill();
+      }
     }
-    this.#ready.set(execution.id, { record: execution, leaseUntil });
-    this.#fill();
+    // Executions queued meanwhile that did not start here: look for them now.
+    if (this.#reserved === 0 && this.#queuedWhileReserved.size > 0) {
+      this.#queuedWhileReserved.clear();
+      this.#wakeIfDue();
+    }
   }
 
   /** Runs an execution this process claimed itself (`grove-jobs run`). */
