@@ -252,31 +252,34 @@ end
 $$;
 
 --
--- Name: finish_executions(text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+-- Name: finish_executions(text, uuid[], text[], text[], double precision[], double precision[], integer[], text[], text[], text[], integer[], integer[], integer[], integer[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.finish_executions(p_worker text, p_endings jsonb) RETURNS SETOF public.executions
+CREATE FUNCTION public.finish_executions(p_worker text, p_ids uuid[], p_config_ids text[], p_status text[], p_started_ms double precision[], p_finished_ms double precision[], p_duration_ms integer[], p_summary text[], p_result text[], p_error text[], p_items_total integer[], p_items_processed integer[], p_items_succeeded integer[], p_items_failed integer[]) RETURNS SETOF uuid
     LANGUAGE plpgsql
     SET enable_seqscan TO 'off'
     AS $$
 begin
   -- Count rows in id order, as every other blocking locker takes them, so two never deadlock.
   perform 1 from config_ended r
-    where r.config_id in (select v.config_id from jsonb_to_recordset(p_endings) as v(config_id text))
+    where r.config_id = any(p_config_ids)
     order by r.config_id
     for update;
   return query
-    with unleased as (
+    with ending as materialized (
+      select v.id, v.status, to_timestamp(v.started_ms / 1000) as started_at, to_timestamp(v.finished_ms / 1000) as finished_at,
+             v.duration_ms, v.summary, v.result::jsonb as result, v.error::jsonb as error, v.items_total,
+             coalesce(v.items_processed, 0) as items_processed, coalesce(v.items_succeeded, 0) as items_succeeded,
+             coalesce(v.items_failed, 0) as items_failed
+        from unnest(p_ids, p_status, p_started_ms, p_finished_ms, p_duration_ms, p_summary, p_result, p_error,
+                    p_items_total, p_items_processed, p_items_succeeded, p_items_failed)
+          as v(id, status, started_ms, finished_ms, duration_ms, summary, result, error, items_total, items_processed,
+               items_succeeded, items_failed)
+    ), unleased as (
       -- Only what this worker still holds: a lease that expired was ended as lost, and is gone.
       delete from execution_leases l
-       where l.id = any(array(select v.id from jsonb_to_recordset(p_endings) as v(id uuid))) and l.worker_id = p_worker
+       where l.id = any(p_ids) and l.worker_id = p_worker
       returning l.id
-    ), ending as (
-      select v.id, v.status, to_timestamp(v.started_ms / 1000) as started_at, to_timestamp(v.finished_ms / 1000) as finished_at,
-             v.duration_ms, v.summary, v.result, v.error, v.items_total, coalesce(v.items_processed, 0) as items_processed,
-             coalesce(v.items_succeeded, 0) as items_succeeded, coalesce(v.items_failed, 0) as items_failed
-        from jsonb_to_recordset(p_endings) as v(id uuid, status text, started_ms float8, finished_ms float8, duration_ms int,
-          summary text, result jsonb, error jsonb, items_total int, items_processed int, items_succeeded int, items_failed int)
     ), finished as (
       update executions e
          set status = v.status, started_at = coalesce(v.started_at, e.started_at), finished_at = v.finished_at,
@@ -285,7 +288,7 @@ begin
              lease_expires_at = null
         from ending v join unleased u on u.id = v.id
        where e.id = v.id and e.worker_id = p_worker and e.status = 'running'
-      returning e.*
+      returning e.id, e.config_id, e.status, e.finished_at
     ), logged as (
       insert into execution_endings (finished_at, id) select f.finished_at, f.id from finished f
       returning 1
@@ -306,13 +309,11 @@ begin
         from (select distinct f.config_id from finished f) w
        where exists (select 1 from execution_queue q where q.config_id = w.config_id)
     )
-    -- The worker holds everything else of an ended execution: only which ones ended comes back.
-    select f.id, f.config_id, f.config_version, null::jsonb, f.status, f.trigger, null::timestamptz, f.attempt, f.run_id,
-           null::uuid, null::text, null::text, f.dry_run, null::int, f.queued_at, f.run_after, null::timestamptz,
-           null::timestamptz, null::int, null::text, null::timestamptz, null::timestamptz, null::timestamptz, null::int,
-           0, 0, 0, null::text, null::jsonb, null::jsonb
-      from finished f
-     where (select count(*) from counted) >= 0 and (select count(*) from streak_ended) >= 0 and (select count(*) from woken) >= 0
+    -- The worker holds everything else of an ended execution: only the endings that did not
+    -- take effect come back (almost always none).
+    select v.id from ending v left join finished f on f.id = v.id
+     where f.id is null
+       and (select count(*) from counted) >= 0 and (select count(*) from streak_ended) >= 0 and (select count(*) from woken) >= 0
        and (select count(*) from logged) >= 0;
 end
 $$;

@@ -511,6 +511,35 @@ export function runEngineScenarios(factory: SqlFactory): void {
       });
     });
 
+    it('keeps what each handler gave (summary, result, error, counts) whatever characters it holds, beside plain endings written with it', async () => {
+      await s.system.configs.create(scenarioConfig('null', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 20 } }), actor);
+      const awkward = 'a "quoted", {braced} \\ back\\slashed, NULL, ünïcödé ✓ and a\nnew line';
+      s.setBehaviour(async (context) => {
+        if (context.batchSize === 7) return { summary: awkward, result: { text: awkward, nested: { list: [1, 'two', null] } }, items: { total: 5, processed: 4, succeeded: 3, failed: 1 } };
+        if (context.batchSize === 8) throw new Error(awkward);
+        return {};
+      });
+      const runs = [7, 8, 1, 1, 7, 1, 8, 1];
+      const finished = finishedCount(s.system, runs.length);
+      const ids: string[] = [];
+      for (const batchSize of runs) ids.push((await s.system.executions.trigger('null', { requestedBy: 'ada', batchSize })).execution.id);
+      await s.system.startWorker({ concurrency: 4 });
+      await finished;
+      for (const [index, batchSize] of runs.entries()) {
+        const stored = await s.system.executions.get(ids[index] as string);
+        if (batchSize === 7) {
+          expect(stored).toMatchObject({ status: 'partial', summary: awkward, result: { text: awkward, nested: { list: [1, 'two', null] } } });
+          expect(stored.items).toEqual({ total: 5, processed: 4, succeeded: 3, failed: 1 });
+        } else if (batchSize === 8) {
+          expect(stored.status).toBe('failed');
+          expect(stored.error?.message).toBe(awkward);
+        } else {
+          expect(stored).toMatchObject({ status: 'success', summary: null, result: null, error: null });
+          expect(stored.items).toEqual({ total: null, processed: 0, succeeded: 0, failed: 0 });
+        }
+      }
+    });
+
     describe('a slot due now beside a worker of the same process', () => {
       /** A scenario whose workers' claims are recorded (the ids each claim brought). */
       async function watchedClaims() {
