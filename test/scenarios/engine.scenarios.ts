@@ -100,6 +100,25 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(history.map((e) => e.slot?.toISOString())).toEqual(['2026-11-23T10:15:00.000Z', '2026-11-23T10:10:00.000Z', '2026-11-23T10:05:00.000Z']);
     });
 
+    it('reads the configs just before a slot, and reads them again when one changes in between: a new cron made then takes effect for that slot', async () => {
+      await s.system.configs.create(scenarioConfig('moved', { cronExpression: '*/5 * * * *' }), actor);
+      await s.system.startScheduler();
+      await s.system.startWorker({ concurrency: 1 });
+      // Within a minute of 10:05, the scheduler wakes 25 ms before it to read the configs, then
+      // sleeps until the slot.
+      await s.clock.advanceTo('2026-11-23T10:04:00Z');
+      await s.clock.untilSleeping('2026-11-23T10:04:59.975Z');
+      await s.clock.advanceTo('2026-11-23T10:04:59.975Z');
+      await s.clock.untilSleeping('2026-11-23T10:05:00Z');
+      await s.system.configs.patch('moved', { payload: { schedule: { cronExpression: '*/10 * * * *' } } }, actor);
+      // Read again after the change: its next slot is 10:10, more than a minute away.
+      await s.clock.untilSleeping('2026-11-23T10:05:59.975Z');
+      const finished = finishedCount(s.system, 1);
+      await s.clock.advanceTo('2026-11-23T10:10:00Z');
+      expect((await finished)[0]?.slot?.toISOString()).toBe('2026-11-23T10:10:00.000Z');
+      expect((await s.system.executions.list('moved')).map((e) => e.slot?.toISOString())).toEqual(['2026-11-23T10:10:00.000Z']);
+    });
+
     it('holds maxConcurrent across several workers racing for one config, and loses no place', async () => {
       await s.system.configs.create(scenarioConfig('crowded', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 3 } }), actor);
       let running = 0;
