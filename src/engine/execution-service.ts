@@ -25,7 +25,6 @@ function notFound(id: string): ExecutionOperationError {
   return new ExecutionOperationError(ExecutionErrorCode.NotFound, `execution '${id}' does not exist`, 'executionId');
 }
 
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Manual runs, history, logs, cancel and retry. */

@@ -301,7 +301,6 @@ export const recordProgress = (
   values: [id, workerId, items.total, items.processed, items.succeeded, items.failed],
 });
 
-
 /**
  * Ends running executions this worker holds, in one call of the finish_executions function
  * (migrations 0010, 0014, 0016, 0021): the ids of those it did not end come back (one it no
