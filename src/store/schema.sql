@@ -182,7 +182,8 @@ begin
       select i.config_id, i.slot_at, i.run_after, c.version, c.config, grove_execution_id() as execution_id,
              coalesce((c.config -> 'payload' -> 'limits' ->> 'maxConcurrent')::int, 1) as max_concurrent,
              ((select count(*) from execution_queue q where q.config_id = i.config_id)
-              + (select count(*) from execution_leases l where l.config_id = i.config_id))::int as active,
+              + coalesce((select r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0)
+                            from config_running r where r.config_id = i.config_id), 0))::int as active,
              c.config -> 'payload' -> 'schedule' ->> 'overlapPolicy' as overlap_policy,
              -- Claims by other workers are read through the lock, endings from the snapshot (a
              -- count that can only lag, never too low), as in claim_executions.

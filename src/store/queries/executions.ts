@@ -257,11 +257,15 @@ export const listExecutions = (configId: string, limit: number, status: string |
   values: [configId, limit, status],
 });
 
-/** Queued and running executions of a config: what the overlap policy weighs. */
+/**
+ * Queued and running executions of a config: what the overlap policy weighs. Running ones are
+ * the counts claims keep (claimed - ended), as in claim_slots (migration 0022).
+ */
 export const countActive = (configId: string): SqlQuery => ({
   name: 'executions-count-active',
   text: `select ((select count(*) from execution_queue where config_id = $1)
-                 + (select count(*) from execution_leases where config_id = $1))::int as active`,
+                 + coalesce((select r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0)
+                               from config_running r where r.config_id = $1), 0))::int as active`,
   values: [configId],
 });
 
