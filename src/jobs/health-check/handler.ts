@@ -42,17 +42,33 @@ const skipped = (name: HealthCheckName, message: string, details: Record<string,
   details,
 });
 
-/** Rejects with a timeout error after `ms`, or with the run's abort reason. */
-function deadline(ms: number, signal: AbortSignal): { signal: AbortSignal; expired: Promise<never> } {
-  const combined = AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+/**
+ * Aborts after `ms`, or with the run's abort; `expired` rejects then. Its timer is its own and
+ * holds it until `done()`: the timer of AbortSignal.timeout holds its signal only weakly, so
+ * under memory pressure the signal could be collected before it fired, and a request that waited
+ * on it hung (seen once in a full test run: a probe of an address that never answers).
+ */
+function deadline(ms: number, signal: AbortSignal): { signal: AbortSignal; expired: Promise<never>; done(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ms} ms`)), ms);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
   const expired = new Promise<never>((_resolve, reject) => {
     const fail = () => reject(signal.aborted ? signal.reason : new Error(`no answer within ${ms} ms`));
-    if (combined.aborted) fail();
-    else combined.addEventListener('abort', fail, { once: true });
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener('abort', fail, { once: true });
   });
   // Only observed when it wins a race; never an unhandled rejection.
   expired.catch(() => undefined);
-  return { signal: combined, expired };
+  return {
+    signal: controller.signal,
+    expired,
+    done: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /** fetch says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND) is in its cause. */
@@ -106,6 +122,8 @@ async function checkDatabase(deps: HealthCheckDeps, context: Context): Promise<H
     if (context.signal.aborted) throw context.signal.reason;
     const latencyMs = round(performance.now() - started);
     return { name: 'database', status: HealthStatus.Critical, latencyMs, message: `database did not answer: ${describeFailure(error)}`, details: {} };
+  } finally {
+    limit.done();
   }
 }
 
@@ -114,8 +132,8 @@ async function checkStorage(deps: HealthCheckDeps, context: Context): Promise<He
     return skipped('storage', 'no data folder: the store is a PostgreSQL server, whose disk is not visible from here');
   }
   const started = performance.now();
+  const limit = deadline(context.parameters.timeoutMs, context.signal);
   try {
-    const limit = deadline(context.parameters.timeoutMs, context.signal);
     const stats = await Promise.race([statfs(deps.dataDir), limit.expired]);
     const latencyMs = round(performance.now() - started);
     // bavail, not bfree: the blocks this (unprivileged) process may actually use.
@@ -134,6 +152,8 @@ async function checkStorage(deps: HealthCheckDeps, context: Context): Promise<He
     if (context.signal.aborted) throw context.signal.reason;
     const latencyMs = round(performance.now() - started);
     return { name: 'storage', status: HealthStatus.Critical, latencyMs, message: `data folder not readable: ${describeFailure(error)}`, details: { path: deps.dataDir } };
+  } finally {
+    limit.done();
   }
 }
 
@@ -154,6 +174,8 @@ async function checkHttp(name: 'api' | 'rag', url: string | undefined, context: 
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     failure = limit.signal.aborted ? `no answer within ${timeoutMs} ms` : describeFailure(error);
+  } finally {
+    limit.done();
   }
   const latencyMs = round(performance.now() - started);
   const grade = gradeHttpProbe({ status, latencyMs, timeoutMs });
