@@ -225,8 +225,13 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
     let lastStatus: number | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       if (attempt > 1) await sleep(Math.min(initialDelayMs * 2 ** (attempt - 2), MAX_DELAY_MS));
+      // A timer of its own for each attempt, cleared when the attempt ends: the timer of
+      // AbortSignal.timeout holds its signal only weakly, so under memory pressure the signal
+      // could be collected before it fired and the attempt would never end.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
       try {
-        const response = await send(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+        const response = await send(url, { method: 'POST', headers, body, signal: timeout.signal, redirect: 'manual' });
         // The body is never used; cancelling frees the connection for the next delivery.
         await response.body?.cancel().catch(() => undefined);
         if (response.status >= 200 && response.status < 300) return;
@@ -240,6 +245,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
         // Network errors and per-attempt timeouts: the receiver may be back on the next attempt.
         lastError = error;
         lastStatus = undefined;
+      } finally {
+        clearTimeout(timer);
       }
     }
     const reason = lastStatus !== undefined ? `HTTP ${lastStatus}` : lastError instanceof Error ? describeNetworkError(lastError) : String(lastError);
