@@ -597,9 +597,9 @@ export class Worker {
 
   /**
    * A place for a manual run or a due slot recorded in this process to be claimed for this
-   * worker as it is recorded (ExecutionService.trigger, Scheduler): there is one while the worker runs and has a place
-   * that nothing it runs or holds ahead will take. Held until `adopt` takes the run or gives
-   * the place back.
+   * worker as it is recorded (ExecutionService.trigger, Scheduler): there is one while the
+   * worker runs and has a place that nothing it runs or holds ahead will take. Held until
+   * `adopt` takes the run or gives the place back.
    */
   reserve(): { workerId: string; leaseUntil: Date } | undefined {
     if (!this.#loop || this.#stop.signal.aborted) return undefined;
@@ -608,7 +608,7 @@ export class Worker {
     return { workerId: this.options.id, leaseUntil: new Date(this.deps.clock.now().getTime() + this.#leaseMs) };
   }
 
-  /** Runs a manual run claimed for this worker with a reserved place; undefined gives the place back. */
+  /** Runs an execution claimed for this worker with a reserved place; undefined gives the place back. */
   adopt(execution: ExecutionRecord | undefined): void {
     this.#reserved--;
     if (execution) {

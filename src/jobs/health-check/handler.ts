@@ -55,7 +55,8 @@ function deadline(ms: number, signal: AbortSignal): { signal: AbortSignal; expir
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   const expired = new Promise<never>((_resolve, reject) => {
-    const fail = () => reject(signal.aborted ? signal.reason : new Error(`no answer within ${ms} ms`));
+    // The run's abort reason, or the timeout's error: what the controller was aborted with.
+    const fail = () => reject(controller.signal.reason);
     if (controller.signal.aborted) fail();
     else controller.signal.addEventListener('abort', fail, { once: true });
   });
