@@ -5,10 +5,10 @@
 --
 
 --
--- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[]); Type: FUNCTION; Schema: public; Owner: -
+-- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[], uuid); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[]) RETURNS TABLE(id uuid, config_id text, config_version integer, config jsonb, status text, trigger text, slot_at timestamp with time zone, attempt integer, run_id uuid, retry_of uuid, requested_by text, idempotency_key text, dry_run boolean, batch_size integer, queued_at timestamp with time zone, run_after timestamp with time zone, cancel_requested_at timestamp with time zone, items_total integer, items_processed integer, items_succeeded integer, items_failed integer, summary text, result jsonb, error jsonb, room integer)
+CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[], p_claim uuid) RETURNS TABLE(id uuid, config_id text, config_version integer, config jsonb, status text, trigger text, slot_at timestamp with time zone, attempt integer, run_id uuid, retry_of uuid, requested_by text, idempotency_key text, dry_run boolean, batch_size integer, queued_at timestamp with time zone, run_after timestamp with time zone, cancel_requested_at timestamp with time zone, items_total integer, items_processed integer, items_succeeded integer, items_failed integer, summary text, result jsonb, error jsonb, room integer)
     LANGUAGE plpgsql
     SET jit TO 'off'
     SET enable_seqscan TO 'off'
@@ -47,15 +47,12 @@ begin
       delete from execution_queue q where q.ctid = any(array(select picked.ctid from picked))
       returning q.id
     ), claimed as (
-      -- Each by its primary key in a nested loop: a probe per execution, where an array of
-      -- ids made the index scan start over from the root for every element (twice the time).
-      update executions e
-         set status = 'running', worker_id = p_worker, started_at = p_now, heartbeat_at = p_now, lease_expires_at = p_lease_until
-        from taken t
-       where e.id = t.id and e.status = 'queued'
-      returning e.*
-    ), leased as (
-      insert into execution_leases (id, config_id, worker_id) select c.id, c.config_id, p_worker from claimed c
+      -- Read, not written: each by its primary key (see migration 0018).
+      select e.* from executions e join taken t on e.id = t.id where e.status = 'queued'
+    ), held as (
+      insert into execution_claims (id, worker_id, claimed_at, heartbeat_at, lease_expires_at, ids)
+      select p_claim, p_worker, p_now, p_now, p_lease_until, array(select c.id from claimed c)
+       where exists (select 1 from claimed)
       returning 1
     ), per_config as (
       select c.config_id, count(*)::int as claimed from claimed c group by c.config_id
@@ -68,8 +65,10 @@ begin
       -- A claim that took all it asked for may have left due work behind, which racing
       -- workers passed over while this one held the rows: let them look again.
       select pg_notify('grove_jobs_execution', '') where p_limit > 0 and (select count(*) from claimed) >= p_limit
-    ), snapshots as (
-      -- Each config version once (not once per row): its snapshot, or null when the caller named it as known.
+    ), snapshots as materialized (
+      -- Each config version once (not once per row): its snapshot, or null when the caller named
+      -- it as known. Materialized: inlined, it was read again for every claimed row, its snapshot
+      -- decompressed each time (more than half of a claim of 500).
       select k.config_id, k.config_version,
              case when (k.config_id || '@' || k.config_version || '@' || (v.config -> 'meta' ->> 'updatedAt')) = any(p_known)
                   then null else v.config end as config
@@ -80,14 +79,14 @@ begin
            case when c.config is null then v.config
                 when (c.config_id || '@' || c.config_version || '@' || (c.config -> 'meta' ->> 'updatedAt')) = any(p_known) then null
                 else c.config end,
-           c.status, c.trigger, c.slot_at, c.attempt, c.run_id, c.retry_of, c.requested_by, c.idempotency_key,
+           'running'::text, c.trigger, c.slot_at, c.attempt, c.run_id, c.retry_of, c.requested_by, c.idempotency_key,
            c.dry_run, c.batch_size, c.queued_at, c.run_after, c.cancel_requested_at, c.items_total, c.items_processed,
            c.items_succeeded, c.items_failed, c.summary, c.result, c.error, (s.room - n.claimed)::int
       from claimed c
       join per_config n on n.config_id = c.config_id
       join sized s on s.config_id = c.config_id
       left join snapshots v on v.config_id = c.config_id and v.config_version = c.config_version
-     where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0 and (select count(*) from leased) >= 0;
+     where (select count(*) from counted) >= 0 and (select count(*) from woken) >= 0 and (select count(*) from held) >= 0;
 end
 $$;
 
@@ -148,10 +147,10 @@ CREATE TABLE public.executions (
 WITH (fillfactor='50');
 
 --
--- Name: claim_slots(jsonb, timestamp with time zone, text, text, timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: claim_slots(jsonb, timestamp with time zone, text, text, timestamp with time zone, integer, uuid); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.claim_slots(p_items jsonb, p_now timestamp with time zone, p_claimed_by text, p_worker text DEFAULT NULL::text, p_lease_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_places integer DEFAULT 0) RETURNS SETOF public.executions
+CREATE FUNCTION public.claim_slots(p_items jsonb, p_now timestamp with time zone, p_claimed_by text, p_worker text DEFAULT NULL::text, p_lease_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_places integer DEFAULT 0, p_claim uuid DEFAULT NULL::uuid) RETURNS SETOF public.executions
     LANGUAGE plpgsql
     AS $$
 declare
@@ -167,7 +166,7 @@ begin
     where s.config_id in (select i.config_id from jsonb_to_recordset(p_items) as i(config_id text))
     order by s.config_id
     for update;
-  if p_places > 0 and p_worker is not null then
+  if p_places > 0 and p_worker is not null and p_claim is not null then
     -- The claim locks of the configs whose slot is due now, in id order as every locker takes
     -- them; one held by a worker's claim in flight is passed over.
     select coalesce(array_agg(x.config_id), '{}') into v_lockable
@@ -214,7 +213,7 @@ begin
                               run_after, summary, result, finished_at, duration_ms, worker_id, started_at, heartbeat_at,
                               lease_expires_at)
       select p.execution_id, p.execution_id, p.config_id, p.version, null,
-             case when p.skip then 'skipped' when p.here then 'running' else 'queued' end,
+             case when p.skip then 'skipped' else 'queued' end,
              'schedule', p.slot_at, 1, p_now, case when p.skip then p_now else p.run_after end,
              case when p.skip then format('Skipped: %s execution(s) of this config already queued or running (overlap policy skip, at most %s)', p.active, p.max_concurrent) end,
              case when p.skip then jsonb_build_object('reason', 'overlap', 'active', p.active, 'maxConcurrent', p.max_concurrent) end,
@@ -225,15 +224,16 @@ begin
       returning *
     ), queued as (
       insert into execution_queue (id, config_id, run_after, queued_at)
-      select x.id, x.config_id, x.run_after, x.queued_at from inserted x where x.status = 'queued'
+      select x.id, x.config_id, x.run_after, x.queued_at from inserted x where x.status = 'queued' and x.worker_id is null
       returning 1
-    ), leased as (
-      insert into execution_leases (id, config_id, worker_id)
-      select x.id, x.config_id, x.worker_id from inserted x where x.status = 'running'
+    ), held as (
+      insert into execution_claims (id, worker_id, claimed_at, heartbeat_at, lease_expires_at, ids)
+      select p_claim, p_worker, p_now, p_now, p_lease_until, array(select x.id from inserted x where x.worker_id is not null)
+       where exists (select 1 from inserted x where x.worker_id is not null)
       returning 1
     ), raised as (
       update config_running r set claimed = r.claimed + n.claimed
-        from (select x.config_id, count(*)::int as claimed from inserted x where x.status = 'running' group by x.config_id) n
+        from (select x.config_id, count(*)::int as claimed from inserted x where x.worker_id is not null group by x.config_id) n
        where r.config_id = n.config_id
       returning 1
     ), logged as (
@@ -244,19 +244,24 @@ begin
         from won w where s.config_id = w.config_id
       returning 1
     ), woken as (
-      select pg_notify('grove_jobs_execution', '') where exists (select 1 from inserted where inserted.status = 'queued')
+      select pg_notify('grove_jobs_execution', '') where exists (select 1 from inserted where inserted.status = 'queued' and inserted.worker_id is null)
     )
-    select x.* from inserted x
+    select x.id, x.config_id, x.config_version, x.config,
+           case when x.worker_id is not null then 'running' else x.status end,
+           x.trigger, x.slot_at, x.attempt, x.run_id, x.retry_of, x.requested_by, x.idempotency_key, x.dry_run, x.batch_size,
+           x.queued_at, x.run_after, x.started_at, x.finished_at, x.duration_ms, x.worker_id, x.lease_expires_at, x.heartbeat_at,
+           x.cancel_requested_at, x.items_total, x.items_processed, x.items_succeeded, x.items_failed, x.summary, x.result, x.error
+      from inserted x
      where (select count(*) from moved) >= 0 and (select count(*) from woken) >= 0 and (select count(*) from queued) >= 0
-       and (select count(*) from logged) >= 0 and (select count(*) from leased) >= 0 and (select count(*) from raised) >= 0;
+       and (select count(*) from logged) >= 0 and (select count(*) from held) >= 0 and (select count(*) from raised) >= 0;
 end
 $$;
 
 --
--- Name: finish_executions(text, uuid[], text[], text[], double precision[], double precision[], integer[], text[], text[], text[], integer[], integer[], integer[], integer[]); Type: FUNCTION; Schema: public; Owner: -
+-- Name: finish_executions(text, uuid[], uuid[], uuid[], text[], text[], double precision[], double precision[], integer[], text[], text[], text[], integer[], integer[], integer[], integer[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.finish_executions(p_worker text, p_ids uuid[], p_config_ids text[], p_status text[], p_started_ms double precision[], p_finished_ms double precision[], p_duration_ms integer[], p_summary text[], p_result text[], p_error text[], p_items_total integer[], p_items_processed integer[], p_items_succeeded integer[], p_items_failed integer[]) RETURNS SETOF uuid
+CREATE FUNCTION public.finish_executions(p_worker text, p_claims uuid[], p_retire uuid[], p_ids uuid[], p_config_ids text[], p_status text[], p_started_ms double precision[], p_finished_ms double precision[], p_duration_ms integer[], p_summary text[], p_result text[], p_error text[], p_items_total integer[], p_items_processed integer[], p_items_succeeded integer[], p_items_failed integer[]) RETURNS SETOF uuid
     LANGUAGE plpgsql
     SET enable_seqscan TO 'off'
     AS $$
@@ -276,20 +281,24 @@ begin
                     p_items_total, p_items_processed, p_items_succeeded, p_items_failed)
           as v(id, status, started_ms, finished_ms, duration_ms, summary, result, error, items_total, items_processed,
                items_succeeded, items_failed)
-    ), unleased as (
-      -- Only what this worker still holds: a lease that expired was ended as lost, and is gone.
-      delete from execution_leases l
-       where l.id = any(p_ids) and l.worker_id = p_worker
-      returning l.id
+    ), held as materialized (
+      -- Only what this worker's claims still hold: an expired claim was ended as lost, and is gone.
+      select u.id from execution_claims c cross join unnest(c.ids) as u(id)
+       where c.id = any(p_claims) and c.worker_id = p_worker
     ), finished as (
       update executions e
-         set status = v.status, started_at = coalesce(v.started_at, e.started_at), finished_at = v.finished_at,
+         set status = v.status, worker_id = p_worker, started_at = coalesce(v.started_at, e.started_at), finished_at = v.finished_at,
              duration_ms = v.duration_ms, summary = v.summary, result = v.result, error = v.error, items_total = v.items_total,
              items_processed = v.items_processed, items_succeeded = v.items_succeeded, items_failed = v.items_failed,
-             lease_expires_at = null
-        from ending v join unleased u on u.id = v.id
-       where e.id = v.id and e.worker_id = p_worker and e.status = 'running'
+             heartbeat_at = null, lease_expires_at = null
+        from ending v
+       -- "is true" keeps the test a hashed look-up: as a semi-join, planned for a few rows, it
+       -- read all the held ids once per ending.
+       where e.id = v.id and e.status = 'queued' and (v.id in (select h.id from held h)) is true
       returning e.id, e.config_id, e.status, e.finished_at
+    ), retired as (
+      delete from execution_claims c where c.id = any(p_retire) and c.worker_id = p_worker
+      returning 1
     ), logged as (
       insert into execution_endings (finished_at, id) select f.finished_at, f.id from finished f
       returning 1
@@ -315,7 +324,7 @@ begin
     select v.id from ending v left join finished f on f.id = v.id
      where f.id is null
        and (select count(*) from counted) >= 0 and (select count(*) from streak_ended) >= 0 and (select count(*) from woken) >= 0
-       and (select count(*) from logged) >= 0;
+       and (select count(*) from logged) >= 0 and (select count(*) from retired) >= 0;
 end
 $$;
 
@@ -433,22 +442,26 @@ CREATE TABLE public.digest_cursors (
 );
 
 --
+-- Name: execution_claims; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.execution_claims (
+    id uuid NOT NULL,
+    worker_id text NOT NULL,
+    claimed_at timestamp with time zone NOT NULL,
+    heartbeat_at timestamp with time zone NOT NULL,
+    lease_expires_at timestamp with time zone NOT NULL,
+    ids uuid[] NOT NULL
+);
+ALTER TABLE ONLY public.execution_claims ALTER COLUMN ids SET STORAGE EXTERNAL;
+
+--
 -- Name: execution_endings; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.execution_endings (
     finished_at timestamp with time zone NOT NULL,
     id uuid NOT NULL
-);
-
---
--- Name: execution_leases; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.execution_leases (
-    id uuid NOT NULL,
-    config_id text NOT NULL,
-    worker_id text NOT NULL
 );
 
 --
@@ -710,11 +723,11 @@ ALTER TABLE ONLY public.digest_cursors
     ADD CONSTRAINT digest_cursors_pkey PRIMARY KEY (config_id);
 
 --
--- Name: execution_leases execution_leases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: execution_claims execution_claims_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE ONLY public.execution_leases
-    ADD CONSTRAINT execution_leases_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.execution_claims
+    ADD CONSTRAINT execution_claims_pkey PRIMARY KEY (id);
 
 --
 -- Name: execution_logs execution_logs_pkey; Type: CONSTRAINT; Schema: public; Owner: -

@@ -11,6 +11,7 @@ import type {
 import * as configs from './queries/configs.js';
 import * as executions from './queries/executions.js';
 import * as slots from './queries/slots.js';
+import { ClaimBook } from './claim-book.js';
 import { ConfigSnapshotCache } from './config-cache.js';
 import type { Sql } from './sql.js';
 
@@ -141,6 +142,12 @@ function scheduleChanged(before: JobConfig | undefined, after: JobConfig): boole
 /** The Store port implemented once, in SQL, for both drivers. */
 export function createSqlStore(sql: Sql): Store {
   const configCache = new ConfigSnapshotCache();
+  const claims = new ClaimBook();
+  /** Records the executions in `records` that started here under claim `claimId`. */
+  const recordClaim = (claimId: string, records: ReadonlyArray<ExecutionRecord | undefined>, workerId: string) => {
+    const held = records.filter((r): r is ExecutionRecord => r?.status === 'running' && r.workerId === workerId).map((r) => r.id);
+    claims.record(claimId, workerId, held);
+  };
   const one = async <Row>(query: ReturnType<typeof executions.getExecution>) => (await sql.query<Row>(query))[0];
   const execution = async (query: ReturnType<typeof executions.getExecution>, on: Sql = sql) => {
     const row = (await on.query<executions.ExecutionRow>(query))[0];
@@ -227,10 +234,15 @@ export function createSqlStore(sql: Sql): Store {
         return record ? { claimed: true, execution: record } : { claimed: true };
       }),
 
-    claimSlots: async (items, now, claimedBy, here) =>
-      items.length === 0
-        ? []
-        : (await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, { columns: executions.recordColumns('x'), join: executions.versionJoin('x') }, here))).map(toExecution),
+    claimSlots: async (items, now, claimedBy, here) => {
+      if (items.length === 0) return [];
+      const claimId = claims.newId();
+      const columns = { columns: executions.recordColumns('x'), join: executions.versionJoin('x') };
+      const rows = await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, columns, here && { ...here, claimId }));
+      const records = rows.map(toExecution);
+      if (here) recordClaim(claimId, records, here.workerId);
+      return records;
+    },
 
     advanceCursor: async (configId, to) => {
       await sql.query(slots.advanceCursor(configId, to));
@@ -245,7 +257,9 @@ export function createSqlStore(sql: Sql): Store {
     },
 
     insertRun: async (configId, run, here) => {
-      const created = await execution(executions.insertRun(configId, run, here));
+      const claimId = claims.newId();
+      const created = await execution(executions.insertRun(configId, run, here && { ...here, claimId }));
+      if (created && here) recordClaim(claimId, [created], here.workerId);
       if (created) return { execution: created, created: true };
       const existing = run.idempotencyKey === null ? undefined : await execution(executions.getExecutionByKey(configId, run.idempotencyKey));
       return existing ? { execution: existing, created: false } : undefined;
@@ -258,7 +272,13 @@ export function createSqlStore(sql: Sql): Store {
 
     claimExecutions: async (workerId, now, leaseUntil, limit) => {
       const known = configCache.snapshot();
-      const rows = await sql.query<executions.ClaimRow>(executions.claimExecutions(workerId, now, leaseUntil, limit, known.keys));
+      const claimId = claims.newId();
+      const rows = await sql.query<executions.ClaimRow>(executions.claimExecutions(workerId, now, leaseUntil, limit, known.keys, claimId));
+      claims.record(
+        claimId,
+        workerId,
+        rows.map((row) => row.id),
+      );
       const room = new Map<string, number>();
       for (const row of rows) room.set(row.config_id, row.room);
       return { executions: rows.map((row) => configCache.complete(toClaimed(row, workerId, now, leaseUntil), known)), room };
@@ -270,7 +290,10 @@ export function createSqlStore(sql: Sql): Store {
         if (!target || target.status !== 'queued') return undefined;
         // The same per-config lock as claimExecutions, so maxConcurrent holds against workers too.
         await tx.query(executions.lockClaimedCount(target.configId));
-        return execution(executions.claimById(id, workerId, now, leaseUntil), tx);
+        const claimId = claims.newId();
+        const claimed = await execution(executions.claimById(id, workerId, now, leaseUntil, claimId), tx);
+        recordClaim(claimId, [claimed], workerId);
+        return claimed;
       }),
 
     nextRunAfter: async () => {
@@ -283,13 +306,16 @@ export function createSqlStore(sql: Sql): Store {
     renewLeases: async (ids, workerId, now, leaseUntil) => {
       const held = new Map<string, { cancelRequested: boolean }>();
       if (ids.length === 0) return held;
-      const rows = await sql.query<{ id: string; cancel_requested_at: Date | null }>(executions.renewLeases(ids, workerId, now, leaseUntil));
+      const rows = await sql.query<{ id: string; cancel_requested_at: Date | null }>(
+        executions.renewLeases(ids, claims.claimsOf(ids, workerId), workerId, now, leaseUntil),
+      );
       for (const row of rows) held.set(row.id, { cancelRequested: row.cancel_requested_at !== null });
       return held;
     },
 
     recordProgress: async (id, workerId, items) => {
-      await sql.query(executions.recordProgress(id, workerId, items));
+      const claimId = claims.claimOf(id, workerId);
+      if (claimId !== undefined) await sql.query(executions.recordProgress(id, workerId, claimId, items));
     },
 
     appendLogs: async (lines) => {
@@ -308,8 +334,10 @@ export function createSqlStore(sql: Sql): Store {
 
     finishExecutions: async (workerId, endings) => {
       if (endings.length === 0) return new Set();
-      const missed = await sql.query<{ id: string }>(executions.finishExecutions(workerId, endings));
-      const ended = new Set(endings.map((ending) => ending.id));
+      const ids = endings.map((ending) => ending.id);
+      const missed = await sql.query<{ id: string }>(executions.finishExecutions(workerId, claims.claimsOf(ids, workerId), claims.emptiedBy(ids, workerId), endings));
+      claims.settle(ids, workerId);
+      const ended = new Set(ids);
       for (const row of missed) ended.delete(row.id);
       return ended;
     },
@@ -318,9 +346,10 @@ export function createSqlStore(sql: Sql): Store {
       if (ids.length === 0) return;
       await sql.transaction(async (tx) => {
         await tx.query(executions.lockEndedCountsOf(ids));
-        await tx.query(executions.releaseExecutions(ids, workerId, runAfter));
+        await tx.query(executions.releaseExecutions(ids, claims.claimsOf(ids, workerId), workerId, runAfter));
         await tx.query(executions.notifyExecutions(''));
       });
+      claims.settle(ids, workerId);
     },
 
     expireLeases: async (now, limit) => {
@@ -330,7 +359,9 @@ export function createSqlStore(sql: Sql): Store {
         const locked = await tx.query<{ config_id: string }>(executions.lockConfigsWithExpiredLeases(now));
         if (locked.length === 0) return [];
         const ids = locked.map((row) => row.config_id);
-        return (await tx.query<executions.ExecutionRow>(executions.expireLeases(ids, now, limit))).map(toExecution);
+        const lost = (await tx.query<executions.ExecutionRow>(executions.expireLeases(ids, now, limit))).map(toExecution);
+        claims.settle(lost.map((e) => e.id));
+        return lost;
       });
     },
 

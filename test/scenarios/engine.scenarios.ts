@@ -175,16 +175,23 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(await claim('w3', 61)).toEqual([]);
     });
 
-    it('keeps the queue, the leases and the log of finish times in step with every execution status', async () => {
+    it('keeps the queue, the claims and the log of finish times in step with every execution status', async () => {
       await s.system.configs.create(scenarioConfig('tracked', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 3 } }), actor);
       const store = createSqlStore(sql);
       const at = (seconds: number) => new Date(s.clock.now().getTime() + seconds * 1000);
       const ids = (text: string) => idsOf(sql, text);
       const expectInStep = async () => {
-        expect(await ids(`select id::text from execution_queue`)).toEqual(await ids(`select id::text from executions where status = 'queued'`));
-        expect(await ids(`select l.id::text from execution_leases l join executions e on e.id = l.id and e.worker_id = l.worker_id`)).toEqual(
-          await ids(`select id::text from executions where status = 'running'`),
+        // A claimed execution's row stays as queued until it ends (migration 0023): queued rows
+        // are either in the queue or held by exactly one claim, never both.
+        const held = `select u.id from execution_claims c cross join unnest(c.ids) as u(id)`;
+        expect(await ids(`select id::text from execution_queue`)).toEqual(
+          await ids(`select id::text from executions where status = 'queued' and id not in (${held})`),
         );
+        expect(await ids(`select e.id::text from (${held}) h join executions e on e.id = h.id where e.status = 'queued'`)).toEqual(
+          await ids(`select id::text from executions where status = 'queued' and id not in (select id from execution_queue)`),
+        );
+        expect(await ids(`select id::text from (${held}) h group by id having count(*) > 1`)).toEqual([]);
+        expect(await ids(`select id::text from executions where status = 'running'`)).toEqual([]);
         expect(await ids(`select x.id::text from execution_endings x join executions e on e.id = x.id and e.finished_at = x.finished_at`)).toEqual(
           await ids(`select id::text from executions where finished_at is not null`),
         );
@@ -600,7 +607,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
           const next = finishedCount(w.system, 1);
           await w.clock.advanceTo('2026-11-23T10:10:00Z');
           expect((await next)[0]).toMatchObject({ status: 'success', workerId: worker.id });
-          expect(await idsOf(w.sql, 'select id from execution_leases')).toEqual([]);
+          expect(await idsOf(w.sql, 'select id from execution_claims')).toEqual([]);
         } finally {
           await w.system.close({ graceMs: 0 });
         }

@@ -1,5 +1,6 @@
 import type { ConfigChange, JobConfig } from '../../domain/config/index.js';
 import type { SqlQuery } from '../sql.js';
+import { claimJoin, liveStatus } from './executions.js';
 
 /** A job_configs row; never leaves store/. */
 export interface ConfigRow {
@@ -162,9 +163,9 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
            from job_configs c
            left join schedule_state s on s.config_id = c.id
            left join lateral (
-             select e.id, e.status, e.trigger, e.attempt, e.queued_at, e.started_at, e.finished_at, e.duration_ms,
-                    e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error
-               from executions e
+             select e.id, ${liveStatus('e')} as status, e.trigger, e.attempt, e.queued_at, coalesce(h.claimed_at, e.started_at) as started_at,
+                    e.finished_at, e.duration_ms, e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error
+               from executions e ${claimJoin('e')}
               where e.config_id = c.id and e.status <> 'skipped'
               order by e.queued_at desc
               limit 1
@@ -194,7 +195,9 @@ export const lockForDeletion = (id: string): SqlQuery => ({
 export const deleteConfig = (id: string, expectedVersion: number | null): SqlQuery => ({
   name: 'configs-delete',
   text: `with target as (select id, version from job_configs where id = $1 for update),
-              busy as (select count(*)::int as n from execution_leases where config_id = $1),
+              -- Its running count as claims keep it (claimed - ended; read under the claim lock, lockForDeletion).
+              busy as (select coalesce((select r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0)
+                                          from config_running r where r.config_id = $1), 0)::int as n),
               deleted as (
                 delete from job_configs c using target t
                  where c.id = t.id and ($2::int is null or t.version = $2) and (select n from busy) = 0

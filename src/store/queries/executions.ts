@@ -97,38 +97,75 @@ const CLAIMED_COLUMNS = `id, config_id, config_version, config, trigger, ${epoch
   ${epochMs('cancel_requested_at')} as cancel_ms, items_total, nullif(items_processed, 0) as items_processed,
   nullif(items_succeeded, 0) as items_succeeded, nullif(items_failed, 0) as items_failed, summary, result, error, room`;
 
-/** recordColumns' lists, built once per alias (queries are built on every request). */
+/** recordColumns' lists, built once per alias and reading (queries are built on every request). */
 const recordColumnsByAlias = new Map<string, string>();
 
 /**
- * An execution record's columns read through alias `e`, its config from the version it runs
- * with (migration 0012; rows written before carry their own copy): use with `versionJoin(e)`.
+ * How a record's running state is read (migration 0023: a claim leaves the rows it claims as
+ * they were queued): `row` as written; `live` through the claim holding it, joined as `h` by
+ * `claimJoin(e)`; `fresh` for a row just written in this statement (a claim made in the same
+ * statement is not visible to it), whose worker is set only when it starts at once.
  */
-export const recordColumns = (e: string): string => {
-  let columns = recordColumnsByAlias.get(e);
+export type Reading = 'row' | 'live' | 'fresh';
+
+const RUNNING_COLUMNS: Record<Exclude<Reading, 'row'>, (e: string) => Record<string, string>> = {
+  live: (e) => ({
+    status: `case when h.worker_id is null then ${e}.status else 'running' end as status`,
+    started_at: `coalesce(h.claimed_at, ${e}.started_at) as started_at`,
+    worker_id: `coalesce(h.worker_id, ${e}.worker_id) as worker_id`,
+    lease_expires_at: `coalesce(h.lease_expires_at, ${e}.lease_expires_at) as lease_expires_at`,
+  }),
+  fresh: (e) => ({
+    status: `case when ${e}.status = 'queued' and ${e}.worker_id is not null then 'running' else ${e}.status end as status`,
+  }),
+};
+
+/**
+ * An execution record's columns read through alias `e`, its config from the version it runs
+ * with (migration 0012; rows written before carry their own copy): use with `versionJoin(e)`,
+ * and for a `live` reading with `claimJoin(e)`.
+ */
+export const recordColumns = (e: string, reading: Reading = 'row'): string => {
+  const key = `${e}:${reading}`;
+  let columns = recordColumnsByAlias.get(key);
   if (columns === undefined) {
+    const running = reading === 'row' ? {} : RUNNING_COLUMNS[reading](e);
     columns = EXECUTION_COLUMNS.split(',')
       .map((column) => column.trim())
-      .map((column) => (column === 'config' ? `coalesce(${e}.config, v.config) as config` : `${e}.${column}`))
+      .map((column) => (column === 'config' ? `coalesce(${e}.config, v.config) as config` : (running[column] ?? `${e}.${column}`)))
       .join(', ');
-    recordColumnsByAlias.set(e, columns);
+    recordColumnsByAlias.set(key, columns);
   }
   return columns;
 };
+
+/** An execution's status read through the claim joined as `h` (see Reading). */
+export const liveStatus = (e: string): string => `case when h.worker_id is null then ${e}.status else 'running' end`;
+
+/**
+ * Joins, as `h`, the claim that holds the execution aliased `e` while it runs (migration
+ * 0023): read only for a row still as queued, one look through the few claims there are.
+ */
+export const claimJoin = (e: string): string =>
+  `left join lateral (select c.worker_id, c.claimed_at, c.lease_expires_at from execution_claims c
+                       where ${e}.status = 'queued' and ${e}.id = any(c.ids) limit 1) h on true`;
 
 /** Joins, as `v`, the config version the execution aliased `e` runs with. */
 export const versionJoin = (e: string): string => `left join job_config_versions v on v.config_id = ${e}.config_id and v.version = ${e}.config_version`;
 
 /*
- * The narrow tables kept beside executions (migration 0017), each filled from a CTE of
+ * The narrow tables kept beside executions (migrations 0017, 0023), each filled from a CTE of
  * executions rows (`from`, optionally filtered by `where`) in the statement that changes
- * their status: the queue (queued ones), the leases (running ones) and the finish times.
+ * their status: the queue (queued ones), the claims (running ones) and the finish times.
  */
 const only = (where: string | undefined) => (where ? ` where ${where}` : '');
 const intoQueue = (from: string, where?: string) =>
   `insert into execution_queue (id, config_id, run_after, queued_at) select id, config_id, run_after, queued_at from ${from}${only(where)} returning 1`;
-const intoLeases = (from: string, where?: string) =>
-  `insert into execution_leases (id, config_id, worker_id) select id, config_id, worker_id from ${from}${only(where)} returning 1`;
+/** A claim (`$claim`: its id) of the rows of `from` this worker starts at once; none when there are none. */
+const intoClaims = (from: string, where: string, claim: string) =>
+  `insert into execution_claims (id, worker_id, claimed_at, heartbeat_at, lease_expires_at, ids)
+   select ${claim}::uuid, min(worker_id), min(started_at), min(started_at), min(lease_expires_at), array_agg(id)
+     from ${from} where ${where} having count(*) > 0 returning 1`;
 const intoEndings = (from: string, where?: string) =>
   `insert into execution_endings (finished_at, id) select finished_at, id from ${from}${only(where)} returning 1`;
 
@@ -184,7 +221,7 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
  * without `here`, it is queued. No row: the config does not exist, or the idempotency key was
  * used already.
  */
-export const insertRun = (configId: string, run: RunInput, here?: { workerId: string; leaseUntil: Date }): SqlQuery => ({
+export const insertRun = (configId: string, run: RunInput, here?: { workerId: string; leaseUntil: Date; claimId: string }): SqlQuery => ({
   name: 'executions-insert-run',
   text: `with config as (
            -- The config first, held until commit (as its deletion takes it, before the rows that
@@ -206,7 +243,7 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
            insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, requested_by,
                                    idempotency_key, dry_run, batch_size, queued_at, run_after, worker_id, started_at,
                                    heartbeat_at, lease_expires_at)
-           select n.id, n.id, p.id, p.version, case when p.here then 'running' else 'queued' end, $2, 1, $3, $4, $5, $6,
+           select n.id, n.id, p.id, p.version, 'queued', $2, 1, $3, $4, $5, $6,
                   $7::timestamptz, $7::timestamptz, case when p.here then $8 end, case when p.here then $7::timestamptz end,
                   case when p.here then $7::timestamptz end, case when p.here then $9::timestamptz end
              from placed p cross join (select grove_execution_id() as id) n
@@ -214,16 +251,16 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
            returning *
          ), raised as (
            update config_running r set claimed = r.claimed + 1
-            where r.config_id = $1 and exists (select 1 from inserted where inserted.status = 'running')
+            where r.config_id = $1 and exists (select 1 from inserted where inserted.worker_id is not null)
            returning 1
          ),
-         queued as (${intoQueue('inserted', "status = 'queued'")}),
-         leased as (${intoLeases('inserted', "status = 'running'")})
+         queued as (${intoQueue('inserted', 'worker_id is null')}),
+         held as (${intoClaims('inserted', 'worker_id is not null', '$10')})
          -- A queued run wakes workers in other processes (delivered when this commits).
-         select ${recordColumns('inserted')},
-                (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.status = 'queued') is not null as notified
+         select ${recordColumns('inserted', 'fresh')},
+                (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.worker_id is null) is not null as notified
            from inserted ${versionJoin('inserted')}
-          where (select count(*) from raised) >= 0 and (select count(*) from queued) >= 0 and (select count(*) from leased) >= 0`,
+          where (select count(*) from raised) >= 0 and (select count(*) from queued) >= 0 and (select count(*) from held) >= 0`,
   values: [
     configId,
     run.trigger,
@@ -234,25 +271,26 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
     run.queuedAt,
     here?.workerId ?? null,
     here?.leaseUntil ?? null,
+    here?.claimId ?? null,
   ],
 });
 
 export const getExecutionByKey = (configId: string, key: string): SqlQuery => ({
   name: 'executions-by-key',
-  text: `select ${recordColumns('e')} from executions e ${versionJoin('e')} where e.config_id = $1 and e.idempotency_key = $2`,
+  text: `select ${recordColumns('e', 'live')} from executions e ${claimJoin('e')} ${versionJoin('e')} where e.config_id = $1 and e.idempotency_key = $2`,
   values: [configId, key],
 });
 
 export const getExecution = (id: string): SqlQuery => ({
   name: 'executions-get',
-  text: `select ${recordColumns('e')} from executions e ${versionJoin('e')} where e.id = $1::uuid`,
+  text: `select ${recordColumns('e', 'live')} from executions e ${claimJoin('e')} ${versionJoin('e')} where e.id = $1::uuid`,
   values: [id],
 });
 
 export const listExecutions = (configId: string, limit: number, status: string | null): SqlQuery => ({
   name: 'executions-list',
-  text: `select ${recordColumns('e')} from executions e ${versionJoin('e')}
-          where e.config_id = $1 and ($3::text is null or e.status = $3)
+  text: `select ${recordColumns('e', 'live')} from executions e ${claimJoin('e')} ${versionJoin('e')}
+          where e.config_id = $1 and ($3::text is null or ${liveStatus('e')} = $3)
           order by e.queued_at desc, e.attempt desc limit $2`,
   values: [configId, limit, status],
 });
@@ -274,49 +312,69 @@ export const countActive = (configId: string): SqlQuery => ({
  * maxConcurrent across all workers: one call of the claim_executions function (see
  * migration 0003 for why the lock and the count are two statements inside it). Config
  * snapshots named in `known` ('id@version@meta.updatedAt') come back as null (migration 0010);
- * each row carries the room its config had left (migration 0015).
+ * each row carries the room its config had left (migration 0015). The claim is recorded as
+ * `claimId` (migration 0023).
  */
-export const claimExecutions = (workerId: string, now: Date, leaseUntil: Date, limit: number, known: readonly string[]): SqlQuery => ({
+export const claimExecutions = (
+  workerId: string,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+  known: readonly string[],
+  claimId: string,
+): SqlQuery => ({
   name: 'executions-claim',
-  text: `select ${CLAIMED_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4, $5::text[])`,
-  values: [workerId, now, leaseUntil, limit, [...known]],
+  text: `select ${CLAIMED_COLUMNS} from claim_executions($1, $2::timestamptz, $3::timestamptz, $4, $5::text[], $6::uuid)`,
+  values: [workerId, now, leaseUntil, limit, [...known], claimId],
 });
 
 /**
- * Renews the leases of executions this worker holds (running or claimed ahead), in one
- * statement; those it no longer holds (expired and ended as lost, finished) are not returned.
+ * Renews the leases of this worker's claims, one row each, and reads which of the executions
+ * in `ids` (running or claimed ahead) they still hold; those no longer held (expired and ended
+ * as lost, finished, handed back) are not returned.
  */
-export const renewLeases = (ids: readonly string[], workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
+export const renewLeases = (ids: readonly string[], claimIds: readonly string[], workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
   name: 'executions-renew-leases',
-  text: `update executions set heartbeat_at = $3::timestamptz, lease_expires_at = $4::timestamptz
-          where id = any($1::uuid[]) and worker_id = $2 and lease_expires_at is not null
-      returning id, cancel_requested_at`,
-  values: [[...ids], workerId, now, leaseUntil],
+  text: `with renewed as (
+           update execution_claims c set heartbeat_at = $3::timestamptz, lease_expires_at = $4::timestamptz
+            where c.id = any($5::uuid[]) and c.worker_id = $2
+           returning c.ids
+         )
+         select e.id, e.cancel_requested_at from executions e
+          where e.id = any($1::uuid[]) and e.status = 'queued'
+            and (e.id in (select u.id from renewed r cross join unnest(r.ids) as u(id))) is true`,
+  values: [[...ids], workerId, now, leaseUntil, [...claimIds]],
 });
 
+/** Records the progress of a running execution while its worker's claim (`claimId`) holds it. */
 export const recordProgress = (
   id: string,
   workerId: string,
+  claimId: string,
   items: { total: number | null; processed: number; succeeded: number; failed: number },
 ): SqlQuery => ({
   name: 'executions-progress',
   text: `update executions set items_total = $3, items_processed = $4, items_succeeded = $5, items_failed = $6
-          where id = $1::uuid and worker_id = $2 and status = 'running'`,
-  values: [id, workerId, items.total, items.processed, items.succeeded, items.failed],
+          where id = $1::uuid and status = 'queued'
+            and exists (select 1 from execution_claims c where c.id = $7::uuid and c.worker_id = $2 and $1::uuid = any(c.ids))`,
+  values: [id, workerId, items.total, items.processed, items.succeeded, items.failed, claimId],
 });
 
 /**
- * Ends running executions this worker holds, in one call of the finish_executions function
- * (migrations 0010, 0014, 0016, 0021): the ids of those it did not end come back (one it no
- * longer held: its lease expired, and it was ended as lost).
+ * Ends running executions this worker's claims (`claimIds`, each once) hold, in one call of
+ * the finish_executions function (migrations 0010, 0014, 0016, 0021, 0023), and deletes the
+ * claims in `retire`, which hold nothing else: the ids of those it did not end come back (one
+ * no longer held: its claim's lease expired, and it was ended as lost).
  */
 export const finishExecutions = (
   workerId: string,
+  claimIds: readonly string[],
+  retire: readonly string[],
   endings: ReadonlyArray<{ id: string; configId: string; outcome: ExecutionOutcome }>,
 ): SqlQuery => ({
   name: 'executions-finish',
   text: `select missed as id
-           from finish_executions($1, $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::int[],
+           from finish_executions($1, $15::uuid[], $16::uuid[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::int[],
                                   $8::text[], $9::text[], $10::text[], $11::int[], $12::int[], $13::int[], $14::int[]) as missed`,
   // One array per field; a field no ending has goes as null (read as null, zero for the counts).
   values: [
@@ -334,6 +392,8 @@ export const finishExecutions = (
     field(endings, (v) => v.items.processed || undefined),
     field(endings, (v) => v.items.succeeded || undefined),
     field(endings, (v) => v.items.failed || undefined),
+    plainArray(claimIds),
+    plainArray(retire),
   ],
 });
 
@@ -372,75 +432,101 @@ export const lockEndedCountsOf = (ids: readonly string[]): SqlQuery => ({
   values: [[...ids]],
 });
 
-/** Gives running executions back to the queue (graceful shutdown, or claimed ahead and never started). */
-export const releaseExecutions = (ids: readonly string[], workerId: string, runAfter: Date): SqlQuery => ({
+/**
+ * Gives running executions back to the queue (graceful shutdown, or claimed ahead and never
+ * started): out of this worker's claims (`claimIds`), a claim left holding nothing deleted.
+ */
+export const releaseExecutions = (ids: readonly string[], claimIds: readonly string[], workerId: string, runAfter: Date): SqlQuery => ({
   name: 'executions-release',
-  text: `with unleased as (
-           delete from execution_leases where id = any($1::uuid[]) and worker_id = $2 returning id
+  text: `with claims as (
+           select c.id, c.ids, array(select u from unnest(c.ids) as u where u <> all($1::uuid[])) as kept
+             from execution_claims c where c.id = any($4::uuid[]) and c.worker_id = $2
+              for update
+         ), given as (
+           select u.id from claims c cross join unnest(c.ids) as u(id) where (u.id in (select unnest($1::uuid[]))) is true
+         ), emptied as (
+           delete from execution_claims c using claims k where c.id = k.id and cardinality(k.kept) = 0 returning 1
+         ), trimmed as (
+           update execution_claims c set ids = k.kept from claims k where c.id = k.id and cardinality(k.kept) > 0 returning 1
          ), released as (
-           update executions set status = 'queued', worker_id = null, started_at = null, lease_expires_at = null, run_after = $3::timestamptz
-            where id in (select id from unleased) and status = 'running'
+           update executions set worker_id = null, started_at = null, heartbeat_at = null, lease_expires_at = null, run_after = $3::timestamptz
+            where id in (select id from given) and status = 'queued'
            returning id, config_id, run_after, queued_at
          ),
          queued as (${intoQueue('released')})
          update config_ended r set ended = r.ended + n.released
            from (select config_id, count(*)::int as released from released group by config_id) n
-          where r.config_id = n.config_id and (select count(*) from queued) >= 0`,
-  values: [[...ids], workerId, runAfter],
+          where r.config_id = n.config_id
+            and (select count(*) from queued) >= 0 and (select count(*) from emptied) >= 0 and (select count(*) from trimmed) >= 0`,
+  values: [[...ids], workerId, runAfter, [...claimIds]],
 });
 
-/** Whether any running execution's lease expired before `now`: a read of the running ones, no locks. */
+/*
+ * A claim's lease expires when its worker stops renewing it (migration 0023): the executions
+ * it still holds (still as queued, out of the queue) are lost.
+ */
+const LOST = `select x.id as claim_id, x.worker_id, x.claimed_at, x.lease_expires_at, e.id, e.config_id
+                from expired x cross join unnest(x.ids) as u(id) join executions e on e.id = u.id
+               where e.status = 'queued' and not exists (select 1 from execution_queue q where q.id = e.id)`;
+
+/** Whether any claim's lease expired before `now`: a read of the claims, no locks. */
 export const anyExpiredLease = (now: Date): SqlQuery => ({
   name: 'executions-any-expired-lease',
-  text: `select exists (select 1 from execution_leases l join executions e on e.id = l.id
-                         where e.status = 'running' and e.lease_expires_at < $1::timestamptz) as expired`,
+  text: `select exists (select 1 from execution_claims where lease_expires_at < $1::timestamptz) as expired`,
   values: [now],
 });
 
 /**
- * Locks, in id order, the ended counts of configs with executions whose lease expired before
- * `now`: what ending them as "worker lost" changes, taken in the order every locker uses.
+ * Locks, in id order, the ended counts of configs with executions held by claims whose lease
+ * expired before `now`: what ending them as "worker lost" changes, taken in the order every
+ * locker uses, before any claim.
  */
 export const lockConfigsWithExpiredLeases = (now: Date): SqlQuery => ({
   name: 'executions-lock-expired-configs',
-  text: `select r.config_id from config_ended r
-          where r.config_id in (select e.config_id from execution_leases l join executions e on e.id = l.id
-                                 where e.status = 'running' and e.lease_expires_at < $1::timestamptz)
+  text: `with expired as (select * from execution_claims where lease_expires_at < $1::timestamptz)
+         select r.config_id from config_ended r
+          where r.config_id in (select lost.config_id from (${LOST}) lost)
           order by r.config_id
           for update`,
   values: [now],
 });
 
 /**
- * Running executions of the locked configs whose worker stopped renewing: ended once, by
- * whichever process gets here first, and counted ended.
+ * Up to `limit` expired claims whose lost executions all belong to the locked configs: those
+ * executions end as "worker lost", once, by whichever process gets here first, counted ended,
+ * and the claims go. One a late worker is ending meanwhile is passed over (its lock), and its
+ * endings win; an execution it ended first is not lost.
  */
 export const expireLeases = (configIds: readonly string[], now: Date, limit: number): SqlQuery => ({
   name: 'executions-expire-leases',
-  text: `with lost as (
-           select e.id from execution_leases l join executions e on e.id = l.id
-            where e.status = 'running' and e.lease_expires_at < $1::timestamptz and l.config_id = any($3::text[])
-            order by e.lease_expires_at limit $2 for update of e skip locked
-         ), unleased as (
-           delete from execution_leases l using lost where l.id = lost.id returning l.id
-         ), expired as (
+  text: `with expired as (
+           select c.id, c.worker_id, c.claimed_at, c.lease_expires_at, c.ids from execution_claims c
+            where c.lease_expires_at < $1::timestamptz
+            order by c.lease_expires_at limit $2
+              for update skip locked
+         ), lost as materialized (${LOST}),
+         kept as (select distinct claim_id from lost where config_id <> all($3::text[])),
+         retired as (
+           delete from execution_claims c using expired x where c.id = x.id and x.id not in (select claim_id from kept) returning 1
+         ), ended as (
            update executions e
-              set status = 'failed', finished_at = $1::timestamptz,
-                  duration_ms = (extract(epoch from ($1::timestamptz - e.started_at)) * 1000)::int,
-                  error = jsonb_build_object('message', 'worker lost: its lease expired at ' || to_char(e.lease_expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' without a heartbeat', 'code', 'WORKER_LOST', 'workerId', e.worker_id),
-                  lease_expires_at = null
-             from unleased where e.id = unleased.id
+              set status = 'failed', worker_id = l.worker_id, started_at = l.claimed_at, finished_at = $1::timestamptz,
+                  duration_ms = (extract(epoch from ($1::timestamptz - l.claimed_at)) * 1000)::int,
+                  error = jsonb_build_object('message', 'worker lost: its lease expired at ' || to_char(l.lease_expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' without a heartbeat', 'code', 'WORKER_LOST', 'workerId', l.worker_id),
+                  heartbeat_at = null, lease_expires_at = null
+             from lost l
+            where e.id = l.id and e.status = 'queued' and l.claim_id not in (select claim_id from kept)
            returning e.*
          ),
-         logged as (${intoEndings('expired')}),
+         logged as (${intoEndings('ended')}),
          counted as (
            update config_ended r set ended = r.ended + n.ended
-             from (select config_id, count(*)::int as ended from expired group by config_id) n
+             from (select config_id, count(*)::int as ended from ended group by config_id) n
             where r.config_id = n.config_id
            returning 1
          )
-         select ${recordColumns('expired')} from expired ${versionJoin('expired')}
-          where (select count(*) from counted) >= 0 and (select count(*) from logged) >= 0`,
+         select ${recordColumns('ended')} from ended ${versionJoin('ended')}
+          where (select count(*) from counted) >= 0 and (select count(*) from logged) >= 0 and (select count(*) from retired) >= 0`,
   values: [now, limit, [...configIds]],
 });
 
@@ -465,10 +551,10 @@ export const requestCancel = (id: string, now: Date): SqlQuery => ({
   name: 'executions-request-cancel',
   text: `with changed as (
            update executions set cancel_requested_at = coalesce(cancel_requested_at, $2::timestamptz)
-            where id = $1::uuid and status = 'running'
+            where id = $1::uuid and status = 'queued' and exists (select 1 from execution_claims c where $1::uuid = any(c.ids))
            returning *
          )
-         select ${recordColumns('changed')} from changed ${versionJoin('changed')}`,
+         select ${recordColumns('changed', 'live')} from changed ${claimJoin('changed')} ${versionJoin('changed')}`,
   values: [id, now],
 });
 
@@ -501,8 +587,12 @@ export const listLogs = (executionId: string, after: number, limit: number): Sql
   values: [executionId, after, limit],
 });
 
-/** Claims one specific queued execution (a `run` in this process), within the config's maxConcurrent. */
-export const claimById = (id: string, workerId: string, now: Date, leaseUntil: Date): SqlQuery => ({
+/**
+ * Claims one specific queued execution (a `run` in this process), within the config's
+ * maxConcurrent, as a claim of its own (`claimId`). Its row carries the worker, start and
+ * lease (a release clears them) so that it reads as running in this statement too.
+ */
+export const claimById = (id: string, workerId: string, now: Date, leaseUntil: Date, claimId: string): SqlQuery => ({
   name: 'executions-claim-by-id',
   text: `with dequeued as (
            delete from execution_queue q
@@ -513,19 +603,18 @@ export const claimById = (id: string, workerId: string, now: Date, leaseUntil: D
            returning q.id
          ), claimed as (
            update executions e
-              set status = 'running', worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz,
-                  lease_expires_at = $4::timestamptz
+              set worker_id = $2, started_at = $3::timestamptz, heartbeat_at = $3::timestamptz, lease_expires_at = $4::timestamptz
             where e.id in (select id from dequeued) and e.status = 'queued'
            returning e.*
          ),
-         leased as (${intoLeases('claimed')}),
+         held as (${intoClaims('claimed', 'true', '$5')}),
          counted as (
            update config_running r set claimed = r.claimed + 1 where r.config_id in (select config_id from claimed)
            returning 1
          )
-         select ${recordColumns('claimed')} from claimed ${versionJoin('claimed')}
-          where (select count(*) from counted) >= 0 and (select count(*) from leased) >= 0`,
-  values: [id, workerId, now, leaseUntil],
+         select ${recordColumns('claimed', 'fresh')} from claimed ${versionJoin('claimed')}
+          where (select count(*) from counted) >= 0 and (select count(*) from held) >= 0`,
+  values: [id, workerId, now, leaseUntil, claimId],
 });
 
 /** The earliest instant a queued execution becomes due, for the worker's sleep. */
@@ -569,26 +658,36 @@ export interface ExecutionChangeRow {
   error_message: string | null;
 }
 
+/** Every id the claims hold, with its claim (each claim's ids read once), as CTE `held`. */
+const HELD = `held as materialized (
+  select u.id, c.worker_id, c.claimed_at from execution_claims c cross join unnest(c.ids) as u(id)
+)`;
+
 /**
  * What changed for live updates: running executions, the newest `limit` queued ones, the
  * executions in `ids`, and those finished since `finishedSince`. One branch per condition, each
- * read from its own narrow table or index (the leases, the queue's newest, the primary key,
- * the endings' finish times; migration 0017). Running and just-ended ones sort first, so the
- * limit drops the oldest queued ones.
+ * read from its own narrow table or index (the claims, the queue's newest, the primary key,
+ * the endings' finish times; migrations 0017, 0023). Running and just-ended ones sort first,
+ * so the limit drops the oldest queued ones.
  */
 export const watchExecutions = (ids: readonly string[], finishedSince: Date, limit: number): SqlQuery => ({
   name: 'executions-watch',
-  text: `with picked as (
-           (select id from execution_leases)
+  text: `with ${HELD}, picked as (
+           (select id from held)
            union (select id from execution_queue order by queued_at desc limit $3)
            union (select id from executions where id = any($1::uuid[]))
            union (select id from execution_endings where finished_at >= $2::timestamptz)
+         ), shown as (
+           select e.*, case when h.id is null then e.status else 'running' end as live_status,
+                  coalesce(h.claimed_at, e.started_at) as live_started_at
+             from executions e join picked on picked.id = e.id
+             left join held h on h.id = e.id and e.status = 'queued'
          )
-         select e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.status,
-                e.trigger, e.attempt, e.slot_at, e.queued_at, e.started_at, e.finished_at, e.duration_ms, e.items_total,
+         select e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.live_status as status,
+                e.trigger, e.attempt, e.slot_at, e.queued_at, e.live_started_at as started_at, e.finished_at, e.duration_ms, e.items_total,
                 e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message
-           from executions e join picked on picked.id = e.id ${versionJoin('e')}
-          order by case e.status when 'running' then 0 when 'queued' then 2 else 1 end, e.queued_at desc
+           from shown e ${versionJoin('e')}
+          order by case e.live_status when 'running' then 0 when 'queued' then 2 else 1 end, e.queued_at desc
           limit $3`,
   values: [[...ids], finishedSince, limit],
 });
@@ -599,11 +698,15 @@ export const configVersions = (): SqlQuery => ({
   text: `select id, version from job_configs order by id`,
 });
 
-/** Queued and running executions by job type (metrics), through the queue and the leases. */
+/** Queued and running executions by job type (metrics), through the queue and the claims. */
 export const countActiveByType = (): SqlQuery => ({
   name: 'executions-count-active-by-type',
-  text: `select coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.status, count(*)::int as count
-           from executions e ${versionJoin('e')}
-          where e.id in (select id from execution_queue union all select id from execution_leases)
+  text: `with ${HELD}, active as (
+           select id, 'queued' as status from execution_queue
+           union all
+           select held.id, 'running' from held join executions e on e.id = held.id where e.status = 'queued'
+         )
+         select coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, a.status, count(*)::int as count
+           from active a join executions e on e.id = a.id ${versionJoin('e')}
           group by 1, 2 order by 1, 2`,
 });

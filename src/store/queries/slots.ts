@@ -48,19 +48,19 @@ export const claimSlot = (configId: string, slot: Date, decision: string, now: D
 
 /**
  * Claims on-time slots of many configs at once (the claim_slots function, migrations 0003,
- * 0012 and 0020); `read` names the columns and joins that read each recorded execution as `x`.
- * With `here`, up to `places` of the slots due by `now` whose config has room start at once
- * under that worker's lease.
+ * 0012, 0020 and 0023); `read` names the columns and joins that read each recorded execution
+ * as `x`. With `here`, up to `places` of the slots due by `now` whose config has room start at
+ * once under that worker's lease, held by one claim (`claimId`).
  */
 export const claimSlots = (
   items: ReadonlyArray<{ configId: string; version: number; slot: Date; runAfter: Date }>,
   now: Date,
   claimedBy: string,
   read: { columns: string; join: string },
-  here?: { workerId: string; leaseUntil: Date; places: number },
+  here?: { workerId: string; leaseUntil: Date; places: number; claimId: string },
 ): SqlQuery => ({
   name: 'slots-claim-many',
-  text: `select ${read.columns} from claim_slots($1::jsonb, $2::timestamptz, $3, $4, $5::timestamptz, $6) x ${read.join}`,
+  text: `select ${read.columns} from claim_slots($1::jsonb, $2::timestamptz, $3, $4, $5::timestamptz, $6, $7::uuid) x ${read.join}`,
   values: [
     JSON.stringify(items.map((i) => ({ config_id: i.configId, version: i.version, slot_at: i.slot.toISOString(), run_after: i.runAfter.toISOString() }))),
     now,
@@ -68,6 +68,7 @@ export const claimSlots = (
     here?.workerId ?? null,
     here?.leaseUntil ?? null,
     here?.places ?? 0,
+    here?.claimId ?? null,
   ],
 });
 
