@@ -9,17 +9,25 @@ import { randomUUID } from 'node:crypto';
 export class ClaimBook {
   readonly #claimOf = new Map<string, { claim: string; worker: string }>();
   readonly #open = new Map<string, number>();
+  readonly #claimedAt = new Map<string, Date>();
 
   /** A new claim's id, chosen before the claim is made (it is sent with it). */
   newId(): string {
     return randomUUID();
   }
 
-  /** Records what a worker's claim took; a claim that took nothing was not recorded by the database either. */
-  record(claimId: string, workerId: string, executionIds: readonly string[]): void {
+  /** Records what a worker's claim took at `at`; a claim that took nothing was not recorded by the database either. */
+  record(claimId: string, workerId: string, executionIds: readonly string[], at: Date): void {
     if (executionIds.length === 0) return;
     for (const id of executionIds) this.#claimOf.set(id, { claim: claimId, worker: workerId });
     this.#open.set(claimId, (this.#open.get(claimId) ?? 0) + executionIds.length);
+    this.#claimedAt.set(claimId, at);
+  }
+
+  /** When the claim holding this execution for this worker was made: its start, unless it says otherwise. */
+  claimedAt(executionId: string, workerId: string): Date | undefined {
+    const claim = this.claimOf(executionId, workerId);
+    return claim === undefined ? undefined : this.#claimedAt.get(claim);
   }
 
   /** The distinct claims of this worker that hold these executions (an unknown one is held by none). */
@@ -58,8 +66,12 @@ export class ClaimBook {
       if (held === undefined || (workerId !== undefined && held.worker !== workerId)) continue;
       this.#claimOf.delete(id);
       const open = (this.#open.get(held.claim) ?? 1) - 1;
-      if (open > 0) this.#open.set(held.claim, open);
-      else this.#open.delete(held.claim);
+      if (open > 0) {
+        this.#open.set(held.claim, open);
+      } else {
+        this.#open.delete(held.claim);
+        this.#claimedAt.delete(held.claim);
+      }
     }
   }
 }

@@ -144,9 +144,9 @@ export function createSqlStore(sql: Sql): Store {
   const configCache = new ConfigSnapshotCache();
   const claims = new ClaimBook();
   /** Records the executions in `records` that started here under claim `claimId`. */
-  const recordClaim = (claimId: string, records: ReadonlyArray<ExecutionRecord | undefined>, workerId: string) => {
+  const recordClaim = (claimId: string, records: ReadonlyArray<ExecutionRecord | undefined>, workerId: string, at: Date) => {
     const held = records.filter((r): r is ExecutionRecord => r?.status === 'running' && r.workerId === workerId).map((r) => r.id);
-    claims.record(claimId, workerId, held);
+    claims.record(claimId, workerId, held, at);
   };
   const one = async <Row>(query: ReturnType<typeof executions.getExecution>) => (await sql.query<Row>(query))[0];
   const execution = async (query: ReturnType<typeof executions.getExecution>, on: Sql = sql) => {
@@ -240,7 +240,7 @@ export function createSqlStore(sql: Sql): Store {
       const columns = { columns: executions.recordColumns('x'), join: executions.versionJoin('x') };
       const rows = await sql.query<executions.ExecutionRow>(slots.claimSlots(items, now, claimedBy, columns, here && { ...here, claimId }));
       const records = rows.map(toExecution);
-      if (here) recordClaim(claimId, records, here.workerId);
+      if (here) recordClaim(claimId, records, here.workerId, now);
       return records;
     },
 
@@ -259,7 +259,7 @@ export function createSqlStore(sql: Sql): Store {
     insertRun: async (configId, run, here) => {
       const claimId = claims.newId();
       const created = await execution(executions.insertRun(configId, run, here && { ...here, claimId }));
-      if (created && here) recordClaim(claimId, [created], here.workerId);
+      if (created && here) recordClaim(claimId, [created], here.workerId, run.queuedAt);
       if (created) return { execution: created, created: true };
       const existing = run.idempotencyKey === null ? undefined : await execution(executions.getExecutionByKey(configId, run.idempotencyKey));
       return existing ? { execution: existing, created: false } : undefined;
@@ -278,6 +278,7 @@ export function createSqlStore(sql: Sql): Store {
         claimId,
         workerId,
         rows.map((row) => row.id),
+        now,
       );
       const room = new Map<string, number>();
       for (const row of rows) room.set(row.config_id, row.room);
@@ -292,7 +293,7 @@ export function createSqlStore(sql: Sql): Store {
         await tx.query(executions.lockClaimedCount(target.configId));
         const claimId = claims.newId();
         const claimed = await execution(executions.claimById(id, workerId, now, leaseUntil, claimId), tx);
-        recordClaim(claimId, [claimed], workerId);
+        recordClaim(claimId, [claimed], workerId, now);
         return claimed;
       }),
 
@@ -335,7 +336,11 @@ export function createSqlStore(sql: Sql): Store {
     finishExecutions: async (workerId, endings) => {
       if (endings.length === 0) return new Set();
       const ids = endings.map((ending) => ending.id);
-      const missed = await sql.query<{ id: string }>(executions.finishExecutions(workerId, claims.claimsOf(ids, workerId), claims.emptiedBy(ids, workerId), endings));
+      // An ending that does not say when its handler began keeps its claim's instant.
+      const started = endings.map((ending) => ending.outcome.startedAt ?? claims.claimedAt(ending.id, workerId) ?? null);
+      const missed = await sql.query<{ id: string }>(
+        executions.finishExecutions(workerId, claims.claimsOf(ids, workerId), claims.emptiedBy(ids, workerId), endings, started),
+      );
       claims.settle(ids, workerId);
       const ended = new Set(ids);
       for (const row of missed) ended.delete(row.id);

@@ -233,6 +233,93 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(await ids(`select id::text from executions where config_id = 'overlapped' and status = 'skipped'`)).toHaveLength(1);
     });
 
+    it('reads a claimed execution as running wherever it is read, and leaves no claim behind once its executions end or go back', async () => {
+      await s.system.configs.create(scenarioConfig('read', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor);
+      const store = createSqlStore(sql);
+      const at = (seconds: number) => new Date(s.clock.now().getTime() + seconds * 1000);
+      const claimRows = () => idsOf(sql, 'select id::text from execution_claims');
+      const success = { status: 'success' as const, finishedAt: at(5), durationMs: 1, summary: null, result: null, error: null, items: { total: null, processed: 0, succeeded: 0, failed: 0 } };
+      for (let i = 0; i < 4; i++) await s.system.executions.trigger('read', { requestedBy: 'test' });
+
+      const claimed = (await store.claimExecutions('w1', at(0), at(30), 3)).executions.map((e) => e.id);
+      expect(claimed).toHaveLength(3);
+      const [first = '', second = '', third = ''] = claimed;
+      const sorted = [...claimed].sort();
+      expect(await claimRows()).toHaveLength(1);
+      expect(await store.getExecution(first)).toMatchObject({ status: 'running', workerId: 'w1', startedAt: at(0), leaseExpiresAt: at(30), finishedAt: null });
+      expect((await store.listExecutions('read', { limit: 10, status: 'running' })).map((e) => e.id).sort()).toEqual(sorted);
+      expect(await store.listExecutions('read', { limit: 10, status: 'queued' })).toHaveLength(1);
+      expect((await store.listConfigOverviews('read'))[0]).toMatchObject({ running: 3 });
+      expect(await store.countActiveExecutions()).toEqual([
+        { jobType: 'scenario-job', status: 'queued', count: 1 },
+        { jobType: 'scenario-job', status: 'running', count: 3 },
+      ]);
+      const live = await store.watchExecutions({ ids: [], finishedSince: at(0), limit: 10, configs: false });
+      expect(live.executions.filter((e) => e.status === 'running').map((e) => e.id).sort()).toEqual(sorted);
+      expect(live.executions.find((e) => e.id === first)?.startedAt).toEqual(at(0));
+
+      // One heartbeat renews the claim, and carries a cancel request made meanwhile.
+      expect(await store.requestCancel(second, at(1))).toMatchObject({ status: 'running', cancelRequestedAt: at(1) });
+      const held = await store.renewLeases(claimed, 'w1', at(2), at(40));
+      expect([...held.keys()].sort()).toEqual(sorted);
+      expect(held.get(second)).toEqual({ cancelRequested: true });
+      expect(held.get(first)).toEqual({ cancelRequested: false });
+      expect(await store.getExecution(first)).toMatchObject({ leaseExpiresAt: at(40) });
+      // Another worker holds none of them, and renews nothing.
+      expect((await store.renewLeases(claimed, 'w2', at(2), at(40))).size).toBe(0);
+
+      // A hand-back takes one out of the claim; the ending of the last one deletes it.
+      await store.releaseExecutions([third], 'w1', at(3));
+      expect(await store.getExecution(third)).toMatchObject({ status: 'queued', workerId: null, startedAt: null, runAfter: at(3) });
+      expect([...(await store.renewLeases(claimed, 'w1', at(3), at(40))).keys()].sort()).toEqual([first, second].sort());
+      expect([...(await store.finishExecutions('w1', [{ id: first, configId: 'read', outcome: success }]))]).toEqual([first]);
+      expect(await claimRows()).toHaveLength(1);
+      // Not started: it keeps its claim's instant.
+      expect([...(await store.finishExecutions('w1', [{ id: second, configId: 'read', outcome: { ...success, status: 'cancelled' } }]))]).toEqual([second]);
+      expect(await claimRows()).toEqual([]);
+      expect(await store.getExecution(first)).toMatchObject({ status: 'success', workerId: 'w1', startedAt: at(0), finishedAt: at(5), leaseExpiresAt: null });
+      expect(await store.getExecution(second)).toMatchObject({ status: 'cancelled', startedAt: at(0) });
+      expect((await store.listConfigOverviews('read'))[0]).toMatchObject({ running: 0 });
+      expect(await store.countActiveExecutions()).toEqual([{ jobType: 'scenario-job', status: 'queued', count: 2 }]);
+    });
+
+    it('turns each execution an older release left running under a lease of its own into a claim of one (migration 0023)', async () => {
+      const older = await factory.make(undefined, { migrated: false });
+      await migrate(older, { upTo: 22 });
+      const before = makeScenario(older);
+      await before.system.configs.create(scenarioConfig('kept', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor);
+      const [running, finished] = [randomUUID(), randomUUID()];
+      const now = before.clock.now();
+      await older.query({
+        name: 'test-rows-as-0022',
+        text: `with rows as (
+                 insert into executions (id, run_id, config_id, config_version, status, trigger, attempt, queued_at, run_after, worker_id,
+                                         started_at, heartbeat_at, lease_expires_at, finished_at, duration_ms)
+                 values ($1::uuid, $1::uuid, 'kept', 1, 'running', 'manual', 1, $3, $3, 'old-worker', $3, $3, $4, null, null),
+                        ($2::uuid, $2::uuid, 'kept', 1, 'success', 'manual', 1, $3, $3, 'old-worker', $3, $3, null, $3, 0)
+                 returning 1
+               ), leased as (insert into execution_leases (id, config_id, worker_id) values ($1::uuid, 'kept', 'old-worker') returning 1),
+               ended as (insert into execution_endings (finished_at, id) values ($3, $2::uuid) returning 1),
+               claimed as (update config_running set claimed = claimed + 2 where config_id = 'kept' returning 1)
+               update config_ended set ended = ended + 1 where config_id = 'kept'
+                 and (select count(*) from rows) = 2 and (select count(*) from claimed) = 1
+                 and (select count(*) from leased) = 1 and (select count(*) from ended) = 1`,
+        values: [running, finished, now, new Date(now.getTime() + 30_000)],
+      });
+
+      expect((await migrate(older)).applied).toEqual(['0023_claims_hold_their_executions.sql']);
+      expect(await idsOf(older, 'select id::text from execution_claims')).toEqual([running]);
+      const store = createSqlStore(older);
+      expect(await store.getExecution(running)).toMatchObject({ status: 'running', workerId: 'old-worker', startedAt: now });
+      expect(await store.getExecution(finished)).toMatchObject({ status: 'success' });
+
+      // Its worker is gone: it ends as lost when the lease expires, and the claim goes.
+      const lost = await store.expireLeases(new Date(now.getTime() + 60_000), 100);
+      expect(lost.map((e) => [e.id, e.status, e.workerId, e.error?.code])).toEqual([[running, 'failed', 'old-worker', 'WORKER_LOST']]);
+      expect(await idsOf(older, 'select id::text from execution_claims')).toEqual([]);
+      expect((await store.listConfigOverviews('kept'))[0]).toMatchObject({ running: 0 });
+    });
+
     it('moves the queue, the running set and the finish times of a store an older release left into their own tables (migration 0017)', async () => {
       const older = await factory.make(undefined, { migrated: false });
       await migrate(older, { upTo: 16 });

@@ -371,6 +371,8 @@ export const finishExecutions = (
   claimIds: readonly string[],
   retire: readonly string[],
   endings: ReadonlyArray<{ id: string; configId: string; outcome: ExecutionOutcome }>,
+  /** Per ending, when it started (null: as its row says). */
+  started: ReadonlyArray<Date | null>,
 ): SqlQuery => ({
   name: 'executions-finish',
   text: `select missed as id
@@ -382,7 +384,7 @@ export const finishExecutions = (
     plainArray(endings.map((e) => e.id)),
     plainArray(endings.map((e) => e.configId), true),
     plainArray(endings.map((e) => e.outcome.status), true),
-    plainArray(endings.map((e) => e.outcome.startedAt?.getTime() ?? 'NULL')),
+    plainArray(started.map((at) => at?.getTime() ?? 'NULL')),
     plainArray(endings.map((e) => e.outcome.finishedAt.getTime())),
     plainArray(endings.map((e) => e.outcome.durationMs)),
     field(endings, (v) => v.summary),
