@@ -362,7 +362,7 @@ export function createSqlStore(sql: Sql): Store {
       if (!(await one<{ expired: boolean }>(executions.anyExpiredLease(now)))?.expired) return [];
       return sql.transaction(async (tx) => {
         const locked = await tx.query<{ config_id: string }>(executions.lockConfigsWithExpiredLeases(now));
-        if (locked.length === 0) return [];
+        // With none locked, expired claims that hold nothing still running go.
         const ids = locked.map((row) => row.config_id);
         const lost = (await tx.query<executions.ExecutionRow>(executions.expireLeases(ids, now, limit))).map(toExecution);
         claims.settle(lost.map((e) => e.id));

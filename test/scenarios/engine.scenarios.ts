@@ -281,6 +281,16 @@ export function runEngineScenarios(factory: SqlFactory): void {
       expect(await store.getExecution(second)).toMatchObject({ status: 'cancelled', startedAt: at(0) });
       expect((await store.listConfigOverviews('read'))[0]).toMatchObject({ running: 0 });
       expect(await store.countActiveExecutions()).toEqual([{ jobType: 'scenario-job', status: 'queued', count: 2 }]);
+
+      // A claim left behind holding only ended executions goes when its lease expires, ending nothing.
+      await sql.query({
+        name: 'test-stale-claim',
+        text: `insert into execution_claims (id, worker_id, claimed_at, heartbeat_at, lease_expires_at, ids) values ($1::uuid, 'w9', $2, $2, $2, array[$3::uuid])`,
+        values: [randomUUID(), at(0), first],
+      });
+      expect(await store.expireLeases(at(60), 100)).toEqual([]);
+      expect(await claimRows()).toEqual([]);
+      expect(await store.getExecution(first)).toMatchObject({ status: 'success', workerId: 'w1' });
     });
 
     it('turns each execution an older release left running under a lease of its own into a claim of one (migration 0023)', async () => {

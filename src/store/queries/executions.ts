@@ -496,8 +496,9 @@ export const lockConfigsWithExpiredLeases = (now: Date): SqlQuery => ({
 /**
  * Up to `limit` expired claims whose lost executions all belong to the locked configs: those
  * executions end as "worker lost", once, by whichever process gets here first, counted ended,
- * and the claims go. One a late worker is ending meanwhile is passed over (its lock), and its
- * endings win; an execution it ended first is not lost.
+ * and the claims go (as does an expired claim left holding nothing still running). One a late
+ * worker is ending meanwhile is passed over (its lock), and its endings win; an execution it
+ * ended first is not lost.
  */
 export const expireLeases = (configIds: readonly string[], now: Date, limit: number): SqlQuery => ({
   name: 'executions-expire-leases',
