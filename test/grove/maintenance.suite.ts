@@ -81,9 +81,14 @@ async function insertExecution(
   const id = randomUUID();
   await sql.query({
     name: 'test-maintenance-execution',
-    text: `insert into executions (id, config_id, config_version, config, status, trigger, run_id, queued_at, run_after, started_at, finished_at, error)
-           values ($1::uuid, $2, 1, '{}'::jsonb, $3, 'schedule', $1::uuid, $4::timestamptz, $4::timestamptz,
-                   case when $3 <> 'queued' then $4::timestamptz end, $5::timestamptz, $6::jsonb)`,
+    // As the engine writes one: a finished execution's finish time is logged beside it (migration 0017).
+    text: `with inserted as (
+             insert into executions (id, config_id, config_version, config, status, trigger, run_id, queued_at, run_after, started_at, finished_at, error)
+             values ($1::uuid, $2, 1, '{}'::jsonb, $3, 'schedule', $1::uuid, $4::timestamptz, $4::timestamptz,
+                     case when $3 <> 'queued' then $4::timestamptz end, $5::timestamptz, $6::jsonb)
+             returning id, finished_at
+           )
+           insert into execution_endings (finished_at, id) select finished_at, id from inserted where finished_at is not null`,
     values: [id, row.configId, row.status, row.queuedAt, row.finishedAt ?? null, row.error === undefined ? null : JSON.stringify({ message: row.error })],
   });
   for (let n = 0; n < (row.logs ?? 0); n += 1) {

@@ -59,10 +59,11 @@ interface SectionRow<Item, Group> {
 
 const digestFailures = (window: DigestWindow, limit: number): SqlQuery => ({
   name: 'maintenance-digest-failures',
+  // The window's endings through the finish times' index (migration 0017), then each execution by primary key.
   text: `with f as (
-           select id, config_id, status, attempt, finished_at, error
-             from executions
-            where status in ('failed', 'timeout') and finished_at > $1::timestamptz and finished_at <= $2::timestamptz
+           select e.id, e.config_id, e.status, e.attempt, e.finished_at, e.error
+             from execution_endings x join executions e on e.id = x.id
+            where x.finished_at > $1::timestamptz and x.finished_at <= $2::timestamptz and e.status in ('failed', 'timeout')
          )
          select (select count(*)::int from f) as total,
                 coalesce((select jsonb_agg(jsonb_build_object('configId', config_id, 'count', n) order by n desc, config_id)
