@@ -86,7 +86,8 @@ export class ExecutionService {
         // Recorded and claimed in one statement, it was queued first all the same: watchers see
         // it queued, then started by the worker.
         const { execution } = result;
-        this.events.emit('execution:queued', claimed ? asQueued(execution) : execution);
+        // So was one handed over to an idle worker elsewhere.
+        this.events.emit('execution:queued', execution.status === 'running' ? asQueued(execution) : execution);
       }
       runner?.adopt(claimed ? result?.execution : undefined);
     }

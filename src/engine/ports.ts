@@ -358,9 +358,21 @@ export interface ExecutionStore {
   insertRun(
     configId: string,
     run: RunInput,
-    /** Claim it at once for this worker, under this lease, when its config has room (it stays queued otherwise). */
+    /**
+     * Claim it at once for this worker, under this lease, when its config has room (it stays
+     * queued otherwise). Without one, it is handed to an idle worker that offered a place
+     * (offerPlaces) when the config has room, or queued.
+     */
     here?: { workerId: string; leaseUntil: Date },
   ): Promise<{ execution: ExecutionRecord; created: boolean } | undefined>;
+  /**
+   * Offers `places` of this idle worker to runs recorded in other processes (0 withdraws
+   * them); a run handed over is claimed for it under a lease of `leaseMs`. False where the
+   * store cannot hand runs between processes (an embedded store).
+   */
+  offerPlaces(workerId: string, places: number, leaseMs: number): Promise<boolean>;
+  /** Calls `listener` with each run handed over to this worker: claimed for it, running. */
+  onHandedOver(workerId: string, listener: (execution: ExecutionRecord) => void): Promise<() => Promise<void>>;
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
   /**

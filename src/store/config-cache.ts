@@ -38,12 +38,21 @@ export class ConfigSnapshotCache {
       record.config = config;
       return record;
     }
-    const key = snapshotKey(record.config);
+    this.remember(record.config);
+    return record;
+  }
+
+  /** The snapshot held under this key ('id@version@meta.updatedAt'), if any. */
+  get(key: string): JobConfig | undefined {
+    return this.#entries.get(key);
+  }
+
+  remember(config: JobConfig): void {
+    const key = snapshotKey(config);
     if (!this.#entries.has(key)) {
-      this.#entries.set(key, record.config);
+      this.#entries.set(key, config);
       if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value as string);
     }
-    return record;
   }
 }
 

@@ -667,6 +667,19 @@ CREATE TABLE public.store_flags (
 );
 
 --
+-- Name: worker_places; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.worker_places (
+    worker_id text NOT NULL,
+    backend_pid integer NOT NULL,
+    backend_start timestamp with time zone NOT NULL,
+    places integer NOT NULL,
+    lease_ms integer NOT NULL,
+    CONSTRAINT worker_places_places_check CHECK ((places >= 0))
+);
+
+--
 -- Name: advancement_events advancement_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -819,6 +832,13 @@ ALTER TABLE ONLY public.sprouts
 
 ALTER TABLE ONLY public.store_flags
     ADD CONSTRAINT store_flags_pkey PRIMARY KEY (name);
+
+--
+-- Name: worker_places worker_places_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.worker_places
+    ADD CONSTRAINT worker_places_pkey PRIMARY KEY (worker_id);
 
 --
 -- Name: advancement_events_created_idx; Type: INDEX; Schema: public; Owner: -

@@ -17,6 +17,8 @@ import type { Sql } from './sql.js';
 
 const CONFIG_CHANNEL = 'grove_jobs_config';
 const EXECUTION_CHANNEL = 'grove_jobs_execution';
+/** Runs handed over to idle workers (migration 0024). */
+const HAND_OVER_CHANNEL = 'grove_jobs_push';
 
 function toVersionRecord(row: configs.ConfigVersionRow): ConfigVersionRecord {
   const record: ConfigVersionRecord = {
@@ -143,6 +145,64 @@ function scheduleChanged(before: JobConfig | undefined, after: JobConfig): boole
 export function createSqlStore(sql: Sql): Store {
   const configCache = new ConfigSnapshotCache();
   const claims = new ClaimBook();
+  /** This process's workers that take runs handed over, by worker id. */
+  const takers = new Map<string, (execution: ExecutionRecord) => void>();
+  let handOvers: Promise<unknown> | undefined;
+  /** A run handed over to one of this process's workers: recorded as its claim, completed with its config, passed on. */
+  const receiveHandOver = async (payload: string) => {
+    const run = JSON.parse(payload) as executions.HandOver;
+    const take = takers.get(run.workerId);
+    if (!take) return;
+    const queuedAt = new Date(run.queuedMs);
+    claims.record(run.claimId, run.workerId, [run.id], queuedAt);
+    try {
+      let config = configCache.get(run.configKey);
+      if (!config) {
+        const row = (await sql.query<configs.ConfigVersionRow>(configs.getConfigVersion(run.configId, run.configVersion)))[0];
+        if (!row) throw new Error(`config ${run.configId} v${run.configVersion} of handed-over run ${run.id} is gone`);
+        config = row.config;
+        configCache.remember(config);
+      }
+      take({
+        id: run.id,
+        configId: run.configId,
+        configVersion: run.configVersion,
+        config,
+        status: 'running',
+        trigger: run.trigger as ExecutionTrigger,
+        slot: null,
+        attempt: 1,
+        runId: run.id,
+        retryOf: null,
+        requestedBy: run.requestedBy,
+        idempotencyKey: run.idempotencyKey,
+        dryRun: run.dryRun,
+        batchSize: run.batchSize,
+        queuedAt,
+        runAfter: queuedAt,
+        startedAt: queuedAt,
+        finishedAt: null,
+        durationMs: null,
+        workerId: run.workerId,
+        leaseExpiresAt: new Date(run.leaseMs),
+        cancelRequestedAt: null,
+        items: { total: null, processed: 0, succeeded: 0, failed: 0 },
+        summary: null,
+        result: null,
+        error: null,
+      });
+    } catch {
+      // Not runnable here: back to the queue for any worker.
+      await sql
+        .transaction(async (tx) => {
+          await tx.query(executions.lockEndedCountsOf([run.id]));
+          await tx.query(executions.releaseExecutions([run.id], [run.claimId], run.workerId, queuedAt));
+          await tx.query(executions.notifyExecutions(''));
+        })
+        .catch(() => undefined);
+      claims.settle([run.id], run.workerId);
+    }
+  };
   /** Records the executions in `records` that started here under claim `claimId`. */
   const recordClaim = (claimId: string, records: ReadonlyArray<ExecutionRecord | undefined>, workerId: string, at: Date) => {
     const held = records.filter((r): r is ExecutionRecord => r?.status === 'running' && r.workerId === workerId).map((r) => r.id);
@@ -258,11 +318,27 @@ export function createSqlStore(sql: Sql): Store {
 
     insertRun: async (configId, run, here) => {
       const claimId = claims.newId();
-      const created = await execution(executions.insertRun(configId, run, here && { ...here, claimId }));
+      const created = await execution(executions.insertRun(configId, run, claimId, here, sql.hearsOtherProcesses ? { except: [...takers.keys()] } : undefined));
       if (created && here) recordClaim(claimId, [created], here.workerId, run.queuedAt);
       if (created) return { execution: created, created: true };
       const existing = run.idempotencyKey === null ? undefined : await execution(executions.getExecutionByKey(configId, run.idempotencyKey));
       return existing ? { execution: existing, created: false } : undefined;
+    },
+
+    offerPlaces: async (workerId, places, leaseMs) => {
+      const pid = await sql.listenerPid();
+      if (pid === undefined) return false;
+      return (await sql.query(executions.offerPlaces(workerId, pid, Math.max(0, places), leaseMs))).length > 0;
+    },
+
+    onHandedOver: async (workerId, listener) => {
+      takers.set(workerId, listener);
+      handOvers ??= sql.listen(HAND_OVER_CHANNEL, (payload) => void receiveHandOver(payload));
+      await handOvers;
+      return async () => {
+        takers.delete(workerId);
+        await sql.query(executions.withdrawPlaces(workerId)).catch(() => undefined);
+      };
     },
 
     getExecution: (id) => execution(executions.getExecution(id)),

@@ -26,6 +26,12 @@ export interface Sql {
   listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
   /** Whether `listen` hears other processes' NOTIFYs on this transport (not through an embedded store's socket). */
   readonly hearsOtherProcesses: boolean;
+  /**
+   * The server process of the connection `listen` hears on, connecting it if need be: what
+   * another process checks to know this one still hears it (migration 0024). Undefined where
+   * no other process can reach this one that way (an embedded store).
+   */
+  listenerPid(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

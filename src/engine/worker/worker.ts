@@ -284,6 +284,13 @@ export class Worker {
    * finds nothing, sent before it starts.
    */
   readonly #queuedWhileReserved = new Set<string>();
+  /**
+   * Places offered to runs recorded in other processes (Store.offerPlaces), as this worker
+   * last told the store, less the runs handed over since; false once the store said it
+   * cannot hand runs over.
+   */
+  #offered = 0;
+  #offers = true;
   /** The recent length of this worker's executions (rises at once, falls slowly); undefined before the first. */
   #recentMs: number | undefined;
   /** Stops the heartbeat's sleep when nothing is held. */
@@ -329,6 +336,7 @@ export class Worker {
       this.deps.events.on('execution:cancel-requested', ({ executionId }) => this.#abort(executionId, 'cancelled')),
     );
     this.#unsubscribe.push(await this.deps.store.onExecutionsChanged(wake));
+    this.#unsubscribe.push(await this.deps.store.onHandedOver(this.options.id, (record) => this.#takeHandedOver(record)));
     this.#loop = this.#run();
   }
 
@@ -339,6 +347,8 @@ export class Worker {
   async stop(graceMs = 30_000): Promise<void> {
     this.#stop.abort(SETTLED);
     this.#wake?.abort(SETTLED);
+    // No more runs handed over; one on its way is handed back (see #takeHandedOver).
+    if (this.#offered > 0) await this.#offer(0);
     await this.#loop;
     await this.#writing?.settled;
     await this.#writeAlone();
@@ -416,8 +426,12 @@ export class Worker {
       // Look again at once: endings may be due for writing.
       if (this.#due().write) return now.getTime();
     }
-    // More may be waiting when every place asked for was filled; look again while there is room.
+    // Offer the free places to runs recorded elsewhere while there is nothing to claim, and
+    // take back an offer the worker no longer has room for.
     const held = this.#active.size + this.#ready.size;
+    const free = claimedAll ? 0 : Math.max(0, this.options.concurrency - held - this.#reserved);
+    if (free !== this.#offered && !this.#stop.signal.aborted) await this.#offer(free);
+    // More may be waiting when every place asked for was filled; look again while there is room.
     if (claimedAll && held < this.options.concurrency + this.#prefetch()) return now.getTime();
     const idle = now.getTime() + Math.min(this.options.maxIdleMs ?? MAX_IDLE_MS, 8.64e15 - now.getTime());
     const reap = this.#lastReap + this.#leaseMs / 2;
@@ -427,6 +441,35 @@ export class Worker {
     const due = next && next.getTime() > now.getTime() ? next.getTime() : idle;
     const retry = this.#endings.length > 0 && this.#writeAfter > now.getTime() ? this.#writeAfter : Number.POSITIVE_INFINITY;
     return Math.min(due, idle, reap, retry);
+  }
+
+  async #offer(places: number): Promise<void> {
+    if (!this.#offers) return;
+    this.#offered = places;
+    const offered = await this.deps.store.offerPlaces(this.options.id, places, this.#leaseMs).catch((error: unknown) => {
+      this.#reportError(error);
+      return undefined;
+    });
+    if (offered === false) {
+      this.#offers = false;
+      this.#offered = 0;
+    }
+  }
+
+  /** A run another process recorded and handed to this worker, taking one of the places it offered. */
+  #takeHandedOver(record: ExecutionRecord): void {
+    this.#offered = Math.max(0, this.#offered - 1);
+    // Stopping, or its places taken meanwhile (an offer not yet taken back): back to the
+    // queue for any worker, rather than waiting here counted as running.
+    const full = this.#active.size + this.#ready.size + this.#reserved >= this.options.concurrency;
+    if (!this.#loop || this.#stop.signal.aborted || full) {
+      void this.deps.store.releaseExecutions([record.id], this.options.id, this.deps.clock.now()).catch(() => undefined);
+      if (full) void this.#offer(0);
+      return;
+    }
+    const leaseUntil = record.leaseExpiresAt?.getTime() ?? this.deps.clock.now().getTime() + this.#leaseMs;
+    this.#ready.set(record.id, { record, leaseUntil });
+    this.#fill();
   }
 
   #reportError(error: unknown): void {

@@ -53,6 +53,7 @@ export function createPgliteSql(session: PgliteSession, schema = 'public', onClo
       transaction: (work) => work(sql),
       listen,
       hearsOtherProcesses: true,
+      listenerPid: async () => undefined,
       close: async () => undefined,
     };
     return sql;
@@ -90,6 +91,8 @@ export function createPgliteSql(session: PgliteSession, schema = 'public', onClo
       }),
     listen,
     hearsOtherProcesses: true,
+    // One server process for everything: no other process hands work to this one's workers.
+    listenerPid: async () => undefined,
     close: async () => {
       await onClose?.();
     },

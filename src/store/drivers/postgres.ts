@@ -53,9 +53,8 @@ export function createPostgresSql(options: PostgresOptions): Sql {
   // One dedicated connection carries every LISTEN of this pool.
   let listener: Promise<pg.Client> | undefined;
   const channels = new Map<string, Set<(payload: string) => void>>();
-  const listen = async (channel: string, callback: (payload: string) => void) => {
-    if (shared) return async () => undefined;
-    listener ??= (async () => {
+  const listening = () =>
+    (listener ??= (async () => {
       const client = new pg.Client({ connectionString: options.connectionString });
       client.on('error', () => undefined);
       client.on('notification', (message) => {
@@ -63,8 +62,15 @@ export function createPostgresSql(options: PostgresOptions): Sql {
       });
       await client.connect();
       return client;
-    })();
-    const client = await listener;
+    })());
+  let pid: Promise<number> | undefined;
+  const listenerPid = async () =>
+    shared
+      ? undefined
+      : (pid ??= listening().then(async (client) => (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0));
+  const listen = async (channel: string, callback: (payload: string) => void) => {
+    if (shared) return async () => undefined;
+    const client = await listening();
     let callbacks = channels.get(channel);
     if (!callbacks) {
       callbacks = new Set();
@@ -88,6 +94,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
       transaction: (work) => work(sql),
       listen,
       hearsOtherProcesses: !shared,
+      listenerPid,
       close: async () => undefined,
     };
     return sql;
@@ -116,6 +123,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     },
     listen,
     hearsOtherProcesses: !shared,
+    listenerPid,
     close: async () => {
       const client = listener && (await listener.catch(() => undefined));
       await client?.end().catch(() => undefined);

@@ -217,22 +217,43 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
 /**
  * Records a run of a config as it is stored now, in one statement (no config read first).
  * With `here`, it is claimed at once for that worker when the config has room (running under
- * its lease, counted as a claim under the same lock a worker's claim takes); otherwise, and
- * without `here`, it is queued. No row: the config does not exist, or the idempotency key was
- * used already.
+ * its lease, counted as a claim under the same lock a worker's claim takes). Without, and
+ * with `handOver`, it is claimed so for an idle worker that offered a place (migration 0024),
+ * and handed to it in a NOTIFY. Otherwise it is queued. No row: the config does not exist, or
+ * the idempotency key was used already.
  */
-export const insertRun = (configId: string, run: RunInput, here?: { workerId: string; leaseUntil: Date; claimId: string }): SqlQuery => ({
+export const insertRun = (
+  configId: string,
+  run: RunInput,
+  claimId: string,
+  here?: { workerId: string; leaseUntil: Date },
+  /** Hand it over to an idle worker, not one of these (this process's own, whose places `here` weighs). */
+  handOver?: { except: readonly string[] },
+): SqlQuery => ({
   name: 'executions-insert-run',
   text: `with config as (
            -- The config first, held until commit (as its deletion takes it, before the rows that
            -- go with it): a deletion waits, or this finds no config; never the opposite order.
            select c.id, c.version, c.config from job_configs c where c.id = $1 for key share
+         ), offer as (
+           -- Without a worker here: an idle worker's place, while the backend it hears on is the
+           -- one it offered from (a worker killed or cut off has closed it). Runs whose hand-over
+           -- would not fit a NOTIFY's payload are queued.
+           select w.worker_id, w.lease_ms from worker_places w
+            where $8::text is null and $11::boolean and w.places > 0 and w.worker_id <> all($12::text[])
+              and octet_length(coalesce($3, '')) + octet_length(coalesce($4, '')) < 4000
+              and exists (select 1 from pg_stat_get_activity(w.backend_pid) a where a.backend_start = w.backend_start)
+            limit 1
+              for update skip locked
+         ), taker as (
+           select coalesce($8::text, (select o.worker_id from offer o)) as worker_id,
+                  coalesce($9::timestamptz, $7::timestamptz + (select o.lease_ms from offer o) * interval '1 millisecond') as lease_until
          ), counted as (
            -- Only to claim it here: the claim lock of this config; claims by other workers are read
            -- through it, endings from the snapshot (which can only lag: a count never too low), as
            -- in claim_executions.
            select r.claimed - coalesce((select d.ended from config_ended d where d.config_id = r.config_id), 0) as running
-             from config_running r where r.config_id = (select config.id from config) and $8::text is not null
+             from config_running r where r.config_id = (select config.id from config) and (select worker_id from taker) is not null
               for update
          ), placed as (
            select c.id, c.version,
@@ -244,9 +265,9 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
                                    idempotency_key, dry_run, batch_size, queued_at, run_after, worker_id, started_at,
                                    heartbeat_at, lease_expires_at)
            select n.id, n.id, p.id, p.version, 'queued', $2, 1, $3, $4, $5, $6,
-                  $7::timestamptz, $7::timestamptz, case when p.here then $8 end, case when p.here then $7::timestamptz end,
-                  case when p.here then $7::timestamptz end, case when p.here then $9::timestamptz end
-             from placed p cross join (select grove_execution_id() as id) n
+                  $7::timestamptz, $7::timestamptz, case when p.here then t.worker_id end, case when p.here then $7::timestamptz end,
+                  case when p.here then $7::timestamptz end, case when p.here then t.lease_until end
+             from placed p cross join taker t cross join (select grove_execution_id() as id) n
            on conflict (config_id, idempotency_key) where idempotency_key is not null do nothing
            returning *
          ), raised as (
@@ -254,13 +275,27 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
             where r.config_id = $1 and exists (select 1 from inserted where inserted.worker_id is not null)
            returning 1
          ),
+         taken as (
+           update worker_places w set places = w.places - 1 from offer o
+            where w.worker_id = o.worker_id and exists (select 1 from inserted where inserted.worker_id is not null)
+           returning 1
+         ),
          queued as (${intoQueue('inserted', 'worker_id is null')}),
          held as (${intoClaims('inserted', 'worker_id is not null', '$10')})
-         -- A queued run wakes workers in other processes (delivered when this commits).
+         -- A queued run wakes workers in other processes, a run handed over its worker (delivered when this commits).
          select ${recordColumns('inserted', 'fresh')},
-                (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.worker_id is null) is not null as notified
+                (select pg_notify('grove_jobs_execution', inserted.config_id) where inserted.worker_id is null) is not null as notified,
+                (select pg_notify('grove_jobs_push', json_build_object(
+                          'workerId', inserted.worker_id, 'claimId', $10::text, 'id', inserted.id, 'configId', inserted.config_id,
+                          'configVersion', inserted.config_version,
+                          'configKey', inserted.config_id || '@' || inserted.config_version || '@' || ((select config.config from config) -> 'meta' ->> 'updatedAt'),
+                          'trigger', inserted.trigger, 'requestedBy', inserted.requested_by, 'idempotencyKey', inserted.idempotency_key,
+                          'dryRun', inserted.dry_run, 'batchSize', inserted.batch_size, 'queuedMs', ${epochMs('inserted.queued_at')},
+                          'leaseMs', ${epochMs('inserted.lease_expires_at')})::text)
+                  where inserted.worker_id is not null and $8::text is null) is not null as handed_over
            from inserted ${versionJoin('inserted')}
-          where (select count(*) from raised) >= 0 and (select count(*) from queued) >= 0 and (select count(*) from held) >= 0`,
+          where (select count(*) from raised) >= 0 and (select count(*) from queued) >= 0 and (select count(*) from held) >= 0
+            and (select count(*) from taken) >= 0`,
   values: [
     configId,
     run.trigger,
@@ -271,8 +306,45 @@ export const insertRun = (configId: string, run: RunInput, here?: { workerId: st
     run.queuedAt,
     here?.workerId ?? null,
     here?.leaseUntil ?? null,
-    here?.claimId ?? null,
+    claimId,
+    handOver !== undefined,
+    [...(handOver?.except ?? [])],
   ],
+});
+
+/** A run handed over to an idle worker (insertRun): what its NOTIFY carries. */
+export interface HandOver {
+  workerId: string;
+  claimId: string;
+  id: string;
+  configId: string;
+  configVersion: number;
+  /** 'id@version@meta.updatedAt', as config snapshots are keyed. */
+  configKey: string;
+  trigger: string;
+  requestedBy: string | null;
+  idempotencyKey: string | null;
+  dryRun: boolean;
+  batchSize: number | null;
+  queuedMs: number;
+  leaseMs: number;
+}
+
+/** Offers an idle worker's free places, with the backend it hears on (migration 0024); no row when that backend cannot be read. */
+export const offerPlaces = (workerId: string, backendPid: number, places: number, leaseMs: number): SqlQuery => ({
+  name: 'worker-places-offer',
+  text: `insert into worker_places (worker_id, backend_pid, backend_start, places, lease_ms)
+         select $1, a.pid, a.backend_start, $3, $4 from pg_stat_get_activity($2) a where a.backend_start is not null
+         on conflict (worker_id) do update
+           set backend_pid = excluded.backend_pid, backend_start = excluded.backend_start, places = excluded.places, lease_ms = excluded.lease_ms
+         returning 1`,
+  values: [workerId, backendPid, places, leaseMs],
+});
+
+export const withdrawPlaces = (workerId: string): SqlQuery => ({
+  name: 'worker-places-withdraw',
+  text: `delete from worker_places where worker_id = $1`,
+  values: [workerId],
 });
 
 export const getExecutionByKey = (configId: string, key: string): SqlQuery => ({

@@ -1,0 +1,174 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/engine/ports.js';
+import type { Sql } from '../../src/store/sql.js';
+import { assertPostgresReachable, POSTGRES_URL, postgresFactory, uniqueSchema } from '../support/test-store.js';
+import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
+
+beforeAll(assertPostgresReachable);
+
+const actor = { actor: 'test' };
+const factory = postgresFactory();
+afterAll(() => factory.dispose());
+
+/** A store that says when its worker offered places (and how many), and what its own claims brought. */
+function offers() {
+  const made: number[] = [];
+  const claimed: string[] = [];
+  let waiting: { places: number; resolve: () => void } | undefined;
+  return {
+    made,
+    claimed,
+    /** Resolves at the next offer of `places`. */
+    next: (places: number) => new Promise<void>((resolve) => (waiting = { places, resolve })),
+    wrap: (store: Store): Store => ({
+      ...store,
+      offerPlaces: async (workerId, places, leaseMs) => {
+        const offered = await store.offerPlaces(workerId, places, leaseMs);
+        made.push(places);
+        if (waiting?.places === places) waiting.resolve();
+        return offered;
+      },
+      claimExecutions: async (...args) => {
+        const claim = await store.claimExecutions(...args);
+        claimed.push(...claim.executions.map((e) => e.id));
+        return claim;
+      },
+    }),
+  };
+}
+
+/** Two processes' systems on one database: `worker` runs a worker, `api` records runs. */
+async function twoProcesses(): Promise<{ worker: Scenario; api: Scenario; workerSql: Sql; apiSql: Sql; offered: ReturnType<typeof offers> }> {
+  const schema = uniqueSchema('hand');
+  const workerSql = await factory.make(schema);
+  const apiSql = await factory.make(schema, { migrated: false });
+  const offered = offers();
+  const worker = makeScenario(workerSql, undefined, offered.wrap);
+  const api = makeScenario(apiSql);
+  await api.system.configs.create(scenarioConfig('handed', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor);
+  return { worker, api, workerSql, apiSql, offered };
+}
+
+describe('runs recorded in another process, handed to an idle worker (PostgreSQL)', () => {
+  it('start on an idle worker in the statement that records them, with no claim of its own, one place each', async () => {
+    const { worker, api, workerSql, offered } = await twoProcesses();
+    try {
+      const ready = offered.next(2);
+      const started = await worker.system.startWorker({ concurrency: 2 });
+      await ready;
+      const places = async () =>
+        (await workerSql.query<{ places: number }>({ name: 'test-places', text: 'select places from worker_places where worker_id = $1', values: [started.id] }))[0]?.places;
+      expect(await places()).toBe(2);
+
+      const seen: string[] = [];
+      for (const name of ['execution:started', 'execution:finished'] as const) worker.system.events.on(name, (e) => void seen.push(`${name} ${e.status}`));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      worker.setBehaviour(async () => {
+        await held;
+        return { summary: 'ran where it was handed' };
+      });
+      const startedTwo = new Promise<void>((resolve) => {
+        let n = 0;
+        worker.system.events.on('execution:started', () => void (++n === 2 && resolve()));
+      });
+      const first = (await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution;
+      const second = (await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution;
+      expect(first).toMatchObject({ status: 'running', workerId: started.id });
+      expect(second).toMatchObject({ status: 'running', workerId: started.id });
+      await startedTwo;
+      // Both places taken: a third is queued.
+      expect(await places()).toBe(0);
+      const third = (await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution;
+      expect(third.status).toBe('queued');
+
+      const done = finishedCount(worker.system, 3);
+      release();
+      const ended = await done;
+      expect(ended.map((e) => [e.id, e.status, e.workerId]).sort()).toEqual(
+        [first, second, third].map((e) => [e.id, 'success', started.id]).sort(),
+      );
+      expect((await api.system.executions.get(first.id)).summary).toBe('ran where it was handed');
+      expect(seen.filter((line) => line.startsWith('execution:started'))).toHaveLength(3);
+      // The worker's own claims brought only the queued third run.
+      expect(offered.claimed).toEqual([third.id]);
+      expect(await idsOf(workerSql, 'select id::text from execution_claims')).toEqual([]);
+    } finally {
+      await worker.system.close({ graceMs: 0 });
+      await api.system.close({ graceMs: 0 });
+    }
+  });
+
+  it('are queued when the idle worker stopped or its connection closed', async () => {
+    const { worker, api, workerSql, apiSql, offered } = await twoProcesses();
+    try {
+      const ready = offered.next(1);
+      const started = await worker.system.startWorker({ concurrency: 1 });
+      await ready;
+      // Its listening connection is gone (a worker killed, or cut off): its offer is not taken.
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        const [row] = (await admin.query<{ pid: number }>(`select backend_pid as pid from ${workerSql.schema}.worker_places where worker_id = $1`, [started.id])).rows;
+        expect(row?.pid).toBeGreaterThan(0);
+        await admin.query('select pg_terminate_backend($1)', [row?.pid]);
+        // Terminated: the backend leaves pg_stat_activity when it has exited.
+        for (let i = 0; i < 200; i++) {
+          if ((await admin.query('select 1 from pg_stat_activity where pid = $1', [row?.pid])).rowCount === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      } finally {
+        await admin.end();
+      }
+      expect((await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution.status).toBe('queued');
+      await worker.system.close({ graceMs: 0 });
+      expect(await idsOf(apiSql, `select worker_id as id from worker_places`)).toEqual([]);
+      expect((await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution.status).toBe('queued');
+    } finally {
+      await worker.system.close({ graceMs: 0 });
+      await api.system.close({ graceMs: 0 });
+    }
+  });
+
+  it('go back to the queue when the worker has no room left for them, and run when a place frees', async () => {
+    const { worker, api, workerSql, offered } = await twoProcesses();
+    try {
+      const ready = offered.next(1);
+      const started = await worker.system.startWorker({ concurrency: 1 });
+      await ready;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      worker.setBehaviour(async () => {
+        await held;
+        return { summary: 'ok' };
+      });
+      const running = worker.system.events.waitFor('execution:started');
+      const first = (await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution;
+      await running;
+      // An offer the worker has not taken back yet (as when a claim of its own just filled it).
+      await workerSql.query({ name: 'test-stale-offer', text: 'update worker_places set places = 1 where worker_id = $1', values: [started.id] });
+      const second = (await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution;
+      expect(second).toMatchObject({ status: 'running', workerId: started.id });
+      const done = finishedCount(worker.system, 2);
+      release();
+      const ended = await done;
+      expect(ended.map((e) => [e.id, e.status]).sort()).toEqual([
+        [first.id, 'success'],
+        [second.id, 'success'],
+      ].sort());
+      expect(await idsOf(workerSql, 'select id::text from execution_claims')).toEqual([]);
+      expect(await idsOf(workerSql, 'select id::text from execution_queue')).toEqual([]);
+    } finally {
+      await worker.system.close({ graceMs: 0 });
+      await api.system.close({ graceMs: 0 });
+    }
+  });
+});
+
+const readNames = new Map<string, string>();
+async function idsOf(sql: Sql, text: string): Promise<string[]> {
+  const name = readNames.get(text) ?? `test-hand-ids-${readNames.size}`;
+  readNames.set(text, name);
+  return (await sql.query<{ id: string }>({ name, text })).map((row) => row.id).sort();
+}
