@@ -100,12 +100,20 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
     }
   });
 
-  it('are queued when the idle worker stopped or its connection closed', async () => {
+  it('are queued when the idle worker stopped or its connection closed; the offer of a worker that died goes', async () => {
     const { worker, api, workerSql, apiSql, offered } = await twoProcesses();
     try {
+      // A worker process that died without withdrawing its offer (its backend is gone).
+      await apiSql.query({
+        name: 'test-ghost-offer',
+        text: `insert into worker_places (worker_id, backend_pid, backend_start, places, lease_ms) values ('ghost', 2147483647, now(), 4, 30000)`,
+      });
+      expect((await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution.status).toBe('queued');
       const ready = offered.next(1);
       const started = await worker.system.startWorker({ concurrency: 1 });
+      // It runs the queued one first (its claim), then offers its place.
       await ready;
+      expect(await idsOf(apiSql, `select worker_id as id from worker_places`)).toEqual([started.id]);
       // Its listening connection is gone (a worker killed, or cut off): its offer is not taken.
       const admin = new pg.Client({ connectionString: POSTGRES_URL });
       await admin.connect();

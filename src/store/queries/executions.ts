@@ -330,11 +330,24 @@ export interface HandOver {
   leaseMs: number;
 }
 
-/** Offers an idle worker's free places, with the backend it hears on (migration 0024); no row when that backend cannot be read. */
+/**
+ * Offers an idle worker's free places, with the backend it hears on (migration 0024); no row
+ * when that backend cannot be read. Offers of workers whose backend is gone (a process that
+ * died without withdrawing) are cleared on the way.
+ */
 export const offerPlaces = (workerId: string, backendPid: number, places: number, leaseMs: number): SqlQuery => ({
   name: 'worker-places-offer',
-  text: `insert into worker_places (worker_id, backend_pid, backend_start, places, lease_ms)
-         select $1, a.pid, a.backend_start, $3, $4 from pg_stat_get_activity($2) a where a.backend_start is not null
+  text: `with gone as (
+           delete from worker_places w
+            where w.worker_id <> $1
+              -- (A backend of another role shows no start to every role: kept.)
+              and not exists (select 1 from pg_stat_get_activity(w.backend_pid) a
+                               where a.backend_start is null or a.backend_start = w.backend_start)
+           returning 1
+         )
+         insert into worker_places (worker_id, backend_pid, backend_start, places, lease_ms)
+         select $1, a.pid, a.backend_start, $3, $4 from pg_stat_get_activity($2) a
+          where a.backend_start is not null and (select count(*) from gone) >= 0
          on conflict (worker_id) do update
            set backend_pid = excluded.backend_pid, backend_start = excluded.backend_start, places = excluded.places, lease_ms = excluded.lease_ms
          returning 1`,
