@@ -36,6 +36,8 @@ export function registerRun(program: Command, context: CliContext): void {
           ...(options.dryRun ? { dryRun: true } : {}),
           ...(batchSize !== undefined ? { batchSize } : {}),
           ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+          // Run here: not handed to an idle worker elsewhere.
+          ...(options.queue ? {} : { handOver: false }),
         });
         if (options.queue) {
           io.out(options.json ? json({ executionId: execution.id, created }) : `${created ? 'Queued' : 'Already started as'} ${execution.id}.`);

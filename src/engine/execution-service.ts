@@ -14,6 +14,11 @@ export interface TriggerOptions {
   batchSize?: number;
   /** A repeated key for the same config returns the execution it started. */
   idempotencyKey?: string;
+  /**
+   * False when this process claims the run next (`grove-jobs run`): it stays queued rather
+   * than being handed to an idle worker elsewhere. Default true.
+   */
+  handOver?: boolean;
 }
 
 /** Longest idempotency key accepted. */
@@ -79,6 +84,7 @@ export class ExecutionService {
           queuedAt: this.clock.now(),
         },
         here,
+        options.handOver ?? true,
       );
     } finally {
       const claimed = result?.created && here && result.execution.workerId === here.workerId && result.execution.status === 'running';

@@ -364,6 +364,8 @@ export interface ExecutionStore {
      * (offerPlaces) when the config has room, or queued.
      */
     here?: { workerId: string; leaseUntil: Date },
+    /** False keeps it queued rather than handed to an idle worker (a run that this process claims next). */
+    handOver?: boolean,
   ): Promise<{ execution: ExecutionRecord; created: boolean } | undefined>;
   /**
    * Offers `places` of this idle worker to runs recorded in other processes (0 withdraws

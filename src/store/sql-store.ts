@@ -316,9 +316,10 @@ export function createSqlStore(sql: Sql): Store {
       return { execution: existing, created: false };
     },
 
-    insertRun: async (configId, run, here) => {
+    insertRun: async (configId, run, here, handOver = true) => {
       const claimId = claims.newId();
-      const created = await execution(executions.insertRun(configId, run, claimId, here, sql.hearsOtherProcesses ? { except: [...takers.keys()] } : undefined));
+      const handing = handOver && sql.hearsOtherProcesses ? { except: [...takers.keys()] } : undefined;
+      const created = await execution(executions.insertRun(configId, run, claimId, here, handing));
       if (created && here) recordClaim(claimId, [created], here.workerId, run.queuedAt);
       if (created) return { execution: created, created: true };
       const existing = run.idempotencyKey === null ? undefined : await execution(executions.getExecutionByKey(configId, run.idempotencyKey));

@@ -139,6 +139,23 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
     }
   });
 
+  it('stay queued for the process that records them to run itself (grove-jobs run)', async () => {
+    const { worker, api, offered } = await twoProcesses();
+    try {
+      const ready = offered.next(1);
+      await worker.system.startWorker({ concurrency: 1 });
+      await ready;
+      const run = (await api.system.executions.trigger('handed', { requestedBy: 'test', handOver: false })).execution;
+      expect(run.status).toBe('queued');
+      const ran = await api.system.runHere(run.id);
+      // Claimed here unless the idle worker, woken by the queued run, claimed it first.
+      expect(ran === undefined || ran.status === 'success').toBe(true);
+    } finally {
+      await worker.system.close({ graceMs: 0 });
+      await api.system.close({ graceMs: 0 });
+    }
+  });
+
   it('go back to the queue when the worker has no room left for them, and run when a place frees', async () => {
     const { worker, api, workerSql, offered } = await twoProcesses();
     try {
