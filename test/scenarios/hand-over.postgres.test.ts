@@ -50,13 +50,19 @@ async function twoProcesses(): Promise<{ worker: Scenario; api: Scenario; worker
   return { worker, api, workerSql, apiSql, offered };
 }
 
+/** Starts the worker, and resolves once it offered all its places (it found nothing to claim). */
+async function startIdle(worker: Scenario, offered: ReturnType<typeof offers>, concurrency: number) {
+  const ready = offered.next(concurrency);
+  const started = await worker.system.startWorker({ concurrency });
+  await ready;
+  return started;
+}
+
 describe('runs recorded in another process, handed to an idle worker (PostgreSQL)', () => {
   it('start on an idle worker in the statement that records them, with no claim of its own, one place each', async () => {
     const { worker, api, workerSql, offered } = await twoProcesses();
     try {
-      const ready = offered.next(2);
-      const started = await worker.system.startWorker({ concurrency: 2 });
-      await ready;
+      const started = await startIdle(worker, offered, 2);
       const places = async () =>
         (await workerSql.query<{ places: number }>({ name: 'test-places', text: 'select places from worker_places where worker_id = $1', values: [started.id] }))[0]?.places;
       expect(await places()).toBe(2);
@@ -109,10 +115,8 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
         text: `insert into worker_places (worker_id, backend_pid, backend_start, places, lease_ms) values ('ghost', 2147483647, now(), 4, 30000)`,
       });
       expect((await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution.status).toBe('queued');
-      const ready = offered.next(1);
-      const started = await worker.system.startWorker({ concurrency: 1 });
       // It runs the queued one first (its claim), then offers its place.
-      await ready;
+      const started = await startIdle(worker, offered, 1);
       expect(await idsOf(apiSql, `select worker_id as id from worker_places`)).toEqual([started.id]);
       // Its listening connection is gone (a worker killed, or cut off): its offer is not taken.
       const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -142,9 +146,7 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
   it('stay queued for the process that records them to run itself (grove-jobs run)', async () => {
     const { worker, api, offered } = await twoProcesses();
     try {
-      const ready = offered.next(1);
-      await worker.system.startWorker({ concurrency: 1 });
-      await ready;
+      await startIdle(worker, offered, 1);
       const run = (await api.system.executions.trigger('handed', { requestedBy: 'test', handOver: false })).execution;
       expect(run.status).toBe('queued');
       const ran = await api.system.runHere(run.id);
@@ -159,9 +161,7 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
   it('go back to the queue when the worker has no room left for them, and run when a place frees', async () => {
     const { worker, api, workerSql, offered } = await twoProcesses();
     try {
-      const ready = offered.next(1);
-      const started = await worker.system.startWorker({ concurrency: 1 });
-      await ready;
+      const started = await startIdle(worker, offered, 1);
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       worker.setBehaviour(async () => {
