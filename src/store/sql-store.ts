@@ -163,45 +163,47 @@ export function createSqlStore(sql: Sql): Store {
         config = row.config;
         configCache.remember(config);
       }
-      take({
+      // A new manual run, as a claim reads one (the usual values as null): its record is built the same way.
+      const row: executions.ClaimRow = {
         id: run.id,
-        configId: run.configId,
-        configVersion: run.configVersion,
+        config_id: run.configId,
+        config_version: run.configVersion,
         config,
-        status: 'running',
-        trigger: run.trigger as ExecutionTrigger,
-        slot: null,
-        attempt: 1,
-        runId: run.id,
-        retryOf: null,
-        requestedBy: run.requestedBy,
-        idempotencyKey: run.idempotencyKey,
-        dryRun: run.dryRun,
-        batchSize: run.batchSize,
-        queuedAt,
-        runAfter: queuedAt,
-        startedAt: queuedAt,
-        finishedAt: null,
-        durationMs: null,
-        workerId: run.workerId,
-        leaseExpiresAt: new Date(run.leaseMs),
-        cancelRequestedAt: null,
-        items: { total: null, processed: 0, succeeded: 0, failed: 0 },
+        trigger: run.trigger,
+        slot_ms: null,
+        attempt: null,
+        run_id: null,
+        retry_of: null,
+        requested_by: run.requestedBy,
+        idempotency_key: run.idempotencyKey,
+        dry_run: run.dryRun || null,
+        batch_size: run.batchSize,
+        queued_ms: run.queuedMs,
+        run_after_ms: null,
+        cancel_ms: null,
+        items_total: null,
+        items_processed: null,
+        items_succeeded: null,
+        items_failed: null,
         summary: null,
         result: null,
         error: null,
-      });
+        room: 0,
+      };
+      take(toClaimed(row, run.workerId, queuedAt, new Date(run.leaseMs)));
     } catch {
       // Not runnable here: back to the queue for any worker.
-      await sql
-        .transaction(async (tx) => {
-          await tx.query(executions.lockEndedCountsOf([run.id]));
-          await tx.query(executions.releaseExecutions([run.id], [run.claimId], run.workerId, queuedAt));
-          await tx.query(executions.notifyExecutions(''));
-        })
-        .catch(() => undefined);
-      claims.settle([run.id], run.workerId);
+      await release([run.id], run.workerId, queuedAt).catch(() => undefined);
     }
+  };
+  /** Hands running executions a worker of this process holds back to the queue, out of their claims. */
+  const release = async (ids: readonly string[], workerId: string, runAfter: Date) => {
+    await sql.transaction(async (tx) => {
+      await tx.query(executions.lockEndedCountsOf(ids));
+      await tx.query(executions.releaseExecutions(ids, claims.claimsOf(ids, workerId), workerId, runAfter));
+      await tx.query(executions.notifyExecutions(''));
+    });
+    claims.settle(ids, workerId);
   };
   /** Records the executions in `records` that started here under claim `claimId`. */
   const recordClaim = (claimId: string, records: ReadonlyArray<ExecutionRecord | undefined>, workerId: string, at: Date) => {
@@ -425,13 +427,7 @@ export function createSqlStore(sql: Sql): Store {
     },
 
     releaseExecutions: async (ids, workerId, runAfter) => {
-      if (ids.length === 0) return;
-      await sql.transaction(async (tx) => {
-        await tx.query(executions.lockEndedCountsOf(ids));
-        await tx.query(executions.releaseExecutions(ids, claims.claimsOf(ids, workerId), workerId, runAfter));
-        await tx.query(executions.notifyExecutions(''));
-      });
-      claims.settle(ids, workerId);
+      if (ids.length > 0) await release(ids, workerId, runAfter);
     },
 
     expireLeases: async (now, limit) => {

@@ -1,6 +1,6 @@
 import type { ConfigChange, JobConfig } from '../../domain/config/index.js';
 import type { SqlQuery } from '../sql.js';
-import { claimJoin, liveStatus } from './executions.js';
+import { claimJoin, liveStartedAt, liveStatus } from './executions.js';
 
 /** A job_configs row; never leaves store/. */
 export interface ConfigRow {
@@ -163,7 +163,7 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
            from job_configs c
            left join schedule_state s on s.config_id = c.id
            left join lateral (
-             select e.id, ${liveStatus('e')} as status, e.trigger, e.attempt, e.queued_at, coalesce(h.claimed_at, e.started_at) as started_at,
+             select e.id, ${liveStatus('e')} as status, e.trigger, e.attempt, e.queued_at, ${liveStartedAt('e')} as started_at,
                     e.finished_at, e.duration_ms, e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error
                from executions e ${claimJoin('e')}
               where e.config_id = c.id and e.status <> 'skipped'

@@ -108,10 +108,16 @@ const recordColumnsByAlias = new Map<string, string>();
  */
 export type Reading = 'row' | 'live' | 'fresh';
 
+/** An execution's status read through the claim joined as `h` by claimJoin (see Reading). */
+export const liveStatus = (e: string): string => `case when h.worker_id is null then ${e}.status else 'running' end`;
+
+/** When an execution started, read through the claim joined as `h` by claimJoin (its claim's instant while it runs). */
+export const liveStartedAt = (e: string): string => `coalesce(h.claimed_at, ${e}.started_at)`;
+
 const RUNNING_COLUMNS: Record<Exclude<Reading, 'row'>, (e: string) => Record<string, string>> = {
   live: (e) => ({
-    status: `case when h.worker_id is null then ${e}.status else 'running' end as status`,
-    started_at: `coalesce(h.claimed_at, ${e}.started_at) as started_at`,
+    status: `${liveStatus(e)} as status`,
+    started_at: `${liveStartedAt(e)} as started_at`,
     worker_id: `coalesce(h.worker_id, ${e}.worker_id) as worker_id`,
     lease_expires_at: `coalesce(h.lease_expires_at, ${e}.lease_expires_at) as lease_expires_at`,
   }),
@@ -138,9 +144,6 @@ export const recordColumns = (e: string, reading: Reading = 'row'): string => {
   }
   return columns;
 };
-
-/** An execution's status read through the claim joined as `h` (see Reading). */
-export const liveStatus = (e: string): string => `case when h.worker_id is null then ${e}.status else 'running' end`;
 
 /**
  * Joins, as `h`, the claim that holds the execution aliased `e` while it runs (migration
@@ -215,6 +218,14 @@ export const insertExecution = (e: NewExecutionInput): SqlQuery => ({
 });
 
 /**
+ * Whether the offer aliased `w` stands: the backend it was made from still runs (its start
+ * tells a reused process id apart). A backend of another role shows no start: such an offer
+ * is never taken (and never cleared as gone, see offerPlaces).
+ */
+const offerStands = (w: string) =>
+  `exists (select 1 from pg_stat_get_activity(${w}.backend_pid) a where a.backend_start = ${w}.backend_start)`;
+
+/**
  * Records a run of a config as it is stored now, in one statement (no config read first).
  * With `here`, it is claimed at once for that worker when the config has room (running under
  * its lease, counted as a claim under the same lock a worker's claim takes). Without, and
@@ -242,7 +253,7 @@ export const insertRun = (
            select w.worker_id, w.lease_ms from worker_places w
             where $8::text is null and $11::boolean and w.places > 0 and w.worker_id <> all($12::text[])
               and octet_length(coalesce($3, '')) + octet_length(coalesce($4, '')) < 4000
-              and exists (select 1 from pg_stat_get_activity(w.backend_pid) a where a.backend_start = w.backend_start)
+              and ${offerStands('w')}
             limit 1
               for update skip locked
          ), taker as (
