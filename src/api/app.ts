@@ -7,7 +7,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { GroveJobs } from '../app.js';
+import type { ApiSystem } from './system.js';
 import type { TokenStore } from '../engine/ports.js';
 import { type AuthOptions, authMiddleware } from './auth.js';
 import { ApiError, type ApiEnv, errorResponse, ROLES } from './http.js';
@@ -29,7 +29,7 @@ export interface Readiness {
 }
 
 export interface ApiOptions {
-  system: GroveJobs;
+  system: ApiSystem;
   tokens: TokenStore;
   /** `GROVE_JOBS_ADMIN_TOKEN`. */
   adminToken?: string | undefined;

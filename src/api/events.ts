@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import type { GroveJobs } from '../app.js';
+import type { ApiSystem } from './system.js';
 import type { ExecutionChange, ExecutionRecord } from '../engine/ports.js';
 import { ApiError, type ApiEnv, requireRole } from './http.js';
 import { validationHook } from './validation.js';
@@ -197,11 +197,11 @@ interface Tracked {
  * the last client leaves.
  */
 class LiveEventWatcher {
-  readonly #system: GroveJobs;
+  readonly #system: ApiSystem;
   readonly #clients = new Set<Client>();
   #session: Session | undefined;
 
-  constructor(system: GroveJobs) {
+  constructor(system: ApiSystem) {
     this.#system = system;
   }
 
@@ -230,7 +230,7 @@ class LiveEventWatcher {
 /** One run of the watcher, from its first client to its last. */
 class Session {
   readonly ready: Promise<void>;
-  readonly #system: GroveJobs;
+  readonly #system: ApiSystem;
   readonly #clients: ReadonlySet<Client>;
   readonly #stop = new AbortController();
   readonly #tracked = new Map<string, Tracked>();
@@ -239,7 +239,7 @@ class Session {
   #pollRequested = false;
   readonly #cleanups: Array<() => void | Promise<void>> = [];
 
-  constructor(system: GroveJobs, clients: ReadonlySet<Client>) {
+  constructor(system: ApiSystem, clients: ReadonlySet<Client>) {
     this.#system = system;
     this.#clients = clients;
     this.#listenLocally();
@@ -434,7 +434,7 @@ class Session {
   }
 }
 
-async function runClient(stream: SSEStreamingApi, client: Client, system: GroveJobs, stop: AbortSignal): Promise<void> {
+async function runClient(stream: SSEStreamingApi, client: Client, system: ApiSystem, stop: AbortSignal): Promise<void> {
   const { clock } = system;
   await stream.writeSSE({ event: 'ready', data: JSON.stringify({ at: clock.now().toISOString() }), retry: 3000 });
   let lastWrite = clock.now().getTime();
@@ -472,7 +472,7 @@ async function runClient(stream: SSEStreamingApi, client: Client, system: GroveJ
  * progress or ends, `config` (LiveConfig) when a config changes, is paused or deleted, and
  * `resync` when the client fell behind. `signal` ends every stream (server shutdown).
  */
-export function eventsRoute(deps: { system: GroveJobs; signal?: AbortSignal }): OpenAPIHono<ApiEnv> {
+export function eventsRoute(deps: { system: ApiSystem; signal?: AbortSignal }): OpenAPIHono<ApiEnv> {
   const { system } = deps;
   const stop = deps.signal ?? new AbortController().signal;
   const watcher = new LiveEventWatcher(system);

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { GroveJobs } from '../app.js';
+import type { ApiSystem } from './system.js';
 import type { ConfigOverview } from '../engine/ports.js';
 import { type JobView, jobView, type ScheduleCache } from './views.js';
 
@@ -54,7 +54,7 @@ export class JobListCache {
   readonly #unsubscribe: Array<() => unknown> = [];
 
   constructor(
-    private readonly system: GroveJobs,
+    private readonly system: ApiSystem,
     private readonly schedules: ScheduleCache,
   ) {
     const invalidate = () => {

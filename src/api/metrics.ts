@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { GroveJobs } from '../app.js';
+import type { ApiSystem } from './system.js';
 
 /** Run lengths from sub-second HTTP calls to hour-long batches, in seconds. */
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -20,7 +20,7 @@ const MAX_BUSY_TRACKED = 10_000;
  * - `grove_jobs_busy_workers`: executions running in this process;
  * - `grove_jobs_database_up`: 1 when the scrape's database read answered.
  */
-export function metricsRoute(deps: { system: GroveJobs }): Hono {
+export function metricsRoute(deps: { system: ApiSystem }): Hono {
   const { system } = deps;
   const registry = new Registry();
 

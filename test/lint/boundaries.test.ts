@@ -34,4 +34,10 @@ describe('the import-boundary lint rule', () => {
     expect(await ruleIds("import type { Store } from '../engine/ports.js';\nexport type S = Store;\n", 'src/store/x.ts')).toEqual([]);
     expect(await ruleIds("import { migrate } from '../store/migrate.js';\nexport const m = migrate;\n", 'src/cli/x.ts')).toContain('no-restricted-imports');
   });
+
+  it('keeps api/ from importing the composition root that imports it', async () => {
+    expect(await ruleIds("import type { GroveJobs } from '../app.js';\nexport type G = GroveJobs;\n", 'src/api/x.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import type { GroveJobs } from '../../app.js';\nexport type G = GroveJobs;\n", 'src/api/routes/x.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import type { ApiSystem } from './system.js';\nexport type S = ApiSystem;\n", 'src/api/x.ts')).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { GroveJobs } from '../../app.js';
+import type { ApiSystem } from '../system.js';
 import { type ApiEnv, apiActor, requireRole } from '../http.js';
 import { validationHook } from '../validation.js';
 import { bearer, errorResponses, ExecutionSchema, executionView, LogLineSchema, logLineView } from '../views.js';
@@ -8,7 +8,7 @@ const json = <S extends z.ZodType>(schema: S, description: string) => ({ descrip
 const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, description: 'Execution id (UUID)' }) });
 
 /** One execution, its logs, retry and cancel. */
-export function executionRoutes(deps: { system: GroveJobs }): OpenAPIHono<ApiEnv> {
+export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
   const { system } = deps;
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { GroveJobs } from '../../app.js';
+import type { ApiSystem } from '../system.js';
 import {
   ADVANCEMENT_EVENT_TYPES,
   type AdvancementEvent,
@@ -246,7 +246,7 @@ function refuseNul(field: string | undefined): void {
  * advancement audit trail and bulk rollback. Reads need the viewer role, writes operator,
  * deleting a rule admin.
  */
-export function groveRoutes(deps: { system: GroveJobs }): OpenAPIHono<ApiEnv> {
+export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
   const { system } = deps;
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   const grove = () => system.grove;

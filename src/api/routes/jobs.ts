@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { GroveJobs } from '../../app.js';
+import type { ApiSystem } from '../system.js';
 import { applyMergePatch, ConfigError, ConfigErrorCode, type JobConfig, redactConfig } from '../../domain/config/index.js';
 import { ExecutionStatus } from '../../domain/config/index.js';
 import { ApiError, type ApiEnv, apiActor, requireRole } from '../http.js';
@@ -23,7 +23,7 @@ import {
 import { JobListCache } from '../job-list.js';
 
 export interface JobRouteDeps {
-  system: GroveJobs;
+  system: ApiSystem;
   schedules?: ScheduleCache;
   list?: JobListCache;
 }
