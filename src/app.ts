@@ -5,6 +5,7 @@ import { DEMO_RULES, demoEvents, demoSprouts, SIGNAL_PERIODS } from './domain/gr
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from './engine/config-service.js';
+import { ConfigSecrets, type SecretSealer } from './engine/config-secrets.js';
 import { EngineEvents } from './engine/events.js';
 import { ExecutionService } from './engine/execution-service.js';
 import type { AdvancementStore, AggregationStore, AnyNotification, Clock, ExecutionRecord, MaintenanceStore, Notifier, SproutStore, Store, StoreFlags } from './engine/ports.js';
@@ -25,6 +26,7 @@ import { createPostgresSql } from './store/drivers/postgres.js';
 import { migrate, type MigrationReport } from './store/migrate.js';
 import type { Sql } from './store/sql.js';
 import { createSqlStore } from './store/sql-store.js';
+import { SecretBox } from './store/secret-box.js';
 import { createAdvancementStore } from './store/grove/advancement.js';
 import { createAggregationStore } from './store/grove/aggregation.js';
 import { createMaintenanceStore } from './store/grove/maintenance.js';
@@ -48,11 +50,21 @@ export type { WriteOptions } from './engine/config-service.js';
 /** Job types every system gets. */
 export const builtInJobTypes: readonly AnyJobType[] = [httpRequestJobType];
 
-/** Notifications to standard error (log channel) and to webhooks, retried on the engine's clock. */
-export function defaultNotifier(clock: Clock, writeLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Notifier<AnyNotification> {
+/**
+ * Notifications to standard error (log channel) and to webhooks, retried on the engine's
+ * clock; `secrets` opens webhook secrets stored sealed.
+ */
+export function defaultNotifier(
+  clock: Clock,
+  writeLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  secrets?: SecretSealer,
+): Notifier<AnyNotification> {
   return createNotifier({
     log: createLogNotifier(writeLine),
-    webhook: createWebhookNotifier({ sleep: (ms) => clock.sleepUntil(new Date(clock.now().getTime() + ms)) }),
+    webhook: createWebhookNotifier({
+      sleep: (ms) => clock.sleepUntil(new Date(clock.now().getTime() + ms)),
+      ...(secrets ? { openSecret: (sealed: string) => secrets.open(sealed) } : {}),
+    }),
   });
 }
 
@@ -106,6 +118,11 @@ export interface GroveJobsOptions {
   jobTypes: readonly AnyJobType[] | JobTypeRegistry;
   /** Where success and failure notifications go; default: nowhere. */
   notifier?: Notifier;
+  /**
+   * Encrypts secret values at rest (the store's SecretBox); without it they are stored as
+   * given (systems built in tests). `openGroveJobs` always passes one.
+   */
+  secrets?: SecretSealer;
 }
 
 export interface WorkerStartOptions {
@@ -154,7 +171,7 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
   const { clock, store } = options;
   const notifier = options.notifier ?? silentNotifier;
   const events = new EngineEvents();
-  const configs = new ConfigService(store, clock, jobTypes, events);
+  const configs = new ConfigService(store, clock, jobTypes, events, new ConfigSecrets(jobTypes, options.secrets));
   const executions = new ExecutionService(store, clock, configs, events);
   const schedulers: Scheduler[] = [];
   const workers: Worker[] = [];
@@ -249,6 +266,8 @@ export interface StoreEnv {
   GROVE_JOBS_SCHEMA?: string;
   /** Comma-separated modules whose exports add job types (a team's own handlers). */
   GROVE_JOBS_JOB_TYPES?: string;
+  /** The key secrets are encrypted with (base64 of 32 bytes); default: `<data folder>/secret-key`. */
+  GROVE_JOBS_SECRET_KEY?: string;
 }
 
 function isJobType(value: unknown): value is AnyJobType {
@@ -331,13 +350,15 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     const migration = options.migrate === false ? undefined : await migrate(sql);
     const clock = options.clock ?? systemClock;
     const grove = createGroveStores(sql);
-    const notifier = options.notifier ?? defaultNotifier(clock);
+    const secrets = SecretBox.fromEnv(options.env);
+    const notifier = options.notifier ?? defaultNotifier(clock, undefined, secrets);
     const dataDir = location.kind === 'embedded' ? location.where : undefined;
     const system = createGroveJobs({
       clock,
       store: createSqlStore(sql),
       grove,
       notifier,
+      secrets,
       jobTypes: options.jobTypes ?? [
         ...builtInJobTypes,
         ...groveJobTypes(grove, notifier, dataDir),

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { type ConfigChange, type JobConfig, type JobTypeRegistry, redactChanges, redactConfig, REDACTED } from '../domain/config/index.js';
+import { type JobConfig, type JobTypeRegistry, redactConfig, REDACTED } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
 import type { ConfigOverview, ExecutionRecord, ExecutionSummary, LogLine } from '../engine/ports.js';
 
@@ -45,6 +45,10 @@ export const JobSchema = z
     paused: z.object({ at: z.string(), reason: z.string().nullable() }).nullable(),
     consecutiveFailures: z.number(),
     lastExecution: ExecutionSummarySchema.nullable(),
+    droppedSecrets: z
+      .object({ paths: z.array(z.string()), message: z.string() })
+      .optional()
+      .openapi({ description: 'Only on a write that changed where secrets are sent (the URL’s or webhook URL’s host) without setting them again: the secrets it dropped.' }),
   })
   .openapi('Job', { description: 'A job config (secrets redacted) with its status, next runs and last execution.' });
 
@@ -235,38 +239,3 @@ export function parseIfMatch(header: string | undefined): number | undefined | '
 }
 
 export const etag = (version: number) => `"${version}"`;
-
-function redactBelow(value: unknown, path: readonly string[]): unknown {
-  if (!isRecord(value)) return value;
-  const [head, ...rest] = path;
-  if (head === undefined || !(head in value)) return value;
-  const inner = value[head];
-  const replaced =
-    rest.length > 0
-      ? redactBelow(inner, rest)
-      : isRecord(inner)
-        ? Object.fromEntries(Object.keys(inner).map((key) => [key, REDACTED]))
-        : REDACTED;
-  return { ...value, [head]: replaced };
-}
-
-/**
- * Version-history changes as shown: secret values redacted, also inside a change of a whole
- * section (a new config's first version records `payload` as one change).
- */
-export function redactHistory(changes: readonly ConfigChange[], config: JobConfig, registry: JobTypeRegistry): ConfigChange[] {
-  const secretPaths = [
-    ...(registry.get(config.payload.jobType)?.secretParameters ?? []).map((name) => ['payload', 'parameters', name]),
-    ['payload', 'notifications', 'webhookSecret'],
-  ];
-  return redactChanges(changes, config, registry).map((change) => {
-    const at = change.path.split('.');
-    const below = secretPaths.filter((secret) => secret.length > at.length && at.every((segment, i) => secret[i] === segment)).map((secret) => secret.slice(at.length));
-    if (below.length === 0) return change;
-    const shown: Record<string, unknown> = { ...change };
-    for (const key of ['from', 'to'] as const) {
-      if (key in shown) shown[key] = below.reduce((value, rest) => redactBelow(value, rest), shown[key]);
-    }
-    return shown as unknown as ConfigChange;
-  });
-}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type JobConfig, patchForPath, applyMergePatch, redactChanges, redactConfig } from '../domain/config/index.js';
+import { type JobConfig, patchForPath, applyMergePatch, redactConfig, redactVersions } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
 import type { WriteOptions } from '../app.js';
 import { cliActor, type CliContext, withSystem } from './context.js';
@@ -104,7 +104,10 @@ export function registerJobs(program: Command, context: CliContext): void {
   const writeOptions = (ifVersion: string | undefined): WriteOptions => {
     const expectedVersion = parseVersion('--if-version', ifVersion);
     const actor = cliActor(context.env);
-    return expectedVersion === undefined ? { actor } : { actor, expectedVersion };
+    // On standard error, so `--json` output stays one document.
+    const onSecretsDropped = (paths: string[]) =>
+      io.err(`Dropped ${paths.join(', ')}: the destination host changed. Set them again in the same change to keep sending them.`);
+    return expectedVersion === undefined ? { actor, onSecretsDropped } : { actor, expectedVersion, onSecretsDropped };
   };
 
   jobs
@@ -193,11 +196,7 @@ export function registerJobs(program: Command, context: CliContext): void {
     .option('--json', 'print one JSON document: { items: [{ version, changedAt, changedBy, changes, restoredFrom?, config }] }')
     .action((id: string, options: JsonOption) =>
       withSystem(context, async (system) => {
-        const versions = (await system.configs.versions(id)).map((v) => ({
-          ...v,
-          config: redactConfig(v.config, system.jobTypes),
-          changes: redactChanges(v.changes, v.config, system.jobTypes),
-        }));
+        const versions = redactVersions(await system.configs.versions(id), system.jobTypes);
         if (options.json) return io.out(json({ items: versions }));
         io.out(
           table(

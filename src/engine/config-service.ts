@@ -6,8 +6,12 @@ import {
   invalidConfig,
   type JobConfig,
   type JobTypeRegistry,
+  mapSecretLeaves,
+  redactChanges,
+  secretPathsOf,
   validateJobConfig,
 } from '../domain/config/index.js';
+import { ConfigSecrets, type RunSecrets } from './config-secrets.js';
 import type { EngineEvents } from './events.js';
 import type { Clock, ConfigOverview, ConfigVersionRecord, Store } from './ports.js';
 
@@ -16,6 +20,11 @@ export interface WriteOptions {
   actor: string;
   /** The version the change is based on; a stale one is refused and changes nothing. */
   expectedVersion?: number;
+  /**
+   * Told the secrets a write dropped because it changed where they are sent (the request
+   * URL's or webhook URL's origin) without setting them again; dotted paths.
+   */
+  onSecretsDropped?: (paths: string[]) => void;
 }
 
 /** Re-reads allowed for a change not pinned to a version, when writers keep racing it. */
@@ -33,17 +42,44 @@ function conflict(id: string, current: number, based: number): ConfigError {
   );
 }
 
+/** `scheme://host:port` of a URL-valued field, or undefined when it has none (or no valid one). */
+function originOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return new URL(value).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function section(config: unknown, name: 'parameters' | 'notifications'): Record<string, unknown> {
+  const value = (config as { payload?: Record<string, unknown> } | undefined)?.payload?.[name];
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
 /**
  * Job configs as operators change them: every change validated whole, stored as a new
- * version with who changed what, guarded by the version it was based on.
+ * version with who changed what, guarded by the version it was based on. Secret values are
+ * stored sealed (see ConfigSecrets); the version history records that a secret changed,
+ * never its value.
  */
 export class ConfigService {
+  readonly secrets: ConfigSecrets;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly registry: JobTypeRegistry,
     private readonly events?: EngineEvents,
-  ) {}
+    secrets?: ConfigSecrets,
+  ) {
+    this.secrets = secrets ?? new ConfigSecrets(registry);
+  }
+
+  /** The config a handler runs with (secrets decrypted, once per version) and the masker for what it produces. */
+  forRun(config: JobConfig): RunSecrets {
+    return this.secrets.forRun(config);
+  }
 
   list(): Promise<JobConfig[]> {
     return this.store.listConfigs();
@@ -62,8 +98,10 @@ export class ConfigService {
   }
 
   async create(input: unknown, options: WriteOptions): Promise<JobConfig> {
-    const config = this.validate(input, options.actor);
-    const created = await this.store.insertConfig({ config, changes: diffConfigs(undefined, config) });
+    const plain = this.validate(this.secrets.openCandidate(input), options.actor);
+    const changes = redactChanges(diffConfigs(undefined, plain), [plain.payload.jobType], this.registry);
+    const config = this.secrets.seal(plain);
+    const created = await this.store.insertConfig({ config, changes });
     if (!created) {
       throw new ConfigError(ConfigErrorCode.Exists, `job config '${config.meta.id}' already exists`, [
         { path: 'meta.id', message: `'${config.meta.id}' is taken` },
@@ -145,14 +183,21 @@ export class ConfigService {
       const based = options.expectedVersion ?? current.meta.version;
       if (based !== current.meta.version) throw conflict(id, current.meta.version, based);
 
-      const next = this.validateChange(id, current, build(current), options.actor);
-      const changes = diffConfigs(current, next);
+      const candidate = build(current);
+      const dropped = restoredFrom === undefined ? this.movedSecrets(current, candidate) : [];
+      const kept = dropped.length === 0 ? candidate : mapSecretLeaves(candidate, dropped.map((path) => path.split('.')), () => undefined);
+      const plain = this.validateChange(id, current, this.secrets.openCandidate(kept), options.actor);
+      const before = this.secrets.open(current);
+      const types = [before.payload.jobType, plain.payload.jobType];
+      const changes = redactChanges(diffConfigs(before, plain), types, this.registry);
       // Nothing changed: no new version, unless an operator asked for a restore.
       if (changes.length === 0 && restoredFrom === undefined) return current;
+      const next = this.secrets.seal(plain);
 
       const write = restoredFrom === undefined ? { config: next, changes } : { config: next, changes, restoredFrom };
       if (await this.store.replaceConfig(write, current.meta.version)) {
         this.events?.emit('config:changed', { configId: id });
+        if (dropped.length > 0) options.onSecretsDropped?.(dropped);
         return next;
       }
       if (attempt >= attempts) {
@@ -160,6 +205,30 @@ export class ConfigService {
         throw conflict(id, now.meta.version, current.meta.version);
       }
     }
+  }
+
+  /**
+   * The stored secrets a candidate keeps while it changes where they are sent: parameter
+   * secrets when the request URL's origin changes, the webhook secret when the webhook URL's
+   * does. Kept means carried over, not given by this write: sealed as stored, or, for a
+   * config stored before secrets were sealed, the very value stored at the same path.
+   */
+  private movedSecrets(current: JobConfig, candidate: unknown): string[] {
+    const stored = new Map<string, string>();
+    mapSecretLeaves(current, secretPathsOf([current.payload.jobType], this.registry), (leaf, where) => {
+      stored.set(where, leaf);
+      return leaf;
+    });
+    const jobType = (candidate as { payload?: { jobType?: unknown } } | undefined)?.payload?.jobType;
+    const urlMoved = originOf(section(current, 'parameters')['url']) !== originOf(section(candidate, 'parameters')['url']);
+    const webhookMoved = originOf(section(current, 'notifications')['webhookUrl']) !== originOf(section(candidate, 'notifications')['webhookUrl']);
+    const moved: string[] = [];
+    mapSecretLeaves(candidate, secretPathsOf(typeof jobType === 'string' ? [jobType] : [], this.registry), (leaf, where) => {
+      const isWebhook = where === 'payload.notifications.webhookSecret';
+      if (stored.get(where) === leaf && (isWebhook ? webhookMoved : urlMoved)) moved.push(where);
+      return leaf;
+    });
+    return moved;
   }
 
   private validateChange(id: string, current: JobConfig, candidate: unknown, actor: string): JobConfig {

@@ -1,6 +1,7 @@
 import { reportHeader } from './report-header.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isSealed } from '../domain/config/index.js';
 import type { AnyNotification, DigestNotification, ExecutionNotificationKind, HealthAlertNotification, Notification, Notifier } from '../engine/ports.js';
 
 /** Header carrying `sha256=<hex HMAC-SHA256 of the body bytes>` when the config has a secret. */
@@ -173,6 +174,11 @@ export interface WebhookNotifierOptions {
    * without its secret. Defaults to one JSON line on stderr.
    */
   onDeliveryError?: (error: WebhookDeliveryError, notification: WithoutSecret<AnyNotification>) => void;
+  /**
+   * Decrypts a webhook secret stored sealed (configs keep their secrets encrypted at rest),
+   * just before signing; a plain one is used as it is.
+   */
+  openSecret?: (sealed: string) => string;
 }
 
 /** 408/429 and 5xx are the receiver saying "not now"; any other status will not change on retry. */
@@ -259,7 +265,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
       if (!notification.channels.includes('webhook') || webhookUrl === undefined) return;
       // Serialised once: the signature covers exactly these bytes on every attempt.
       const body = JSON.stringify(anyWebhookBody(notification));
-      const delivery = deliver(webhookUrl, body, webhookSecret)
+      const delivery = Promise.resolve()
+        .then(() => deliver(webhookUrl, body, webhookSecret !== undefined && isSealed(webhookSecret) && options.openSecret ? options.openSecret(webhookSecret) : webhookSecret))
         .catch((error: unknown) => {
           const failure = error instanceof WebhookDeliveryError ? error : new WebhookDeliveryError(String(error), 0, undefined, { cause: error });
           try {

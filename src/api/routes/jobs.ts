@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ApiSystem } from '../system.js';
-import { applyMergePatch, ConfigError, ConfigErrorCode, type JobConfig, redactConfig } from '../../domain/config/index.js';
+import { applyMergePatch, ConfigError, ConfigErrorCode, type JobConfig, redactVersions } from '../../domain/config/index.js';
 import { ExecutionStatus } from '../../domain/config/index.js';
 import { ApiError, type ApiEnv, apiActor, requireRole } from '../http.js';
 import { validationHook } from '../validation.js';
@@ -17,7 +17,6 @@ import {
   jobView,
   keepRedactedSecrets,
   parseIfMatch,
-  redactHistory,
   ScheduleCache,
 } from '../views.js';
 import { JobListCache } from '../job-list.js';
@@ -79,6 +78,18 @@ function withoutViewKeys(input: unknown): unknown {
   return Object.fromEntries(Object.entries(input).filter(([key]) => !VIEW_KEYS.includes(key)));
 }
 
+/** A saved job as answered, saying which secrets the write dropped (its destination host changed), when it dropped any. */
+function withDropped(job: JobView, dropped: readonly string[]): JobView {
+  if (dropped.length === 0) return job;
+  return {
+    ...job,
+    droppedSecrets: {
+      paths: [...dropped],
+      message: 'the destination host changed, so these secrets were dropped: set them again in the same change to keep sending them',
+    },
+  };
+}
+
 function compare(a: string | number | null, b: string | number | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
@@ -115,14 +126,21 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
 
   const view = async (id: string) => jobView(await system.configs.overview(id), registry, schedules, system.clock.now());
 
-  /** Writes `build(current)` based on If-Match or, without it, on whatever is current (retried on a race). */
-  async function write(c: Context<ApiEnv>, id: string, build: (current: JobConfig) => unknown): Promise<JobConfig> {
+  /**
+   * Writes `build(current)` based on If-Match or, without it, on whatever is current (retried
+   * on a race); `dropped` receives the secrets the write dropped (see WriteOptions.onSecretsDropped).
+   */
+  async function write(c: Context<ApiEnv>, id: string, build: (current: JobConfig) => unknown, dropped: string[]): Promise<JobConfig> {
     const pinned = ifMatch(c);
     for (let attempt = 1; ; attempt++) {
       const current = await system.configs.get(id);
       const candidate = keepRedactedSecrets(build(current), current, registry);
       try {
-        return await system.configs.update(id, candidate, { actor: apiActor(c), expectedVersion: pinned ?? current.meta.version });
+        return await system.configs.update(id, candidate, {
+          actor: apiActor(c),
+          expectedVersion: pinned ?? current.meta.version,
+          onSecretsDropped: (paths) => dropped.push(...paths),
+        });
       } catch (error) {
         const raced = error instanceof ConfigError && error.code === ConfigErrorCode.VersionConflict && pinned === undefined;
         if (!raced || attempt >= UNPINNED_ATTEMPTS) throw error;
@@ -264,9 +282,10 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     async (c) => {
       const { id } = c.req.valid('param');
       const input = withoutViewKeys(c.req.valid('json'));
-      const saved = await write(c, id, () => input);
+      const dropped: string[] = [];
+      const saved = await write(c, id, () => input, dropped);
       c.header('ETag', etag(saved.meta.version));
-      return c.json(await view(id), 200);
+      return c.json(withDropped(await view(id), dropped), 200);
     },
   );
 
@@ -288,9 +307,10 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     async (c) => {
       const { id } = c.req.valid('param');
       const patch = c.req.valid('json');
-      const saved = await write(c, id, (current) => applyMergePatch(current, patch));
+      const dropped: string[] = [];
+      const saved = await write(c, id, (current) => applyMergePatch(current, patch), dropped);
       c.header('ETag', etag(saved.meta.version));
-      return c.json(await view(id), 200);
+      return c.json(withDropped(await view(id), dropped), 200);
     },
   );
 
@@ -353,14 +373,14 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
       responses: { 200: json(z.object({ items: z.array(VersionSchema) }), 'Versions'), 401: errorResponses[401], 404: errorResponses[404] },
     }),
     async (c) => {
-      const versions = await system.configs.versions(c.req.valid('param').id);
+      const versions = redactVersions(await system.configs.versions(c.req.valid('param').id), registry);
       const items = versions.map((v) => ({
         version: v.version,
         changedBy: v.changedBy,
         changedAt: v.changedAt.toISOString(),
-        changes: redactHistory(v.changes, v.config, registry) as unknown as Record<string, unknown>[],
+        changes: v.changes as unknown as Record<string, unknown>[],
         restoredFrom: v.restoredFrom ?? null,
-        config: redactConfig(v.config, registry) as unknown as Record<string, unknown>,
+        config: v.config as unknown as Record<string, unknown>,
       }));
       return c.json({ items }, 200);
     },

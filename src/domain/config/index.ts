@@ -5,4 +5,16 @@ export * from './job-type.js';
 export { validateJobConfig, formatPath, zodIssues, type ManagedMeta } from './validate.js';
 export { diffConfigs, type ConfigChange } from './diff.js';
 export { applyMergePatch, patchForPath } from './merge-patch.js';
-export { redactConfig, redactChanges, REDACTED } from './redact.js';
+export { redactConfig, redactChanges, redactVersions, REDACTED } from './redact.js';
+export {
+  configSecretPaths,
+  isSealed,
+  mapSecretLeaves,
+  maskSealed,
+  MIN_SECRET_LENGTH,
+  SEALED_PREFIX,
+  SecretMasker,
+  secretPathsOf,
+  type SecretPath,
+  secretValues,
+} from './secrets.js';

@@ -1,4 +1,4 @@
-import type { JobConfig, JobContext, JobProgress, LogLevel } from '../../domain/config/index.js';
+import { type JobConfig, type JobContext, type JobProgress, type LogLevel, SecretMasker } from '../../domain/config/index.js';
 import type { EngineEvents } from '../events.js';
 import type { Clock, ExecutionItems, LogLine, Store } from '../ports.js';
 
@@ -90,6 +90,8 @@ export interface ContextHost {
  */
 export class HandlerContext implements JobContext<unknown> {
   readonly #host: ContextHost;
+  readonly #masker: SecretMasker;
+  #maskedLog: ExecutionTelemetry['log'] | undefined;
 
   constructor(
     readonly executionId: string,
@@ -100,8 +102,11 @@ export class HandlerContext implements JobContext<unknown> {
     readonly batchSize: number,
     readonly dryRun: boolean,
     host: ContextHost,
+    /** Masks the config's secret values in what the handler logs (its results and errors are masked by the worker). */
+    masker: SecretMasker = SecretMasker.none,
   ) {
     this.#host = host;
+    this.#masker = masker;
   }
 
   get signal(): AbortSignal {
@@ -113,7 +118,10 @@ export class HandlerContext implements JobContext<unknown> {
   }
 
   get log(): ExecutionTelemetry['log'] {
-    return this.#host.telemetry().log;
+    const { log } = this.#host.telemetry();
+    if (this.#masker.empty) return log;
+    const masker = this.#masker;
+    return (this.#maskedLog ??= (level, message, data) => log(level, masker.text(message), data === undefined ? data : masker.value(data)));
   }
 
   get progress(): ExecutionTelemetry['progress'] {

@@ -1,4 +1,4 @@
-import type { AnyJobType, ExecutionStatus, JobConfig, JobOutcome, JobTypeRegistry } from '../../domain/config/index.js';
+import { type AnyJobType, type ExecutionStatus, type JobConfig, type JobOutcome, type JobTypeRegistry, SecretMasker } from '../../domain/config/index.js';
 import { decideOutcome, isRetryable, planRetry } from '../../domain/execution/index.js';
 import type { ConfigService } from '../config-service.js';
 import type { EngineEvents } from '../events.js';
@@ -803,19 +803,24 @@ export class Worker {
     let error: ExecutionError | null = null;
     let items: ExecutionItems;
     const type: AnyJobType | undefined = jobTypes.get(record.config.payload.jobType);
+    // Secrets are decrypted for the handler only, and masked in whatever the run produces.
+    let masker = SecretMasker.none;
     try {
       if (!type) throw new Error(`job type '${record.config.payload.jobType}' is not registered in this process`);
-      const parameters: Record<string, unknown> = { ...record.config.payload.parameters };
+      const run = this.deps.configs.forRun(record.config);
+      masker = run.masker;
+      const parameters: Record<string, unknown> = { ...run.config.payload.parameters };
       if (record.dryRun && 'dryRun' in parameters) parameters['dryRun'] = true;
       const context = new HandlerContext(
         record.id,
-        record.config,
+        run.config,
         parameters,
         record.slot ?? undefined,
         record.attempt,
         record.batchSize ?? limits.batchSize,
         record.dryRun || parameters['dryRun'] === true,
         running,
+        masker,
       );
       // A stop (timeout, cancel, lost lease, shutdown) fires the handler's signal and ends the
       // wait for it: the execution ends as `timeout` (or cancelled…) whether or not the handler stops.
@@ -825,7 +830,7 @@ export class Worker {
         Promise.resolve(type.execute(context)).then(resolve, reject);
       });
       if (result === ABORTED) throw running.abortError;
-      outcome = result;
+      outcome = result ? masker.value(result) : result;
       if (outcome?.items) running.telemetry().progress(outcome.items);
       items = running.items();
       status = decideOutcome(items);
@@ -837,7 +842,7 @@ export class Worker {
           ? { message: `timed out after ${limits.timeoutSeconds} s`, code: 'TIMEOUT' }
           : running.reason === 'cancelled'
             ? { message: 'cancelled while running', code: 'CANCELLED' }
-            : errorOf(thrown);
+            : masker.value(errorOf(thrown));
       if (status === 'failed') running.telemetry().log('error', error.message);
       items = running.items();
     } finally {

@@ -4,7 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Received, startHttpReceiver } from '../../../test/support/http-receiver.js';
 import type { JobConfig, JobContext, JobProgress, LogLevel } from '../../domain/config/index.js';
-import { JobTypeRegistry, validateJobConfig } from '../../domain/config/index.js';
+import { JobTypeRegistry, REDACTED, validateJobConfig } from '../../domain/config/index.js';
 import { executeHttpRequest, httpRequestJobType, httpRequestParameters, type HttpRequestParameters } from './index.js';
 
 const SECRET = 'sig-secret-0123456789';
@@ -73,6 +73,9 @@ describe('the http-request job type', () => {
     ['user:password in the url', { url: 'https://user:pw@partner.example.test/' }, 'url'],
     ['a url that is not http(s)', { url: 'ftp://partner.example.test/' }, 'url'],
     ['a secret shorter than 16 characters', { secret: 'short' }, 'secret'],
+    ['a secret header value under 4 characters', { secretHeaders: { 'x-pin': 'abc' } }, 'secretHeaders.x-pin'],
+    ['a header value outside Latin-1', { secretHeaders: { 'x-key': 'key-€-value' } }, 'secretHeaders.x-key'],
+    ['a header value with a control character', { headers: { Accept: 'a\u0007b' } }, 'headers.Accept'],
     ['an expected status outside 100..599', { expectStatus: [200, 700] }, 'expectStatus'],
     ['an unknown parameter', { timeoutSeconds: 5 }, ''],
   ])('refuses %s', (_case, parameters, path) => {
@@ -279,9 +282,48 @@ describe('the http-request handler', () => {
     const [request] = receiver.requests as [Received];
     expect(request.headers).toMatchObject({ authorization: BEARER, 'x-cron-secret': CRON_SECRET });
     expect(outcome.summary).toBe(`POST ${receiver.url}/echo?token=***&page=2 → 200`);
-    expect(JSON.parse(String(outcome.result?.['body']))).toMatchObject({ authorization: '***', 'x-cron-secret': '***' });
+    expect(JSON.parse(String(outcome.result?.['body']))).toMatchObject({ authorization: REDACTED, 'x-cron-secret': REDACTED });
     const shown = JSON.stringify({ outcome, logs });
     for (const secret of [SECRET, BEARER, BEARER.split(' ')[1], CRON_SECRET]) expect(shown).not.toContain(secret);
     expect(logs.find((l) => l.message.startsWith('sending'))?.data?.['headers']).toEqual(expect.arrayContaining(['authorization', 'x-cron-secret']));
+  });
+
+  it('refuses a non-Latin-1 header value by field name, never echoing it', () => {
+    const result = httpRequestParameters.safeParse({ url: 'https://partner.example.test/', secretHeaders: { 'x-key': 'sk-€-very-secret' } });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).not.toContain('very-secret');
+    expect(JSON.stringify(result.error?.issues)).not.toContain('€');
+  });
+
+  it('fails a run whose stored header value fetch refuses, naming the header but not the value', async () => {
+    const receiver = await startReceiver();
+    const { context } = aContext({ url: receiver.url });
+    // A config stored before values were checked when written.
+    context.parameters.secretHeaders['x-key'] = 'sk-€-very-secret';
+    const outcome = executeHttpRequest(context);
+    await expect(outcome).rejects.toThrow('secretHeaders.x-key: the value is not a valid HTTP header value');
+    await expect(outcome).rejects.not.toThrow(/very-secret|€|index/);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('masks secrets echoed JSON-escaped, short ones, and one cut at the 4096-byte limit', async () => {
+    const quoted = 'q"uo\\te-secret-value';
+    const short = 'k7Q!z';
+    const cut = 'cut-secret-0123456789abcdef';
+    const receiver = await startReceiver((request, response) => {
+      const echoed = JSON.stringify({ a: request.headers['x-quoted'], b: request.headers['x-short'] });
+      // The cut secret straddles the limit: the kept body ends in its first 10 characters.
+      const padding = 'x'.repeat(4096 - echoed.length - 10);
+      response.writeHead(200).end(`${echoed}${padding}${String(request.headers['x-cut'])}`);
+    });
+    const { context, logs } = aContext({ url: receiver.url, secretHeaders: { 'x-quoted': quoted, 'x-short': short, 'x-cut': cut } });
+    const outcome = await executeHttpRequest(context);
+    const shown = JSON.stringify({ outcome, logs });
+    for (const secret of [quoted, short, cut]) {
+      expect(shown).not.toContain(secret);
+      expect(shown).not.toContain(JSON.stringify(secret).slice(1, -1));
+    }
+    expect(String(outcome.result?.['body'])).not.toContain(cut.slice(0, 8));
+    expect(String(outcome.result?.['body']).endsWith(REDACTED)).toBe(true);
   });
 });

@@ -1,14 +1,13 @@
 import type { JobContext, JobOutcome } from '../../domain/config/job-type.js';
+import { SecretMasker } from '../../domain/config/index.js';
 import { signBody } from './hmac.js';
 import { type HttpRequestParameters, looksSecret } from './parameters.js';
 
 /** Bytes of the response body kept for the result and logs: enough to read an error, never a whole download. */
 export const RESPONSE_BODY_LIMIT = 4096;
 
-/** Stands in for anything secret in URLs and response text. */
+/** Stands in for secret-looking query values in URLs. */
 const REDACTED = '***';
-/** Shorter fragments of a secret are not searched for in response text: they would mangle ordinary words. */
-const MIN_REDACTED_LENGTH = 6;
 
 /**
  * The URL as it may be shown: no user:password, and secret-looking query values replaced,
@@ -37,14 +36,20 @@ function describeExpectation(expect: HttpRequestParameters['expectStatus']): str
 interface PreparedRequest {
   headers: Headers;
   body: Uint8Array | undefined;
-  /** Values to scrub from anything shown: a receiver may echo what it was sent. */
-  secrets: string[];
 }
 
 function prepare(parameters: HttpRequestParameters, context: JobContext<HttpRequestParameters>): PreparedRequest {
   const headers = new Headers({ 'User-Agent': 'grove-jobs' });
-  for (const [name, value] of Object.entries(parameters.headers)) headers.set(name, value);
-  for (const [name, value] of Object.entries(parameters.secretHeaders)) headers.set(name, value);
+  for (const section of ['headers', 'secretHeaders'] as const) {
+    for (const [name, value] of Object.entries(parameters[section])) {
+      try {
+        headers.set(name, value);
+      } catch {
+        // fetch's own message quotes the offending character and its position.
+        throw new Error(`${section}.${name}: the value is not a valid HTTP header value (visible ASCII or Latin-1 only); set it again`);
+      }
+    }
+  }
 
   let text: string | undefined;
   if (typeof parameters.body === 'string') {
@@ -64,15 +69,7 @@ function prepare(parameters: HttpRequestParameters, context: JobContext<HttpRequ
   // A request without a body signs the empty byte string.
   if (parameters.secret !== undefined) headers.set('X-Grove-Signature', signBody(body ?? new Uint8Array(), parameters.secret));
 
-  const secrets = [parameters.secret, ...Object.values(parameters.secretHeaders)].flatMap((value) =>
-    value === undefined ? [] : [value, ...value.split(/\s+/)],
-  );
-  return { headers, body, secrets: secrets.filter((s) => s.length >= MIN_REDACTED_LENGTH) };
-}
-
-function redact(text: string, secrets: readonly string[]): string {
-  // Longest first, so a whole `Bearer <token>` is replaced before its token alone.
-  return [...secrets].sort((a, b) => b.length - a.length).reduce((out, secret) => out.split(secret).join(REDACTED), text);
+  return { headers, body };
 }
 
 /**
@@ -114,7 +111,16 @@ export async function executeHttpRequest(context: JobContext<HttpRequestParamete
   const { parameters } = context;
   const { method } = parameters;
   const shownUrl = displayUrl(parameters.url);
-  const request = prepare(parameters, context);
+  // Masks the secret values in anything shown: a receiver may echo what it was sent.
+  const masker = new SecretMasker([parameters.secret, ...Object.values(parameters.secretHeaders)].filter((value) => value !== undefined));
+  let request: PreparedRequest;
+  try {
+    request = prepare(parameters, context);
+  } catch (error) {
+    // Without its cause: fetch's message about a header value quotes part of the value.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(masker.text((error as Error).message));
+  }
   // Names only: values may be credentials, and the signature is of no use to a reader.
   const headerNames = [...request.headers.keys()];
 
@@ -144,10 +150,11 @@ export async function executeHttpRequest(context: JobContext<HttpRequestParamete
   } catch (error) {
     // Timeout, cancel or shutdown: rethrow the engine's own reason so it records the right status.
     if (context.signal.aborted) throw context.signal.reason;
-    throw new Error(`${method} ${shownUrl} failed: ${redact(describeFailure(error), request.secrets)}`, { cause: error });
+    throw new Error(`${method} ${shownUrl} failed: ${masker.text(describeFailure(error))}`, { cause: error });
   }
 
-  const body = redact(head.text, request.secrets);
+  // A body cut at the limit may end in the first characters of a secret: masked too.
+  const body = masker.text(head.text);
   const summary = `${method} ${shownUrl} → ${status}`;
   context.log('info', summary, { status });
   context.log('debug', head.truncated ? `response body (first ${RESPONSE_BODY_LIMIT} bytes)` : 'response body', { body, bodyTruncated: head.truncated });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_SECRET_LENGTH } from '../../domain/config/index.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
@@ -18,8 +19,14 @@ function isReserved(name: string): boolean {
 
 // RFC 9110 token characters; fetch throws on anything else, better to refuse it at validation.
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name');
-// CR/LF would split the header (and fetch throws on them).
-const headerValue = z.string().max(8192).regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+// RFC 9110 field values: visible ASCII, spaces, tabs and Latin-1 (obs-text). fetch throws on
+// anything else (a line break would split the header) with a message that quotes the
+// offending character, so it is refused when written, by field name, never echoing the value.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const HEADER_VALUE_MESSAGE = 'must be visible ASCII or Latin-1 characters, spaces or tabs (no line breaks)';
+const headerValue = z.string().max(8192).regex(HEADER_VALUE, HEADER_VALUE_MESSAGE);
+// A secret value shorter than MIN_SECRET_LENGTH could not be masked in results and logs.
+const secretHeaderValue = headerValue.min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters: a shorter secret cannot be kept out of results and logs`);
 const status = z.int().min(100).max(599);
 
 export const httpRequestParameters = z
@@ -31,7 +38,7 @@ export const httpRequestParameters = z
     /** Sent as given; shown wherever the config is shown, so no credentials here. */
     headers: z.record(headerName, headerValue).default({}),
     /** Sent like `headers` but write-only (listed in `secretParameters`): for Authorization, x-cron-secret, … */
-    secretHeaders: z.record(headerName, headerValue).default({}),
+    secretHeaders: z.record(headerName, secretHeaderValue).default({}),
     /** A string is sent as is; any other JSON value is sent as JSON with Content-Type application/json. */
     body: z.json().optional(),
     /** The status (or one of the statuses) that counts as success; any 2xx when omitted. */
