@@ -11,7 +11,8 @@ export interface EngineEventMap {
   'execution:cancel-requested': { executionId: string };
   'slot:claimed': { configId: string; slot: Date; decision: string; executionId: string | null; lateMs: number };
   'slot:skipped': { configId: string; slot: Date; reason: 'overlap'; executionId: string | null };
-  'slot:missed': { configId: string; slot: Date; executionId: string | null };
+  /** `missedSlots`: on a summary record, how many missed slots from `slot` on it stands for. */
+  'slot:missed': { configId: string; slot: Date; executionId: string | null; missedSlots?: number };
   'config:changed': { configId: string };
   'config:paused': { configId: string; consecutiveFailures: number };
   /** A scheduler's or worker's pass failed (the store out of reach, say); it tries again after a pause. */

@@ -324,11 +324,13 @@ export interface ExecutionStore {
   /**
    * Claims (config, slot) exactly once. In one transaction, serialized per config: inserts
    * the slot; if this call won, asks `decide(active)` (active = queued + running executions of
-   * the config) for the execution to record, inserts it and moves the config's cursor.
+   * the config) for the execution to record, inserts it and moves the config's cursor (to
+   * `through` when given: a record that stands for the missed slots up to it).
    */
   claimSlot(input: {
     configId: string;
     slot: Date;
+    through?: Date;
     now: Date;
     claimedBy: string;
     decision: string;

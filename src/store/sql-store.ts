@@ -292,7 +292,7 @@ export function createSqlStore(sql: Sql): Store {
           record = await execution(executions.insertExecution(planned.execution), tx);
           if (record) await tx.query(slots.setSlotExecution(input.configId, input.slot, planned.decision, record.id));
         }
-        await tx.query(slots.advanceCursor(input.configId, input.slot));
+        await tx.query(slots.advanceCursor(input.configId, input.through ?? input.slot));
         return record ? { claimed: true, execution: record } : { claimed: true };
       }),
 

@@ -13,6 +13,8 @@ const MONDAY = '2026-11-23';
 const at = (time: string) => new Date(`${MONDAY}T${time}Z`);
 /** `HH:MM` of an instant, for readable expectations on one day. */
 const hhmm = (instant: Date | null) => instant?.toISOString().slice(11, 16) ?? 'none';
+/** `HH:MM:SS` of an instant. */
+const hhmmss = (instant: Date | null) => instant?.toISOString().slice(11, 19) ?? 'none';
 /**
  * A lease far longer than any clock jump in these tests. The FakeClock moves in jumps while
  * heartbeats renew at the pace of real work, so a lease shorter than a jump would let the
@@ -194,7 +196,7 @@ export function runPolicyScenarios(factory: SqlFactory): void {
         policy: MisfirePolicy;
         catchupWindowSeconds: number;
         overlapPolicy: 'skip' | 'queue';
-        /** When the scheduler comes back; a slot within ON_TIME_TOLERANCE_SECONDS still counts as on time. */
+        /** When the scheduler comes back; the latest slot, claimed within its grace (60 s here), still runs on time. */
         backAt: string;
         expected: string[];
       }> = [
@@ -242,6 +244,151 @@ export function runPolicyScenarios(factory: SqlFactory): void {
             if (e.status === 'skipped') expect(e.result).toMatchObject({ reason: 'missed', misfirePolicy: policy });
             else expect(e.startedAt).toEqual(at(backAt));
           }
+        });
+      }
+    });
+
+    describe('misfire grace: a config every 2 seconds (grace 1 s) after its scheduler was down from 10:00:02 on', () => {
+      const letters = { run: 'R', 'catch-up': 'C' } as const;
+      /** One letter per slot decision, oldest first: R on time, C caught up, m missed. */
+      const letter = (event: SlotEvent) => (event.kind === 'claimed' ? letters[event.payload.decision as keyof typeof letters] : event.kind === 'missed' ? 'm' : 's');
+      const cases: Array<{ policy: MisfirePolicy; backAt: string; misfireGraceSeconds?: number; expected: string }> = [
+        { policy: 'run-once', backAt: '10:00:21.300', expected: 'mmmmmmmmC' },
+        { policy: 'run-once', backAt: '10:00:20.400', expected: 'mmmmmmmmR' },
+        { policy: 'skip', backAt: '10:00:21.300', expected: 'mmmmmmmmm' },
+        { policy: 'skip', backAt: '10:00:20.400', expected: 'mmmmmmmmR' },
+        { policy: 'run-all', backAt: '10:00:21.300', expected: 'CCCCCCCCC' },
+        { policy: 'run-all', backAt: '10:00:20.400', expected: 'CCCCCCCCR' },
+        { policy: 'skip', backAt: '10:00:21.300', misfireGraceSeconds: 5, expected: 'mmmmmmmmR' },
+      ];
+
+      for (const { policy, backAt, misfireGraceSeconds, expected } of cases) {
+        const runs = expected.replaceAll('m', '').length;
+        const grace = misfireGraceSeconds === undefined ? '' : `, misfireGraceSeconds ${misfireGraceSeconds}`;
+        it(`${policy}${grace}, back at ${backAt}: ${runs} execution(s) for the 9 slots 10:00:04-10:00:20 (${expected}), every other slot recorded as missed`, async () => {
+          const s = scenario(`${MONDAY}T10:00:00Z`);
+          const schedule = { cronExpression: '*/2 * * * * *', misfirePolicy: policy, catchupWindowSeconds: 3600, overlapPolicy: 'skip', ...(misfireGraceSeconds ? { misfireGraceSeconds } : {}) };
+          await s.system.configs.create(scenarioConfig('fast', schedule), actor);
+          await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS, concurrency: 10 });
+          const before = await s.system.startScheduler();
+          const onTime = finishedCount(s.system, 1);
+          await s.clock.advanceTo(at('10:00:02'));
+          await onTime;
+          await before.stop();
+
+          await s.clock.advanceTo(at(backAt));
+          const decisions = slotDecisions(s.system, 9);
+          const ran = finishedCount(s.system, runs);
+          await s.system.startScheduler();
+          const events = await decisions;
+          expect(events.map((e) => hhmmss(e.payload.slot))).toEqual(['04', '06', '08', '10', '12', '14', '16', '18', '20'].map((sec) => `10:00:${sec}`));
+          expect(events.map(letter).join('')).toBe(expected);
+          const finished = await ran;
+          expect(finished.every((e) => e.startedAt?.getTime() === at(backAt).getTime())).toBe(true);
+
+          const history = await s.system.executions.list('fast', { limit: 100 });
+          const lines = history.map((e) => `${hhmmss(e.slot)} ${e.status}${e.status === 'skipped' ? ` (${(e.result as { reason?: string }).reason})` : ''}`).sort();
+          const expectedLines = [...expected].map((decision, i) => `10:00:${String(4 + 2 * i).padStart(2, '0')} ${decision === 'm' ? 'skipped (missed)' : 'success'}`);
+          expect(lines).toEqual(['10:00:02 success', ...expectedLines]);
+          for (const e of history.filter((e) => e.status === 'skipped')) expect(e.result).toEqual({ reason: 'missed', misfirePolicy: policy });
+        });
+      }
+
+      it('folds a long outage into summary records: the latest 100 missed slots one by one, the earlier ones counted, one catch-up (run-once)', async () => {
+        const s = scenario(`${MONDAY}T10:00:00Z`);
+        await s.system.configs.create(scenarioConfig('fast', { cronExpression: '*/2 * * * * *', misfirePolicy: 'run-once', catchupWindowSeconds: 3600 }), actor);
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        const before = await s.system.startScheduler();
+        const onTime = finishedCount(s.system, 1);
+        await s.clock.advanceTo(at('10:00:02'));
+        await onTime;
+        await before.stop();
+
+        // An hour down: 1,800 slots from 10:00:04 to 11:00:02, more than one pass decides.
+        await s.clock.advanceTo(at('11:00:03.500'));
+        const caughtUp = finishedCount(s.system, 1);
+        const claimed = s.system.events.waitFor('slot:claimed');
+        const missedEvents: Array<EngineEventMap['slot:missed']> = [];
+        s.system.events.on('slot:missed', (e) => missedEvents.push(e));
+        await s.system.startScheduler();
+        expect(await claimed).toMatchObject({ slot: at('11:00:02'), decision: 'catch-up' });
+        await caughtUp;
+
+        const history = await s.system.executions.list('fast', { limit: 500 });
+        const summaries = history.filter((e) => (e.result as { missedSlots?: number } | null)?.missedSlots !== undefined);
+        const oneByOne = history.filter((e) => e.status === 'skipped' && !summaries.includes(e));
+        expect(summaries.map((e) => [hhmmss(e.slot), (e.result as { missedSlots: number }).missedSlots]).sort()).toEqual([
+          ['10:00:04', 1000],
+          ['10:33:24', 699],
+        ]);
+        for (const e of summaries) expect(e.summary).toMatch(/^Missed (1,000|699) slots from /);
+        expect(oneByOne).toHaveLength(100);
+        expect(oneByOne.map((e) => e.slot?.getTime() ?? 0).sort((a, b) => a - b)[0]).toBe(at('10:56:42').getTime());
+        expect(history.filter((e) => e.status === 'success').map((e) => hhmmss(e.slot)).sort()).toEqual(['10:00:02', '11:00:02']);
+        // Every one of the 1,799 missed slots is accounted for, once.
+        expect(missedEvents.reduce((n, e) => n + (e.missedSlots ?? 1), 0)).toBe(1799);
+      });
+    });
+
+    describe('the default misfire grace follows the cron (skip policy, scheduler down after the 10:00:00 slot)', () => {
+      const cases = [
+        { cron: '*/30 * * * * *', grace: 15, backAt: '10:01:10', expected: ['10:00:30 missed', '10:01:00 claimed'] },
+        { cron: '*/30 * * * * *', grace: 15, backAt: '10:01:20', expected: ['10:00:30 missed', '10:01:00 missed'] },
+        { cron: '0 * * * * *', grace: 30, backAt: '10:02:25', expected: ['10:01:00 missed', '10:02:00 claimed'] },
+        { cron: '0 * * * * *', grace: 30, backAt: '10:02:35', expected: ['10:01:00 missed', '10:02:00 missed'] },
+      ];
+      for (const { cron, grace, backAt, expected } of cases) {
+        it(`'${cron}' (grace ${grace} s), back at ${backAt}: ${expected.join(', ')}`, async () => {
+          const s = scenario(`${MONDAY}T09:59:50Z`);
+          await s.system.configs.create(scenarioConfig('paced', { cronExpression: cron, misfirePolicy: 'skip' }), actor);
+          await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+          const before = await s.system.startScheduler();
+          const onTime = finishedCount(s.system, 1);
+          await s.clock.advanceTo(at('10:00:00'));
+          await onTime;
+          await before.stop();
+
+          await s.clock.advanceTo(at(backAt));
+          const decisions = slotDecisions(s.system, 2);
+          await s.system.startScheduler();
+          expect((await decisions).map((e) => `${hhmmss(e.payload.slot)} ${e.kind}`)).toEqual(expected);
+        });
+      }
+    });
+
+    describe('a pass that ends after the next slot (a slow claim) on a config every 2 seconds (grace 1 s)', () => {
+      for (const { endsAt, expected } of [
+        { endsAt: '10:00:04.900', expected: 'claimed run' },
+        { endsAt: '10:00:05.500', expected: 'missed' },
+      ]) {
+        it(`ending at ${endsAt}, the next slot (10:00:04) is ${expected}`, async () => {
+          const slow = gate();
+          const claiming = gate();
+          let firstClaim = true;
+          const s = makeScenario(sql, `${MONDAY}T10:00:00Z`, (store) => ({
+            ...store,
+            claimSlots: async (...args) => {
+              if (firstClaim) {
+                firstClaim = false;
+                claiming.open();
+                await slow.opened;
+              }
+              return store.claimSlots(...args);
+            },
+          }));
+          opened.push(s);
+          await s.system.configs.create(scenarioConfig('fast', { cronExpression: '*/2 * * * * *', misfirePolicy: 'skip', overlapPolicy: 'queue' }), actor);
+          await s.system.startScheduler({ maxSleepMs: Number.POSITIVE_INFINITY });
+          const decisions = slotDecisions(s.system, 2);
+          await s.clock.advanceTo(at('10:00:02'));
+          // The claim of 10:00:02 is under way; it takes until `endsAt`.
+          await claiming.opened;
+          await s.clock.advanceTo(at(endsAt));
+          slow.open();
+          const [first, second] = await decisions;
+          expect(first).toMatchObject({ kind: 'claimed', payload: { slot: at('10:00:02'), decision: 'run', lateMs: 0 } });
+          expect(second?.payload.slot).toEqual(at('10:00:04'));
+          expect(second?.kind === 'claimed' ? `claimed ${second.payload.decision}` : second?.kind).toBe(expected);
         });
       }
     });

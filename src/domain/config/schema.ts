@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_MISFIRE_GRACE_SECONDS } from '../schedule/plan-slots.js';
 import { BackoffStrategy, MisfirePolicy, NotificationChannel, OverlapPolicy } from './policies.js';
 
 const values = <T extends Record<string, string>>(o: T) => Object.values(o) as [T[keyof T], ...T[keyof T][]];
@@ -17,6 +18,12 @@ export const scheduleSchema = z.strictObject({
   timezone: z.string().min(1, 'is required'),
   isEnabled: z.boolean(),
   misfirePolicy: z.enum(values(MisfirePolicy)),
+  /**
+   * How late, in seconds, a slot may be claimed and still run on time; later, it is missed.
+   * Omitted: 60, or half the shortest interval between slots when that is shorter
+   * (`misfireGraceSeconds()` in domain/schedule/plan-slots.ts).
+   */
+  misfireGraceSeconds: z.int().min(1, 'must be at least 1 second').max(MAX_MISFIRE_GRACE_SECONDS, `must be at most ${MAX_MISFIRE_GRACE_SECONDS} seconds (a day)`).optional(),
   /** How far back, in seconds, missed slots are still caught up after downtime. */
   catchupWindowSeconds: z.int().min(0).max(31 * DAY),
   overlapPolicy: z.enum(values(OverlapPolicy)),

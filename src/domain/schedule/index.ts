@@ -7,6 +7,7 @@ export { ScheduleError, ScheduleErrorCode, cronFieldNames, type CronFieldName } 
 export { ScheduleKind, type CompiledSchedule, type WallTime } from './types.js';
 export { SLOT_HORIZON_YEARS } from './next-slots.js';
 export { isKnownTimeZone } from './time-zone.js';
+export { shortestSlotIntervalSeconds, SHORT_INTERVAL_LIMIT_SECONDS } from './slot-interval.js';
 
 /**
  * Parses a cron expression in an IANA zone by SCHEDULING.md's rules.

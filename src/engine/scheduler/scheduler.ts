@@ -1,9 +1,12 @@
 import type { JobConfig } from '../../domain/config/index.js';
 import { nextSlots } from '../../domain/schedule/index.js';
 import {
+  BACKLOG_LOOKAHEAD,
   decideOverlap,
   jitterSeconds,
-  ON_TIME_TOLERANCE_SECONDS,
+  MAX_MISSED_COUNTED,
+  misfireGraceSeconds,
+  type MisfirePlan,
   OverlapDecision,
   planMisfires,
   SlotDecision,
@@ -22,14 +25,15 @@ export const MAX_SLEEP_MS = 60_000;
  * claim remains. A change made in between wakes it, and it reads them again.
  */
 const PREREAD_MS = 25;
-/** Due slots inside the catch-up window considered per config and pass; the rest wait for the next pass. */
+/**
+ * Due slots inside the catch-up window decided per config and pass when more are due (a
+ * backlog); the rest wait for the next pass, which comes at once.
+ */
 export const MAX_DUE_PER_PASS = 1000;
 /** Configs claimed at once in one pass (each claim is one transaction on the pool). */
 const CLAIM_LANES = 8;
 /** On-time slots claimed in one round trip at most. */
 const ON_TIME_PER_CLAIM = 500;
-/** Missed slots recorded one by one per pass; beyond that they only move the cursor. */
-export const MAX_MISSED_RECORDED = 100;
 /** The reason the scheduler gives its own sleeps when it wakes or stops them (no DOMException per wake). */
 const WAKE = Symbol('wake');
 
@@ -207,90 +211,115 @@ export class Scheduler {
     return undefined;
   }
 
-  /** Claims a config's due slots; returns when it is next due (now, when a backlog remains). */
+  /**
+   * Claims a config's due slots; returns when it is next due (now, when a backlog remains).
+   * Every due slot is decided by planMisfires (docs/scheduling.md, "Misfires"): on time, caught
+   * up or missed. The usual case, one slot due within its grace, joins `onTime`.
+   */
   async #handleConfig(config: JobConfig, lastSlotAt: Date | null, now: Date, onTime: OnTimeSlot[]): Promise<Date | undefined> {
     const { store } = this.deps;
-    const { cronExpression, timezone } = config.payload.schedule;
+    const { schedule } = config.payload;
+    const { cronExpression, timezone } = schedule;
     // First sight of a config: its schedule starts now; nothing before counts as missed.
-    let cursor = lastSlotAt ?? (await store.ensureScheduleState(config.meta.id, now));
+    const cursor = lastSlotAt ?? (await store.ensureScheduleState(config.meta.id, now));
     if (cursor.getTime() < now.getTime()) {
-      // Slots older than the catch-up window are missed whatever the policy: record the
-      // first MAX_MISSED_RECORDED of them and jump the cursor to the window.
-      const lookbackMs = Math.max(config.payload.schedule.catchupWindowSeconds, ON_TIME_TOLERANCE_SECONDS) * 1000;
-      const windowStart = new Date(now.getTime() - lookbackMs);
-      if (cursor.getTime() < windowStart.getTime()) {
-        const old = slotsBetween(cronExpression, timezone, cursor, windowStart, MAX_MISSED_RECORDED + 1);
-        // Nothing between the cursor and the window (the usual case): nothing to record or move.
-        if (old.length > 0) {
-          await this.#claimDue(config, old.slice(0, MAX_MISSED_RECORDED), now);
-          await store.advanceCursor(config.meta.id, windowStart);
-        }
-        cursor = windowStart;
-      }
-      const due = slotsBetween(cronExpression, timezone, cursor, now, MAX_DUE_PER_PASS + 1);
-      const [only] = due.length === 1 ? this.#plan(config, due, now) : [];
-      if (only?.decision === SlotDecision.Run) {
-        const jitterMs = jitterSeconds(config.meta.id, only.slot, config.payload.schedule.jitterSeconds) * 1000;
+      const graceSeconds = misfireGraceSeconds(schedule);
+      // Slots before the catch-up window (and the grace) are missed whatever the policy: they
+      // are only walked to be counted, up to MAX_MISSED_COUNTED.
+      const lookbackMs = Math.max(schedule.catchupWindowSeconds, graceSeconds) * 1000;
+      const windowStart = new Date(Math.max(cursor.getTime(), now.getTime() - lookbackMs));
+      const old = windowStart > cursor ? slotsBetween(cronExpression, timezone, cursor, windowStart, MAX_MISSED_COUNTED + 1) : [];
+      const uncounted = old.length > MAX_MISSED_COUNTED;
+      const recent = slotsBetween(cronExpression, timezone, windowStart, now, MAX_DUE_PER_PASS + BACKLOG_LOOKAHEAD);
+      // More due slots than one pass takes: decide the oldest MAX_DUE_PER_PASS alone (all
+      // missed, BACKLOG_LOOKAHEAD due slots follow them) and come straight back for the rest.
+      const backlog = recent.length === MAX_DUE_PER_PASS + BACKLOG_LOOKAHEAD;
+      const decided = backlog ? recent.slice(0, MAX_DUE_PER_PASS) : recent;
+      const plan = planMisfires({
+        due: uncounted ? decided : [...old, ...decided],
+        backlog,
+        now,
+        policy: schedule.misfirePolicy,
+        catchupWindowSeconds: schedule.catchupWindowSeconds,
+        graceSeconds,
+      });
+      const [only] = plan.slots;
+      if (plan.slots.length === 1 && !uncounted && only?.decision === SlotDecision.Run) {
+        const jitterMs = jitterSeconds(config.meta.id, only.slot, schedule.jitterSeconds) * 1000;
         onTime.push({ configId: config.meta.id, version: config.meta.version, slot: only.slot, runAfter: new Date(only.slot.getTime() + jitterMs) });
-      } else if (due.length > 0) await this.#claimDue(config, due.slice(0, MAX_DUE_PER_PASS), now);
-      // More due slots than one pass takes: come straight back for the rest.
-      if (due.length > MAX_DUE_PER_PASS) return now;
+      } else if (plan.slots.length > 0 || uncounted) {
+        // Too many slots before the window to count: the summary stands for them all, up to the window.
+        const folded = uncounted ? { slots: [...old, ...plan.folded], orMore: true, through: windowStart } : { slots: plan.folded, orMore: false };
+        await this.#claimDue(config, plan, folded, now);
+      }
+      if (backlog) return now;
     }
     return nextSlots(cronExpression, timezone, now, 1)[0];
   }
 
-  #plan(config: JobConfig, due: readonly Date[], now: Date) {
-    const { misfirePolicy, catchupWindowSeconds } = config.payload.schedule;
-    return planMisfires({ due, now, policy: misfirePolicy, catchupWindowSeconds });
-  }
-
-  async #claimDue(config: JobConfig, due: readonly Date[], now: Date): Promise<void> {
+  /**
+   * Claims a config's planned slots, oldest first: the folded missed slots as one summary
+   * record (claimed at the first of them, moving the cursor past the last, or to `through`),
+   * then each other slot. The cursor only moves forward.
+   */
+  async #claimDue(config: JobConfig, plan: MisfirePlan, folded: { slots: readonly Date[]; orMore: boolean; through?: Date }, now: Date): Promise<void> {
     const { schedule, limits } = config.payload;
-    const plan = this.#plan(config, due, now);
-    const missed = plan.filter((p) => p.decision === SlotDecision.Missed);
-    const recordMissed = new Set(missed.slice(-MAX_MISSED_RECORDED).map((p) => p.slot));
-    // Slots are claimed oldest first; the cursor only moves forward.
-    // Catch-ups of one pass stand for one outage: they queue behind one another instead of
-    // counting as overlapping runs (maxConcurrent still holds when workers claim them).
+    const skipped = new Set(folded.slots);
+    // Catch-ups of one pass stand for one outage: they queue behind one another, and behind
+    // them the pass's on-time slot, instead of counting as overlapping runs (maxConcurrent
+    // still holds when workers claim them).
     let caughtUpThisPass = 0;
-
-    for (const { slot, decision } of plan) {
-      const base: Omit<NewExecutionInput, 'status' | 'summary' | 'result' | 'runAfter'> = {
-        config,
-        trigger: 'schedule',
+    const baseFor = (slot: Date): Omit<NewExecutionInput, 'status' | 'summary' | 'result' | 'runAfter'> => ({
+      config,
+      trigger: 'schedule',
+      slot,
+      attempt: 1,
+      runId: null,
+      retryOf: null,
+      requestedBy: null,
+      idempotencyKey: null,
+      dryRun: false,
+      batchSize: null,
+      queuedAt: now,
+    });
+    const recordMissed = async (slot: Date, through: Date, missedSlots: number, summary: string, result: Record<string, unknown>) => {
+      const decision = SlotDecision.Missed;
+      const claim = await this.deps.store.claimSlot({
+        configId: config.meta.id,
         slot,
-        attempt: 1,
-        runId: null,
-        retryOf: null,
-        requestedBy: null,
-        idempotencyKey: null,
-        dryRun: false,
-        batchSize: null,
-        queuedAt: now,
-      };
-      if (decision === SlotDecision.Missed) {
-        if (!recordMissed.has(slot)) {
-          await this.deps.store.advanceCursor(config.meta.id, slot);
-          continue;
-        }
-        const claim = await this.deps.store.claimSlot({
-          configId: config.meta.id,
-          slot,
-          now,
-          claimedBy: this.options.id,
+        through,
+        now,
+        claimedBy: this.options.id,
+        decision,
+        build: () => ({
           decision,
-          build: () => ({
-            decision,
-            execution: {
-              ...base,
-              status: 'skipped',
-              runAfter: now,
-              summary: `Missed: the scheduler was not running at ${slot.toISOString()} (misfire policy ${schedule.misfirePolicy})`,
-              result: { reason: 'missed', misfirePolicy: schedule.misfirePolicy },
-            },
-          }),
-        });
-        if (claim.claimed) this.deps.events.emit('slot:missed', { configId: config.meta.id, slot, executionId: claim.execution?.id ?? null });
+          execution: { ...baseFor(slot), status: 'skipped', runAfter: now, summary, result: { reason: 'missed', misfirePolicy: schedule.misfirePolicy, ...result } },
+        }),
+      });
+      if (!claim.claimed) return;
+      const executionId = claim.execution?.id ?? null;
+      this.deps.events.emit('slot:missed', { configId: config.meta.id, slot, executionId, ...(missedSlots > 1 ? { missedSlots } : {}) });
+    };
+
+    const [first] = folded.slots;
+    if (first) {
+      const last = folded.slots[folded.slots.length - 1] as Date;
+      const through = folded.through && folded.through > last ? folded.through : last;
+      const count = `${folded.orMore ? 'more than ' : ''}${(folded.slots.length - (folded.orMore ? 1 : 0)).toLocaleString('en-US')}`;
+      await recordMissed(
+        first,
+        through,
+        folded.slots.length,
+        `Missed ${count} slots from ${first.toISOString()} to ${through.toISOString()}: the scheduler was not running (misfire policy ${schedule.misfirePolicy})`,
+        { missedSlots: folded.slots.length, through: through.toISOString(), ...(folded.orMore ? { orMore: true } : {}) },
+      );
+    }
+
+    for (const { slot, decision } of plan.slots) {
+      if (skipped.has(slot)) continue;
+      const base = baseFor(slot);
+      if (decision === SlotDecision.Missed) {
+        await recordMissed(slot, slot, 1, `Missed: the scheduler was not running at ${slot.toISOString()} (misfire policy ${schedule.misfirePolicy})`, {});
         continue;
       }
 
@@ -301,7 +330,7 @@ export class Scheduler {
         claimedBy: this.options.id,
         decision,
         build: (active) => {
-          const others = decision === SlotDecision.CatchUp ? active - caughtUpThisPass : active;
+          const others = active - caughtUpThisPass;
           const overlap = decideOverlap({ active: others, maxConcurrent: limits.maxConcurrent, policy: schedule.overlapPolicy });
           if (overlap === OverlapDecision.Skip) {
             return {
