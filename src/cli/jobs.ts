@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type JobConfig, patchForPath, applyMergePatch, redactConfig, redactVersions } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
+import { misfireGraceSeconds } from '../domain/schedule/plan-slots.js';
 import type { WriteOptions } from '../app.js';
 import { cliActor, type CliContext, withSystem } from './context.js';
 import { readJsonFile } from './input.js';
@@ -44,7 +45,10 @@ function showConfig(config: JobConfig, now: Date): string {
     ...(meta.description ? [['Description', meta.description] as [string, string]] : []),
     ['Schedule', `${schedule.cronExpression} — ${describeSchedule(schedule.cronExpression, schedule.timezone)}`],
     ['Enabled', schedule.isEnabled ? 'yes' : 'no'],
-    ['Misfires', `${schedule.misfirePolicy}, catch-up window ${schedule.catchupWindowSeconds} s`],
+    [
+      'Misfires',
+      `${schedule.misfirePolicy}, grace ${misfireGraceSeconds(schedule)} s${schedule.misfireGraceSeconds === undefined ? ' (default)' : ''}, catch-up window ${schedule.catchupWindowSeconds} s`,
+    ],
     ['Overlap', `${schedule.overlapPolicy}${schedule.jitterSeconds ? `, jitter up to ${schedule.jitterSeconds} s` : ''}`],
     ['Retry', `${retry.maxAttempts} attempts, ${retry.backoffStrategy}, ${retry.initialDelaySeconds} s → ${retry.maxDelaySeconds} s`],
     ['Limits', `batch ${limits.batchSize}, timeout ${limits.timeoutSeconds} s, at most ${limits.maxConcurrent} at once`],

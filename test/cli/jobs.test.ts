@@ -51,6 +51,19 @@ describe('grove-jobs jobs', () => {
     expect(config.payload).toMatchObject({ jobType: 'report', parameters: { format: 'pdf', dryRun: false } });
   });
 
+  it('shows the misfire grace: the default computed from the cron, or the one set', async () => {
+    expect((await cli(['jobs', 'create', '--file', configFile], env)).code).toBe(0);
+    expect((await cli(['jobs', 'show', 'nightly-report'], env)).stdout).toMatch(/^Misfires: +run-once, grace 60 s \(default\), catch-up window 3600 s$/m);
+    expect((await cli(['jobs', 'set', 'nightly-report', 'payload.schedule.cronExpression=*/2 * * * * *'], env)).code).toBe(0);
+    expect((await cli(['jobs', 'show', 'nightly-report'], env)).stdout).toMatch(/^Misfires: +run-once, grace 1 s \(default\),/m);
+    const set = await cli(['jobs', 'set', 'nightly-report', 'payload.schedule.misfireGraceSeconds=5'], env);
+    expect(set.code, set.stderr).toBe(0);
+    expect((await cli(['jobs', 'show', 'nightly-report'], env)).stdout).toMatch(/^Misfires: +run-once, grace 5 s,/m);
+    const refused = await cli(['jobs', 'set', 'nightly-report', 'payload.schedule.misfireGraceSeconds=0'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('payload.schedule.misfireGraceSeconds: must be at least 1 second');
+  });
+
   it('reads a config from standard input with --file -', async () => {
     const stdin = JSON.stringify({ meta: { id: 'from-stdin' }, payload: { jobType: 'report' } });
     expect((await cli(['jobs', 'create', '--file', '-'], env, stdin)).code).toBe(0);

@@ -24,6 +24,7 @@ interface Payload {
     timezone: string;
     isEnabled: boolean;
     misfirePolicy: string;
+    misfireGraceSeconds?: number | '';
     catchupWindowSeconds: number | '';
     overlapPolicy: string;
     jitterSeconds?: number | '';
@@ -44,6 +45,7 @@ interface Payload {
 const DAY = 86_400;
 /** Number fields of SPEC §2 with the server's limits (src/domain/config/schema.ts), checked as you type. */
 const NUMBER_RULES: Record<string, { min: number; max: number; optional?: boolean }> = {
+  'payload.schedule.misfireGraceSeconds': { min: 1, max: DAY, optional: true },
   'payload.schedule.catchupWindowSeconds': { min: 0, max: 31 * DAY },
   'payload.schedule.jitterSeconds': { min: 0, max: 3600, optional: true },
   'payload.retry.maxAttempts': { min: 1, max: 100 },
@@ -84,7 +86,7 @@ function setAt<T>(root: T, path: string, value: unknown): T {
 function toInput(draft: Draft): unknown {
   const payload = structuredClone(draft.payload) as unknown as Record<string, Record<string, unknown>>;
   const schedule = payload['schedule'] as Record<string, unknown>;
-  if (schedule['jitterSeconds'] === '' || schedule['jitterSeconds'] === undefined) delete schedule['jitterSeconds'];
+  for (const key of ['misfireGraceSeconds', 'jitterSeconds']) if (schedule[key] === '' || schedule[key] === undefined) delete schedule[key];
   const notifications = payload['notifications'] as Record<string, unknown>;
   for (const key of ['webhookUrl', 'webhookSecret']) if (notifications[key] === '' || notifications[key] === undefined) delete notifications[key];
   return { meta: draft.meta, payload };
@@ -341,6 +343,11 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
               </label>
             </div>
             {select('payload.schedule.misfirePolicy', 'Misfire policy', ['run-once', 'skip', 'run-all'], 'Slots missed while down: run once, skip, or run each')}
+            {num(
+              'payload.schedule.misfireGraceSeconds',
+              'Misfire grace (seconds, optional)',
+              'How late a slot may start and still count as on time; empty: 60, or half the time between slots when shorter',
+            )}
             {num('payload.schedule.catchupWindowSeconds', 'Catch-up window (seconds)', 'How far back missed slots are still caught up')}
             {select('payload.schedule.overlapPolicy', 'Overlap policy', ['skip', 'queue'], 'When a slot comes while the previous run is still going')}
             {num('payload.schedule.jitterSeconds', 'Jitter (seconds, optional)', 'A fixed delay of up to this many seconds after each slot')}
