@@ -10,7 +10,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ApiSystem } from './system.js';
 import type { TokenStore } from '../engine/ports.js';
 import { type AuthOptions, authMiddleware } from './auth.js';
-import { ApiError, type ApiEnv, errorResponse, ROLES } from './http.js';
+import { ApiError, type ApiEnv, type ErrorLog, errorResponse, requestId, ROLES } from './http.js';
+import { inputGuard } from './input-guard.js';
 import { executionRoutes } from './routes/executions.js';
 import { eventsRoute } from './events.js';
 import { metricsRoute } from './metrics.js';
@@ -44,6 +45,8 @@ export interface ApiOptions {
   signal?: AbortSignal;
   /** The built web console (default: web/dist of this package); null serves the placeholder page. */
   consoleDir?: string | null;
+  /** Where unexpected errors (500) are logged, one line each with the request id and stack (default: stderr). */
+  errorLog?: ErrorLog;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -195,8 +198,9 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
-  app.onError((error, c) => errorResponse(c, error instanceof HTTPException ? fromHttpException(error) : error));
+  app.onError((error, c) => errorResponse(c, error instanceof HTTPException ? fromHttpException(error) : error, options.errorLog));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.use('*', requestId());
 
   mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir);
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -223,6 +227,8 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   // Only where a body is read: the limiter touches the request body, which makes the server
   // build a full Request (with its AbortSignal) for every GET as well.
   app.use('/api/*', async (c, next) => (BODY_METHODS.has(c.req.method) ? limitBody(c, next) : next()));
+  // NUL, deep nesting and unsafe numbers in the path, query, headers or body: 400 before any route.
+  app.use('/api/*', inputGuard());
 
   app.openapi(
     createRoute({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ConfigError, ConfigErrorCode } from '../domain/config/index.js';
 import { ExecutionErrorCode, ExecutionOperationError } from '../domain/execution/index.js';
@@ -14,12 +15,14 @@ export interface ApiEnv {
     role: Role;
     /** The token's name, recorded as the actor of changes (`api:<name>`). */
     tokenName: string;
+    /** Names this request in the X-Request-Id header and in the log line of an unexpected error. */
+    requestId: string;
   };
 }
 
-/** Every error body: `{ error: { code, message, field? } }`. */
+/** Every error body: `{ error: { code, message, field?, requestId? } }` (the request id on 500s). */
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: { code: string; message: string; field?: string; requestId?: string };
 }
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
@@ -65,10 +68,44 @@ export function toErrorResponse(error: unknown): { status: ErrorStatus; body: Er
   return { status: 500, body: body('INTERNAL', 'internal error') };
 }
 
-/** Answers an error as JSON (for `app.onError`). */
-export function errorResponse(c: Context, error: unknown): Response {
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** A client's request id is kept only when it is this plain: short, and safe in a log line and a header. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The client's X-Request-Id when it is short and plain, otherwise a new UUID. */
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && CLIENT_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** Gives every request an id (the client's, or a new one) and names it in the X-Request-Id response header. */
+export function requestId(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const id = requestIdOf(c.req.header(REQUEST_ID_HEADER));
+    c.set('requestId', id);
+    await next();
+    c.header(REQUEST_ID_HEADER, id);
+  };
+}
+
+/** Where an unexpected error is reported: one line per error, with its request id and stack. */
+export type ErrorLog = (line: string) => void;
+
+const stderrLog: ErrorLog = (line) => process.stderr.write(`${line}\n`);
+
+/**
+ * Answers an error as JSON (for `app.onError`). An unexpected one (500) carries the request
+ * id in the body and the X-Request-Id header, and is logged once with that id and its stack;
+ * its message stays out of the answer.
+ */
+export function errorResponse(c: Context, error: unknown, log: ErrorLog = stderrLog): Response {
   const { status, body: errorBody } = toErrorResponse(error);
-  return c.json(errorBody, status);
+  if (status !== 500) return c.json(errorBody, status);
+  const id = (c.get('requestId') as string | undefined) ?? requestIdOf(c.req.header(REQUEST_ID_HEADER));
+  const where = `${c.req.method} ${c.req.path}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  log(`grove-jobs api: request ${id} (${where}) failed with an unexpected error: ${stack}`);
+  c.header(REQUEST_ID_HEADER, id);
+  return c.json({ error: { ...errorBody.error, requestId: id } }, status);
 }
 
 /** Lets the request through only for `minimum` or a stronger role (set by the auth middleware). */

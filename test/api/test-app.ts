@@ -2,7 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { createGroveJobs, createGroveStores, type GroveJobs, groveJobTypes } from '../../src/app.js';
 import type { AnyNotification, Notifier } from '../../src/engine/ports.js';
-import { ApiError, type ApiEnv, errorResponse, ROLES, type Role } from '../../src/api/http.js';
+import { ApiError, type ApiEnv, errorResponse, requestId, ROLES, type Role } from '../../src/api/http.js';
+import { inputGuard } from '../../src/api/input-guard.js';
 import { validationHook } from '../../src/api/validation.js';
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
@@ -22,13 +23,14 @@ export function groveSystem(sql: Sql, clock: Clock): GroveJobs {
 
 /**
  * A tiny API app for in-process requests: a stub auth that takes the role from ROLE_HEADER
- * (401 without it), the API's error mapping, and the given routers under `/api`.
+ * (401 without it), the API's error mapping and input guard, and the given routers under `/api`.
  */
 export function testApi(routers: ReadonlyArray<OpenAPIHono<ApiEnv>>): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError((error, c) =>
     errorResponse(c, error instanceof HTTPException ? new ApiError(error.status === 413 ? 413 : 400, 'HTTP_ERROR', error.message, 'body') : error),
   );
+  app.use('*', requestId());
   app.use('/api/*', async (c, next) => {
     const role = c.req.header(ROLE_HEADER);
     if (!role || !(ROLES as readonly string[]).includes(role)) throw new ApiError(401, 'UNAUTHENTICATED', 'no valid token');
@@ -36,6 +38,7 @@ export function testApi(routers: ReadonlyArray<OpenAPIHono<ApiEnv>>): OpenAPIHon
     c.set('tokenName', `test-${role}`);
     await next();
   });
+  app.use('/api/*', inputGuard());
   for (const router of routers) app.route('/api', router);
   return app;
 }

@@ -222,25 +222,6 @@ async function renamingFields<T>(work: Promise<T>, fields: Record<string, string
 /** A whole number query parameter, or the raw text so the service refuses it by name. */
 const wholeNumber = (text: string | undefined): number | string | undefined => (text === undefined ? undefined : /^\d{1,9}$/.test(text) ? Number(text) : text);
 
-const NUL = '\u0000';
-
-/** The path of the first string (or key) holding a NUL character, which PostgreSQL text and jsonb cannot store. */
-function nulField(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes(NUL) ? path || 'body' : undefined;
-  if (typeof value !== 'object' || value === null || depth > 64) return undefined;
-  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [`${path}[${i}]`, v]) : Object.entries(value).map(([k, v]) => [path ? `${path}.${k}` : k, v]);
-  for (const [key, item] of entries) {
-    if (!Array.isArray(value) && key.includes(NUL)) return key;
-    const found = nulField(item, key, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function refuseNul(field: string | undefined): void {
-  if (field !== undefined) throw new ApiError(400, 'INVALID_REQUEST', `${field}: must not contain the NUL character`, field);
-}
-
 /**
  * The Grove domain over HTTP: advancement rules, sprouts and their usage events, the
  * advancement audit trail and bulk rollback. Reads need the viewer role, writes operator,
@@ -250,23 +231,6 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
   const { system } = deps;
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   const grove = () => system.grove;
-
-  // Before any validator: a NUL anywhere in the path, query or JSON body is refused by name.
-  app.use('*', async (c, next) => {
-    let path = c.req.path;
-    try {
-      path = decodeURIComponent(path);
-    } catch {
-      // Malformed escapes are the router's business.
-    }
-    if (path.includes(NUL)) refuseNul('id');
-    refuseNul(nulField(c.req.queries(), ''));
-    if ((c.req.header('content-type') ?? '').includes('json')) {
-      const body: unknown = await c.req.json().catch(() => undefined);
-      refuseNul(nulField(body, ''));
-    }
-    await next();
-  });
 
   // ── rules ──
 

@@ -36,12 +36,51 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The deepest nesting of objects and arrays a config may have, the config itself being level
+ * 1: far more than any job type's parameters need, and few enough that every walk over a
+ * config (zod's, the diff's, the store's jsonb) stays far from the stack limit.
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/**
+ * The path to the first object or array nested deeper than `max` levels (the value itself
+ * being level 1), or undefined. A loop with its own stack: the input may be 20,000 levels deep.
+ */
+export function pathBeyondDepth(value: unknown, max: number): PropertyKey[] | undefined {
+  interface Frame {
+    value: unknown;
+    depth: number;
+    parent: Frame | undefined;
+    key: PropertyKey;
+  }
+  const pathOf = (frame: Frame | undefined): PropertyKey[] => {
+    const path: PropertyKey[] = [];
+    for (let at = frame; at?.parent; at = at.parent) path.push(at.key);
+    return path.reverse();
+  };
+  const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: '' }];
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    if (typeof frame.value !== 'object' || frame.value === null) continue;
+    if (frame.depth > max) return pathOf(frame);
+    const entries: Array<[PropertyKey, unknown]> = Array.isArray(frame.value) ? frame.value.map((item, i) => [i, item]) : Object.entries(frame.value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i] as [PropertyKey, unknown];
+      if (typeof item === 'object' && item !== null) stack.push({ value: item, depth: frame.depth + 1, parent: frame, key });
+    }
+  }
+  return undefined;
+}
+
+/**
  * Validates a whole config and fills omitted sections and fields from the job type's
  * defaults, then the system's. Returns the config with `meta` completed from `managed`.
  * @throws ConfigError (CONFIG_INVALID) listing every failing field path.
  */
 export function validateJobConfig(input: unknown, registry: JobTypeRegistry, managed: ManagedMeta): JobConfig {
   if (!isRecord(input)) throw invalidConfig([{ path: '(root)', message: 'must be an object { meta, payload }' }]);
+  // Before anything walks the input: zod's JSON schema and the diff recurse once per level.
+  const tooDeep = pathBeyondDepth(input, MAX_CONFIG_DEPTH);
+  if (tooDeep) throw invalidConfig([{ path: formatPath(tooDeep), message: `nests deeper than ${MAX_CONFIG_DEPTH} levels of objects and arrays` }]);
   const { meta, payload, ...rest } = input;
   const issues: ConfigIssue[] = Object.keys(rest).map((key) => ({ path: key, message: 'is not a known field' }));
   if (!isRecord(meta)) issues.push({ path: 'meta', message: 'must be an object with at least an id' });

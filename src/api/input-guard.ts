@@ -1,0 +1,208 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import { MAX_CONFIG_DEPTH } from '../domain/config/validate.js';
+import { ApiError, type ApiEnv } from './http.js';
+
+/**
+ * What every request passes before any handler (or the database) sees it. PostgreSQL text
+ * and jsonb cannot hold NUL; nesting beyond a config's depth only serves to overflow a
+ * recursive walker; a number outside ±(2^53 − 1) has already lost digits in JSON.parse (and
+ * 1e999 became Infinity). Each is refused with 400 naming the field.
+ */
+
+/** The deepest nesting a JSON body may have: the same bound as a job config's. */
+export const MAX_BODY_DEPTH = MAX_CONFIG_DEPTH;
+/** Longest field path named in a refusal; the rest is cut (a path may run 65 keys deep). */
+const MAX_FIELD_CHARS = 300;
+
+const NUL = '\u0000';
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * The request headers the API reads. Node's HTTP parser refuses a NUL in any header already;
+ * these are checked by name, which keeps the server's lazy headers unbuilt.
+ */
+const READ_HEADERS = ['if-match', 'idempotency-key', 'content-type', 'authorization', 'last-event-id', 'accept-encoding'];
+/** The media types Hono's JSON validator parses (application/json, application/*+json). */
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;
+
+type Key = string | number;
+
+/** `['payload', 'items', 2, 'id']` → `payload.items[2].id`, NUL shown as \0, cut at MAX_FIELD_CHARS. */
+export function fieldText(path: readonly Key[]): string {
+  let text = '';
+  for (const key of path) {
+    text += typeof key === 'number' ? `[${key}]` : text === '' ? key : `.${key}`;
+    if (text.length > MAX_FIELD_CHARS) return `${text.slice(0, MAX_FIELD_CHARS).replaceAll(NUL, '\\0')}…`;
+  }
+  return text.replaceAll(NUL, '\\0') || 'body';
+}
+
+function refuse(path: readonly Key[] | string, message: string): never {
+  const field = typeof path === 'string' ? path : fieldText(path);
+  throw new ApiError(400, 'INVALID_REQUEST', `${field}: ${message}`, field);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+
+/**
+ * The path to the first object or array nested deeper than `max` levels in JSON text, found
+ * by one pass over the characters that stops there: no parse, no recursion, so 10 MiB of `[`
+ * costs microseconds. Text that is not JSON gives some path or none; the parse refuses it later.
+ */
+export function jsonPathBeyondDepth(text: string, max: number): Key[] | undefined {
+  // keys[i]: the key or index of the current member of the container at depth i + 1.
+  const keys: Key[] = [];
+  const isArray: boolean[] = [];
+  let expectingKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      let end = i + 1;
+      while (end < text.length) {
+        const c = text.charCodeAt(end);
+        if (c === BACKSLASH) end += 2;
+        else if (c === QUOTE) break;
+        else end++;
+      }
+      if (expectingKey) {
+        const raw = text.slice(i, end + 1);
+        let key: string;
+        try {
+          key = JSON.parse(raw) as string;
+        } catch {
+          key = raw.slice(1, -1);
+        }
+        keys[keys.length - 1] = key;
+        expectingKey = false;
+      }
+      i = end;
+    } else if (ch === OPEN_OBJECT || ch === OPEN_ARRAY) {
+      if (keys.length >= max) return keys.slice();
+      keys.push(0);
+      isArray.push(ch === OPEN_ARRAY);
+      expectingKey = ch === OPEN_OBJECT;
+    } else if (ch === CLOSE_OBJECT || ch === CLOSE_ARRAY) {
+      keys.pop();
+      isArray.pop();
+      expectingKey = false;
+    } else if (ch === COMMA && keys.length > 0) {
+      const top = keys.length - 1;
+      if (isArray[top]) keys[top] = (keys[top] as number) + 1;
+      else expectingKey = true;
+    }
+  }
+  return undefined;
+}
+
+/** Why a parsed JSON value is refused and where: a NUL in a key or string, or an unsafe number. */
+export function jsonViolation(value: unknown): { path: Key[]; message: string } | undefined {
+  interface Frame {
+    value: unknown;
+    parent: Frame | undefined;
+    key: Key;
+  }
+  const pathOf = (frame: Frame, key?: Key): Key[] => {
+    const path: Key[] = key === undefined ? [] : [key];
+    for (let at: Frame | undefined = frame; at?.parent; at = at.parent) path.push(at.key);
+    return path.reverse();
+  };
+  const stack: Frame[] = [{ value, parent: undefined, key: '' }];
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    const item = frame.value;
+    if (typeof item === 'string') {
+      if (item.includes(NUL)) return { path: pathOf(frame), message: 'must not contain the NUL character' };
+    } else if (typeof item === 'number') {
+      if (!Number.isFinite(item) || Math.abs(item) > Number.MAX_SAFE_INTEGER) {
+        return { path: pathOf(frame), message: `must be a number from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` };
+      }
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push({ value: item[i], parent: frame, key: i });
+    } else if (typeof item === 'object' && item !== null) {
+      const entries = Object.entries(item);
+      for (const [key] of entries) {
+        if (key.includes(NUL)) return { path: pathOf(frame, key), message: 'must not have a key with the NUL character' };
+      }
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] as [string, unknown];
+        stack.push({ value: child, parent: frame, key });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The name of the path parameter at segment `index` of the route that matched, if any. */
+function pathParameterName(c: Context, index: number): string | undefined {
+  for (const route of matchedRoutes(c).reverse()) {
+    const segment = route.path.split('/')[index];
+    if (segment?.startsWith(':')) return segment.slice(1).replace(/\{.*$/, '');
+  }
+  return undefined;
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return text;
+  }
+}
+
+/** Refuses a NUL in the path (naming its parameter), in a query key or value, or in a header the API reads. */
+function checkUrlAndHeaders(c: Context): void {
+  const url = c.req.url;
+  if (url.includes('%00') || url.includes(NUL)) {
+    const queryStart = url.indexOf('?');
+    const pathname = new URL(url).pathname;
+    const segments = pathname.split('/');
+    const at = segments.findIndex((segment) => decoded(segment).includes(NUL));
+    if (at >= 0) refuse(pathParameterName(c, at) ?? 'path', 'must not contain the NUL character');
+    if (queryStart >= 0) {
+      for (const pair of url.slice(queryStart + 1).split('&')) {
+        const equals = pair.indexOf('=');
+        const name = decoded(equals < 0 ? pair : pair.slice(0, equals));
+        const value = equals < 0 ? '' : decoded(pair.slice(equals + 1));
+        if (name.includes(NUL) || value.includes(NUL)) refuse([name], 'must not contain the NUL character');
+      }
+    }
+  }
+  for (const name of READ_HEADERS) {
+    if (c.req.header(name)?.includes(NUL)) refuse(name, 'must not contain the NUL character');
+  }
+}
+
+/** A JSON body's text is checked for depth before it is parsed, and its values after. */
+async function checkJsonBody(c: Context): Promise<void> {
+  const contentType = c.req.header('content-type');
+  if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.split(';')[0]?.trim().toLowerCase() ?? '')) return;
+  const text = await c.req.text();
+  const tooDeep = jsonPathBeyondDepth(text, MAX_BODY_DEPTH);
+  if (tooDeep) refuse(tooDeep, `nests deeper than ${MAX_BODY_DEPTH} levels of objects and arrays`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // Not JSON: the route's validator answers that (400), or the route reads no body.
+    return;
+  }
+  const violation = jsonViolation(value);
+  if (violation) refuse(violation.path, violation.message);
+}
+
+/**
+ * The input guard: after auth and the body limit (so an oversized body stays 413), before
+ * every route. The body is read once here; Hono keeps its text for the route's validator.
+ */
+export function inputGuard(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    checkUrlAndHeaders(c);
+    if (BODY_METHODS.has(c.req.method)) await checkJsonBody(c);
+    await next();
+  };
+}
