@@ -3,4 +3,4 @@ import { assertPostgresReachable, postgresFactory } from '../support/test-store.
 import { runApiFuzzSuite } from './fuzz.suite.js';
 
 beforeAll(assertPostgresReachable);
-runApiFuzzSuite(postgresFactory(), { runs: 1_500, seed: 5432 });
+runApiFuzzSuite(postgresFactory(), { runs: 3_000, seed: 5432 });
