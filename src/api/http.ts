@@ -82,8 +82,10 @@ export function requestId(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const id = requestIdOf(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', id);
-    await next();
+    // Set before the response exists, so every response built from the context carries it
+    // (set after, it would make Hono copy each finished response).
     c.header(REQUEST_ID_HEADER, id);
+    await next();
   };
 }
 

@@ -175,6 +175,8 @@ describe('the API input guard', () => {
     const refused = await app.request('/api/jobs/missing', { headers: auth });
     expect(refused.status).toBe(404);
     expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const listed = await app.request('/api/jobs', { headers: { ...auth, 'accept-encoding': 'gzip', 'x-request-id': 'list-1' } });
+    expect([listed.status, listed.headers.get('x-request-id')]).toEqual([200, 'list-1']);
     expect(lines).toHaveLength(4);
   });
 });
