@@ -12,6 +12,7 @@ import type { TokenStore } from '../engine/ports.js';
 import { type AuthOptions, authMiddleware } from './auth.js';
 import { ApiError, type ApiEnv, type ErrorLog, errorResponse, requestId, ROLES } from './http.js';
 import { inputGuard } from './input-guard.js';
+import { PagePolicies, securityHeaders } from './security-headers.js';
 import { executionRoutes } from './routes/executions.js';
 import { eventsRoute } from './events.js';
 import { metricsRoute } from './metrics.js';
@@ -43,6 +44,8 @@ export interface ApiOptions {
   auth?: Pick<AuthOptions, 'clientAddress' | 'now' | 'maxFailures' | 'windowMs'>;
   /** Aborted when the server stops: open event streams end. */
   signal?: AbortSignal;
+  /** Event streams open at once, per process and per token (defaults: MAX_STREAMS, MAX_STREAMS_PER_TOKEN). */
+  streams?: { maxStreams?: number; maxStreamsPerToken?: number };
   /** The built web console (default: web/dist of this package); null serves the placeholder page. */
   consoleDir?: string | null;
   /** Where unexpected errors (500) are logged, one line each with the request id and stack (default: stderr). */
@@ -113,11 +116,13 @@ async function readIfPresent(path: string): Promise<Buffer | undefined> {
 }
 
 /** Serves web/dist: index.html for the console's routes (the placeholder while it is not built) and /assets/*. */
-function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null): void {
+function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null, policies: PagePolicies): void {
   const index = async (c: Context) => {
     const html = dir === null ? undefined : await readIfPresent(join(dir, 'index.html'));
-    if (html === undefined) return c.html(CONSOLE_PLACEHOLDER);
-    return c.body(html as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+    if (html === undefined) return c.html(CONSOLE_PLACEHOLDER, 200, { 'content-security-policy': policies.for(CONSOLE_PLACEHOLDER) });
+    // The index's inline script (the early reads) runs by its hash, whatever build is served.
+    const policy = policies.for(html.toString('utf8'));
+    return c.body(html as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'content-security-policy': policy });
   };
   const assets = new AssetCache();
   app.get('/', index);
@@ -201,8 +206,10 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.onError((error, c) => errorResponse(c, error instanceof HTTPException ? fromHttpException(error) : error, options.errorLog));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.use('*', requestId());
+  app.use('*', securityHeaders());
 
-  mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir);
+  const pages = new PagePolicies();
+  mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir, pages);
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.route('/', metricsRoute({ system }));
   app.get('/readyz', async (c) => {
@@ -247,7 +254,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.route('/api', executionRoutes({ system }));
   app.route('/api', scheduleRoutes({ now: () => system.clock.now() }));
   app.route('/api', groveRoutes({ system }));
-  app.route('/api', eventsRoute(options.signal ? { system, signal: options.signal } : { system }));
+  app.route('/api', eventsRoute({ system, ...(options.signal ? { signal: options.signal } : {}), ...options.streams }));
   for (const routes of options.extraApiRoutes ?? []) app.route('/api', routes);
 
   const documentConfig = {
@@ -261,6 +268,9 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   const openApiDocument = () => (document ??= app.getOpenAPI31Document(documentConfig));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
-  app.get('/api/docs', (c) => c.html(docsPage(openApiDocument() as Parameters<typeof docsPage>[0])));
+  app.get('/api/docs', (c) => {
+    const page = docsPage(openApiDocument() as Parameters<typeof docsPage>[0]);
+    return c.html(page, 200, { 'content-security-policy': pages.for(page) });
+  });
   return app;
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiTokenRecord, TokenStore } from '../engine/ports.js';
+import { socketAddress } from './client-address.js';
 import { ApiError, type ApiEnv, ROLES, type Role } from './http.js';
 
 /** Bytes of randomness in a token: 256 bits, beyond guessing. */
@@ -40,20 +41,20 @@ export interface AuthOptions {
   tokens: TokenStore;
   /** `GROVE_JOBS_ADMIN_TOKEN`: a token with the admin role defined by the environment. */
   adminToken?: string | undefined;
-  /** The caller's network address (failed attempts are counted per address). */
+  /** The caller's network address (failed attempts are counted per address): clientAddressOf (default: the socket's peer). */
   clientAddress?: (c: Context) => string;
   /** Milliseconds since the epoch; tests pass their own. */
   now?: () => number;
-  /** Failed attempts per address per window before 429 (default 10). */
+  /** Failed attempts per address, and per token prefix, per window before failures get 429 (default 10). */
   maxFailures?: number;
   /** The failure window in milliseconds (default 60 s). */
   windowMs?: number;
 }
 
 /**
- * Failed authentications per address in a fixed window. Memory is bounded: at most
- * MAX_TRACKED addresses are remembered; the oldest window is forgotten first (a Map keeps
- * insertion order), which at worst lets a flood of addresses reset one another's counts.
+ * Failed authentications per key (an address, a token prefix) in a fixed window. Memory is
+ * bounded: at most MAX_TRACKED keys are remembered; the oldest window is forgotten first (a Map
+ * keeps insertion order), which at worst lets a flood of keys reset one another's counts.
  */
 export class FailureLimiter {
   static readonly MAX_TRACKED = 10_000;
@@ -64,7 +65,7 @@ export class FailureLimiter {
     private readonly windowMs: number,
   ) {}
 
-  /** Milliseconds until the address may try again; 0 when it may now. */
+  /** Milliseconds until a failure under this key is answered 401 again rather than 429; 0 when it is now. */
   blockedFor(address: string, now: number): number {
     const entry = this.#entries.get(address);
     if (!entry) return 0;
@@ -98,10 +99,12 @@ export class FailureLimiter {
 const TOKEN_CACHE_MS = 30_000;
 const TOKEN_CACHE_MAX = 1000;
 
-function nodeAddress(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
-}
+/**
+ * Failures are also counted per token prefix (the `gj_` marker and 8 characters, 48 bits):
+ * one token tried from many addresses (a revoked one in a fleet's configuration, a leaked
+ * beginning guessed at) is slowed however its requests reach the server.
+ */
+const PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
 
 function presentedToken(c: Context): string | undefined {
   const header = c.req.header('authorization');
@@ -115,19 +118,22 @@ function presentedToken(c: Context): string | undefined {
 }
 
 /**
- * Bearer-token authentication for `/api/*`: sets `role` and `tokenName`, or answers 401.
- * Repeated failures from one address get 429 until their window ends. Tokens are compared
- * as SHA-256 digests in constant time and never written anywhere.
+ * Bearer-token authentication for `/api/*`: sets `role`, `tokenName` and `tokenId`, or answers
+ * 401. A valid token is always served: only failures are limited. Past `maxFailures` in a
+ * window from one address, or with one token prefix, a failure is answered 429 with
+ * `Retry-After` until the window ends — so nobody can lock others out, whatever address they
+ * share (a proxy, a NAT). Tokens are compared as SHA-256 digests in constant time and never
+ * written anywhere.
  */
 export function authMiddleware(options: AuthOptions): MiddlewareHandler<ApiEnv> {
   const now = options.now ?? (() => Date.now());
-  const addressOf = options.clientAddress ?? nodeAddress;
+  const addressOf = options.clientAddress ?? socketAddress;
   const limiter = new FailureLimiter(options.maxFailures ?? 10, options.windowMs ?? 60_000);
   const adminHash = options.adminToken ? hashToken(options.adminToken) : undefined;
   const cache = new Map<string, { record: ApiTokenRecord; until: number }>();
 
-  async function lookup(hash: string, at: number): Promise<{ role: Role; name: string } | undefined> {
-    if (adminHash !== undefined && sameDigest(hash, adminHash)) return { role: 'admin', name: 'admin (environment)' };
+  async function lookup(hash: string, at: number): Promise<{ id: string; role: Role; name: string } | undefined> {
+    if (adminHash !== undefined && sameDigest(hash, adminHash)) return { id: 'environment', role: 'admin', name: 'admin (environment)' };
     const cached = cache.get(hash);
     if (cached && cached.until > at) return cached.record;
     const found = await options.tokens.findTokenByHash(hash);
@@ -140,21 +146,22 @@ export function authMiddleware(options: AuthOptions): MiddlewareHandler<ApiEnv> 
 
   return async (c, next) => {
     const at = now();
-    const address = addressOf(c);
-    const wait = limiter.blockedFor(address, at);
-    if (wait > 0) {
-      c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new ApiError(429, 'TOO_MANY_FAILED_AUTHENTICATIONS', 'too many failed authentications from this address; try again later');
-    }
     const token = presentedToken(c);
     if (token === undefined) throw new ApiError(401, 'UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
     const found = token === '' ? undefined : await lookup(hashToken(token), at);
-    if (!found || !isRole(found.role)) {
-      limiter.fail(address, at);
-      throw new ApiError(401, 'UNAUTHENTICATED', 'the bearer token is not valid');
+    if (found && isRole(found.role)) {
+      c.set('role', found.role);
+      c.set('tokenName', found.name);
+      c.set('tokenId', found.id);
+      return next();
     }
-    c.set('role', found.role);
-    c.set('tokenName', found.name);
-    await next();
+    const keys = [`address ${addressOf(c)}`, `prefix ${token.slice(0, PREFIX_LENGTH)}`];
+    const wait = Math.max(...keys.map((key) => limiter.blockedFor(key, at)));
+    if (wait > 0) {
+      c.header('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new ApiError(429, 'TOO_MANY_FAILED_AUTHENTICATIONS', 'too many failed authentications from this address or with this token; a valid token is still accepted, others may try again after Retry-After seconds');
+    }
+    for (const key of keys) limiter.fail(key, at);
+    throw new ApiError(401, 'UNAUTHENTICATED', 'the bearer token is not valid');
   };
 }

@@ -4,7 +4,7 @@ import type { ApiSystem } from './system.js';
 import type { ExecutionChange, ExecutionRecord } from '../engine/ports.js';
 import { ApiError, type ApiEnv, requireRole } from './http.js';
 import { validationHook } from './validation.js';
-import { bearer, errorResponses } from './views.js';
+import { bearer, errorResponses, ErrorSchema } from './views.js';
 
 /** How often the watcher reads the executions table for changes other processes made. */
 export const POLL_INTERVAL_MS = 400;
@@ -28,8 +28,17 @@ export const HEARTBEAT_MS = 15_000;
  * progress still waiting; beyond this the client gets one `resync` and should reload.
  */
 export const CLIENT_BUFFER = 1_000;
-/** Streams open at once per process. */
-const MAX_CLIENTS = 1_000;
+/**
+ * Streams open at once per process: each holds a socket and a buffer of up to CLIENT_BUFFER
+ * messages. Past it a new stream is answered 503 (the server is full, not the caller at fault).
+ */
+export const MAX_STREAMS = 1_000;
+/**
+ * Streams one token may hold open at once: a console tab holds one, so this leaves room for a
+ * person's tabs and a few dashboards, while no one token can take the process's MAX_STREAMS
+ * from everyone else. Past it a new stream is answered 429.
+ */
+export const MAX_STREAMS_PER_TOKEN = 20;
 
 const TERMINAL = new Set(['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped']);
 
@@ -134,11 +143,17 @@ interface Message {
 
 /** One SSE client: a bounded buffer the watcher fills and the client's loop drains. */
 class Client {
+  /** The token holding the stream (ApiEnv's `tokenId`). */
+  readonly token: string;
   readonly #buffer: Message[] = [];
   /** The execution message still waiting per execution id, so progress replaces progress. */
   readonly #pending = new Map<string, Message>();
   #wake: (() => void) | undefined;
   closed = false;
+
+  constructor(token: string) {
+    this.token = token;
+  }
 
   push(message: Message, executionId?: string): void {
     if (this.closed) return;
@@ -199,6 +214,8 @@ interface Tracked {
 class LiveEventWatcher {
   readonly #system: ApiSystem;
   readonly #clients = new Set<Client>();
+  /** Open streams per token (only tokens with one or more). */
+  readonly #perToken = new Map<string, number>();
   #session: Session | undefined;
 
   constructor(system: ApiSystem) {
@@ -209,17 +226,34 @@ class LiveEventWatcher {
     return this.#clients.size;
   }
 
-  /** Adds a client; resolves once the watcher knows the current state (so nothing after this is missed). */
+  streamsOf(token: string): number {
+    return this.#perToken.get(token) ?? 0;
+  }
+
+  /** Adds a client (counted at once); resolves once the watcher knows the current state (so nothing after this is missed). */
   async add(client: Client): Promise<void> {
     this.#clients.add(client);
+    this.#perToken.set(client.token, this.streamsOf(client.token) + 1);
     this.#session ??= new Session(this.#system, this.#clients);
     await this.#session.ready;
   }
 
+  /** Ends every stream (the server is stopping): one listener on the server's signal, not one per stream. */
+  closeAll(): void {
+    for (const client of this.#clients) {
+      client.closed = true;
+      client.wake();
+    }
+  }
+
   remove(client: Client): void {
-    this.#clients.delete(client);
     client.closed = true;
     client.wake();
+    // Called by the stream's abort and by its loop's end: counted down once.
+    if (!this.#clients.delete(client)) return;
+    const left = this.streamsOf(client.token) - 1;
+    if (left > 0) this.#perToken.set(client.token, left);
+    else this.#perToken.delete(client.token);
     if (this.#clients.size === 0 && this.#session) {
       this.#session.stop();
       this.#session = undefined;
@@ -434,26 +468,22 @@ class Session {
   }
 }
 
-async function runClient(stream: SSEStreamingApi, client: Client, system: ApiSystem, stop: AbortSignal): Promise<void> {
+/** Writes a client's messages until it closes: its stream ends, or the server stops (LiveEventWatcher.closeAll). */
+async function runClient(stream: SSEStreamingApi, client: Client, system: ApiSystem): Promise<void> {
   const { clock } = system;
   await stream.writeSSE({ event: 'ready', data: JSON.stringify({ at: clock.now().toISOString() }), retry: 3000 });
   let lastWrite = clock.now().getTime();
-  while (!client.closed && !stream.aborted && !stop.aborted) {
+  while (!client.closed && !stream.aborted) {
     if (client.waiting === 0) {
       const idle = new AbortController();
       const woken = client.nextWake();
-      const onStop = () => idle.abort();
-      stop.addEventListener('abort', onStop, { once: true });
       try {
         await Promise.race([woken, clock.sleepUntil(new Date(lastWrite + HEARTBEAT_MS), idle.signal)]);
-      } catch {
-        // The server is stopping.
       } finally {
         idle.abort();
-        stop.removeEventListener('abort', onStop);
       }
     }
-    if (client.closed || stream.aborted || stop.aborted) break;
+    if (client.closed || stream.aborted) break;
     const messages = client.take();
     if (messages.length > 0) {
       for (const message of messages) await stream.writeSSE({ event: message.event, data: message.data });
@@ -470,12 +500,16 @@ async function runClient(stream: SSEStreamingApi, client: Client, system: ApiSys
  * and (through the database) every other process on the same store. Events: `ready` once
  * connected, `execution` (LiveExecution) whenever an execution is queued, starts, makes
  * progress or ends, `config` (LiveConfig) when a config changes, is paused or deleted, and
- * `resync` when the client fell behind. `signal` ends every stream (server shutdown).
+ * `resync` when the client fell behind. `signal` ends every stream (server shutdown). At most
+ * `maxStreamsPerToken` streams per token (429 beyond) and `maxStreams` per process (503 beyond).
  */
-export function eventsRoute(deps: { system: ApiSystem; signal?: AbortSignal }): OpenAPIHono<ApiEnv> {
+export function eventsRoute(deps: { system: ApiSystem; signal?: AbortSignal; maxStreams?: number; maxStreamsPerToken?: number }): OpenAPIHono<ApiEnv> {
   const { system } = deps;
   const stop = deps.signal ?? new AbortController().signal;
+  const maxStreams = deps.maxStreams ?? MAX_STREAMS;
+  const maxPerToken = deps.maxStreamsPerToken ?? MAX_STREAMS_PER_TOKEN;
   const watcher = new LiveEventWatcher(system);
+  stop.addEventListener('abort', () => watcher.closeAll(), { once: true });
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 
   app.openapi(
@@ -492,16 +526,27 @@ export function eventsRoute(deps: { system: ApiSystem; signal?: AbortSignal }): 
         200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
         401: errorResponses[401],
         403: errorResponses[403],
+        429: { description: `This token holds the most event streams it may (${maxPerToken}); close one first`, content: { 'application/json': { schema: ErrorSchema } } },
+        503: { description: `The process holds the most event streams it may (${maxStreams}), or is stopping`, content: { 'application/json': { schema: ErrorSchema } } },
       },
     }),
     async (c) => {
-      if (watcher.clientCount >= MAX_CLIENTS) throw new ApiError(503, 'TOO_MANY_STREAMS', 'too many event streams are open; try again later');
-      const client = new Client();
+      if (stop.aborted) throw new ApiError(503, 'STOPPING', 'the server is stopping');
+      // Counted by the token's identity (tokenName where a stub auth sets no id).
+      const token = c.get('tokenId') ?? `name ${c.get('tokenName')}`;
+      if (watcher.streamsOf(token) >= maxPerToken) {
+        throw new ApiError(429, 'TOO_MANY_STREAMS_FOR_TOKEN', `this token already holds ${maxPerToken} event streams, the most one token may; close one (another tab or client) and try again`);
+      }
+      if (watcher.clientCount >= maxStreams) {
+        c.header('Retry-After', '30');
+        throw new ApiError(503, 'TOO_MANY_STREAMS', 'the server holds as many event streams as it can; try again later');
+      }
+      const client = new Client(token);
       await watcher.add(client);
       return streamSSE(c, async (stream) => {
         stream.onAbort(() => watcher.remove(client));
         try {
-          await runClient(stream, client, system, stop);
+          await runClient(stream, client, system);
         } finally {
           watcher.remove(client);
         }

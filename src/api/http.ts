@@ -15,6 +15,8 @@ export interface ApiEnv {
     role: Role;
     /** The token's name, recorded as the actor of changes (`api:<name>`). */
     tokenName: string;
+    /** The token's identity (its record id; `environment` for GROVE_JOBS_ADMIN_TOKEN): what per-token limits count by. */
+    tokenId: string;
     /** Names this request in the X-Request-Id header and in the log line of an unexpected error. */
     requestId: string;
   };
