@@ -37,12 +37,13 @@ import { createTokenStore } from './store/tokens.js';
 import type { TokenStore } from './engine/ports.js';
 import { createApi, type Readiness } from './api/app.js';
 import { issueToken, isRole } from './api/auth.js';
+import { clientAddressOf, TrustedProxies } from './api/client-address.js';
 import type { Role } from './api/http.js';
 import { serve as serveHttp } from '@hono/node-server';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export { systemClock };
+export { systemClock, TrustedProxies };
 export type { Clock, Store };
 export type { ExecutionRecord, LogLine, Notification } from './engine/ports.js';
 export type { WriteOptions } from './engine/config-service.js';
@@ -533,7 +534,21 @@ export interface ServeOptions {
   /** 0: any free port. */
   port: number;
   env?: Record<string, string | undefined>;
+  /** `--trust-proxy`: the proxies whose X-Forwarded-For names the client; without, the socket's peer is the client. */
+  trustProxy?: TrustedProxies;
+  /** Event streams open at once per process and per token (`--max-streams`, `--max-streams-per-token`). */
+  maxStreams?: number;
+  maxStreamsPerToken?: number;
+  /** How long a client may take to send a request's headers, and the whole request with its body (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * A request's headers and body must arrive within this (Node answers 408 and closes the
+ * connection): a client sending slowly cannot hold a connection for minutes. Responses are not
+ * limited by it, so event streams stay open. A 10 MiB body needs about 3 Mbit/s to arrive in time.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningServer {
   /** `http://host:port` as bound. */
@@ -546,9 +561,27 @@ export interface RunningServer {
 export async function serve(system: OpenedGroveJobs, options: ServeOptions): Promise<RunningServer> {
   const env = options.env ?? {};
   const stopping = new AbortController();
-  const app = createApi({ system, tokens: system.tokens, adminToken: env['GROVE_JOBS_ADMIN_TOKEN'], readiness: () => system.readiness(), signal: stopping.signal });
+  const app = createApi({
+    system,
+    tokens: system.tokens,
+    adminToken: env['GROVE_JOBS_ADMIN_TOKEN'],
+    readiness: () => system.readiness(),
+    signal: stopping.signal,
+    auth: { clientAddress: clientAddressOf(options.trustProxy) },
+    streams: {
+      ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+      ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
+    },
+  });
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const serverOptions = {
+    headersTimeout: requestTimeout,
+    requestTimeout,
+    // Node looks for overdue requests this often (its default, 30 s, would double the limit).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
+  };
   return new Promise((resolve, reject) => {
-    const server = serveHttp({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
+    const server = serveHttp({ fetch: app.fetch, hostname: options.host, port: options.port, serverOptions }, (info) => {
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       resolve({
         url: `http://${host}:${info.port}`,

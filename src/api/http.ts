@@ -97,6 +97,16 @@ export type ErrorLog = (line: string) => void;
 const stderrLog: ErrorLog = (line) => process.stderr.write(`${line}\n`);
 
 /**
+ * Whether the request's connection closed before its body arrived whole: the server's request
+ * timeout cut a slow client, or the client hung up. Reading the body then fails; that is the
+ * client's doing, not an unexpected error, and no one is left to read the answer.
+ */
+function requestCutOff(c: Context): boolean {
+  const incoming = (c.env as { incoming?: { complete?: boolean; destroyed?: boolean } } | undefined)?.incoming;
+  return incoming !== undefined && incoming.complete === false && incoming.destroyed === true;
+}
+
+/**
  * Answers an error as JSON (for `app.onError`). An unexpected one (500) carries the request
  * id in the body and the X-Request-Id header, and is logged once with that id and its stack;
  * its message stays out of the answer.
@@ -104,6 +114,7 @@ const stderrLog: ErrorLog = (line) => process.stderr.write(`${line}\n`);
 export function errorResponse(c: Context, error: unknown, log: ErrorLog = stderrLog): Response {
   const { status, body: errorBody } = toErrorResponse(error);
   if (status !== 500) return c.json(errorBody, status);
+  if (requestCutOff(c)) return c.json({ error: { code: 'REQUEST_INCOMPLETE', message: 'the request did not arrive whole' } }, 400);
   const id = (c.get('requestId') as string | undefined) ?? requestIdOf(c.req.header(REQUEST_ID_HEADER));
   const where = `${c.req.method} ${c.req.path}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
   const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
