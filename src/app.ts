@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyJobType, ConfigError, ConfigErrorCode, JobTypeRegistry } from './domain/config/index.js';
+import { type AnyJobType, ConfigError, ConfigErrorCode, JobTypeRegistry, redactChanges } from './domain/config/index.js';
 import { DEMO_RULES, demoEvents, demoSprouts, SIGNAL_PERIODS } from './domain/grove/index.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +26,19 @@ import { createPostgresSql } from './store/drivers/postgres.js';
 import { migrate, type MigrationReport } from './store/migrate.js';
 import type { Sql } from './store/sql.js';
 import { createSqlStore } from './store/sql-store.js';
-import { SecretBox } from './store/secret-box.js';
+import {
+  currentKeyFile,
+  KEY_FILE,
+  keyDir,
+  keyId,
+  parseSecretKey,
+  prepareNextKeyFile,
+  promoteNextKeyFile,
+  SecretBox,
+  SecretKeyError,
+  type SecretKeyEnv,
+} from './store/secret-box.js';
+import { resealSecretRows, type ResealReport } from './store/secret-rows.js';
 import { createAdvancementStore } from './store/grove/advancement.js';
 import { createAggregationStore } from './store/grove/aggregation.js';
 import { createMaintenanceStore } from './store/grove/maintenance.js';
@@ -377,6 +389,61 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     await sql.close();
     throw error;
   }
+}
+
+export interface KeyRotationReport extends ResealReport {
+  /** The key secrets are now sealed with, and the one before (none when no key existed yet). */
+  keyId: string;
+  previousKeyId?: string;
+  /** Where the new key was written (a key from the environment is not written anywhere). */
+  keyFile?: string;
+}
+
+/**
+ * Re-encrypts every stored secret with a new key (`grove-jobs secrets rotate-key`), in one
+ * transaction; plain values stored before secrets were sealed are sealed too. With the key
+ * in GROVE_JOBS_SECRET_KEY, the new one comes from `newKey` (or GROVE_JOBS_NEW_SECRET_KEY) and
+ * the operator then puts it in GROVE_JOBS_SECRET_KEY; with a key file, the new key is written
+ * to `secret-key.next` first and renamed over `secret-key` once the rows are committed, so a
+ * rotation cut short at any point is finished by running it again (both keys open meanwhile).
+ */
+export async function rotateSecretKey(env: StoreEnv & SecretKeyEnv & { GROVE_JOBS_NEW_SECRET_KEY?: string }, options: { newKey?: string } = {}): Promise<KeyRotationReport> {
+  const newKeyText = options.newKey ?? env.GROVE_JOBS_NEW_SECRET_KEY;
+  let keys: Buffer[];
+  let dir: string | undefined;
+  if (env.GROVE_JOBS_SECRET_KEY) {
+    if (!newKeyText) {
+      throw new SecretKeyError('the key comes from GROVE_JOBS_SECRET_KEY: give the new one with --new-key or GROVE_JOBS_NEW_SECRET_KEY (the base64 of 32 random bytes)');
+    }
+    keys = [parseSecretKey(newKeyText, 'the new key'), parseSecretKey(env.GROVE_JOBS_SECRET_KEY, 'GROVE_JOBS_SECRET_KEY')];
+  } else {
+    dir = keyDir(env);
+    const previous = currentKeyFile(dir);
+    keys = [prepareNextKeyFile(dir, newKeyText), ...(previous ? [previous] : [])];
+  }
+  const box = SecretBox.withKeys(...keys);
+  const { sql } = await openSql(env);
+  let report: ResealReport;
+  try {
+    await migrate(sql);
+    const grove = createGroveStores(sql);
+    const registry = new JobTypeRegistry([...builtInJobTypes, ...groveJobTypes(grove, silentNotifier), ...(await loadJobTypeModules(env.GROVE_JOBS_JOB_TYPES))]);
+    const secrets = new ConfigSecrets(registry, box);
+    report = await resealSecretRows(sql, {
+      config: (config) => secrets.seal(secrets.open(config)),
+      changes: (changes) => redactChanges(changes, registry.names(), registry),
+    });
+  } finally {
+    await sql.close();
+  }
+  if (dir) promoteNextKeyFile(dir);
+  const [key, previous] = keys as [Buffer, Buffer | undefined];
+  return {
+    ...report,
+    keyId: keyId(key),
+    ...(previous && !previous.equals(key) ? { previousKeyId: keyId(previous) } : {}),
+    ...(dir ? { keyFile: join(dir, KEY_FILE) } : {}),
+  };
 }
 
 /** Applies pending migrations to the configured store. */

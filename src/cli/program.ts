@@ -17,6 +17,7 @@ import { registerSeed } from './seed.js';
 import { registerAdvancement } from './advancement.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
+import { registerSecrets } from './secrets.js';
 
 export function createProgram(context: CliContext): Command {
   const program = new Command('grove-jobs')
@@ -42,6 +43,7 @@ export function createProgram(context: CliContext): Command {
   registerAdvancement(program, context);
   registerServe(program, context);
   registerToken(program, context);
+  registerSecrets(program, context);
   return program;
 }
 

@@ -56,9 +56,12 @@ export class ConfigSecrets {
     return mapSecretLeaves(config, configSecretPaths(config, this.registry), (leaf) => (isSealed(leaf) ? leaf : sealer.seal(leaf)));
   }
 
-  /** The config with every sealed value at the secret paths of its type decrypted. */
+  /**
+   * A stored config with every sealed value at the secret paths of its type decrypted; a
+   * value that does not decrypt (wrong key, altered data) throws the sealer's error.
+   */
   open(config: JobConfig): JobConfig {
-    return this.openCandidate(config) as JobConfig;
+    return this.#open(config, (error) => error);
   }
 
   /**
@@ -67,15 +70,19 @@ export class ConfigSecrets {
    * decrypt is refused as invalid input, naming the field only.
    */
   openCandidate(candidate: unknown): unknown {
-    const jobType = (candidate as { payload?: { jobType?: unknown } } | undefined)?.payload?.jobType;
+    return this.#open(candidate, (error, where) => new ConfigError(ConfigErrorCode.Invalid, `${where}: ${error.message}`, [{ path: where, message: 'cannot be decrypted' }]));
+  }
+
+  #open<T>(config: T, refuse: (error: Error, where: string) => Error): T {
+    const jobType = (config as { payload?: { jobType?: unknown } } | undefined)?.payload?.jobType;
     const paths = secretPathsOf(typeof jobType === 'string' ? [jobType] : [], this.registry);
-    return mapSecretLeaves(candidate, paths, (leaf, where) => {
+    return mapSecretLeaves(config, paths, (leaf, where) => {
       if (!isSealed(leaf)) return leaf;
-      if (!this.sealer) throw new Error(`${where}: the value is encrypted, but this system was built without a secret key`);
+      if (!this.sealer) throw refuse(new Error('the value is encrypted, but this system was built without a secret key'), where);
       try {
         return this.sealer.open(leaf);
       } catch (error) {
-        throw new ConfigError(ConfigErrorCode.Invalid, `${where}: ${(error as Error).message}`, [{ path: where, message: 'cannot be decrypted' }]);
+        throw refuse(error as Error, where);
       }
     });
   }

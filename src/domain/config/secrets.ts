@@ -67,11 +67,13 @@ function mapBelow(value: unknown, path: SecretPath, at: number, replace: (leaf: 
   else if (typeof inner === 'string') next = replace(inner, where);
   else if (isRecord(inner)) {
     const entries: Array<[string, unknown]> = [];
+    let changed = false;
     for (const [key, leaf] of Object.entries(inner)) {
       const replaced = typeof leaf === 'string' ? replace(leaf, `${where}.${key}`) : leaf;
+      if (replaced !== leaf) changed = true;
       if (replaced !== undefined) entries.push([key, replaced]);
     }
-    next = Object.fromEntries(entries);
+    next = changed ? Object.fromEntries(entries) : inner;
   } else next = inner;
   if (next === inner) return value;
   const copy = { ...value };

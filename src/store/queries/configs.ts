@@ -206,3 +206,50 @@ export const deleteConfig = (id: string, expectedVersion: number | null): SqlQue
          select (select version from target) as version, (select n from busy) as running, (select count(*)::int from deleted) as deleted`,
   values: [id, expectedVersion],
 });
+
+// ── secrets at rest (`grove-jobs secrets rotate-key`) ───────────────────────────────────
+
+/**
+ * Every stored config with a secret in it, locked: the rows a key rotation rewrites. `for
+ * update` makes a concurrent edit wait for the rotation, so no row is written under the old
+ * key after the rotation read it.
+ */
+export const lockConfigsForResealing = (): SqlQuery => ({
+  name: 'configs-lock-for-resealing',
+  text: 'select id, config from job_configs order by id for update',
+});
+
+export const resealConfig = (id: string, config: unknown): SqlQuery => ({
+  name: 'configs-reseal',
+  text: 'update job_configs set config = $2::jsonb where id = $1',
+  values: [id, JSON.stringify(config)],
+});
+
+export const lockConfigVersionsForResealing = (): SqlQuery => ({
+  name: 'config-versions-lock-for-resealing',
+  text: 'select config_id, version, config, changes from job_config_versions order by config_id, version for update',
+});
+
+export const resealConfigVersion = (id: string, version: number, config: unknown, changes: unknown): SqlQuery => ({
+  name: 'config-versions-reseal',
+  text: 'update job_config_versions set config = $3::jsonb, changes = $4::jsonb where config_id = $1 and version = $2',
+  values: [id, version, JSON.stringify(config), JSON.stringify(changes)],
+});
+
+/** Config snapshots executions kept before migration 0012, and those of archived executions. */
+export const listExecutionSnapshotsForResealing = (): SqlQuery => ({
+  name: 'executions-lock-for-resealing',
+  text: `select 'executions' as source, id::text as id, config from executions where config is not null
+         union all
+         select 'archived_rows', id::text, row_data -> 'config' from archived_rows
+          where source_table = 'executions' and jsonb_typeof(row_data -> 'config') = 'object'`,
+});
+
+export const resealExecutionSnapshot = (source: string, id: string, config: unknown): SqlQuery =>
+  source === 'executions'
+    ? { name: 'executions-reseal', text: 'update executions set config = $2::jsonb where id = $1::uuid', values: [id, JSON.stringify(config)] }
+    : {
+        name: 'archived-executions-reseal',
+        text: `update archived_rows set row_data = jsonb_set(row_data, '{config}', $2::jsonb) where id = $1::bigint`,
+        values: [id, JSON.stringify(config)],
+      };
