@@ -146,6 +146,12 @@ function pathParameterName(c: Context, index: number): string | undefined {
   return undefined;
 }
 
+/** Whether a path segment or query part holds a NUL, encoded or not (also beside a malformed escape). */
+function holdsNul(raw: string): boolean {
+  if (raw.includes('%00') || raw.includes(NUL)) return true;
+  return decoded(raw).includes(NUL);
+}
+
 function decoded(text: string): string {
   try {
     return decodeURIComponent(text.replaceAll('+', ' '));
@@ -161,14 +167,13 @@ function checkUrlAndHeaders(c: Context): void {
     const queryStart = url.indexOf('?');
     const pathname = new URL(url).pathname;
     const segments = pathname.split('/');
-    const at = segments.findIndex((segment) => decoded(segment).includes(NUL));
+    const at = segments.findIndex(holdsNul);
     if (at >= 0) refuse(pathParameterName(c, at) ?? 'path', 'must not contain the NUL character');
     if (queryStart >= 0) {
       for (const pair of url.slice(queryStart + 1).split('&')) {
         const equals = pair.indexOf('=');
-        const name = decoded(equals < 0 ? pair : pair.slice(0, equals));
-        const value = equals < 0 ? '' : decoded(pair.slice(equals + 1));
-        if (name.includes(NUL) || value.includes(NUL)) refuse([name], 'must not contain the NUL character');
+        const name = equals < 0 ? pair : pair.slice(0, equals);
+        if (holdsNul(pair)) refuse([decoded(name)], 'must not contain the NUL character');
       }
     }
   }

@@ -284,6 +284,42 @@ function requestArb(ids: FuzzIds): fc.Arbitrary<FuzzRequest> {
   });
 }
 
+const MATRIX_PLANTS: readonly Plant[] = [
+  { text: '"a\\u0000b"', refused: 'nul', depth: 0 },
+  { text: '{"k\\u0000":1}', refused: 'nul', depth: 1 },
+  { text: deepText(20_000, 'object', '1'), refused: 'depth', depth: 20_000 },
+  { text: deepText(MAX_DEPTH + 1, 'array', '1'), refused: 'depth', depth: MAX_DEPTH + 1 },
+  { text: '1e999', refused: 'number', depth: 0 },
+  { text: '9007199254740993', refused: 'number', depth: 0 },
+];
+
+/**
+ * Every route with every kind of refused input at least once, whatever the sample holds: each
+ * plant at the body's root and deepest slot, bodies at the limit and one byte either side, and
+ * a NUL in each path id.
+ */
+function matrixRequests(ids: FuzzIds): FuzzRequest[] {
+  const real: Record<string, string> = { id: ids.jobs[0] ?? 'x', version: '1', execution: ids.executions[1] ?? 'x', rule: ids.rules[0] ?? 'x', sprout: ids.sprouts[0] ?? 'x' };
+  const requests: FuzzRequest[] = [];
+  for (const route of FUZZ_ROUTES) {
+    const path = route.template.replace(/\{(\w+)\}/g, (_, name: string) => real[name] ?? 'x');
+    const base = { route, path, role: 'admin' as const, contentType: 'application/json', headers: {} };
+    for (const name of route.template.matchAll(/\{(\w+)\}/g)) {
+      requests.push({ ...base, path: path.replace(real[name[1] as string] ?? '', (id) => `${id}%00`), body: { kind: 'none' } });
+    }
+    if (route.query) requests.push({ ...base, path: `${path}?${route.query[0]}=a%00b`, body: { kind: 'none' } });
+    if (route.method === 'GET') continue;
+    const deepest = [...(route.slots ?? [])].sort((a, b) => b.length - a.length)[0] ?? [];
+    for (const plant of MATRIX_PLANTS) {
+      requests.push({ ...base, body: { kind: 'plant', path: [], plant } });
+      if (deepest.length > 0) requests.push({ ...base, body: { kind: 'plant', path: deepest, plant } });
+    }
+    for (const size of [LIMIT - 1, LIMIT, LIMIT + 1]) requests.push({ ...base, body: { kind: 'sized', size, fill: size === LIMIT ? 'nul-string' : 'spaces' } });
+    requests.push({ ...base, body: { kind: 'sized', size: LIMIT, fill: 'deep' } });
+  }
+  return requests;
+}
+
 /** The text of a body spec. */
 function bodyText(request: FuzzRequest): string | undefined {
   const { body, route } = request;
@@ -424,7 +460,8 @@ export function runApiFuzzSuite(factory: SqlFactory, options: FuzzOptions): void
       'answers no 5xx, takes under 4 s, refuses NUL, deep nesting and unsafe numbers with 400 naming the field, and changes no table while refusing',
       { timeout: 300_000 },
       async () => {
-        const requests = fc.sample(requestArb(ids), { numRuns: options.runs, seed: options.seed });
+        const matrix = matrixRequests(ids);
+        const requests = [...matrix, ...fc.sample(requestArb(ids), { numRuns: options.runs, seed: options.seed })];
         const failures: string[] = [];
         const statuses = new Map<number, number>();
         let slowest = 0;
@@ -478,15 +515,19 @@ export function runApiFuzzSuite(factory: SqlFactory, options: FuzzOptions): void
             if (violation && request.role !== 'none' && isJsonType(request.contentType) && (response.status !== 400 || typeof error?.field !== 'string')) {
               fail(`${violation} not refused with 400 and a field`);
             }
-          } else if (plantedViolation(request) && isJsonType(request.contentType)) {
-            fail(`${plantedViolation(request)} accepted`);
+            if (request.role !== 'none' && request.path.includes('%00') && (body === undefined || isJsonType(request.contentType)) && Buffer.byteLength(body ?? '') <= LIMIT && response.status !== 400) {
+              fail('a NUL in the path or query not refused with 400');
+            }
+            if (request.role !== 'none' && isJsonType(request.contentType) && Buffer.byteLength(body ?? '') > LIMIT && response.status !== 413) fail('over the limit, not 413');
+          } else if ((plantedViolation(request) && isJsonType(request.contentType)) || request.path.includes('%00')) {
+            fail(`${plantedViolation(request) ?? 'a NUL in the path or query'} accepted`);
           }
           before = after;
         }
         const seconds = (performance.now() - started) / 1000;
         // Figures for the record: how many, how fast, what they got.
         console.log(
-          `[fuzz ${factory.name}] ${requests.length} requests in ${seconds.toFixed(1)} s (${(requestMs / 1000).toFixed(1)} s in the API); every table digested ${digests} times (after each write, and every ${FULL_DIGEST_EVERY}th request); slowest ${Math.round(slowest)} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+          `[fuzz ${factory.name}] ${requests.length} requests (${matrix.length} of the fixed matrix) in ${seconds.toFixed(1)} s (${(requestMs / 1000).toFixed(1)} s in the API); every table digested ${digests} times (after each write, and every ${FULL_DIGEST_EVERY}th request); slowest ${Math.round(slowest)} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
         );
         expect(failures.slice(0, 25), `${failures.length} failures`).toEqual([]);
         expect(refused).toBeGreaterThan(requests.length / 2);
