@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { ApiSystem } from './system.js';
+import { storeRetryDelayMs } from '../domain/execution/index.js';
 import type { ExecutionChange, ExecutionRecord } from '../engine/ports.js';
 import { ApiError, type ApiEnv, requireRole } from './http.js';
 import { validationHook } from './validation.js';
@@ -271,6 +272,8 @@ class Session {
   #configVersions: Map<string, number> | undefined;
   #wakePoll: AbortController | undefined;
   #pollRequested = false;
+  /** Read every config's version on the next poll: notifications may have been lost (a failed poll, or the store listening anew). */
+  #configsStale = false;
   readonly #cleanups: Array<() => void | Promise<void>> = [];
 
   constructor(system: ApiSystem, clients: ReadonlySet<Client>) {
@@ -357,7 +360,14 @@ class Session {
   async #listenAcrossProcesses(): Promise<void> {
     const { store } = this.#system;
     for (const subscribe of [
-      () => store.onConfigChanged((configId) => void this.#checkConfig(configId)),
+      () =>
+        store.onConfigChanged((configId) => {
+          if (configId !== undefined) void this.#checkConfig(configId);
+          else {
+            this.#configsStale = true;
+            this.#requestPoll();
+          }
+        }),
       () => store.onExecutionsChanged(() => this.#requestPoll()),
     ]) {
       try {
@@ -398,12 +408,15 @@ class Session {
     const signal = this.#stop.signal;
     let finishedSince = new Date(clock.now().getTime() - FINISHED_MARGIN_MS);
     let polls = 0;
+    /** Failed polls in a row: they set the backoff of the next. */
+    let failures = 0;
     while (!signal.aborted) {
       const now = clock.now();
       const lastPoll = now.getTime();
       this.#pollRequested = false;
       // The first poll learns every config's version; later ones only where no NOTIFY comes.
-      const withConfigs = polls === 0 || (!store.hearsOtherProcesses && polls % CONFIG_POLL_EVERY === 0);
+      const withConfigs = polls === 0 || this.#configsStale || (!store.hearsOtherProcesses && polls % CONFIG_POLL_EVERY === 0);
+      this.#configsStale = false;
       const ids = [...this.#tracked.values()].filter((t) => !TERMINAL.has(t.view.status)).map((t) => t.view.id).slice(-POLL_LIMIT);
       try {
         const watch = await store.watchExecutions({ ids, finishedSince, limit: POLL_LIMIT, configs: withConfigs });
@@ -412,8 +425,12 @@ class Session {
         if (watch.configs) this.#applyConfigs(watch.configs, polls === 0);
         finishedSince = new Date(now.getTime() - FINISHED_MARGIN_MS);
         polls++;
+        failures = 0;
       } catch {
-        // The database did not answer this time; the next poll tries again.
+        // The database did not answer this time: the next poll tries again, after a short
+        // backoff, and reads the configs too (a NOTIFY may have been lost meanwhile).
+        failures++;
+        this.#configsStale = true;
       }
       if (polls <= 1) markReady();
       const wake = new AbortController();
@@ -421,7 +438,8 @@ class Session {
       const onStop = () => wake.abort();
       signal.addEventListener('abort', onStop, { once: true });
       try {
-        if (!this.#pollRequested) await clock.sleepUntil(new Date(lastPoll + POLL_INTERVAL_MS), wake.signal);
+        const gap = failures > 0 ? Math.max(POLL_INTERVAL_MS, storeRetryDelayMs(failures, Math.random())) : POLL_INTERVAL_MS;
+        if (!this.#pollRequested) await clock.sleepUntil(new Date(lastPoll + gap), wake.signal);
       } catch {
         // Woken early: by a NOTIFY (poll soon) or by stop (the loop ends).
       } finally {

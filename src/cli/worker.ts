@@ -41,10 +41,19 @@ export async function runEngineUntilStopped(system: OpenedGroveJobs, context: Cl
   await system.close({ graceMs: options.graceSeconds * 1000 });
 }
 
-/** Prints each failed scheduler or worker pass to stderr (they try again after a pause). */
+/**
+ * Prints each outage of the store to stderr once when it starts and once when it ends, with
+ * its length, however many retries the loops make in between (each failed call is an
+ * `engine:error` event, not a line).
+ */
 export function reportEngineErrors(system: OpenedGroveJobs, io: CliContext['io']): () => void {
-  return system.events.on('engine:error', ({ source, id, message }) => {
-    io.err(`${system.clock.now().toISOString()} ${source} ${id}: ${message} (trying again shortly)`);
+  return system.events.on('engine:outage', (outage) => {
+    const at = outage.at.toISOString();
+    if (outage.state === 'started') {
+      io.err(`${at} store out of reach (${outage.source} ${outage.id}: ${outage.message}); trying again every few seconds`);
+    } else {
+      io.err(`${at} store reached again by ${outage.source} ${outage.id} after ${(outage.durationMs / 1000).toFixed(1)} s (out of reach since ${outage.startedAt.toISOString()})`);
+    }
   });
 }
 

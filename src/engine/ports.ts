@@ -375,8 +375,12 @@ export interface ExecutionStore {
    * store cannot hand runs between processes (an embedded store).
    */
   offerPlaces(workerId: string, places: number, leaseMs: number): Promise<boolean>;
-  /** Calls `listener` with each run handed over to this worker: claimed for it, running. */
-  onHandedOver(workerId: string, listener: (execution: ExecutionRecord) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` with each run handed over to this worker: claimed for it, running; with
+   * none when the store listens on a new connection (the last was lost): places offered
+   * before no longer reach the worker, so it offers them again.
+   */
+  onHandedOver(workerId: string, listener: (execution: ExecutionRecord | undefined) => void): Promise<() => Promise<void>>;
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
   /**
@@ -389,7 +393,10 @@ export interface ExecutionStore {
   claimExecution(id: string, workerId: string, now: Date, leaseUntil: Date): Promise<ExecutionRecord | undefined>;
   /** The earliest run_after of any queued execution. */
   nextRunAfter(): Promise<Date | undefined>;
-  /** Calls back when any process queues an execution or ends a running one. */
+  /**
+   * Calls back when any process queues an execution or ends a running one, and when the
+   * store listens on a new connection (the last was lost, and what was sent meanwhile with it).
+   */
   onExecutionsChanged(listener: () => void): Promise<() => Promise<void>>;
   /**
    * Renews the leases of the executions in `ids` this worker still holds, in one round trip;
@@ -415,8 +422,12 @@ export interface ExecutionStore {
   recordRunOutcome(configId: string, failed: boolean): Promise<number>;
   markPaused(configId: string, at: Date | null, reason: string | null): Promise<void>;
   getScheduleState(configId: string): Promise<ScheduleState | undefined>;
-  /** Calls back when any process changes a config; returns the unsubscribe. */
-  onConfigChanged(listener: (configId: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls back when any process changes a config, with its id; without one when the store
+   * listens on a new connection (the last was lost): any config may have changed meanwhile,
+   * read them all again. Returns the unsubscribe.
+   */
+  onConfigChanged(listener: (configId: string | undefined) => void): Promise<() => Promise<void>>;
   /** Whether the change callbacks hear other processes too (false through an embedded store's socket: poll instead). */
   readonly hearsOtherProcesses: boolean;
   /**

@@ -146,10 +146,15 @@ export function createSqlStore(sql: Sql): Store {
   const configCache = new ConfigSnapshotCache();
   const claims = new ClaimBook();
   /** This process's workers that take runs handed over, by worker id. */
-  const takers = new Map<string, (execution: ExecutionRecord) => void>();
+  const takers = new Map<string, (execution: ExecutionRecord | undefined) => void>();
   let handOvers: Promise<unknown> | undefined;
   /** A run handed over to one of this process's workers: recorded as its claim, completed with its config, passed on. */
-  const receiveHandOver = async (payload: string) => {
+  const receiveHandOver = async (payload: string | undefined) => {
+    if (payload === undefined) {
+      // A new listening connection: offers made from the old one are void.
+      for (const take of takers.values()) take(undefined);
+      return;
+    }
     const run = JSON.parse(payload) as executions.HandOver;
     const take = takers.get(run.workerId);
     if (!take) return;

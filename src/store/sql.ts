@@ -22,8 +22,10 @@ export interface Sql {
   /**
    * Calls `listener` with the payload of each NOTIFY on `channel`, from any process where the
    * transport allows it (not through an embedded store's socket: callers keep a fallback).
+   * Without a payload after the listening connection was lost and made again: NOTIFYs sent
+   * meanwhile are lost, so the listener reads again whatever it follows.
    */
-  listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, listener: (payload: string | undefined) => void): Promise<() => Promise<void>>;
   /** Whether `listen` hears other processes' NOTIFYs on this transport (not through an embedded store's socket). */
   readonly hearsOtherProcesses: boolean;
   /**

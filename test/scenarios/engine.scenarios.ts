@@ -3,8 +3,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/store/sql.js';
 import type { SqlFactory } from '../support/test-store.js';
+import type { EngineEventMap } from '../../src/engine/events.js';
 import type { ExecutionRecord, Store } from '../../src/engine/ports.js';
-import { MAX_IDLE_MS } from '../../src/engine/worker/worker.js';
+import { STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS } from '../../src/domain/execution/index.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
@@ -464,13 +465,14 @@ export function runEngineScenarios(factory: SqlFactory): void {
     });
 
     it('writes an ending again when its write fails, rather than leaving a finished execution to end as lost and run twice', async () => {
-      // Resolved by each failed write.
+      // Resolved by each failed write, once the worker has set when to try again.
       let onFailure = () => undefined as void;
       const nextFailure = () => new Promise<void>((resolve) => (onFailure = resolve));
       let failed = nextFailure();
-      const failing = failingEndings(2, () => onFailure());
+      const failing = failingEndings(2);
       const flakySql = await factory.make();
       const flaky = makeScenario(flakySql, undefined, failing.wrap);
+      flaky.system.events.on('engine:error', () => onFailure());
       try {
         await flaky.system.configs.create(scenarioConfig('flaky', { cronExpression: '0 0 1 1 *', isEnabled: false }), actor);
         let runs = 0;
@@ -481,12 +483,11 @@ export function runEngineScenarios(factory: SqlFactory): void {
         const finished = finishedCount(flaky.system, 1);
         await flaky.system.startWorker({ concurrency: 1 });
         await flaky.system.executions.trigger('flaky', { requestedBy: 'test' });
-        // A failed write is tried again on the worker's next pass, at the latest after its idle sleep.
+        // A failed write is tried again on the worker's next pass, after a short backoff.
         for (let attempt = 0; attempt < 2; attempt++) {
           await failed;
           failed = nextFailure();
-          await flaky.clock.untilSleeping(new Date(flaky.clock.now().getTime() + MAX_IDLE_MS));
-          await flaky.clock.advanceBy(MAX_IDLE_MS);
+          await flaky.clock.advanceBy(STORE_RETRY_MAX_MS);
         }
         const [ended] = await finished;
         expect(failing.left()).toBe(0);
@@ -523,7 +524,64 @@ export function runEngineScenarios(factory: SqlFactory): void {
       }
     });
 
-    it('reports a failed pass as an engine error and tries again', async () => {
+    it('claims a slot due while the store was out of reach within a short backoff of its return, and reports the outage once when it starts and once when it ends', async () => {
+      let down = false;
+      let failedCalls = 0;
+      const outOfReach = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+        async (...args: A): Promise<R> => {
+          if (down) {
+            failedCalls++;
+            throw new Error('connect ECONNREFUSED');
+          }
+          return call(...args);
+        };
+      const flaky = makeScenario(await factory.make(), undefined, (store) => ({
+        ...store,
+        listSchedulable: outOfReach(store.listSchedulable),
+        claimSlots: outOfReach(store.claimSlots),
+      }));
+      try {
+        // No worker runs: room for two queued executions, so the next slot is not an overlap.
+        await flaky.system.configs.create(scenarioConfig('every-minute', { cronExpression: '* * * * *' }, { limits: { maxConcurrent: 2 } }), actor);
+        const outages: Array<EngineEventMap['engine:outage']> = [];
+        let errors = 0;
+        flaky.system.events.on('engine:outage', (outage) => outages.push(outage));
+        flaky.system.events.on('engine:error', () => errors++);
+        await flaky.system.startScheduler();
+        await flaky.clock.untilSleeping('2026-11-23T10:00:59.975Z');
+        // Out of reach from just before the 10:01 slot until 10:01:12: the scheduler tries again
+        // every few seconds (not at the next slot, nor after a minute).
+        down = true;
+        await flaky.clock.advanceTo('2026-11-23T10:01:12Z');
+        expect(failedCalls).toBeGreaterThanOrEqual(6);
+        expect(failedCalls).toBeLessThanOrEqual(12 / 3.75 + 5 + 1);
+        expect(errors).toBe(failedCalls - 1); // the read 25 ms before the slot fails quietly: the pass reads again
+        expect(outages).toEqual([{ state: 'started', source: 'scheduler', id: expect.any(String), at: new Date('2026-11-23T10:01:00Z'), message: 'connect ECONNREFUSED' }]);
+        down = false;
+        const claimed = flaky.system.events.waitFor('slot:claimed');
+        const back = flaky.system.events.waitFor('engine:outage', (outage) => outage.state === 'ended');
+        await flaky.clock.advanceBy(STORE_RETRY_MAX_MS);
+        const [slot] = await Promise.all([claimed, back]);
+        expect(slot.slot.toISOString()).toBe('2026-11-23T10:01:00.000Z');
+        expect(slot.lateMs).toBeGreaterThan(12_000);
+        expect(slot.lateMs).toBeLessThanOrEqual(12_000 + STORE_RETRY_MAX_MS);
+        expect(outages).toHaveLength(2);
+        expect(outages[1]).toMatchObject({ state: 'ended', source: 'scheduler', id: outages[0]?.id, startedAt: new Date('2026-11-23T10:01:00Z') });
+        const ended = outages[1] as Extract<EngineEventMap['engine:outage'], { state: 'ended' }>;
+        expect(ended.durationMs).toBe(ended.at.getTime() - Date.parse('2026-11-23T10:01:00Z'));
+        expect(ended.durationMs).toBeGreaterThan(12_000);
+        expect(ended.durationMs).toBeLessThanOrEqual(12_000 + STORE_RETRY_MAX_MS);
+        // Back to its usual rhythm: the next slot on time, and no further outage.
+        const next = flaky.system.events.waitFor('slot:claimed');
+        await flaky.clock.advanceTo('2026-11-23T10:02:00Z');
+        expect(await next).toMatchObject({ lateMs: 0 });
+        expect(outages).toHaveLength(2);
+      } finally {
+        await flaky.system.close({ graceMs: 0 });
+      }
+    });
+
+    it('reports a failed pass as an engine error and tries again after a short backoff', async () => {
       let failures = 1;
       const flakySql = await factory.make();
       const flaky = makeScenario(flakySql, undefined, (store) => ({
@@ -543,8 +601,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
         const finished = finishedCount(flaky.system, 1);
         const worker = await flaky.system.startWorker({ concurrency: 1 });
         expect(await reported).toEqual({ source: 'worker', id: worker.id, message: 'store out of reach' });
-        await flaky.clock.untilSleeping(new Date(flaky.clock.now().getTime() + MAX_IDLE_MS));
-        await flaky.clock.advanceBy(MAX_IDLE_MS);
+        await flaky.clock.advanceBy(STORE_RETRY_FIRST_MS);
         expect((await finished)[0]).toMatchObject({ status: 'success' });
       } finally {
         await flaky.system.close({ graceMs: 0 });

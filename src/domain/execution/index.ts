@@ -1,3 +1,4 @@
 export * from './retry.js';
 export * from './status.js';
 export * from './errors.js';
+export * from './store-backoff.js';

@@ -1,4 +1,5 @@
 import type { JobConfig } from '../../domain/config/index.js';
+import { storeRetryDelayMs } from '../../domain/execution/index.js';
 import { nextSlots } from '../../domain/schedule/index.js';
 import {
   BACKLOG_LOOKAHEAD,
@@ -17,7 +18,8 @@ import { asQueued, type Clock, type LocalRunner, type NewExecutionInput, type On
 /**
  * Safety net only: the scheduler sleeps until the earliest due slot and is woken by config
  * changes, but a change made where no notification reaches it (through an embedded store's
- * socket) is still picked up within this long.
+ * socket) is still picked up within this long. Never the wait after a failed pass: that is
+ * storeRetryDelayMs.
  */
 export const MAX_SLEEP_MS = 60_000;
 /**
@@ -110,31 +112,42 @@ export class Scheduler {
   }
 
   async #loop(): Promise<void> {
+    const { clock, events } = this.deps;
+    const from = { source: 'scheduler', id: this.options.id } as const;
     let prefetched: SchedulableConfig[] | undefined;
+    /** Failed passes in a row: the next comes after a short backoff (storeRetryDelayMs), not at the next slot. */
+    let failures = 0;
     while (!this.#stop.signal.aborted) {
       // A wake-up that arrives while a pass runs must not be lost: arm it before the pass.
       this.#wake = new AbortController();
+      const began = clock.now();
       let next: Date | undefined;
       try {
         next = await this.tick(prefetched);
+        if (failures > 0) {
+          failures = 0;
+          events.storeReached(from, clock.now());
+        }
       } catch (error) {
-        // A failed pass (database briefly away) is retried after a pause.
-        this.deps.events.emit('engine:error', { source: 'scheduler', id: this.options.id, message: error instanceof Error ? error.message : String(error) });
-        next = undefined;
+        // The store out of reach (or a pass that failed): try again shortly. A config change
+        // heard meanwhile (the store's listener back) wakes the loop sooner.
+        failures++;
+        events.storeFailed(from, error, began, clock.now());
+        next = new Date(clock.now().getTime() + storeRetryDelayMs(failures, Math.random()));
       }
       prefetched = undefined;
-      const now = this.deps.clock.now().getTime();
+      const now = clock.now().getTime();
       const wakeMs = Math.min(next?.getTime() ?? Number.POSITIVE_INFINITY, now + (this.options.maxSleepMs ?? MAX_SLEEP_MS));
       const wakeAt = new Date(Number.isFinite(wakeMs) ? wakeMs : 8.64e15);
       const signal = AbortSignal.any([this.#stop.signal, this.#wake.signal]);
-      if (wakeMs === next?.getTime() && wakeMs - now > PREREAD_MS) {
+      if (failures === 0 && wakeMs === next?.getTime() && wakeMs - now > PREREAD_MS) {
         // Read the configs just before the slot, so that claiming it is the one round trip
         // left when it is due. A change meanwhile wakes the loop, and the read is dropped.
-        await this.deps.clock.sleepUntil(new Date(wakeMs - PREREAD_MS), signal).catch(() => undefined);
+        await clock.sleepUntil(new Date(wakeMs - PREREAD_MS), signal).catch(() => undefined);
         if (signal.aborted) continue;
         prefetched = await this.deps.store.listSchedulable().catch(() => undefined);
       }
-      await this.deps.clock.sleepUntil(wakeAt, signal).catch(() => undefined);
+      await clock.sleepUntil(wakeAt, signal).catch(() => undefined);
       if (this.#wake.signal.aborted) prefetched = undefined;
     }
   }

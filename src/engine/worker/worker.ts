@@ -1,5 +1,5 @@
 import { type AnyJobType, type ExecutionStatus, type JobConfig, type JobOutcome, type JobTypeRegistry, SecretMasker } from '../../domain/config/index.js';
-import { decideOutcome, isRetryable, planRetry } from '../../domain/execution/index.js';
+import { decideOutcome, isRetryable, planRetry, storeRetryDelayMs } from '../../domain/execution/index.js';
 import type { ConfigService } from '../config-service.js';
 import type { EngineEvents } from '../events.js';
 import type { Claim, Clock, ExecutionError, ExecutionItems, ExecutionOutcome, ExecutionRecord, Notifier, Store } from '../ports.js';
@@ -116,21 +116,18 @@ const ABORTED = Symbol('aborted');
 const SETTLED = Symbol('settled');
 /** Endings written in one round trip at most. */
 const ENDINGS_PER_WRITE = 500;
-/**
- * Writes tried for an ending before it is given up (the execution then ends as "worker lost"
- * when its lease expires, and is retried): one pass apart, at most MAX_IDLE_MS, while the
- * heartbeat keeps its lease, so a store out of reach for a few seconds does not run a
- * finished execution again.
- */
-const ENDING_WRITE_ATTEMPTS = 5;
 
 interface Ending {
   id: string;
   configId: string;
   record: ExecutionRecord;
   outcome: ExecutionOutcome;
-  /** Writes of it that failed so far. */
-  failures: number;
+  /**
+   * When its first write failed (ms since epoch). It is written again (the heartbeat keeps
+   * its lease meanwhile) until a lease has passed since: by then its lease may have expired,
+   * and it ends as "worker lost" (and is retried) wherever the store is reached first.
+   */
+  failingSince?: number;
   /** The ended execution, or undefined when the write did not end it (its lease had expired and it was ended as lost). */
   resolve: (ended: ExecutionRecord | undefined) => void;
   reject: (error: unknown) => void;
@@ -271,6 +268,8 @@ export class Worker {
   #writing: { settled: Promise<void>; byConfig: Map<string, number> } | undefined;
   /** After a failed write, the next one waits for a new ending or this instant (ms since epoch). */
   #writeAfter = 0;
+  /** Failed writes of endings in a row: they set the backoff of the next. */
+  #writeFailures = 0;
   /**
    * Executions held ahead that may have taken the places of endings being written (see #pass):
    * they start once that write is done, the others held ahead skip past them.
@@ -369,14 +368,24 @@ export class Worker {
   }
 
   async #run(): Promise<void> {
+    const { clock } = this.deps;
+    /** Failed passes in a row: they set the backoff of the next. */
+    let failures = 0;
     while (!this.#stop.signal.aborted) {
       this.#wake = new AbortController();
+      const began = clock.now();
       let wakeAt: number;
       try {
         wakeAt = await this.#pass();
+        if (failures > 0) {
+          failures = 0;
+          this.#storeReached();
+        }
       } catch (error) {
-        this.#reportError(error);
-        wakeAt = this.deps.clock.now().getTime() + MAX_IDLE_MS;
+        // The store out of reach: look again shortly (sooner when woken, by an execution
+        // ending here or the store's listener back).
+        this.#storeFailed(error, began);
+        wakeAt = clock.now().getTime() + storeRetryDelayMs(++failures, Math.random());
       }
       if (wakeAt <= this.deps.clock.now().getTime()) continue;
       const signal = AbortSignal.any([this.#stop.signal, this.#wake.signal]);
@@ -397,8 +406,9 @@ export class Worker {
     const { store, clock } = this.deps;
     const now = clock.now();
     if (now.getTime() - this.#lastReap >= this.#leaseMs / 2) {
+      const expired = await store.expireLeases(now, EXPIRED_PER_PASS);
       this.#lastReap = now.getTime();
-      for (const lost of await store.expireLeases(now, EXPIRED_PER_PASS)) await this.#afterFinish(lost);
+      for (const lost of expired) await this.#afterFinish(lost);
     }
     const leaseUntil = new Date(now.getTime() + this.#leaseMs);
     const { write, wanted } = this.#due();
@@ -446,8 +456,11 @@ export class Worker {
   async #offer(places: number): Promise<void> {
     if (!this.#offers) return;
     this.#offered = places;
+    const began = this.deps.clock.now();
     const offered = await this.deps.store.offerPlaces(this.options.id, places, this.#leaseMs).catch((error: unknown) => {
-      this.#reportError(error);
+      // Not known to the store: the next pass offers again.
+      this.#offered = -1;
+      this.#storeFailed(error, began);
       return undefined;
     });
     if (offered === false) {
@@ -456,8 +469,17 @@ export class Worker {
     }
   }
 
-  /** A run another process recorded and handed to this worker, taking one of the places it offered. */
-  #takeHandedOver(record: ExecutionRecord): void {
+  /**
+   * A run another process recorded and handed to this worker, taking one of the places it
+   * offered; none: the store listens on a new connection (the old one was lost), where offers
+   * made before do not reach this worker: the next pass offers again.
+   */
+  #takeHandedOver(record: ExecutionRecord | undefined): void {
+    if (!record) {
+      if (this.#offered > 0) this.#offered = -1;
+      this.#wake?.abort(SETTLED);
+      return;
+    }
     this.#offered = Math.max(0, this.#offered - 1);
     // Stopping, or its places taken meanwhile (an offer not yet taken back): back to the
     // queue for any worker, rather than waiting here counted as running.
@@ -472,15 +494,21 @@ export class Worker {
     this.#fill();
   }
 
-  #reportError(error: unknown): void {
-    this.deps.events.emit('engine:error', { source: 'worker', id: this.options.id, message: error instanceof Error ? error.message : String(error) });
+  /** A call to the store begun at `began` failed (see EngineEvents.storeFailed). */
+  #storeFailed(error: unknown, began: Date): void {
+    this.deps.events.storeFailed({ source: 'worker', id: this.options.id }, error, began, this.deps.clock.now());
+  }
+
+  #storeReached(): void {
+    this.deps.events.storeReached({ source: 'worker', id: this.options.id }, this.deps.clock.now());
   }
 
   /**
    * Writes endings beside the loop (one write at a time). A failed write leaves them for the
-   * next pass: at a new ending, or at the latest MAX_IDLE_MS later.
+   * next pass: at a new ending, or after a short backoff.
    */
   #startWrite(endings: Ending[]): void {
+    const began = this.deps.clock.now();
     const byConfig = new Map<string, number>();
     for (const ending of endings) byConfig.set(ending.configId, (byConfig.get(ending.configId) ?? 0) + 1);
     // Written or not, the endings' places are settled: a claim that could not see them
@@ -488,14 +516,20 @@ export class Worker {
     const settled = this.#writeEndings(endings).then(
       () => {
         this.#writing = undefined;
+        if (this.#writeFailures > 0) {
+          this.#writeFailures = 0;
+          this.#storeReached();
+        }
         this.#openGate();
         this.#wakeIfDue();
       },
       (error: unknown) => {
         this.#writing = undefined;
-        this.#writeAfter = this.deps.clock.now().getTime() + MAX_IDLE_MS;
+        this.#writeAfter = this.deps.clock.now().getTime() + storeRetryDelayMs(++this.#writeFailures, Math.random());
         this.#openGate();
-        this.#reportError(error);
+        this.#storeFailed(error, began);
+        // The loop may sleep longer than the backoff: it wakes, and sleeps until the retry.
+        this.#wake?.abort(SETTLED);
       },
     );
     this.#writing = { settled, byConfig };
@@ -577,7 +611,7 @@ export class Worker {
   #end(record: ExecutionRecord, outcome: ExecutionOutcome): Promise<ExecutionRecord | undefined> {
     this.#unwritten++;
     return new Promise<ExecutionRecord | undefined>((resolve, reject) => {
-      this.#endings.push({ id: record.id, configId: record.configId, record, outcome, failures: 0, resolve, reject });
+      this.#endings.push({ id: record.id, configId: record.configId, record, outcome, resolve, reject });
       this.#writeAfter = 0;
       if (this.#loop && !this.#stop.signal.aborted) this.#wakeIfDue();
       else void this.#writeAlone();
@@ -607,11 +641,13 @@ export class Worker {
       const ended = await this.deps.store.finishExecutions(this.options.id, endings);
       for (const ending of endings) this.#settle(ending, ended.has(ending.id));
     } catch (error) {
-      // The loop tries again on its next pass; stopping, or after a few failures, they fail.
+      // The loop tries again on its next pass; stopping, or failing for a lease, they fail.
       const again = this.#loop !== undefined && !this.#stop.signal.aborted;
+      const now = this.deps.clock.now().getTime();
       const retried: Ending[] = [];
       for (const ending of endings) {
-        if (again && ++ending.failures < ENDING_WRITE_ATTEMPTS) retried.push(ending);
+        ending.failingSince ??= now;
+        if (again && now - ending.failingSince < this.#leaseMs) retried.push(ending);
         else this.#giveUp(ending, error);
       }
       this.#endings.unshift(...retried);
@@ -880,9 +916,11 @@ export class Worker {
   async #heartbeat(stop: AbortSignal): Promise<void> {
     const { store, clock } = this.deps;
     const every = this.#leaseMs / HEARTBEATS_PER_LEASE;
+    /** Failed renewals in a row: the next comes after a short backoff instead of a beat. */
+    let failures = 0;
     while (!stop.aborted) {
       try {
-        await clock.sleepUntil(new Date(clock.now().getTime() + every), stop);
+        await clock.sleepUntil(new Date(clock.now().getTime() + (failures > 0 ? storeRetryDelayMs(failures, Math.random()) : every)), stop);
       } catch {
         return;
       }
@@ -900,8 +938,16 @@ export class Worker {
       }
       const now = clock.now();
       const leaseUntil = now.getTime() + this.#leaseMs;
-      const held = await store.renewLeases(ids, this.options.id, now, new Date(leaseUntil)).catch(() => undefined);
+      const held = await store.renewLeases(ids, this.options.id, now, new Date(leaseUntil)).catch((error: unknown) => {
+        failures++;
+        this.#storeFailed(error, now);
+        return undefined;
+      });
       if (!held) continue;
+      if (failures > 0) {
+        failures = 0;
+        this.#storeReached();
+      }
       for (const id of ids) {
         const lease = held.get(id);
         if (!lease) this.#abort(id, 'lost');

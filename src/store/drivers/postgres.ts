@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { storeRetryDelayMs } from '../../domain/execution/index.js';
 import { quoteIdentifier, type Sql, type SqlQuery } from '../sql.js';
 
 export interface PostgresOptions {
@@ -41,8 +42,11 @@ export function createPostgresSql(options: PostgresOptions): Sql {
       ? {}
       : { options: ['-c plan_cache_mode=force_generic_plan', '-c jit=off', ...(schema === 'public' ? [] : [`-c search_path=${quoteIdentifier(schema)}`])].join(' ') }),
   });
-  // An idle client's error (a restarted server) must not crash the process; the next query reconnects.
+  // A connection's error (a restarted server) must not crash the process: the pool drops the
+  // client and the next query connects again. The pool listens on idle clients only; this
+  // listener covers a client between two queries of a transaction too.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   const toConfig = (query: SqlQuery): pg.QueryConfig => ({
     ...(shared ? {} : { name: query.name }),
@@ -50,34 +54,95 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     values: query.values ? [...query.values] : [],
   });
 
-  // One dedicated connection carries every LISTEN of this pool.
+  // One dedicated connection carries every LISTEN of this pool. After any loss (a restarted
+  // server, a cut network) it is made again, after a short backoff, with its LISTENs, and every
+  // listener is called without a payload: the NOTIFYs sent meanwhile are lost, so it reads again.
+  type Listener = (payload: string | undefined) => void;
+  const channels = new Map<string, Set<Listener>>();
+  /** The listening connection (connected, or connecting); none after a loss until the retry. */
   let listener: Promise<pg.Client> | undefined;
-  const channels = new Map<string, Set<(payload: string) => void>>();
-  const listening = () =>
-    (listener ??= (async () => {
-      const client = new pg.Client({ connectionString: options.connectionString });
-      client.on('error', () => undefined);
-      client.on('notification', (message) => {
-        for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? '');
-      });
-      await client.connect();
-      return client;
-    })());
   let pid: Promise<number> | undefined;
-  const listenerPid = async () =>
-    shared
-      ? undefined
-      : (pid ??= listening().then(async (client) => (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0));
-  const listen = async (channel: string, callback: (payload: string) => void) => {
+  /** Failed attempts to listen again in a row: they set the backoff of the next. */
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  // pg deprecates a query sent while the connection still runs another (its own queue goes in
+  // pg 9): the listening connection's queries (LISTENs from several subscribers, its pid) take turns.
+  const turns = new WeakMap<pg.Client, Promise<unknown>>();
+  const inTurn = <Row extends pg.QueryResultRow>(client: pg.Client, text: string): Promise<pg.QueryResult<Row>> => {
+    const run = (turns.get(client) ?? Promise.resolve()).then(() => client.query<Row>(text));
+    turns.set(client, run.catch(() => undefined));
+    return run;
+  };
+
+  const connectListener = (): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString: options.connectionString, keepAlive: true });
+    const made = (async () => {
+      await client.connect();
+      for (const channel of channels.keys()) await inTurn(client, `listen ${quoteIdentifier(channel)}`);
+      return client;
+    })();
+    // An error, the end of the connection or a failed start, whichever come: one loss.
+    const lost = () => loseListener(made, client);
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? '');
+    });
+    made.catch(lost);
+    return made;
+  };
+  const listening = () => (listener ??= connectListener());
+
+  const loseListener = (made: Promise<pg.Client>, client: pg.Client) => {
+    if (listener !== made) return;
+    listener = undefined;
+    pid = undefined;
+    void client.end().catch(() => undefined);
+    if (closed || channels.size === 0) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (closed || listener || channels.size === 0) return;
+      listening().then(
+        () => {
+          failures = 0;
+          for (const callbacks of [...channels.values()]) for (const callback of [...callbacks]) callback(undefined);
+        },
+        // Lost again: loseListener tries later, a little later each time.
+        () => undefined,
+      );
+    }, storeRetryDelayMs(++failures, Math.random()));
+    // The engine's loops keep the process alive; a retry alone must not.
+    retry.unref();
+  };
+
+  const listenerPid = async () => {
+    if (shared) return undefined;
+    // The pid of the connection listening now: a new one after a loss.
+    const mine = (pid ??= listening().then(async (client) => (await inTurn<{ pid: number }>(client, 'select pg_backend_pid() as pid')).rows[0]?.pid ?? 0));
+    return mine.catch((error: unknown) => {
+      if (pid === mine) pid = undefined;
+      throw error;
+    });
+  };
+  const listen = async (channel: string, callback: Listener) => {
     if (shared) return async () => undefined;
-    const client = await listening();
     let callbacks = channels.get(channel);
+    const added = !callbacks;
     if (!callbacks) {
       callbacks = new Set();
       channels.set(channel, callbacks);
-      await client.query(`listen ${quoteIdentifier(channel)}`);
     }
     callbacks.add(callback);
+    try {
+      // A connection made from now on listens on the channel; one made already is told.
+      const client = await listening();
+      if (added) await inTurn(client, `listen ${quoteIdentifier(channel)}`);
+    } catch (error) {
+      callbacks.delete(callback);
+      throw error;
+    }
     return async () => {
       callbacks.delete(callback);
     };
@@ -125,6 +190,8 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     hearsOtherProcesses: !shared,
     listenerPid,
     close: async () => {
+      closed = true;
+      clearTimeout(retry);
       const client = listener && (await listener.catch(() => undefined));
       await client?.end().catch(() => undefined);
       await pool.end();
