@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, openGroveJobs, type OpenedGroveJobs, type RunningServer, serve } from '../../src/app.js';
+import { verifySignature } from '../../src/notify/index.js';
 import { cli } from '../support/cli.js';
 import { type Received, startHttpReceiver } from '../support/http-receiver.js';
 import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from '../support/test-store.js';
@@ -68,8 +69,8 @@ async function api(method: string, path: string, as: keyof typeof tokens, body?:
   return { status: response.status, text };
 }
 
-async function run(argv: string[]): Promise<string> {
-  const result = await cli(argv, env);
+async function run(argv: string[], stdin = ''): Promise<string> {
+  const result = await cli(argv, env, stdin);
   outputs.push({ where: `grove-jobs ${argv.join(' ')}`, text: `${result.stdout}\n${result.stderr}` });
   return result.stdout;
 }
@@ -178,7 +179,8 @@ describe('secrets', () => {
     expect(receiver.requests.length).toBeGreaterThanOrEqual(1);
     expect(receiver.requests[0]?.headers['x-long']).toBe(HEADERS['x-long']);
     // The webhook was signed with the stored secret, decrypted for the notifier only.
-    expect(webhook.requests[0]?.headers['x-grove-signature']).toMatch(/^sha256=/);
+    const [notification] = webhook.requests as [Received];
+    expect(verifySignature(notification.body, WEBHOOK, notification.headers['x-grove-signature'])).toBe(true);
     // Nothing of the moved config's secrets reached the new host.
     expect(elsewhere.requests).toHaveLength(1);
     expect(leaks(JSON.stringify(elsewhere.requests.map((r) => ({ headers: r.headers, body: r.body.toString('utf8') }))))).toEqual([]);
@@ -210,6 +212,7 @@ describe('secrets', () => {
       await run(['jobs', 'versions', id]);
       await run(['history', id, '--json']);
     }
+    await run(['jobs', 'create', '--file', '-', '--json'], JSON.stringify(config('cli-made', `${receiver.url}/cli`)));
     await run(['jobs', 'set', 'echo', 'meta.description=set from the CLI', '--json']);
     await run(['jobs', 'disable', 'echo-copy', '--json']);
     await run(['jobs', 'enable', 'echo-copy', '--json']);
@@ -219,6 +222,7 @@ describe('secrets', () => {
       await run(['logs', id, '--json']);
       await run(['logs', id]);
       await run(['retry', id, '--json']);
+      await run(['cancel', id, '--json']);
     }
     const ranHere = await run(['run', 'echo', '--json']);
     expect(ranHere).toContain('"status"');
