@@ -44,6 +44,7 @@ function refuse(path: readonly Key[] | string, message: string): never {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const SAFE_LIMIT = Number.MAX_SAFE_INTEGER;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
@@ -63,12 +64,17 @@ export function jsonPathBeyondDepth(text: string, max: number): Key[] | undefine
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (ch === QUOTE) {
-      let end = i + 1;
-      while (end < text.length) {
-        const c = text.charCodeAt(end);
-        if (c === BACKSLASH) end += 2;
-        else if (c === QUOTE) break;
-        else end++;
+      // The closing quote: the next one not escaped (preceded by an even number of backslashes).
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        if (end < 0) {
+          end = text.length;
+          break;
+        }
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
       }
       if (expectingKey) {
         const raw = text.slice(i, end + 1);
@@ -102,37 +108,53 @@ export function jsonPathBeyondDepth(text: string, max: number): Key[] | undefine
 
 /** Why a parsed JSON value is refused and where: a NUL in a key or string, or an unsafe number. */
 export function jsonViolation(value: unknown): { path: Key[]; message: string } | undefined {
+  /** A container to look into, with the way back to the root for naming a path. */
   interface Frame {
-    value: unknown;
+    value: object;
     parent: Frame | undefined;
     key: Key;
   }
-  const pathOf = (frame: Frame, key?: Key): Key[] => {
+  const pathOf = (frame: Frame | undefined, key: Key | undefined): Key[] => {
     const path: Key[] = key === undefined ? [] : [key];
-    for (let at: Frame | undefined = frame; at?.parent; at = at.parent) path.push(at.key);
+    for (let at = frame; at?.parent; at = at.parent) path.push(at.key);
     return path.reverse();
   };
+  const nul = { message: 'must not contain the NUL character' };
+  const unsafe = { message: `must be a number from ${-SAFE_LIMIT} to ${SAFE_LIMIT}` };
+  /** What is wrong with a leaf, if anything. */
+  const leaf = (item: unknown) =>
+    typeof item === 'string' ? (item.includes(NUL) ? nul : undefined) : typeof item === 'number' && !(Math.abs(item) <= SAFE_LIMIT) ? unsafe : undefined;
+
+  if (typeof value !== 'object' || value === null) {
+    const wrong = leaf(value);
+    return wrong && { path: [], message: wrong.message };
+  }
   const stack: Frame[] = [{ value, parent: undefined, key: '' }];
+  // Depth first; leaves are checked as their container is, containers pushed last to first.
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
-    const item = frame.value;
-    if (typeof item === 'string') {
-      if (item.includes(NUL)) return { path: pathOf(frame), message: 'must not contain the NUL character' };
-    } else if (typeof item === 'number') {
-      if (!Number.isFinite(item) || Math.abs(item) > Number.MAX_SAFE_INTEGER) {
-        return { path: pathOf(frame), message: `must be a number from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` };
+    const container = frame.value;
+    const pending: Frame[] = [];
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i++) {
+        const item: unknown = container[i];
+        if (typeof item === 'object' && item !== null) pending.push({ value: item, parent: frame, key: i });
+        else {
+          const wrong = leaf(item);
+          if (wrong) return { path: pathOf(frame, i), message: wrong.message };
+        }
       }
-    } else if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) stack.push({ value: item[i], parent: frame, key: i });
-    } else if (typeof item === 'object' && item !== null) {
-      const entries = Object.entries(item);
-      for (const [key] of entries) {
+    } else {
+      for (const key in container) {
         if (key.includes(NUL)) return { path: pathOf(frame, key), message: 'must not have a key with the NUL character' };
-      }
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, child] = entries[i] as [string, unknown];
-        stack.push({ value: child, parent: frame, key });
+        const item: unknown = (container as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null) pending.push({ value: item, parent: frame, key });
+        else {
+          const wrong = leaf(item);
+          if (wrong) return { path: pathOf(frame, key), message: wrong.message };
+        }
       }
     }
+    for (let i = pending.length - 1; i >= 0; i--) stack.push(pending[i] as Frame);
   }
   return undefined;
 }
