@@ -173,6 +173,41 @@ export function runJobRoutesSuite(factory: SqlFactory): void {
       }
     });
 
+    it('drops stored secrets when a write moves the url to another host without setting them again, and says so', async () => {
+      await create(httpConfig());
+      const moved = await h.call('PATCH', '/api/jobs/ping', { body: { payload: { parameters: { url: 'https://elsewhere.example.net/hook' } } } });
+      expect(moved.status).toBe(200);
+      const answer = (await moved.json()) as { droppedSecrets?: { paths: string[] }; payload: { parameters: Record<string, unknown> } };
+      expect(answer.droppedSecrets?.paths).toEqual(['payload.parameters.secret', 'payload.parameters.secretHeaders.Authorization']);
+      expect((await h.system.configs.get('ping')).payload.parameters).toMatchObject({ secretHeaders: {} });
+      expect((await h.system.configs.get('ping')).payload.parameters['secret']).toBeUndefined();
+      // Set again in the same write: kept, nothing dropped. A change on the same host keeps them too.
+      const back = await h.call('PATCH', '/api/jobs/ping', { body: { payload: { parameters: { url: 'https://example.com/hook', secret: SECRET, secretHeaders: { Authorization: BEARER } } } } });
+      expect(((await back.json()) as { droppedSecrets?: unknown }).droppedSecrets).toBeUndefined();
+      const samehost = await h.call('PATCH', '/api/jobs/ping', { body: { payload: { parameters: { url: 'https://example.com/other' } } } });
+      expect(((await samehost.json()) as { droppedSecrets?: unknown }).droppedSecrets).toBeUndefined();
+      expect((await h.system.configs.get('ping')).payload.parameters).toMatchObject({ secret: SECRET, secretHeaders: { Authorization: BEARER } });
+    });
+
+    it('refuses a header value outside Latin-1 naming the field, never echoing the value', async () => {
+      const before = await h.snapshot();
+      const config = httpConfig();
+      const refused = await h.call('POST', '/api/jobs', { body: { ...config, payload: { ...config.payload, parameters: { ...config.payload.parameters, secretHeaders: { 'x-key': 'sk-€-hidden-value' } } } } });
+      expect(refused.status).toBe(400);
+      const text = await refused.text();
+      expect(text).toContain('secretHeaders.x-key');
+      expect(text).not.toMatch(/hidden-value|€/);
+      expect(await h.snapshot()).toBe(before);
+    });
+
+    it("shows no secret of a config's earlier job type in its versions after the type changed", async () => {
+      await create(httpConfig());
+      expect((await h.call('PUT', '/api/jobs/ping', { body: { meta: { id: 'ping', title: 'Ping' }, payload: { jobType: 'test-job' } } })).status).toBe(200);
+      const versions = await (await h.call('GET', '/api/jobs/ping/versions', { as: 'viewer' })).text();
+      expect(versions).toContain('test-job');
+      for (const secret of [SECRET, BEARER, BEARER.split(' ')[1] as string]) expect(versions).not.toContain(secret);
+    });
+
     it('lists versions newest first, restores one as a new version, and duplicates a config switched off', async () => {
       await create();
       await h.call('PATCH', '/api/jobs/nightly-test', { body: { payload: { limits: { batchSize: 5 } } } });
