@@ -294,7 +294,7 @@ export function runPolicyScenarios(factory: SqlFactory): void {
         });
       }
 
-      it('folds a long outage into summary records: the latest 100 missed slots one by one, the earlier ones counted, one catch-up (run-once)', async () => {
+      it('folds a long outage into summary records: the latest 100 missed slots one by one, the earlier ones counted, one catch-up (run-once)', { timeout: 120_000 }, async () => {
         const s = scenario(`${MONDAY}T10:00:00Z`);
         await s.system.configs.create(scenarioConfig('fast', { cronExpression: '*/2 * * * * *', misfirePolicy: 'run-once', catchupWindowSeconds: 3600 }), actor);
         await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
@@ -735,6 +735,11 @@ export function runPolicyScenarios(factory: SqlFactory): void {
           await simulate(period);
         });
       }
+
+      it('runs three configs every 2 seconds (grace 1 s) for two minutes, none missed', { timeout: 120_000 }, async () => {
+        const configs = ['fast-a', 'fast-b', 'fast-c'].map((id) => ({ id, cron: '*/2 * * * * *', zone: 'UTC' }));
+        await simulate({ name: 'two minutes', from: `${MONDAY}T10:00:00Z`, to: `${MONDAY}T10:02:00Z`, configs, minSlots: 180 });
+      });
 
       it(
         'runs a simulated week of 200 configs in six zones across daylight-saving changes',

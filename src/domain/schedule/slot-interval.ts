@@ -48,7 +48,23 @@ function hasConsecutiveMatchingDays(spec: CronSpec): boolean {
  * @throws ScheduleError for an invalid expression.
  */
 export function shortestSlotIntervalSeconds(cronExpression: string): number {
-  const spec = parseCron(cronExpression);
+  let interval = intervalCache.get(cronExpression);
+  if (interval === undefined) {
+    interval = measure(parseCron(cronExpression));
+    if (intervalCache.size >= INTERVAL_CACHE_LIMIT) intervalCache.clear();
+    intervalCache.set(cronExpression, interval);
+  }
+  return interval;
+}
+
+/**
+ * Memoized by expression: the scheduler asks for every config with a due slot on every pass.
+ * Cleared whole when it fills.
+ */
+const intervalCache = new Map<string, number>();
+const INTERVAL_CACHE_LIMIT = 1000;
+
+function measure(spec: CronSpec): number {
   const seconds = allowed(spec.second);
   let shortest = SHORT_INTERVAL_LIMIT_SECONDS;
   for (let i = 1; i < seconds.length; i++) shortest = Math.min(shortest, (seconds[i] as number) - (seconds[i - 1] as number));
