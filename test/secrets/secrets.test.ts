@@ -70,9 +70,13 @@ async function api(method: string, path: string, as: keyof typeof tokens, body?:
 }
 
 async function run(argv: string[], stdin = ''): Promise<string> {
+  return (await runFull(argv, stdin)).stdout;
+}
+
+async function runFull(argv: string[], stdin = ''): Promise<{ stdout: string; stderr: string }> {
   const result = await cli(argv, env, stdin);
   outputs.push({ where: `grove-jobs ${argv.join(' ')}`, text: `${result.stdout}\n${result.stderr}` });
-  return result.stdout;
+  return result;
 }
 
 /** Executions seen finished, and those waited for (a run may finish before its request answers). */
@@ -217,7 +221,9 @@ describe('secrets', () => {
     await run(['jobs', 'disable', 'echo-copy', '--json']);
     await run(['jobs', 'enable', 'echo-copy', '--json']);
     await run(['jobs', 'restore', 'echo', '1', '--json']);
-    await run(['jobs', 'set', 'echo-copy', `payload.parameters.url=${elsewhere.url}/cli`, '--json']);
+    const movedByCli = await runFull(['jobs', 'set', 'echo-copy', `payload.parameters.url=${elsewhere.url}/cli`, '--json']);
+    expect(movedByCli.stderr).toContain('Dropped payload.parameters.secret, payload.parameters.secretHeaders.x-long');
+    expect(JSON.parse(movedByCli.stdout)).toMatchObject({ payload: { parameters: { secretHeaders: {} } } });
     for (const id of executionIds) {
       await run(['logs', id, '--json']);
       await run(['logs', id]);
