@@ -7,16 +7,24 @@ import type { Context, MiddlewareHandler } from 'hono';
  */
 export const LOCKED_DOWN_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/** The CSP hashes of a page's inline `<script>` and `<style>` elements. */
+export interface InlineHashes {
+  scripts: readonly string[];
+  styles: readonly string[];
+}
+
+const sources = (hashes: readonly string[]) => hashes.map((hash) => ` '${hash}'`).join('');
+
 /**
- * The policy of a page (the console, the API documentation): its own scripts only, each inline
- * script named by its hash, never `unsafe-inline` for scripts. Inline styles are allowed: React
- * and uPlot set element styles, which cannot carry a script. `data:` images: the console's icon.
+ * The policy of a page (the console, the API documentation): its own scripts and styles only,
+ * each inline one named by its hash, never `unsafe-inline`. (React and uPlot set element styles
+ * through the DOM, which the policy does not govern.) `data:` images: the console's icon.
  */
-export function pagePolicy(scriptHashes: readonly string[]): string {
+export function pagePolicy(hashes: InlineHashes): string {
   return [
     "default-src 'self'",
-    `script-src 'self'${scriptHashes.map((hash) => ` '${hash}'`).join('')}`,
-    "style-src 'self' 'unsafe-inline'",
+    `script-src 'self'${sources(hashes.scripts)}`,
+    `style-src 'self'${sources(hashes.styles)}`,
     "img-src 'self' data:",
     "connect-src 'self'",
     "object-src 'none'",
@@ -26,19 +34,21 @@ export function pagePolicy(scriptHashes: readonly string[]): string {
   ].join('; ');
 }
 
-const INLINE_SCRIPT = /<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi;
+const INLINE_ELEMENT = /<(script|style)\b([^>]*)>([\s\S]*?)<\/\1\s*>/gi;
 
 /**
- * The CSP hashes (`sha256-…`) of a page's inline scripts, over their exact text as a browser
- * hashes it. Scripts with `src` load from 'self' and need none.
+ * The CSP hashes (`sha256-…`) of a page's inline scripts and styles, over their exact text as a
+ * browser hashes it. Scripts with `src` load from 'self' and need none.
  */
-export function inlineScriptHashes(html: string): string[] {
-  const hashes = new Set<string>();
-  for (const [, attributes = '', body = ''] of html.matchAll(INLINE_SCRIPT)) {
-    if (/\bsrc\s*=/i.test(attributes)) continue;
-    hashes.add(`sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}`);
+export function inlineHashes(html: string): InlineHashes {
+  const scripts = new Set<string>();
+  const styles = new Set<string>();
+  for (const [, tag = '', attributes = '', body = ''] of html.matchAll(INLINE_ELEMENT)) {
+    const script = tag.toLowerCase() === 'script';
+    if (script && /\bsrc\s*=/i.test(attributes)) continue;
+    (script ? scripts : styles).add(`sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}`);
   }
-  return [...hashes];
+  return { scripts: [...scripts], styles: [...styles] };
 }
 
 /** The page policy for one HTML document, remembered per text (the console's index is read per request). */
@@ -49,7 +59,7 @@ export class PagePolicies {
   for(html: string): string {
     let policy = this.#policies.get(html);
     if (policy === undefined) {
-      policy = pagePolicy(inlineScriptHashes(html));
+      policy = pagePolicy(inlineHashes(html));
       if (this.#policies.size >= PagePolicies.MAX_PAGES) this.#policies.clear();
       this.#policies.set(html, policy);
     }
