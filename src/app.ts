@@ -262,9 +262,10 @@ export interface StoreLocation {
   kind: 'postgres' | 'embedded';
   /** The data folder, or the server address without credentials. */
   where: string;
-  /** For the embedded store: whether this process opened the files or reached their owner. */
+  /** For the embedded store: whether this process opened the files or reached their owner (when opened). */
   role?: 'owner' | 'client';
-  address?: { host: string; port: number };
+  /** For the embedded store: the owner's Unix socket (when opened). */
+  socket?: string;
 }
 
 export interface OpenedSql {
@@ -315,8 +316,16 @@ function redact(url: string): string {
   }
 }
 
+export interface OpenSqlOptions {
+  /**
+   * For the embedded store: when the process owning it goes away, reach the next owner or
+   * become it (long-running processes). Otherwise a query then fails with a one-line error.
+   */
+  followOwner?: boolean;
+}
+
 /** PostgreSQL when DATABASE_URL is set; otherwise PGlite in GROVE_JOBS_DATA_DIR (default ./.grove-jobs). */
-export async function openSql(env: StoreEnv): Promise<OpenedSql> {
+export async function openSql(env: StoreEnv, options: OpenSqlOptions = {}): Promise<OpenedSql> {
   const schema = env.GROVE_JOBS_SCHEMA || 'public';
   if (env.DATABASE_URL) {
     return {
@@ -325,8 +334,8 @@ export async function openSql(env: StoreEnv): Promise<OpenedSql> {
     };
   }
   const dir = resolve(env.GROVE_JOBS_DATA_DIR || '.grove-jobs');
-  const opened = await openDataDir(dir, schema);
-  return { sql: opened.sql, location: { kind: 'embedded', where: dir, role: opened.role, address: opened.address } };
+  const opened = await openDataDir(dir, { schema, follow: options.followOwner ?? false, log: (line) => process.stderr.write(`${line}\n`) });
+  return { sql: opened.sql, location: { kind: 'embedded', where: dir, role: opened.role, socket: opened.socket } };
 }
 
 export interface OpenGroveJobsOptions {
@@ -343,6 +352,11 @@ export interface OpenGroveJobsOptions {
    * by a process without the default job types still gets them.
    */
   ensureDefaults?: boolean;
+  /**
+   * Embedded store: follow its owner (default true, for long-running processes); short
+   * commands pass false and fail with a one-line error if the owner goes away meanwhile.
+   */
+  followOwner?: boolean;
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -358,7 +372,7 @@ export interface OpenedGroveJobs extends GroveJobs {
 
 /** Opens the configured store, migrates it and builds the system around it. */
 export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<OpenedGroveJobs> {
-  const { sql, location } = await openSql(options.env);
+  const { sql, location } = await openSql(options.env, { followOwner: options.followOwner ?? true });
   try {
     const migration = options.migrate === false ? undefined : await migrate(sql);
     const clock = options.clock ?? systemClock;

@@ -25,9 +25,12 @@ export function cliActor(env: Record<string, string | undefined>): string {
   }
 }
 
-/** Opens the system for one command and always closes it. */
+/**
+ * Opens the system for one command and always closes it. A short command does not follow the
+ * embedded store's owner: if the owner goes away meanwhile, it fails with one line saying so.
+ */
 export async function withSystem<T>(context: CliContext, work: (system: OpenedGroveJobs) => Promise<T>): Promise<T> {
-  const system = await openGroveJobs({ env: context.env });
+  const system = await openGroveJobs({ env: context.env, followOwner: false });
   try {
     return await work(system);
   } finally {

@@ -27,7 +27,7 @@ export function registerStart(program: Command, context: CliContext): void {
         } else if (location.role === 'owner') {
           io.out(`Store: embedded PostgreSQL in ${location.where}`);
         } else {
-          io.out(`Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached on 127.0.0.1:${location.address?.port})`);
+          io.out(`Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached through ${location.socket})`);
         }
         if (migration) {
           io.out(migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`);
@@ -42,7 +42,7 @@ export function registerStart(program: Command, context: CliContext): void {
         io.out(configs.length === 0 ? 'Job configs: none yet (create one with: grove-jobs jobs create --file config.json)' : `Job configs (${configs.length}):\n${configsTable(configs, now)}`);
         if (options.once) return;
         if (location.kind === 'embedded' && location.role === 'owner') {
-          io.out(`Other grove-jobs commands on this folder reach the store through 127.0.0.1:${location.address?.port}.`);
+          io.out(`Other grove-jobs commands on this folder reach the store through ${location.socket} (this user only).`);
         }
         await runEngineUntilStopped(system, context, { concurrency, graceSeconds: 30, scheduler: true });
       } finally {

@@ -20,9 +20,9 @@ describe('an embedded store held by one process', () => {
   it('serves `jobs create` and `jobs set` from other processes while the first holds it', async () => {
     const owner = await startCliProcess(['start'], env, READY);
     try {
-      const lock = JSON.parse(readFileSync(join(dataDir, 'grove-jobs.lock'), 'utf8')) as { pid: number; port: number };
+      const lock = JSON.parse(readFileSync(join(dataDir, 'grove-jobs.lock'), 'utf8')) as { pid: number; socketDir: string };
       expect(lock.pid).toBe(owner.child.pid);
-      expect(lock.port).toBeGreaterThan(0);
+      expect(lock.socketDir).toBe(join(dataDir, 'socket'));
 
       const file = join(dataDir, 'config.json');
       writeFileSync(file, JSON.stringify({ meta: { id: 'shared' }, payload: { jobType: 'report' } }));
