@@ -328,6 +328,32 @@ export function runPolicyScenarios(factory: SqlFactory): void {
         // Every one of the 1,799 missed slots is accounted for, once.
         expect(missedEvents.reduce((n, e) => n + (e.missedSlots ?? 1), 0)).toBe(1799);
       });
+
+      it('counts at most 10,000 slots before the catch-up window: one summary record says "more than 10,000" and the next slot runs on time', { timeout: 120_000 }, async () => {
+        const s = scenario(`${MONDAY}T10:00:00Z`);
+        await s.system.configs.create(scenarioConfig('fast', { cronExpression: '*/2 * * * * *', misfirePolicy: 'run-once', catchupWindowSeconds: 0 }), actor);
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        const before = await s.system.startScheduler();
+        const onTime = finishedCount(s.system, 1);
+        await s.clock.advanceTo(at('10:00:02'));
+        await onTime;
+        await before.stop();
+
+        // Six hours down: 10,800 slots, all before the window (0 s, so the grace: 1 s).
+        await s.clock.advanceTo(at('16:00:03.500'));
+        const missed = s.system.events.waitFor('slot:missed');
+        await s.system.startScheduler();
+        expect(await missed).toMatchObject({ slot: at('10:00:04'), missedSlots: 10_001 });
+        const next = finishedCount(s.system, 1);
+        await s.clock.advanceTo(at('16:00:04'));
+        expect((await next)[0]).toMatchObject({ slot: at('16:00:04'), status: 'success' });
+
+        const history = await s.system.executions.list('fast', { limit: 10 });
+        expect(history.map((e) => `${hhmmss(e.slot)} ${e.status}`).sort()).toEqual(['10:00:02 success', '10:00:04 skipped', '16:00:04 success']);
+        const summary = history.find((e) => e.status === 'skipped');
+        expect(summary?.summary).toBe('Missed more than 10,000 slots from 2026-11-23T10:00:04.000Z to 2026-11-23T16:00:02.500Z: the scheduler was not running (misfire policy run-once)');
+        expect(summary?.result).toEqual({ reason: 'missed', misfirePolicy: 'run-once', missedSlots: 10_001, through: '2026-11-23T16:00:02.500Z', orMore: true });
+      });
     });
 
     describe('the default misfire grace follows the cron (skip policy, scheduler down after the 10:00:00 slot)', () => {
