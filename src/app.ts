@@ -1,6 +1,15 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyJobType, ConfigError, ConfigErrorCode, JobTypeRegistry, redactChanges } from './domain/config/index.js';
+import {
+  type AnyJobType,
+  ConfigError,
+  ConfigErrorCode,
+  configSecretPaths,
+  JobTypeRegistry,
+  redactChanges,
+  SecretMasker,
+  secretValues,
+} from './domain/config/index.js';
 import { DEMO_RULES, demoEvents, demoSprouts, SIGNAL_PERIODS } from './domain/grove/index.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -446,6 +455,10 @@ export async function rotateSecretKey(env: StoreEnv & SecretKeyEnv & { GROVE_JOB
     report = await resealSecretRows(sql, {
       config: (config) => secrets.seal(secrets.open(config)),
       changes: (changes) => redactChanges(changes, registry.names(), registry),
+      masker: (versions) => {
+        const values = versions.flatMap((config) => secretValues(secrets.open(config), configSecretPaths(config, registry)));
+        return values.length === 0 ? undefined : new SecretMasker(values);
+      },
     });
   } finally {
     await sql.close();

@@ -32,7 +32,8 @@ async function dump(schema: string): Promise<string> {
   await client.connect();
   try {
     const rows = await client.query<{ row: string }>(
-      `select c::text as row from "${schema}".job_configs c union all select v::text from "${schema}".job_config_versions v`,
+      `select c::text as row from "${schema}".job_configs c union all select v::text from "${schema}".job_config_versions v
+       union all select e::text from "${schema}".executions e union all select l::text from "${schema}".execution_logs l`,
     );
     return rows.rows.map((r) => r.row).join('\n');
   } finally {
@@ -75,12 +76,18 @@ describe('grove-jobs secrets rotate-key', () => {
       await sql(schema, `update ${table} set config = jsonb_set(config, '{payload,parameters,secretHeaders,x-legacy}', '"${LEGACY}"')`);
     }
     expect(await dump(schema)).toContain(LEGACY);
+    // Run output written before it was masked by value: a summary and a log line holding secrets.
+    expect((await cli(['run', 'ping', '--json'], env)).code).toBe(0);
+    await sql(schema, `update executions set summary = 'echoed ${HEADER}'`);
+    await sql(schema, `update execution_logs set data = '{"body": "{\\"x-legacy\\":\\"${LEGACY}\\"}"}'::jsonb`);
+    expect(await dump(schema)).toContain(HEADER);
     const before = keyIds(await dump(schema));
     expect(before.size).toBe(1);
 
     const rotated = await cli(['secrets', 'rotate-key', '--json'], env);
     expect(rotated).toMatchObject({ code: 0, stderr: '' });
-    const report = JSON.parse(rotated.stdout) as { keyId: string; previousKeyId: string; configs: number; versions: number };
+    const report = JSON.parse(rotated.stdout) as { keyId: string; previousKeyId: string; configs: number; versions: number; runOutputs: number };
+    expect(report.runOutputs).toBeGreaterThanOrEqual(2);
     expect(report.previousKeyId).toBe([...before][0]);
     expect(report.keyId).not.toBe(report.previousKeyId);
     expect(report.configs).toBe(1);
@@ -95,7 +102,7 @@ describe('grove-jobs secrets rotate-key', () => {
     const ran = await cli(['run', 'ping', '--json'], env);
     expect(ran.code).toBe(0);
     expect(JSON.parse(ran.stdout)).toMatchObject({ status: 'success' });
-    expect(receiver.requests[0]?.headers).toMatchObject({ 'x-token': HEADER, 'x-legacy': LEGACY });
+    expect(receiver.requests.at(-1)?.headers).toMatchObject({ 'x-token': HEADER, 'x-legacy': LEGACY });
   });
 
   it('with the key in GROVE_JOBS_SECRET_KEY, takes the new key from --new-key, and a wrong key fails clearly, changing nothing', async () => {

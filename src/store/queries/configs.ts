@@ -253,3 +253,30 @@ export const resealExecutionSnapshot = (source: string, id: string, config: unkn
         text: `update archived_rows set row_data = jsonb_set(row_data, '{config}', $2::jsonb) where id = $1::bigint`,
         values: [id, JSON.stringify(config)],
       };
+
+/** A config's run output, locked: what a rotation masks when runs wrote it before secrets were masked by value. */
+export const lockRunOutputForMasking = (configId: string): SqlQuery => ({
+  name: 'executions-lock-output-for-masking',
+  text: 'select id::text as id, summary, result, error from executions where config_id = $1 for update',
+  values: [configId],
+});
+
+export const maskRunOutput = (id: string, summary: string | null, result: unknown, error: unknown): SqlQuery => ({
+  name: 'executions-mask-output',
+  text: 'update executions set summary = $2, result = $3::jsonb, error = $4::jsonb where id = $1::uuid',
+  values: [id, summary, result === null ? null : JSON.stringify(result), error === null ? null : JSON.stringify(error)],
+});
+
+export const lockLogsForMasking = (configId: string): SqlQuery => ({
+  name: 'execution-logs-lock-for-masking',
+  text: `select l.id::text as id, l.message, l.data from execution_logs l
+          where l.execution_id in (select e.id from executions e where e.config_id = $1)
+          for update of l`,
+  values: [configId],
+});
+
+export const maskLogLine = (id: string, message: string, data: unknown): SqlQuery => ({
+  name: 'execution-logs-mask',
+  text: 'update execution_logs set message = $2, data = $3::jsonb where id = $1::bigint',
+  values: [id, message, data === null ? null : JSON.stringify(data)],
+});
