@@ -22,7 +22,7 @@ export function registerServe(program: Command, context: CliContext): void {
     .option('--concurrency <n>', 'executions the worker runs at once (1-1000)', '4')
     .option(
       '--trust-proxy <list>',
-      'reverse proxies whose X-Forwarded-For names the client (for the failed-login limiter): comma-separated addresses and CIDR ranges, or "loopback" (default GROVE_JOBS_TRUST_PROXY; none: the connecting address is the client)',
+      'reverse proxies whose X-Forwarded-For names the client (for the failed-login limiter): comma-separated addresses and CIDR ranges, or "loopback", e.g. loopback or 10.0.0.0/8,192.0.2.7 (default GROVE_JOBS_TRUST_PROXY; none: the connecting address is the client)',
       context.env['GROVE_JOBS_TRUST_PROXY'] || undefined,
     )
     .option('--max-streams-per-token <n>', 'event streams one API token may hold open at once (1-10000)', '20')

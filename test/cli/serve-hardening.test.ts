@@ -68,7 +68,8 @@ describe('serve: request timeouts', () => {
       for (const cut of [slowBody, slowHeaders]) {
         expect(cut.answer).toMatch(/^HTTP\/1\.1 408 /);
         expect(cut.afterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
-        expect(cut.afterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 3_000);
+        // Node looks for overdue requests every quarter of the timeout; a loaded machine may be late.
+        expect(cut.afterMs).toBeLessThan(REQUEST_TIMEOUT_MS + 10_000);
       }
       // The stream, open for longer than the timeout, still carries events.
       const run = await fetch(`${server.url}/api/jobs/health-check/run`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
