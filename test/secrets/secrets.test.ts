@@ -203,7 +203,7 @@ describe('secrets', () => {
         return [full.replace(/\{[^}]+\}/g, 'x')];
       });
     expect(getPaths).toEqual(expect.arrayContaining(['/api/jobs/retyped/versions', `/api/executions/${executionIds[0]}/logs`]));
-    for (const as of ['viewer', 'operator'] as const) {
+    for (const as of ['viewer', 'operator', 'admin'] as const) {
       for (const path of [...getPaths, '/', '/healthz', '/readyz', '/metrics', '/api/docs', '/api/jobs?limit=1000']) await api('GET', path, as);
     }
 
