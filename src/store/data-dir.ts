@@ -391,6 +391,12 @@ function clientSql(
         void old.then((unlisten) => unlisten()).catch(() => undefined);
         entry.unlisten = next.sql.listen(entry.channel, entry.callback);
         entry.unlisten.catch(() => undefined);
+        // As after a lost LISTEN connection: NOTIFYs sent meanwhile are lost, so it reads again.
+        try {
+          entry.callback(undefined);
+        } catch {
+          // A listener's own failure is not the store's.
+        }
       }
       const now = next.role === 'owner' ? 'this process owns it now' : `reaching its new owner (pid ${next.lock.pid})`;
       context.log?.(`the embedded store's owner (pid ${previous.lock.pid}) went away; ${now} (after ${Date.now() - since} ms)`);

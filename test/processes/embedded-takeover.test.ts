@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../../src/cli/errors.js';
 import { LOCK_FILE, openDataDir, StoreOwnerGoneError } from '../../src/store/data-dir.js';
@@ -107,24 +106,34 @@ describe('clients of an embedded store whose owner is killed', () => {
     await receiver.close();
   }, 120_000);
 
-  it("fails a short command's queries under way with one line naming the owner that went away", async () => {
+  it("fails a short command's queries under way with one line naming the owner that went away, a transaction idle between two queries too", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'grove-takeover-'));
     const env = { DATABASE_URL: undefined, GROVE_JOBS_DATA_DIR: dataDir, GROVE_JOBS_ADMIN_TOKEN: TOKEN };
     const owner = await startCliProcess(['serve', '--port', '0', '--no-demo', '--no-worker'], env, READY);
     const ownerPid = owner.child.pid!;
     const client = await openDataDir(dataDir, { follow: false });
-    // Another client holds the store's one session in a transaction: the queries below wait for it.
-    const holder = new pg.Client({ host: readLock(dataDir).socketDir, port: 5432, user: 'postgres', database: 'postgres' });
-    holder.on('error', () => undefined);
     try {
       expect(client.role).toBe('client');
-      await holder.connect();
-      await holder.query('begin');
-      const query = client.sql.query({ name: 'waiting', text: 'select 1' });
-      const transaction = client.sql.transaction(async (tx) => tx.query({ name: 'waiting_in_transaction', text: 'select 2' }));
-      const failures = Promise.allSettled([query, transaction]);
+      let killed!: () => void;
+      const ownerKilled = new Promise<void>((resolve) => (killed = resolve));
+      let begun!: () => void;
+      const transactionBegun = new Promise<void>((resolve) => (begun = resolve));
+      // Its pooled connection sits idle inside the transaction when the owner dies: the
+      // connection's error must not be an unhandled 'error' event, and its next query fails.
+      const idle = client.sql.transaction(async (tx) => {
+        await tx.query({ name: 'first', text: 'select 1' });
+        begun();
+        await ownerKilled;
+        return tx.query({ name: 'second', text: 'select 2' });
+      });
+      await transactionBegun;
+      // The open transaction holds the store's one session: these wait for it.
+      const query = client.sql.query({ name: 'waiting', text: 'select 3' });
+      const transaction = client.sql.transaction(async (tx) => tx.query({ name: 'waiting_in_transaction', text: 'select 4' }));
+      const failures = Promise.allSettled([idle, query, transaction]);
       owner.child.kill('SIGKILL');
       await exited(owner.child);
+      killed();
       for (const outcome of await failures) {
         expect(outcome.status).toBe('rejected');
         const error = (outcome as PromiseRejectedResult).reason as Error;
@@ -133,11 +142,10 @@ describe('clients of an embedded store whose owner is killed', () => {
         expect(reportError(error).message).toBe(error.message);
       }
       // A query after the owner's death says the same, at once.
-      await expect(client.sql.query({ name: 'after', text: 'select 3' })).rejects.toBeInstanceOf(StoreOwnerGoneError);
+      await expect(client.sql.query({ name: 'after', text: 'select 5' })).rejects.toBeInstanceOf(StoreOwnerGoneError);
     } finally {
       owner.child.kill('SIGKILL');
       await client.sql.close();
-      await holder.end().catch(() => undefined);
     }
   }, 60_000);
 
