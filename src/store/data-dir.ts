@@ -40,6 +40,8 @@ const POLL_MS = 50;
  * in place: the owner's death is seen within this even when no query is under way.
  */
 const FOLLOW_CHECK_MS = 250;
+/** How long a stale lock's link may stay before it counts as abandoned by a process that died while making it. */
+const ABANDONED_LINK_MS = 10_000;
 /** How long a lost connection waits for its owner's process to be seen gone (an exit takes milliseconds). */
 const EXIT_GRACE_MS = 500;
 
@@ -174,8 +176,11 @@ function removeStaleLock(path: string, stale: DataDirLock): void {
   const aside = `${path}.stale.${stale.pid}.${Date.parse(stale.startedAt)}`;
   try {
     linkSync(path, aside);
-  } catch {
-    return; // EEXIST: another process is removing it; ENOENT: gone already.
+  } catch (error) {
+    // ENOENT: gone already. EEXIST: another process is removing it, unless that process died
+    // between its link and its cleanup: its link is then left, unchanged for long.
+    if (errorCode(error) === 'EEXIST') removeAbandonedLink(aside);
+    return;
   }
   try {
     const linked = readLock(aside);
@@ -184,6 +189,19 @@ function removeStaleLock(path: string, stale: DataDirLock): void {
     removeTemporarySocketDir(stale.socketDir);
   } finally {
     rmSync(aside, { force: true });
+  }
+}
+
+/**
+ * Removes a stale lock's link whose maker died before cleaning it up. A link or unlink sets the
+ * file's change time, and the removal it guards takes microseconds, so one unchanged for
+ * ABANDONED_LINK_MS was abandoned; the next attempt to remove the stale lock then proceeds.
+ */
+function removeAbandonedLink(aside: string): void {
+  try {
+    if (Date.now() - lstatSync(aside).ctimeMs > ABANDONED_LINK_MS) rmSync(aside, { force: true });
+  } catch {
+    // Gone already.
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +112,22 @@ describe('an embedded store data folder', () => {
     expect(second.role).toBe('owner');
     expect(readLock(dir).pid).toBe(process.pid);
     await second.sql.close();
+  }, 60_000);
+
+  it('takes over a stale lock whose remover died between linking it aside and cleaning up, once that link is old', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grove-dd-'));
+    const stale = { pid: 4_194_305, startedAt: '2020-01-01T00:00:00.000Z' };
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify(stale));
+    linkSync(join(dir, LOCK_FILE), join(dir, `${LOCK_FILE}.stale.${stale.pid}.${Date.parse(stale.startedAt)}`));
+    const started = Date.now();
+    const opened = await openDataDir(dir);
+    try {
+      expect(opened.role).toBe('owner');
+      // Not before the link counts as abandoned (10 s unchanged).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+      expect(readdirSync(dir).filter((name) => name.includes('.stale.'))).toEqual([]);
+    } finally {
+      await opened.sql.close();
+    }
   }, 60_000);
 });
