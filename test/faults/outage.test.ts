@@ -40,6 +40,26 @@ if (!hasClusterTools && process.env['CI'] === 'true') {
   throw new Error('The fault suite needs pg_createcluster, pg_ctlcluster and pg_dropcluster (postgresql-common) under CI; install them.');
 }
 
+/** Drops the clusters of earlier runs of this file whose process is gone (killed before its afterAll). */
+async function dropLeftovers(): Promise<void> {
+  const { stdout } = await run('pg_lsclusters', ['--no-header']);
+  for (const line of stdout.split('\n')) {
+    const [version, name] = line.trim().split(/\s+/);
+    const pid = /^grove_fault_(\d+)$/.exec(name ?? '')?.[1];
+    if (version !== VERSION || !pid || isAlive(Number(pid))) continue;
+    await run('pg_dropcluster', ['--stop', VERSION, name as string]).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -86,6 +106,7 @@ describe.skipIf(!hasClusterTools)('two workers through a PostgreSQL restart and 
   const dir = mkdtempSync(join(tmpdir(), 'grove-fault-'));
 
   beforeAll(async () => {
+    await dropLeftovers();
     const port = await freePort();
     // Trust for local connections only: the cluster listens on localhost and lives for this file.
     await run('pg_createcluster', [VERSION, CLUSTER, '-p', String(port), '--', '--auth=trust']);
@@ -175,6 +196,16 @@ describe.skipIf(!hasClusterTools)('two workers through a PostgreSQL restart and 
 
       // Both workers lived through it all.
       for (const worker of workers) expect(worker.child.exitCode, worker.output()).toBeNull();
+      // Each outage logged once as it starts and once as it ends, not once per retry: the stop
+      // for sure, the restart when a call of that worker failed during it.
+      for (const worker of workers) {
+        const lines = worker.output().split('\n');
+        const started = lines.filter((line) => line.includes('store out of reach'));
+        const ended = lines.filter((line) => / store reached again by .* after \d+\.\d s /.test(line));
+        expect(started.length, worker.output()).toBeGreaterThanOrEqual(1);
+        expect(started.length, worker.output()).toBeLessThanOrEqual(2);
+        expect(ended.length, worker.output()).toBe(started.length);
+      }
 
       console.info(
         `fault suite: restart: first delivery ${restartFirst - restartBack} ms after PostgreSQL accepted connections (restart took ${restartBack - restartedAt} ms); ` +
