@@ -1,6 +1,6 @@
 import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
@@ -40,6 +40,8 @@ const POLL_MS = 50;
  * in place: the owner's death is seen within this even when no query is under way.
  */
 const FOLLOW_CHECK_MS = 250;
+/** How long a probe of an owner's socket waits for it to accept. */
+const SOCKET_PROBE_MS = 1_000;
 /** How long a stale lock's link may stay before it counts as abandoned by a process that died while making it. */
 const ABANDONED_LINK_MS = 10_000;
 /** How long a lost connection waits for its owner's process to be seen gone (an exit takes milliseconds). */
@@ -271,6 +273,22 @@ async function serveSession(session: PgliteSession, socketDir: string): Promise<
   };
 }
 
+/** Whether something accepts connections on a Unix socket: its owner lives, somewhere. */
+function socketAnswers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(socket);
+    const answer = (answered: boolean) => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(answered);
+    };
+    // A listener too busy to accept at once is still there.
+    const timer = setTimeout(() => answer(true), SOCKET_PROBE_MS);
+    probe.once('connect', () => answer(true));
+    probe.once('error', () => answer(false));
+  });
+}
+
 /** One way of reaching the store: this process's own PGlite, or an owner's socket. */
 interface Attachment {
   sql: Sql;
@@ -340,19 +358,22 @@ async function attach(dir: string, lockPath: string, schema: string): Promise<At
     const created = tryCreateLock(lockPath);
     if (created) return becomeOwner(dir, lockPath, created, schema);
     const lock = readLock(lockPath);
+    // The socket first: an owner that answers is alive, whatever its pid says here (another
+    // PID namespace sharing the folder, say).
+    if (lock?.socketDir !== undefined) {
+      const client = await connectAsClient({ ...lock, socketDir: lock.socketDir }, schema);
+      if (client) return client;
+    }
     if (lock && ownerGone(lock)) {
       removeStaleLock(lockPath, lock);
       continue;
     }
-    if (lock?.socketDir !== undefined) {
-      const client = await connectAsClient({ ...lock, socketDir: lock.socketDir }, schema);
-      if (client) return client;
-      // The owner advertised a socket that does not answer: it is shutting down or gone.
-      if (ownerGone(lock)) removeStaleLock(lockPath, lock);
+    if (lock && lock.socketDir === undefined && 'port' in lock) {
+      throw new Error(`the store in ${dir} is held by an older grove-jobs (pid ${lock.pid}) serving it on a TCP port: stop that process, then run this again`);
     }
     await delay(POLL_MS);
   }
-  throw new Error(`the store in ${dir} is held by another process that did not become ready (see ${lockPath})`);
+  throw new Error(`the store in ${dir} is held by process ${readLock(lockPath)?.pid ?? '?'}, which does not answer on its socket (${lockPath}); if no grove-jobs process uses the folder, remove that file`);
 }
 
 /**
@@ -385,11 +406,14 @@ function clientSql(
   let closed = false;
   const listeners = new Set<{ channel: string; callback: Parameters<Sql['listen']>[1]; unlisten: Promise<() => Promise<void>> }>();
 
-  /** The owner's process is dead, or its lock was removed or replaced. */
-  const left = (attachment: Attachment) => {
-    if (ownerGone(attachment.lock)) return true;
+  /**
+   * Its lock was removed or replaced, or its process is gone and nothing answers on its socket
+   * (an owner in another PID namespace looks gone from here, but answers).
+   */
+  const left = async (attachment: Attachment) => {
     const lock = readLock(lockPath);
-    return !lock || !sameLock(lock, attachment.lock);
+    if (!lock || !sameLock(lock, attachment.lock)) return true;
+    return ownerGone(lock) && !(await socketAnswers(attachment.socket));
   };
 
   const reattach = (): Promise<void> =>
@@ -422,11 +446,17 @@ function clientSql(
       switching = undefined;
     }));
 
-  const monitor = follow
-    ? setInterval(() => {
-        if (!switching && !closed && current.role === 'client' && left(current)) reattach().catch(() => undefined);
-      }, FOLLOW_CHECK_MS)
-    : undefined;
+  let checking = false;
+  const check = async () => {
+    if (checking || switching || closed || current.role !== 'client') return;
+    checking = true;
+    try {
+      if ((await left(current)) && !closed) await reattach();
+    } finally {
+      checking = false;
+    }
+  };
+  const monitor = follow ? setInterval(() => void check().catch(() => undefined), FOLLOW_CHECK_MS) : undefined;
   monitor?.unref();
 
   /**
@@ -435,11 +465,11 @@ function clientSql(
    * without a PostgreSQL severity) is looked at again for a short while.
    */
   const leftWhenFailed = async (attachment: Attachment, error: unknown) => {
-    if (left(attachment)) return true;
+    if (await left(attachment)) return true;
     if (typeof (error as { severity?: unknown } | undefined)?.severity === 'string') return false;
     for (let waited = 0; waited < EXIT_GRACE_MS; waited += POLL_MS / 2) {
       await delay(POLL_MS / 2);
-      if (left(attachment)) return true;
+      if (await left(attachment)) return true;
     }
     return false;
   };

@@ -114,6 +114,27 @@ describe('an embedded store data folder', () => {
     await second.sql.close();
   }, 60_000);
 
+  it('reaches an owner that answers on its socket even when its pid looks gone from here (another PID namespace)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grove-dd-'));
+    const owner = await openDataDir(dir);
+    try {
+      // As a process in another container sees it: a pid that is no process here.
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ ...readLock(dir), pid: 4_194_305 }));
+      const other = await openDataDir(dir);
+      expect(other.role).toBe('client');
+      await other.sql.close();
+    } finally {
+      await owner.sql.close();
+    }
+  }, 60_000);
+
+  it('says at once that an older grove-jobs serving on a TCP port holds the folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grove-dd-'));
+    // A live process other than this one.
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, startedAt: new Date().toISOString(), host: '127.0.0.1', port: 5 }));
+    await expect(openDataDir(dir)).rejects.toThrow(`held by an older grove-jobs (pid ${process.ppid}) serving it on a TCP port`);
+  });
+
   it('takes over a stale lock whose remover died between linking it aside and cleaning up, once that link is old', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grove-dd-'));
     const stale = { pid: 4_194_305, startedAt: '2020-01-01T00:00:00.000Z' };
