@@ -270,6 +270,8 @@ export class Worker {
   #writeAfter = 0;
   /** Failed writes of endings in a row: they set the backoff of the next. */
   #writeFailures = 0;
+  /** When the current (or last) pass began: a failure of it is dated from there (EngineEvents.storeFailed). */
+  #passBegan = new Date(0);
   /**
    * Executions held ahead that may have taken the places of endings being written (see #pass):
    * they start once that write is done, the others held ahead skip past them.
@@ -373,7 +375,6 @@ export class Worker {
     let failures = 0;
     while (!this.#stop.signal.aborted) {
       this.#wake = new AbortController();
-      const began = clock.now();
       let wakeAt: number;
       try {
         wakeAt = await this.#pass();
@@ -384,7 +385,7 @@ export class Worker {
       } catch (error) {
         // The store out of reach: look again shortly (sooner when woken, by an execution
         // ending here or the store's listener back).
-        this.#storeFailed(error, began);
+        this.#storeFailed(error, this.#passBegan);
         wakeAt = clock.now().getTime() + storeRetryDelayMs(++failures, Math.random());
       }
       if (wakeAt <= this.deps.clock.now().getTime()) continue;
@@ -405,6 +406,7 @@ export class Worker {
   async #pass(): Promise<number> {
     const { store, clock } = this.deps;
     const now = clock.now();
+    this.#passBegan = now;
     if (now.getTime() - this.#lastReap >= this.#leaseMs / 2) {
       const expired = await store.expireLeases(now, EXPIRED_PER_PASS);
       this.#lastReap = now.getTime();
@@ -418,7 +420,7 @@ export class Worker {
       this.#yieldToStore();
       // Endings and claims take different locks in the store, so both travel at once, on two
       // connections; the loop waits for the claim only, and the write wakes it when it is done.
-      if (write) this.#startWrite(this.#endings.splice(0, ENDINGS_PER_WRITE));
+      if (write) this.#startWrite(this.#endings.splice(0, ENDINGS_PER_WRITE), now);
       if (wanted > 0) {
         const writing = this.#writing;
         const claim = await store.claimExecutions(this.options.id, now, leaseUntil, wanted);
@@ -507,8 +509,7 @@ export class Worker {
    * Writes endings beside the loop (one write at a time). A failed write leaves them for the
    * next pass: at a new ending, or after a short backoff.
    */
-  #startWrite(endings: Ending[]): void {
-    const began = this.deps.clock.now();
+  #startWrite(endings: Ending[], began: Date): void {
     const byConfig = new Map<string, number>();
     for (const ending of endings) byConfig.set(ending.configId, (byConfig.get(ending.configId) ?? 0) + 1);
     // Written or not, the endings' places are settled: a claim that could not see them
