@@ -97,6 +97,10 @@ describe('clients of an embedded store whose owner is killed', () => {
         receiver.until((all) => all.some((r) => new Date(String(r.headers['grove-slot'])).getTime() > killedAt + 1000)),
         'a delivery for a slot after the takeover',
       );
+      // One took the store over, the other followed it.
+      const both = api.output() + worker.output();
+      expect(both.match(/went away; this process owns it now/g), both).toHaveLength(1);
+      expect(both.match(/went away; reaching its new owner \(pid \d+\)/g), both).toHaveLength(1);
     } finally {
       owner.child.kill('SIGKILL');
       api.child.kill('SIGTERM');
