@@ -77,6 +77,28 @@ describe('the PostgreSQL driver after a lost connection', () => {
     expect(heardB).toEqual([undefined, 'again']);
   });
 
+  it('tells each listener to read again when the new connection is made by someone asking for its pid before the retry', async () => {
+    const sql = open();
+    const channel = `grove_fault_pid_${randomBytes(4).toString('hex')}`;
+    const heard: Array<string | undefined> = [];
+    const told = whenTrue(() => heard.includes(undefined));
+    await sql.listen(channel, (payload) => {
+      heard.push(payload);
+      told.check();
+    });
+    const before = await sql.listenerPid();
+    await admin.query('select pg_terminate_backend($1)', [before]);
+    await eventually(gone(before as number));
+    // At once, as a worker offering its places would: the pid of a new connection.
+    let after: number | undefined;
+    await eventually(async () => {
+      after = await sql.listenerPid().catch(() => undefined);
+      return after !== undefined && after !== before;
+    });
+    await told.promise;
+    expect(heard).toEqual([undefined]);
+  });
+
   it('survives a pooled connection ended in the middle of a transaction: that transaction fails, the next query runs', async () => {
     const sql = open();
     let victim = 0;

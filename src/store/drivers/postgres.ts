@@ -64,6 +64,11 @@ export function createPostgresSql(options: PostgresOptions): Sql {
   let pid: Promise<number> | undefined;
   /** Failed attempts to listen again in a row: they set the backoff of the next. */
   let failures = 0;
+  /**
+   * A connection was lost: the next one made, by the retry or by any caller meanwhile (a
+   * worker asking for the listening pid, say), tells every listener to read again.
+   */
+  let relisten = false;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -90,7 +95,12 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     client.on('notification', (message) => {
       for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? '');
     });
-    made.catch(lost);
+    made.then(() => {
+      failures = 0;
+      if (!relisten || listener !== made) return;
+      relisten = false;
+      for (const callbacks of [...channels.values()]) for (const callback of [...callbacks]) callback(undefined);
+    }, lost);
     return made;
   };
   const listening = () => (listener ??= connectListener());
@@ -101,17 +111,11 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     pid = undefined;
     void client.end().catch(() => undefined);
     if (closed || channels.size === 0) return;
+    relisten = true;
     retry = setTimeout(() => {
       retry = undefined;
-      if (closed || listener || channels.size === 0) return;
-      listening().then(
-        () => {
-          failures = 0;
-          for (const callbacks of [...channels.values()]) for (const callback of [...callbacks]) callback(undefined);
-        },
-        // Lost again: loseListener tries later, a little later each time.
-        () => undefined,
-      );
+      // Lost again: loseListener tries later, a little later each time.
+      if (!closed && !listener && channels.size > 0) listening().catch(() => undefined);
     }, storeRetryDelayMs(++failures, Math.random()));
     // The engine's loops keep the process alive; a retry alone must not.
     retry.unref();
