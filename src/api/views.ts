@@ -6,7 +6,14 @@ import type { ConfigOverview, ExecutionRecord, ExecutionSummary, LogLine } from 
 // ── schemas (OpenAPI documentation and response typing) ──────────────────────────────────
 
 export const ErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+      requestId: z.string().optional().openapi({ description: 'On an unexpected error (500): the id logged with it, also in the X-Request-Id header' }),
+    }),
+  })
   .openapi('Error');
 
 /** A job config `{ meta, payload }` as written; the server validates it whole (see the job-config schema). */

@@ -1,6 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { findUnstorable, MAX_JSON_DEPTH } from '../domain/config/storable.js';
+import { formatPath } from '../domain/config/validate.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
+
+/**
+ * The same bounds the API puts on a body: a NUL (which the database refuses with an error
+ * naming no field) or nesting deeper than MAX_JSON_DEPTH is bad input, refused before anything
+ * walks the value.
+ */
+function storable<T>(value: T, file: string, where = ''): T {
+  const found = findUnstorable(value, MAX_JSON_DEPTH);
+  if (found) throw new UsageError('--file', `'${file}'${where}: ${formatPath(found.path) || 'the document'} ${found.message}`);
+  return value;
+}
 
 /** The text of `--file <path>`, or standard input for `-`. */
 export async function readFileText(context: CliContext, file: string): Promise<string> {
@@ -14,11 +27,13 @@ export async function readFileText(context: CliContext, file: string): Promise<s
 /** `--file` as one JSON document. */
 export async function readJsonFile(context: CliContext, file: string): Promise<unknown> {
   const text = await readFileText(context, file);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new UsageError('--file', `'${file}' is not JSON: ${(error as Error).message}`);
   }
+  return storable(value, file);
 }
 
 /** `--file` as a JSON array, or as NDJSON (one JSON value per line; blank lines ignored). */
@@ -33,18 +48,20 @@ export async function readJsonArrayOrLines(context: CliContext, file: string): P
       }
     })();
     if (!Array.isArray(value)) throw new UsageError('--file', `'${file}' must hold a JSON array or one JSON value per line`);
-    return value;
+    return value.map((item: unknown, i) => storable(item, file, ` item ${i + 1}`));
   }
   const lines = text.split('\n');
   const values: unknown[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]?.trim();
     if (!line) continue;
+    let value: unknown;
     try {
-      values.push(JSON.parse(line));
+      value = JSON.parse(line);
     } catch (error) {
       throw new UsageError('--file', `line ${i + 1} of '${file}' is not JSON: ${(error as Error).message}`);
     }
+    values.push(storable(value, file, ` line ${i + 1}`));
   }
   return values;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { parseSchedule, ScheduleError } from '../schedule/index.js';
 import { type ConfigIssue, invalidConfig } from './errors.js';
 import type { JobTypeRegistry } from './job-type.js';
+import { findUnstorable, MAX_JSON_DEPTH } from './storable.js';
 import { type JobConfig, type JobConfigMeta, metaSchema, payloadSchema, SYSTEM_DEFAULTS } from './schema.js';
 
 /** Meta fields the system sets; callers never choose them. */
@@ -35,41 +36,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * The deepest nesting of objects and arrays a config may have, the config itself being level
- * 1: far more than any job type's parameters need, and few enough that every walk over a
- * config (zod's, the diff's, the store's jsonb) stays far from the stack limit.
- */
-export const MAX_CONFIG_DEPTH = 64;
-
-/**
- * The path to the first object or array nested deeper than `max` levels (the value itself
- * being level 1), or undefined. A loop with its own stack: the input may be 20,000 levels deep.
- */
-export function pathBeyondDepth(value: unknown, max: number): PropertyKey[] | undefined {
-  interface Frame {
-    value: unknown;
-    depth: number;
-    parent: Frame | undefined;
-    key: PropertyKey;
-  }
-  const pathOf = (frame: Frame | undefined): PropertyKey[] => {
-    const path: PropertyKey[] = [];
-    for (let at = frame; at?.parent; at = at.parent) path.push(at.key);
-    return path.reverse();
-  };
-  const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: '' }];
-  for (let frame = stack.pop(); frame; frame = stack.pop()) {
-    if (typeof frame.value !== 'object' || frame.value === null) continue;
-    if (frame.depth > max) return pathOf(frame);
-    const entries: Array<[PropertyKey, unknown]> = Array.isArray(frame.value) ? frame.value.map((item, i) => [i, item]) : Object.entries(frame.value);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, item] = entries[i] as [PropertyKey, unknown];
-      if (typeof item === 'object' && item !== null) stack.push({ value: item, depth: frame.depth + 1, parent: frame, key });
-    }
-  }
-  return undefined;
-}
+/** The deepest nesting of objects and arrays a config may have (see MAX_JSON_DEPTH). */
+export const MAX_CONFIG_DEPTH = MAX_JSON_DEPTH;
 
 /**
  * Validates a whole config and fills omitted sections and fields from the job type's
@@ -78,9 +46,10 @@ export function pathBeyondDepth(value: unknown, max: number): PropertyKey[] | un
  */
 export function validateJobConfig(input: unknown, registry: JobTypeRegistry, managed: ManagedMeta): JobConfig {
   if (!isRecord(input)) throw invalidConfig([{ path: '(root)', message: 'must be an object { meta, payload }' }]);
-  // Before anything walks the input: zod's JSON schema and the diff recurse once per level.
-  const tooDeep = pathBeyondDepth(input, MAX_CONFIG_DEPTH);
-  if (tooDeep) throw invalidConfig([{ path: formatPath(tooDeep), message: `nests deeper than ${MAX_CONFIG_DEPTH} levels of objects and arrays` }]);
+  // Before anything walks the input: zod's JSON schema and the diff recurse once per level, and
+  // jsonb refuses NUL (a database error is no answer naming the field).
+  const unstorable = findUnstorable(input, MAX_CONFIG_DEPTH);
+  if (unstorable) throw invalidConfig([{ path: formatPath(unstorable.path) || '(root)', message: unstorable.message }]);
   const { meta, payload, ...rest } = input;
   const issues: ConfigIssue[] = Object.keys(rest).map((key) => ({ path: key, message: 'is not a known field' }));
   if (!isRecord(meta)) issues.push({ path: 'meta', message: 'must be an object with at least an id' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findUnstorable } from '../config/storable.js';
 
 /** The lifecycle model every new sprout belongs to unless told otherwise. */
 export const DEFAULT_LIFECYCLE_MODEL = 'botanical';
@@ -16,13 +17,21 @@ export type UsageEventType = (typeof USAGE_EVENT_TYPES)[number];
 export const ADVANCEMENT_EVENT_TYPES = ['auto-advancement', 'manual-override', 'bulk-rollback'] as const;
 export type AdvancementEventType = (typeof ADVANCEMENT_EVENT_TYPES)[number];
 
-const id = z.string().trim().min(1).max(200);
+/** Text PostgreSQL can store: it refuses NUL, and a database error names no field. */
+const text = () => z.string().refine((value) => !value.includes('\u0000'), 'must not contain the NUL character');
+const id = text().trim().min(1).max(200);
+
+/** Free-form metadata, bounded before anything walks it (JSON.stringify and jsonb recurse per level). */
+const metadata = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const unstorable = findUnstorable(value);
+  if (unstorable) ctx.addIssue({ code: 'custom', path: unstorable.path, message: unstorable.message });
+});
 
 /** A sprout as imported or created: the id is generated when omitted. */
 export const sproutInput = z.strictObject({
   id: id.optional(),
-  title: z.string().trim().min(1).max(500),
-  tier: z.string().trim().min(1).max(100),
+  title: text().trim().min(1).max(500),
+  tier: text().trim().min(1).max(100),
   lifecycleModelId: id.optional(),
 });
 export type SproutInput = z.infer<typeof sproutInput>;
@@ -45,7 +54,7 @@ export const usageEventInput = z.strictObject({
   provenance: z
     .strictObject({ lensId: id.optional(), hubId: id.optional(), queryHash: id.optional() })
     .optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: metadata.optional(),
   createdAt: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
 });
 export type UsageEventInput = z.input<typeof usageEventInput>;
