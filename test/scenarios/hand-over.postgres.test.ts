@@ -143,6 +143,37 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
     }
   });
 
+  it('reach an idle worker again once it listens on a new connection after losing its old one (a database restart, say)', async () => {
+    const { worker, api, workerSql, offered } = await twoProcesses();
+    try {
+      const started = await startIdle(worker, offered, 1);
+      const offeredFrom = async () =>
+        (await workerSql.query<{ pid: number }>({ name: 'test-offer-pid', text: 'select backend_pid as pid from worker_places where worker_id = $1', values: [started.id] }))[0]?.pid;
+      const before = await offeredFrom();
+      // The worker offers its place again, from its new listening connection.
+      const again = offered.next(1);
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        await admin.query('select pg_terminate_backend($1)', [before]);
+      } finally {
+        await admin.end();
+      }
+      await again;
+      const after = await offeredFrom();
+      expect(after).toBeGreaterThan(0);
+      expect(after).not.toBe(before);
+      const done = finishedCount(worker.system, 1);
+      const run = (await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution;
+      expect(run).toMatchObject({ status: 'running', workerId: started.id });
+      expect((await done)[0]).toMatchObject({ id: run.id, status: 'success', workerId: started.id });
+      expect(offered.claimed).not.toContain(run.id);
+    } finally {
+      await worker.system.close({ graceMs: 0 });
+      await api.system.close({ graceMs: 0 });
+    }
+  });
+
   it('stay queued for the process that records them to run itself (grove-jobs run)', async () => {
     const { worker, api, offered } = await twoProcesses();
     try {
