@@ -16,14 +16,22 @@ function offers() {
   const made: number[] = [];
   const claimed: string[] = [];
   let waiting: { places: number; resolve: () => void } | undefined;
+  let held: Promise<void> | undefined;
   return {
     made,
     claimed,
+    /** Holds further offers until the returned release is called. */
+    hold: () => {
+      let release!: () => void;
+      held = new Promise<void>((resolve) => (release = resolve));
+      return release;
+    },
     /** Resolves at the next offer of `places`. */
     next: (places: number) => new Promise<void>((resolve) => (waiting = { places, resolve })),
     wrap: (store: Store): Store => ({
       ...store,
       offerPlaces: async (workerId, places, leaseMs) => {
+        if (held) await held;
         const offered = await store.offerPlaces(workerId, places, leaseMs);
         made.push(places);
         if (waiting?.places === places) waiting.resolve();
@@ -117,6 +125,7 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
       expect((await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution.status).toBe('queued');
       // It runs the queued one first (its claim), then offers its place.
       const started = await startIdle(worker, offered, 1);
+      let release = () => undefined as void;
       expect(await idsOf(apiSql, `select worker_id as id from worker_places`)).toEqual([started.id]);
       // Its listening connection is gone (a worker killed, or cut off): its offer is not taken.
       const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -124,6 +133,8 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
       try {
         const [row] = (await admin.query<{ pid: number }>(`select backend_pid as pid from ${workerSql.schema}.worker_places where worker_id = $1`, [started.id])).rows;
         expect(row?.pid).toBeGreaterThan(0);
+        // Not yet listening again (it would offer its place anew from a new connection).
+        release = offered.hold();
         await admin.query('select pg_terminate_backend($1)', [row?.pid]);
         // Terminated: the backend leaves pg_stat_activity when it has exited.
         for (let i = 0; i < 200; i++) {
@@ -134,6 +145,7 @@ describe('runs recorded in another process, handed to an idle worker (PostgreSQL
         await admin.end();
       }
       expect((await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution.status).toBe('queued');
+      release();
       await worker.system.close({ graceMs: 0 });
       expect(await idsOf(apiSql, `select worker_id as id from worker_places`)).toEqual([]);
       expect((await api.system.executions.trigger('handed', { requestedBy: 'test' })).execution.status).toBe('queued');
