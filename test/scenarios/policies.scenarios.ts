@@ -450,6 +450,32 @@ export function runPolicyScenarios(factory: SqlFactory): void {
         expect(historyLines(await s.system.executions.list('blocking'))).toEqual(['10:05 schedule success', '10:10 schedule skipped (overlap)']);
       });
 
+      it('skip never skips a catch-up: it queues behind the run still going and starts when that run finishes', async () => {
+        const s = scenario();
+        await s.system.configs.create(blockingConfig('skip'), actor);
+        const release = gate();
+        s.setBehaviour(async () => {
+          await release.opened;
+          return { summary: 'done' };
+        });
+        const scheduler = await s.system.startScheduler();
+        await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
+        const firstStarted = s.system.events.waitFor('execution:started');
+        await s.clock.advanceTo(at('10:05'));
+        await firstStarted;
+        await scheduler.stop();
+
+        // Back at 10:12: 10:10 is two minutes late (grace 60 s), so run-once catches it up.
+        await s.clock.advanceTo(at('10:12'));
+        const claimed = s.system.events.waitFor('slot:claimed');
+        await s.system.startScheduler();
+        expect(await claimed).toMatchObject({ configId: 'blocking', slot: at('10:10'), decision: 'catch-up' });
+        const finished = finishedCount(s.system, 2);
+        release.open();
+        await finished;
+        expect(historyLines(await s.system.executions.list('blocking'))).toEqual(['10:05 schedule success', '10:10 schedule success']);
+      });
+
       it('queue keeps the next slot queued and starts it as soon as the first run finishes', async () => {
         const s = scenario();
         await s.system.configs.create(blockingConfig('queue'), actor);

@@ -278,9 +278,10 @@ export class Scheduler {
   async #claimDue(config: JobConfig, plan: MisfirePlan, folded: { slots: readonly Date[]; orMore: boolean; through?: Date }, now: Date): Promise<void> {
     const { schedule, limits } = config.payload;
     const skipped = new Set(folded.slots);
-    // Catch-ups of one pass stand for one outage: they queue behind one another, and behind
-    // them the pass's on-time slot, instead of counting as overlapping runs (maxConcurrent
-    // still holds when workers claim them).
+    // Catch-ups stand for an outage: each queues whatever is queued or running (another
+    // scheduler may have queued the ones before it), and the pass's on-time slot queues behind
+    // this pass's catch-ups instead of counting them as overlapping runs. maxConcurrent still
+    // holds when workers claim them.
     let caughtUpThisPass = 0;
     const baseFor = (slot: Date): Omit<NewExecutionInput, 'status' | 'summary' | 'result' | 'runAfter'> => ({
       config,
@@ -343,7 +344,7 @@ export class Scheduler {
         claimedBy: this.options.id,
         decision,
         build: (active) => {
-          const others = active - caughtUpThisPass;
+          const others = decision === SlotDecision.CatchUp ? 0 : active - caughtUpThisPass;
           const overlap = decideOverlap({ active: others, maxConcurrent: limits.maxConcurrent, policy: schedule.overlapPolicy });
           if (overlap === OverlapDecision.Skip) {
             return {
