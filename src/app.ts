@@ -60,6 +60,7 @@ import { createApi, type Readiness } from './api/app.js';
 import { issueToken, isRole } from './api/auth.js';
 import { clientAddressOf, TrustedProxies } from './api/client-address.js';
 import type { Role } from './api/http.js';
+import type { ApiSystem } from './api/system.js';
 import { serve as serveHttp } from '@hono/node-server';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -157,13 +158,8 @@ export interface WorkerStartOptions {
   maxPrefetch?: number;
 }
 
-export interface GroveJobs {
-  readonly clock: Clock;
-  readonly store: Store;
-  readonly jobTypes: JobTypeRegistry;
-  readonly configs: ConfigService;
-  readonly executions: ExecutionService;
-  readonly events: EngineEvents;
+/** The whole system: what the API needs (ApiSystem) and the loops, notifier and closing. */
+export interface GroveJobs extends ApiSystem {
   readonly notifier: Notifier;
   /** The Grove domain; throws when the system was built without its stores. */
   readonly grove: GroveFacade;
