@@ -292,6 +292,34 @@ describe('day-of-week values and extensions', () => {
       expected: ['2026-01-30T00:00:00.000Z', '2026-02-27T00:00:00.000Z', '2026-03-27T00:00:00.000Z'],
     },
     {
+      behaviour: 'd#L is dL: FRI#L fires on the last Friday of the month',
+      cron: '0 0 * * FRI#L',
+      zone: UTC,
+      from: '2026-01-01T00:00:00.000Z',
+      expected: ['2026-01-30T00:00:00.000Z', '2026-02-27T00:00:00.000Z', '2026-03-27T00:00:00.000Z'],
+    },
+    {
+      behaviour: 'd#L with a number: 5#l (any case) fires on the last Friday of the month',
+      cron: '0 0 * * 5#l',
+      zone: UTC,
+      from: '2026-01-01T00:00:00.000Z',
+      expected: ['2026-01-30T00:00:00.000Z', '2026-02-27T00:00:00.000Z', '2026-03-27T00:00:00.000Z'],
+    },
+    {
+      behaviour: 'd#L in a list with d#k: MON#1,MON#L fires on the first and the last Monday',
+      cron: '0 0 * * MON#1,MON#L',
+      zone: UTC,
+      from: '2026-01-01T00:00:00.000Z',
+      expected: ['2026-01-05T00:00:00.000Z', '2026-01-26T00:00:00.000Z', '2026-02-02T00:00:00.000Z', '2026-02-23T00:00:00.000Z'],
+    },
+    {
+      behaviour: '7#L is Sunday as 0L: the last Sunday of the month',
+      cron: '0 0 * * 7#L',
+      zone: UTC,
+      from: '2026-01-01T00:00:00.000Z',
+      expected: ['2026-01-25T00:00:00.000Z', '2026-02-22T00:00:00.000Z', '2026-03-29T00:00:00.000Z'],
+    },
+    {
       behaviour: '0L fires on the last Sunday of the month',
       cron: '0 0 * * 0L',
       zone: UTC,
@@ -643,6 +671,11 @@ const refusals: RefusalRow[] = [
   { expression: '0 0 * * 1-5L', code: 'E_SYNTAX' },
   { expression: '0 0 15W,20 * *', code: 'E_SYNTAX' },
   { expression: '0 0 * * L', code: 'E_SYNTAX' },
+  { expression: '0 0 * * #L', code: 'E_SYNTAX' },
+  { expression: '0 0 * * MON-FRI#L', code: 'E_SYNTAX' },
+  { expression: '0 0 * * 5#L#L', code: 'E_SYNTAX' },
+  { expression: '0 0 * * 5#LW', code: 'E_SYNTAX' },
+  { expression: '0 0 * * */2#L', code: 'E_SYNTAX' },
   { expression: '-5 * * * *', code: 'E_SYNTAX' },
   // E_RANGE
   { expression: '61 * * * *', code: 'E_RANGE' },
@@ -657,6 +690,7 @@ const refusals: RefusalRow[] = [
   { expression: '0 22-2 * * *', code: 'E_RANGE' },
   { expression: '0 0 * * FRI-MON', code: 'E_RANGE' },
   { expression: '0 0 * * 6#6', code: 'E_RANGE' },
+  { expression: '0 0 * * 8#L', code: 'E_RANGE' },
   { expression: '0 0 * * 1#0', code: 'E_RANGE' },
   { expression: '0 0 32W * *', code: 'E_RANGE' },
   { expression: '0 0 0W * *', code: 'E_RANGE' },
@@ -676,6 +710,7 @@ const refusals: RefusalRow[] = [
   { expression: '0 JAN * * *', code: 'E_NAME' },
   { expression: '0 0 * FOO *', code: 'E_NAME' },
   { expression: '0 0 * * XYZ', code: 'E_NAME' },
+  { expression: '0 0 * * FRIDAY#L', code: 'E_NAME' },
   // E_MACRO
   { expression: '@every 5m', code: 'E_MACRO' },
   { expression: '@fortnightly', code: 'E_MACRO' },
@@ -786,6 +821,18 @@ describe('describeSchedule', () => {
     { cron: '@weekly', zone: 'Australia/Lord_Howe' },
   ])('mentions the zone $zone for $cron', ({ cron, zone }) => {
     expect(describeSchedule(cron, zone)).toContain(zone);
+  });
+
+  it.each([
+    { cron: '0 0 * * FRI#L', same: '0 0 * * 5L' },
+    { cron: '0 0 * * 5#L', same: '0 0 * * 5L' },
+    { cron: '0 9 * * MON#1,MON#L', same: '0 9 * * MON#1,MONL' },
+  ])('describes $cron as it describes $same', ({ cron, same }) => {
+    expect(describeSchedule(cron, UTC)).toBe(describeSchedule(same, UTC));
+  });
+
+  it('words d#L as the last weekday of the month', () => {
+    expect(describeSchedule('0 0 * * FRI#L', UTC)).toBe('At 00:00, on the last Friday of the month (UTC)');
   });
 
   it('reads a day-of-week range covering the whole week as every day', () => {

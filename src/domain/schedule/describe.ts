@@ -11,6 +11,8 @@ export function describeCompiled(schedule: CronSchedule): string {
   const dayOfWeek = spec.dayOfWeek;
   // `0-7` and the like select every day; say so rather than "Sunday through Sunday".
   if (dayOfWeek.values.every(Boolean) && dayOfWeek.nth.length === 0 && dayOfWeek.last.length === 0) fields[5] = '*';
+  // cronstrue knows only `dL` for the last weekday d of the month; `d#L` means the same.
+  else fields[5] = (fields[5] ?? '*').replace(/#L(?=,|$)/g, 'L');
   const expression = (schedule.hasSeconds ? fields : fields.slice(1)).join(' ');
   let words: string;
   try {

@@ -19,7 +19,7 @@ export interface DayOfWeekSpec {
   values: ValueSet;
   /** `d#k`: the k-th weekday d of the month. */
   nth: ReadonlyArray<{ weekday: number; occurrence: number }>;
-  /** `dL`: the last weekday d of the month. */
+  /** `dL` (or `d#L`): the last weekday d of the month. */
   last: readonly number[];
 }
 
@@ -298,11 +298,13 @@ function parseDayOfWeek(text: string): DayOfWeekSpec {
   const nth: Array<{ weekday: number; occurrence: number }> = [];
   const last: number[] = [];
   for (const item of splitItems(text, field)) {
-    const upper = item.toUpperCase();
+    let upper = item.toUpperCase();
+    // `d#L` is another spelling of `dL` (croner and Quartz-style tools write it).
+    if (/^[^#]+#L$/.test(upper)) upper = `${upper.slice(0, -2)}L`;
     if (upper.includes('#')) {
       const [day = '', occurrence = '', ...rest] = upper.split('#');
       if (rest.length > 0 || occurrence === '' || !/^\d+$/.test(occurrence)) {
-        fail(ScheduleErrorCode.Syntax, field, `item '${item}' is malformed: write 'd#k' such as 'MON#2'`);
+        fail(ScheduleErrorCode.Syntax, field, `item '${item}' is malformed: write 'd#k' such as 'MON#2', or 'd#L' such as 'FRI#L'`);
       }
       if (day.includes('-') || day.includes('/') || day.includes('*') || day === '') {
         fail(ScheduleErrorCode.Syntax, field, `item '${item}': '#' applies to a single day, not a range`);
