@@ -127,6 +127,24 @@ export function runGroveApiSuite(factory: SqlFactory): void {
         expect(((await (await viewer().get('/api/advancement-rules')).json()) as { items: Json[] }).items).toHaveLength(0);
       });
 
+      it('refuses a rule that does not move a sprout to the next tier of its model with 400 naming the field, on create and on update', async () => {
+        const before = await groveCounts(sql);
+        const jump = await expectError(await operator().post('/api/advancement-rules', rule('seed-to-tree', { toTier: 'tree' })), 400, 'payload.toTier');
+        expect(jump['message']).toBe("payload.toTier: 'tree' is not the tier after 'seed' in botanical: a rule moves a sprout to 'sprout' only");
+        const down = await expectError(await operator().post('/api/advancement-rules', rule('tree-to-seed', { fromTier: 'tree', toTier: 'seed' })), 400, 'payload.toTier');
+        expect(down['message']).toContain("a rule moves a sprout to 'grove' only");
+        await expectError(await operator().post('/api/advancement-rules', rule('back', { fromTier: 'sprout', toTier: 'seed' })), 400, 'payload.toTier');
+        const last = await expectError(await operator().post('/api/advancement-rules', rule('past-grove', { fromTier: 'grove', toTier: 'tree' })), 400, 'payload.fromTier');
+        expect(last['message']).toContain("'grove' is the last tier of botanical");
+        expect(await groveCounts(sql)).toEqual(before);
+
+        expect((await operator().post('/api/advancement-rules', rule('seed-to-sprout'))).status).toBe(201);
+        const skip = { meta: { id: 'seed-to-sprout', version: 1 }, payload: { ...rule('x').payload, toTier: 'sapling' } };
+        await expectError(await operator().put('/api/advancement-rules/seed-to-sprout', skip), 400, 'payload.toTier');
+        const next = { meta: { id: 'seed-to-sprout', version: 1 }, payload: { ...rule('x').payload, fromTier: 'sapling', toTier: 'tree' } };
+        expect((await operator().put('/api/advancement-rules/seed-to-sprout', next)).status).toBe(200);
+      });
+
       it('refuses bad rules with 400 naming the field, a duplicate id with 409, and a path that disagrees with meta.id', async () => {
         await expectError(await operator().post('/api/advancement-rules', rule('r1', { criteria: [{ signal: 'retrievals', operator: '>=', threshold: 'x' }] })), 400, 'payload.criteria[0].threshold');
         await expectError(await operator().post('/api/advancement-rules', rule('r1', { criteria: [{ signal: 'karma', operator: '>=', threshold: 1 }] })), 400, 'payload.criteria[0].signal');
@@ -240,7 +258,10 @@ export function runGroveApiSuite(factory: SqlFactory): void {
           );
           expect(event).toMatchObject({ ruleId: 'seed-to-sprout', fromTier: 'seed', toTier: 'sprout', eventType: 'auto-advancement', executionId, rolledBack: false });
           expect(event['criteriaMet']).toMatchObject([{ signal: 'retrievals', met: true }]);
-          expect(event['signalValues']).toMatchObject({ period: 'all_time' });
+          // The snapshot holds the values the criteria were evaluated on: each result is reproduced from it.
+          const snapshot = event['signalValues'] as { period: string; ruleSignals: Record<string, number>; aggregation: Json };
+          expect(snapshot).toMatchObject({ period: 'all_time', aggregation: { retrievalCount: expect.any(Number) } });
+          for (const criterion of event['criteriaMet'] as Array<{ signal: string; value: number }>) expect(snapshot.ruleSignals[criterion.signal]).toBe(criterion.value);
         }
         const byRule = (await (await viewer().get('/api/advancement-events?ruleId=seed-to-sprout&since=2026-11-23T00:00:00Z&until=2026-11-24T00:00:00Z')).json()) as { items: Json[] };
         expect(byRule.items).toHaveLength(2);
@@ -283,7 +304,7 @@ export function runGroveApiSuite(factory: SqlFactory): void {
         const sp1 = (await (await viewer().get('/api/sprouts/sp-1')).json()) as { tier: string; advancements: Json[] };
         expect(sp1.tier).toBe('seed');
         expect(sp1.advancements).toMatchObject([
-          { eventType: 'bulk-rollback', fromTier: 'sprout', toTier: 'seed', operatorId: 'api:test-operator', reason: 'bad run' },
+          { eventType: 'bulk-rollback', fromTier: 'sprout', toTier: 'seed', operatorId: 'api:test-operator', reason: 'bad run', signalValues: null, criteriaMet: null },
           { eventType: 'auto-advancement', rolledBack: true },
         ]);
         // Nothing left to undo: a second preview is empty.

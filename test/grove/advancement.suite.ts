@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobConfig, JobContext, JobProgress } from '../../src/domain/config/index.js';
-import { type AdvancementRuleInput, GroveError, GroveErrorCode } from '../../src/domain/grove/index.js';
+import fc from 'fast-check';
+import {
+  type AdvancementRule,
+  type AdvancementRuleInput,
+  BOTANICAL_TIERS,
+  decideAdvancement,
+  deriveSignals,
+  GroveError,
+  GroveErrorCode,
+  reproduceCriterion,
+  RULE_OPERATORS,
+  RULE_SIGNALS,
+  type SignalValues,
+} from '../../src/domain/grove/index.js';
 import type { AdvancementStore } from '../../src/engine/ports.js';
 import {
   type AdvancementBatchParameters,
@@ -98,7 +111,7 @@ export function runAdvancementSuite(factory: SqlFactory): void {
     /** Runs the job type as the worker would: parameters through its schema, a context per execution. */
     async function runBatch(
       parameters: Partial<AdvancementBatchParameters> = {},
-      options: { batchSize?: number; now?: Date; store?: AdvancementStore; onProgress?: (p: JobProgress, abort: () => void) => void } = {},
+      options: { batchSize?: number; now?: Date; store?: AdvancementStore; logs?: string[]; onProgress?: (p: JobProgress, abort: () => void) => void } = {},
     ): Promise<Run> {
       const type = advancementBatchJobType({ advancement: options.store ?? store });
       const parsed = advancementBatchParameters.parse(parameters);
@@ -115,7 +128,9 @@ export function runAdvancementSuite(factory: SqlFactory): void {
         dryRun: parsed.dryRun,
         signal: controller.signal,
         now: () => options.now ?? T1,
-        log: () => undefined,
+        log: (level, message) => {
+          options.logs?.push(`${level}: ${message}`);
+        },
         progress: (p) => {
           progress.push(p);
           options.onProgress?.(p, () => controller.abort(new Error('cancelled by test')));
@@ -184,19 +199,24 @@ export function runAdvancementSuite(factory: SqlFactory): void {
         }
         const last = events.find((e) => e.sproutId === sproutId(2499));
         const n = 2499;
+        // The rule signals as tested (utility rescaled to 0…1), and the aggregation row as read (utility −1…1).
         expect(last?.signalValues).toMatchObject({
           period: 'all_time',
           computedAt: T0.toISOString(),
-          viewCount: 20,
-          retrievalCount: signalsOf(n).retrievals,
-          referenceCount: signalsOf(n).citations,
-          diversityIndex: signalsOf(n).diversity,
-          utilityScore: signalsOf(n).utility,
-          uniqueSessions: 4,
-          firstEventAt: T0.toISOString(),
-          advancementEligible: false,
+          ruleSignals: { retrievals: 9, citations: signalsOf(n).citations, queryDiversity: 1, utilityScore: (signalsOf(n).utility + 1) / 2 },
+          aggregation: {
+            viewCount: 20,
+            retrievalCount: signalsOf(n).retrievals,
+            referenceCount: signalsOf(n).citations,
+            diversityIndex: signalsOf(n).diversity,
+            utilityScore: signalsOf(n).utility,
+            uniqueSessions: 4,
+            firstEventAt: T0.toISOString(),
+            advancementEligible: false,
+          },
         });
-        expect(Object.keys(last?.signalValues ?? {})).toHaveLength(22);
+        expect(Object.keys(last?.signalValues ?? {}).sort()).toEqual(['aggregation', 'computedAt', 'period', 'ruleSignals']);
+        expect(Object.keys(last?.signalValues?.aggregation ?? {})).toHaveLength(20);
         expect(last?.criteriaMet).toEqual([
           { signal: 'retrievals', operator: '>=', threshold: 5, value: 9, met: true },
           { signal: 'queryDiversity', operator: '>=', threshold: 0.5, value: 1, met: true },
@@ -319,6 +339,124 @@ export function runAdvancementSuite(factory: SqlFactory): void {
         expect((await refusal(runBatch({ lifecycleModelId: 'kitchen' }))).field).toBe('lifecycleModelId');
       });
 
+      it('skips a stored rule that does not move a sprout to the next tier, with a log line, and applies the others', async () => {
+        await seedSprouts(sql, 1, 40, 'seed');
+        await store.createRule(seedToSprout([{ signal: 'retrievals', operator: '>=', threshold: 5 }], { order: 2 }), T0);
+        // Stored before rules were held to the next tier: written past the store's checks.
+        await sql.query({
+          name: 'test-bad-rules',
+          text: `insert into advancement_rules (id, title, lifecycle_model_id, from_tier, to_tier, criteria, logic_operator, sort_order, created_at, updated_at)
+                 values ('seed-to-tree', 'jump', 'botanical', 'seed', 'tree', '[{"signal":"retrievals","operator":">=","threshold":0}]', 'AND', 1, $1::timestamptz, $1::timestamptz),
+                        ('tree-to-seed', 'down', 'botanical', 'tree', 'seed', '[{"signal":"retrievals","operator":">=","threshold":0}]', 'AND', 1, $1::timestamptz, $1::timestamptz)`,
+          values: [T0],
+        });
+        const logs: string[] = [];
+        const run = await runBatch({}, { logs });
+        expect(run.result.skippedRules).toEqual([
+          { ruleId: 'seed-to-tree', field: 'payload.toTier', message: "'tree' is not the tier after 'seed' in botanical: a rule moves a sprout to 'sprout' only" },
+          { ruleId: 'tree-to-seed', field: 'payload.toTier', message: "'seed' is not the tier after 'tree' in botanical: a rule moves a sprout to 'grove' only" },
+        ]);
+        expect(logs.filter((l) => l.startsWith('warn: rule '))).toEqual([
+          "warn: rule seed-to-tree skipped: payload.toTier: 'tree' is not the tier after 'seed' in botanical: a rule moves a sprout to 'sprout' only; fix or delete the rule",
+          "warn: rule tree-to-seed skipped: payload.toTier: 'seed' is not the tier after 'tree' in botanical: a rule moves a sprout to 'grove' only; fix or delete the rule",
+        ]);
+        expect(run.summary).toContain('2 rule(s) skipped, not moving to the next tier: seed-to-tree, tree-to-seed');
+        expect(run.result.groups).toEqual([{ lifecycleModelId: 'botanical', tier: 'seed' }]);
+        expect(run.result.byRule).toEqual({ 'seed-to-sprout': range(1, 40).filter((n) => signalsOf(n).retrievals >= 5).length });
+        expect(await countWhere(sql, "sprouts where tier not in ('seed', 'sprout')")).toBe(0);
+        // Such a rule is fixed by an update that moves it to the next tier (or deleted).
+        expect((await refusal(store.updateRule({ meta: { id: 'seed-to-tree', version: 1 }, payload: { fromTier: 'seed', toTier: 'tree' } }, T1))).field).toBe('payload.toTier');
+        await store.updateRule({ meta: { id: 'seed-to-tree', version: 1 }, payload: { fromTier: 'sapling', toTier: 'tree' } }, T1);
+      });
+
+      it('records snapshots from which every criterion result is reproduced alone (generated sprouts and rules)', async () => {
+        const counts = fc.record({
+          viewCount: fc.integer({ min: 0, max: 200 }),
+          retrievalCount: fc.integer({ min: 0, max: 200 }),
+          referenceCount: fc.integer({ min: 0, max: 80 }),
+          upvotes: fc.integer({ min: 0, max: 30 }),
+          downvotes: fc.integer({ min: 0, max: 30 }),
+          uniqueSessions: fc.integer({ min: 0, max: 15 }),
+          uniqueLenses: fc.integer({ min: 0, max: 7 }),
+          uniqueHubs: fc.integer({ min: 0, max: 7 }),
+        });
+        const sprout = fc.record({ tier: fc.constantFrom('seed', 'sprout', 'sapling', 'tree'), counts: fc.option(counts, { freq: 6 }) });
+        const criterion = fc.record({
+          signal: fc.constantFrom(...RULE_SIGNALS),
+          operator: fc.constantFrom(...RULE_OPERATORS),
+          threshold: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 1, noNaN: true, noDefaultInfinity: true })),
+        });
+        const rule = fc.record({
+          fromTier: fc.constantFrom('seed', 'sprout', 'sapling', 'tree'),
+          criteria: fc.array(criterion, { minLength: 1, maxLength: 4 }),
+          logicOperator: fc.constantFrom('AND' as const, 'OR' as const),
+          order: fc.integer({ min: 0, max: 3 }),
+        });
+        let checked = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.array(sprout, { minLength: 1, maxLength: 40 }), fc.array(rule, { minLength: 1, maxLength: 6 }), async (sprouts, rules) => {
+            await sql.exec('delete from advancement_events; delete from sprout_signal_aggregations; delete from sprouts; delete from advancement_rules;');
+            const rows = sprouts.map((s, i) => {
+              const values: SignalValues | null = s.counts
+                ? deriveSignals({ ...s.counts, searchCount: 1, exportCount: 0, promotionCount: 0, refinementCount: 0, uniqueUsers: 1, firstEventAt: T0.toISOString(), lastEventAt: T1.toISOString() })
+                : null;
+              return { id: sproutId(i + 1), tier: s.tier, values };
+            });
+            await sql.query({
+              name: 'test-prop-sprouts',
+              text: `insert into sprouts (id, title, tier, lifecycle_model_id, created_at, updated_at)
+                     select x.id, x.id, x.tier, 'botanical', $2::timestamptz, $2::timestamptz from jsonb_to_recordset($1::jsonb) as x(id text, tier text)`,
+              values: [JSON.stringify(rows), T0],
+            });
+            const withSignals = rows.filter((r) => r.values !== null).map((r) => ({ id: r.id, ...(r.values as SignalValues) }));
+            await sql.query({
+              name: 'test-prop-aggregations',
+              text: `insert into sprout_signal_aggregations (sprout_id, period, view_count, retrieval_count, reference_count, search_count, upvotes, downvotes,
+                            export_count, promotion_count, refinement_count, unique_sessions, unique_users, unique_lenses, unique_hubs, first_event_at,
+                            last_event_at, active_span_days, utility_score, diversity_index, quality_score, advancement_eligible, computed_at)
+                     select x.id, 'all_time', x."viewCount", x."retrievalCount", x."referenceCount", x."searchCount", x.upvotes, x.downvotes,
+                            x."exportCount", x."promotionCount", x."refinementCount", x."uniqueSessions", x."uniqueUsers", x."uniqueLenses", x."uniqueHubs",
+                            x."firstEventAt", x."lastEventAt", x."activeSpanDays", x."utilityScore", x."diversityIndex", x."qualityScore",
+                            x."advancementEligible", $2::timestamptz
+                       from jsonb_to_recordset($1::jsonb) as x(id text, "viewCount" int, "retrievalCount" int, "referenceCount" int, "searchCount" int,
+                            upvotes int, downvotes int, "exportCount" int, "promotionCount" int, "refinementCount" int, "uniqueSessions" int,
+                            "uniqueUsers" int, "uniqueLenses" int, "uniqueHubs" int, "firstEventAt" timestamptz, "lastEventAt" timestamptz,
+                            "activeSpanDays" int, "utilityScore" float8, "diversityIndex" float8, "qualityScore" float8, "advancementEligible" boolean)`,
+              values: [JSON.stringify(withSignals), T0],
+            });
+            const stored: AdvancementRule[] = [];
+            for (const [i, r] of rules.entries()) {
+              const toTier = BOTANICAL_TIERS[BOTANICAL_TIERS.indexOf(r.fromTier) + 1] as string;
+              stored.push(await store.createRule({ meta: { id: `rule-${i}` }, payload: { ...r, toTier } }, T0));
+            }
+
+            const run = await runBatch({}, { batchSize: 7 });
+            const events = await store.listEvents({ executionId: run.executionId, limit: 1000 });
+            expect(events).toHaveLength(run.result.advanced);
+            for (const event of events) {
+              const snapshot = event.signalValues;
+              if (!snapshot || !event.criteriaMet) throw new Error(`event ${event.id} has no snapshot or criteria`);
+              for (const result of event.criteriaMet) {
+                const { signal, operator, threshold } = result;
+                expect(reproduceCriterion({ signal, operator, threshold }, snapshot)).toEqual(result);
+              }
+              // The decision itself follows from the snapshot and the rules alone.
+              expect(decideAdvancement({ lifecycleModelId: 'botanical', tier: event.fromTier }, stored, snapshot.ruleSignals)).toMatchObject({
+                advance: true,
+                ruleId: event.ruleId,
+                toTier: event.toTier,
+                criteriaMet: event.criteriaMet,
+              });
+              const { id: _id, ...aggregation } = withSignals.find((w) => w.id === event.sproutId) ?? { id: '' };
+              expect(snapshot).toMatchObject({ period: 'all_time', computedAt: T0.toISOString(), aggregation });
+              checked += 1;
+            }
+          }),
+          { numRuns: 12 },
+        );
+        expect(checked).toBeGreaterThan(0);
+      }, 120_000);
+
       it('stops between pages when the signal fires, keeping the pages already committed', async () => {
         await seedSprouts(sql, 1, 500, 'seed');
         await store.createRule(seedToSprout([{ signal: 'retrievals', operator: '>=', threshold: 0 }]), T0);
@@ -427,7 +565,7 @@ export function runAdvancementSuite(factory: SqlFactory): void {
       async function advanceSome() {
         await seedSprouts(sql, 1, 200, 'seed');
         await store.createRule(seedToSprout([{ signal: 'retrievals', operator: '>=', threshold: 8 }]), T0);
-        await store.createRule({ meta: { id: 'diverse' }, payload: { fromTier: 'seed', toTier: 'sapling', criteria: [{ signal: 'queryDiversity', operator: '==', threshold: 1 }], order: 2 } }, T0);
+        await store.createRule({ meta: { id: 'diverse' }, payload: { fromTier: 'seed', toTier: 'sprout', criteria: [{ signal: 'queryDiversity', operator: '==', threshold: 1 }], order: 2 } }, T0);
         return runBatch();
       }
 
@@ -482,14 +620,15 @@ export function runAdvancementSuite(factory: SqlFactory): void {
         const run = await advanceSome();
         const byRule = await store.previewRollback({ ...day, ruleId: 'diverse' });
         expect(byRule.items.length).toBeGreaterThan(0);
-        expect(byRule.items.every((i) => i.ruleId === 'diverse' && i.toTier === 'sapling')).toBe(true);
+        expect(byRule.items.every((i) => i.ruleId === 'diverse' && i.toTier === 'sprout')).toBe(true);
         expect((await store.previewRollback({ ...day, executionId: run.executionId })).items).toHaveLength((await store.previewRollback(day)).items.length);
         expect((await store.previewRollback({ ...day, executionId: randomUUID() })).items).toEqual([]);
         expect((await store.previewRollback({ since: day.since, until: T1.toISOString() })).items).toEqual([]);
 
         const applied = await store.applyRollback({ ...day, ruleId: 'diverse', operator: 'ana', reason: 'diverse rule was wrong' }, T2);
         expect(applied.reverted).toEqual(byRule.items);
-        expect(await countWhere(sql, "sprouts where tier = 'sapling'")).toBe(0);
+        const after = await tiers(sql);
+        expect(byRule.items.every((i) => after.get(i.sproutId) === 'seed')).toBe(true);
         expect(await countWhere(sql, "sprouts where tier = 'sprout'")).toBeGreaterThan(0);
       });
 

@@ -119,7 +119,19 @@ const AdvancementEventSchema = z
     eventType: z.enum(ADVANCEMENT_EVENT_TYPES),
     executionId: z.string().nullable(),
     criteriaMet: z.array(CriterionResultSchema).nullable(),
-    signalValues: z.record(z.string(), z.unknown()).nullable(),
+    signalValues: z
+      .object({
+        period: z.string(),
+        computedAt: z.string(),
+        ruleSignals: z.record(z.string(), z.number().nullable()),
+        aggregation: z.record(z.string(), z.unknown()),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'Auto-advancements: `ruleSignals` are exactly the values the rules were evaluated on (utilityScore in 0…1), so each criterion result is its criterion applied to one of them; ' +
+          '`aggregation` is the period\'s signal row as read (utilityScore in −1…1). Null on manual overrides and rollbacks (no rule was evaluated: see operatorId, reason and rollbackOf).',
+      }),
     operatorId: z.string().nullable(),
     reason: z.string().nullable(),
     rolledBack: z.boolean(),
@@ -200,7 +212,7 @@ function ruleView(rule: AdvancementRule): z.infer<typeof RuleSchema> {
 }
 
 function eventView(event: AdvancementEvent): z.infer<typeof AdvancementEventSchema> {
-  return { ...event, signalValues: event.signalValues ? { ...event.signalValues } : null };
+  return { ...event, signalValues: event.signalValues ? { ...event.signalValues, ruleSignals: { ...event.signalValues.ruleSignals }, aggregation: { ...event.signalValues.aggregation } } : null };
 }
 
 /** A GroveError naming a service's field (`toTier`) renamed to the API's (`tier`). */

@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { DEMO_RULES } from './demo-data.js';
 import { GroveError, GroveErrorCode } from './errors.js';
 import {
   type AdvancementRule,
   checkRuleAgainstModel,
   checkTierOverride,
   decideAdvancement,
+  findRuleProblem,
   evaluateRule,
   parseAdvancementInput,
   parseAdvancementRule,
   planAdvancementGroups,
   planRollback,
+  planUsableRules,
   type RollbackCandidate,
   rollbackInput,
   type RuleCriterion,
@@ -186,8 +189,32 @@ describe('rule validation', () => {
     );
   });
 
-  it('accepts a rule that moves a sprout down', () => {
-    expect(() => checkRuleAgainstModel(parseAdvancementRule(withPayload({ fromTier: 'tree', toTier: 'sapling' })), BOTANICAL)).not.toThrow();
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['skips a tier', { fromTier: 'seed', toTier: 'tree' }, 'payload.toTier', /'tree' is not the tier after 'seed' in botanical: a rule moves a sprout to 'sprout' only/],
+    ['moves a sprout down', { fromTier: 'tree', toTier: 'seed' }, 'payload.toTier', /'seed' is not the tier after 'tree' in botanical: a rule moves a sprout to 'grove' only/],
+    ['moves a sprout one tier down', { fromTier: 'tree', toTier: 'sapling' }, 'payload.toTier', /a rule moves a sprout to 'grove' only/],
+    ['starts at the last tier', { fromTier: 'grove', toTier: 'tree' }, 'payload.fromTier', /'grove' is the last tier of botanical/],
+  ])('refuses a rule that %s, naming the field', (_case, payload, field, message) => {
+    const error = refusal(() => checkRuleAgainstModel(parseAdvancementRule(withPayload(payload)), BOTANICAL));
+    expect(error).toMatchObject({ code: GroveErrorCode.Invalid, field });
+    expect(error.message).toMatch(message);
+  });
+
+  it('accepts every move to the next tier, and the demo data\'s rules', () => {
+    for (const [from, to] of [['seed', 'sprout'], ['sprout', 'sapling'], ['sapling', 'tree'], ['tree', 'grove']]) {
+      expect(findRuleProblem({ payload: { lifecycleModelId: 'botanical', fromTier: from as string, toTier: to as string } }, BOTANICAL)).toBeUndefined();
+    }
+    for (const rule of DEMO_RULES) expect(() => checkRuleAgainstModel(parseAdvancementRule(rule), BOTANICAL)).not.toThrow();
+  });
+
+  it('leaves stored rules that do not move to the next tier out of a batch, saying why', () => {
+    const plan = planUsableRules([aRule('ok'), aRule('jump', { toTier: 'tree' }), aRule('down', { fromTier: 'tree', toTier: 'seed' }), aRule('gone', { lifecycleModelId: 'kitchen' })], [BOTANICAL]);
+    expect(plan.usable.map((r) => r.meta.id)).toEqual(['ok']);
+    expect(plan.skipped.map((s) => [s.ruleId, s.field])).toEqual([
+      ['jump', 'payload.toTier'],
+      ['down', 'payload.toTier'],
+      ['gone', 'payload.lifecycleModelId'],
+    ]);
   });
 });
 

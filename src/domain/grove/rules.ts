@@ -126,17 +126,50 @@ export function parseAdvancementRule(input: unknown): AdvancementRuleDraft {
   return parseAdvancementInput(advancementRuleInput, input);
 }
 
+/** The tier after `tier` in `model` (undefined: `tier` is the last one or not a tier of it). */
+export function nextTier(model: TieredModel, tier: string): string | undefined {
+  const at = model.tiers.indexOf(tier);
+  return at < 0 ? undefined : model.tiers[at + 1];
+}
+
+/** Why a rule cannot be applied in its lifecycle model, naming the field; undefined when it can. */
+export interface RuleProblem {
+  field: string;
+  message: string;
+}
+
 /**
- * Checks a parsed rule against its lifecycle model (undefined: the model does not exist):
- * both tiers must be tiers of the model. A rule may move a sprout down as well as up.
+ * What is wrong with a rule against its lifecycle model (undefined: the model does not
+ * exist), or undefined when nothing is: both tiers must be tiers of the model, and `toTier`
+ * the tier right after `fromTier`. A rule moves a sprout one tier up, never several and never
+ * down (a manual override does the rest), so a run's advancements are one step each and a
+ * rollback undoes exactly one step.
+ *
+ * @example
+ * findRuleProblem({ payload: { lifecycleModelId: 'botanical', fromTier: 'seed', toTier: 'tree' } }, BOTANICAL)
+ * // → { field: 'payload.toTier', message: "'tree' is not the tier after 'seed' in botanical: a rule moves a sprout to 'sprout' only" }
  */
-export function checkRuleAgainstModel(rule: AdvancementRuleDraft, model: TieredModel | undefined): void {
-  if (!model) throw invalidAdvancementInput('payload.lifecycleModelId', `'${rule.payload.lifecycleModelId}' is not a lifecycle model`);
+export function findRuleProblem(
+  rule: { payload: Pick<AdvancementRulePayload, 'lifecycleModelId' | 'fromTier' | 'toTier'> },
+  model: TieredModel | undefined,
+): RuleProblem | undefined {
+  const { lifecycleModelId, fromTier, toTier } = rule.payload;
+  if (!model) return { field: 'payload.lifecycleModelId', message: `'${lifecycleModelId}' is not a lifecycle model` };
   for (const field of ['fromTier', 'toTier'] as const) {
     if (!model.tiers.includes(rule.payload[field])) {
-      throw invalidAdvancementInput(`payload.${field}`, `'${rule.payload[field]}' is not a tier of ${model.id} (${model.tiers.join(', ')})`);
+      return { field: `payload.${field}`, message: `'${rule.payload[field]}' is not a tier of ${model.id} (${model.tiers.join(', ')})` };
     }
   }
+  const next = nextTier(model, fromTier);
+  if (next === undefined) return { field: 'payload.fromTier', message: `'${fromTier}' is the last tier of ${model.id}: there is no tier to advance to` };
+  if (toTier !== next) return { field: 'payload.toTier', message: `'${toTier}' is not the tier after '${fromTier}' in ${model.id}: a rule moves a sprout to '${next}' only` };
+  return undefined;
+}
+
+/** Checks a parsed rule against its lifecycle model (see findRuleProblem); throws an Invalid GroveError naming the field. */
+export function checkRuleAgainstModel(rule: AdvancementRuleDraft, model: TieredModel | undefined): void {
+  const problem = findRuleProblem(rule, model);
+  if (problem) throw invalidAdvancementInput(problem.field, problem.message);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,6 +220,13 @@ export function compareRuleValue(value: number, operator: RuleOperator, threshol
   }
 }
 
+/** One criterion against the rule signals: the value it read and whether it held (null: skipped, the signal is missing). */
+export function evaluateCriterion(criterion: RuleCriterion, signals: RuleSignalValues): CriterionResult {
+  const raw = signals[criterion.signal];
+  const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
+  return { signal: criterion.signal, operator: criterion.operator, threshold: criterion.threshold, value, met: value === null ? null : compareRuleValue(value, criterion.operator, criterion.threshold) };
+}
+
 /** Why a rule did or did not match. */
 export type RuleOutcome = 'matched' | 'not-met' | 'no-criteria' | 'all-signals-missing';
 
@@ -203,11 +243,7 @@ export interface RuleEvaluation {
  * on no evidence at all would be the seeds' "missing means pass" bug.
  */
 export function evaluateRule(rule: Pick<AdvancementRule, 'meta' | 'payload'>, signals: RuleSignalValues): RuleEvaluation {
-  const criteria = rule.payload.criteria.map((criterion): CriterionResult => {
-    const raw = signals[criterion.signal];
-    const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
-    return { ...criterion, value, met: value === null ? null : compareRuleValue(value, criterion.operator, criterion.threshold) };
-  });
+  const criteria = rule.payload.criteria.map((criterion) => evaluateCriterion(criterion, signals));
   const decided = criteria.filter((c) => c.met !== null);
   let outcome: RuleOutcome;
   if (criteria.length === 0) outcome = 'no-criteria';
@@ -250,6 +286,32 @@ export function decideAdvancement(
     evaluations.push(evaluation);
   }
   return { advance: false, evaluations };
+}
+
+/** A stored rule the batch leaves out, and why. */
+export interface SkippedRule {
+  ruleId: string;
+  field: string;
+  message: string;
+}
+
+/**
+ * Splits stored rules into those the batch applies and those it skips: a rule stored before
+ * rules had to move a sprout to the next tier of its model (or whose model lost a tier) is
+ * never applied, so a run does not jump or demote sprouts; the operator fixes or deletes it.
+ */
+export function planUsableRules<R extends Pick<AdvancementRule, 'meta' | 'payload'>>(
+  rules: readonly R[],
+  models: readonly TieredModel[],
+): { usable: R[]; skipped: SkippedRule[] } {
+  const usable: R[] = [];
+  const skipped: SkippedRule[] = [];
+  for (const rule of rules) {
+    const problem = findRuleProblem(rule, models.find((m) => m.id === rule.payload.lifecycleModelId));
+    if (problem) skipped.push({ ruleId: rule.meta.id, ...problem });
+    else usable.push(rule);
+  }
+  return { usable, skipped };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,10 +362,53 @@ export function planAdvancementGroups(input: {
 // Advancement events, overrides and rollback
 // ---------------------------------------------------------------------------------------------
 
-/** A signal snapshot as recorded on an auto-advancement: the period's full signals. */
-export interface SignalSnapshot extends SignalValues {
+/** One period's aggregation row of a sprout as read, with when it was computed. */
+export interface PeriodSignals extends SignalValues {
   period: SignalPeriod;
   computedAt: string;
+}
+
+/**
+ * The signal snapshot recorded on an auto-advancement. `ruleSignals` are exactly the values
+ * the rules were evaluated on, under the rules' signal names and in their units (utilityScore
+ * in 0…1): each recorded criterion result is its criterion applied to one of them
+ * (`reproduceCriterion`). `aggregation` is the period's whole row as read, in its own units
+ * (there utilityScore is −1…1, so the two utilityScores differ by design).
+ */
+export interface SignalSnapshot {
+  period: SignalPeriod;
+  computedAt: string;
+  ruleSignals: Record<RuleSignal, number | null>;
+  aggregation: SignalValues;
+}
+
+/** The snapshot of one period's signals; the batch evaluates the rules on its `ruleSignals`. */
+export function takeSignalSnapshot(signals: PeriodSignals): SignalSnapshot {
+  const { period, computedAt, ...aggregation } = signals;
+  const rule = ruleSignalValues(aggregation);
+  return {
+    period,
+    computedAt,
+    ruleSignals: { retrievals: rule.retrievals ?? null, citations: rule.citations ?? null, queryDiversity: rule.queryDiversity ?? null, utilityScore: rule.utilityScore ?? null },
+    aggregation,
+  };
+}
+
+/**
+ * A snapshot as stored: events written before snapshots carried `ruleSignals` hold the flat
+ * aggregation row with period and computedAt, from which the batch derived the rule signals
+ * with `ruleSignalValues`; they are read as the snapshot it would record now (the same
+ * values, so their criteria stay reproducible). Anything else is returned as it is.
+ */
+export function readSignalSnapshot(stored: unknown): SignalSnapshot | null {
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return null;
+  if ('ruleSignals' in stored) return stored as SignalSnapshot;
+  return takeSignalSnapshot(stored as PeriodSignals);
+}
+
+/** A recorded criterion evaluated again from a snapshot alone. */
+export function reproduceCriterion(criterion: RuleCriterion, snapshot: SignalSnapshot): CriterionResult {
+  return evaluateCriterion(criterion, snapshot.ruleSignals);
 }
 
 /** One row of the audit trail, camelCase. */
@@ -316,6 +421,7 @@ export interface AdvancementEvent {
   eventType: 'auto-advancement' | 'manual-override' | 'bulk-rollback';
   executionId: string | null;
   criteriaMet: CriterionResult[] | null;
+  /** Auto-advancements only; null on manual overrides and rollbacks (no rule was evaluated). */
   signalValues: SignalSnapshot | null;
   operatorId: string | null;
   reason: string | null;

@@ -8,6 +8,7 @@ import type {
   RollbackInput,
   RollbackItem,
   RollbackPlan,
+  PeriodSignals,
   SignalPeriod,
   SignalSnapshot,
   TieredModel,
@@ -37,7 +38,7 @@ export interface AdvancementCandidate {
   sproutId: string;
   lifecycleModelId: string;
   tier: string;
-  signals: SignalSnapshot | null;
+  signals: PeriodSignals | null;
 }
 
 /** One tier change the batch decided. */

@@ -4,7 +4,9 @@ import {
   applicableRules,
   decideAdvancement,
   planAdvancementGroups,
-  ruleSignalValues,
+  planUsableRules,
+  type SkippedRule,
+  takeSignalSnapshot,
 } from '../../domain/grove/index.js';
 import type { AdvancementChange, AdvancementCursor, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
 import type { AdvancementBatchParameters } from './parameters.js';
@@ -27,6 +29,8 @@ export interface AdvancementBatchResult {
   skippedNoSignals: number;
   /** Sprouts whose tier changed between the read and the write: kept as they were. */
   skippedConcurrentChange: number;
+  /** Enabled rules not applied: they do not move a sprout to the next tier of its model. */
+  skippedRules: SkippedRule[];
   /** Pages read and (unless dry) committed, each in one transaction. */
   pages: number;
   byRule: Record<string, number>;
@@ -49,7 +53,11 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
     const { signalPeriod, fromTiers, lifecycleModelId } = context.parameters;
     const dryRun = context.dryRun;
 
-    const [models, allRules] = await Promise.all([store.listLifecycleModels(), store.listRules({ enabledOnly: true })]);
+    const [models, enabledRules] = await Promise.all([store.listLifecycleModels(), store.listRules({ enabledOnly: true })]);
+    const { usable: allRules, skipped: skippedRules } = planUsableRules(enabledRules, models);
+    for (const skipped of skippedRules) {
+      context.log('warn', `rule ${skipped.ruleId} skipped: ${skipped.field}: ${skipped.message}; fix or delete the rule`, { ...skipped });
+    }
     const groups = planAdvancementGroups({ models, rules: allRules, fromTiers, lifecycleModelId });
     // Each group's rules in the order they are tried, resolved once rather than per sprout.
     const rulesOf = new Map<string, AdvancementRule[]>(
@@ -66,6 +74,7 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
       advanced: 0,
       skippedNoSignals: 0,
       skippedConcurrentChange: 0,
+      skippedRules,
       pages: 0,
       byRule: {},
       sample: [],
@@ -91,7 +100,9 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
         }
         result.evaluated += 1;
         const rules = rulesOf.get(`${candidate.lifecycleModelId}\u0000${candidate.tier}`) ?? [];
-        const decision = decideAdvancement(candidate, rules, ruleSignalValues(candidate.signals));
+        // The rules read the snapshot's own values, so what is recorded is what was tested.
+        const snapshot = takeSignalSnapshot(candidate.signals);
+        const decision = decideAdvancement(candidate, rules, snapshot.ruleSignals);
         if (decision.advance) {
           changes.push({
             sproutId: candidate.sproutId,
@@ -99,7 +110,7 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
             fromTier: decision.fromTier,
             toTier: decision.toTier,
             criteriaMet: decision.criteriaMet,
-            signalValues: candidate.signals,
+            signalValues: snapshot,
           });
         }
       }
@@ -141,7 +152,10 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
 }
 
 function describe(r: AdvancementBatchResult): string {
-  if (r.groups.length === 0) return 'No enabled advancement rule applies: nothing to evaluate.';
+  if (r.groups.length === 0) {
+    const skipped = r.skippedRules.length > 0 ? ` (${r.skippedRules.length} skipped, not moving to the next tier: ${r.skippedRules.map((s) => s.ruleId).join(', ')})` : '';
+    return `No enabled advancement rule applies${skipped}: nothing to evaluate.`;
+  }
   const moves = Object.entries(r.byRule)
     .map(([rule, n]) => `${rule}: ${n}`)
     .join(', ');
@@ -151,6 +165,7 @@ function describe(r: AdvancementBatchResult): string {
     `${r.advanced} ${verb}${moves ? ` (${moves})` : ''}`,
     `${r.skippedNoSignals} skipped without ${r.signalPeriod} signals`,
   ];
+  if (r.skippedRules.length > 0) parts.push(`${r.skippedRules.length} rule(s) skipped, not moving to the next tier: ${r.skippedRules.map((s) => s.ruleId).join(', ')}`);
   if (r.skippedConcurrentChange > 0) parts.push(`${r.skippedConcurrentChange} left alone (tier changed meanwhile)`);
   return `${parts.join('; ')}.`;
 }

@@ -14,8 +14,9 @@ import {
   rollbackFilterInput,
   rollbackInput,
   type RollbackPlan,
+  type PeriodSignals,
+  readSignalSnapshot,
   type SignalPeriod,
-  type SignalSnapshot,
   type TieredModel,
   tierOverrideInput,
 } from '../../domain/grove/index.js';
@@ -49,7 +50,7 @@ interface EventRow {
   event_type: AdvancementEvent['eventType'];
   execution_id: string | null;
   criteria_met: CriterionResult[] | null;
-  signal_values: SignalSnapshot | null;
+  signal_values: unknown;
   operator_id: string | null;
   reason: string | null;
   rolled_back: boolean;
@@ -106,7 +107,7 @@ function toEvent(row: EventRow): AdvancementEvent {
     eventType: row.event_type,
     executionId: row.execution_id,
     criteriaMet: row.criteria_met,
-    signalValues: row.signal_values,
+    signalValues: readSignalSnapshot(row.signal_values),
     operatorId: row.operator_id,
     reason: row.reason,
     rolledBack: row.rolled_back,
@@ -116,7 +117,7 @@ function toEvent(row: EventRow): AdvancementEvent {
   };
 }
 
-function toSnapshot(row: CandidateRow, period: SignalPeriod): SignalSnapshot {
+function toPeriodSignals(row: CandidateRow, period: SignalPeriod): PeriodSignals {
   return { period, computedAt: iso(row.computed_at), ...toSignalValues(row) };
 }
 
@@ -465,7 +466,7 @@ export function createAdvancementStore(sql: Sql): AdvancementStore {
           sproutId: row.id,
           lifecycleModelId: row.lifecycle_model_id,
           tier: row.tier,
-          signals: row.has_signals ? toSnapshot(row, scope.period) : null,
+          signals: row.has_signals ? toPeriodSignals(row, scope.period) : null,
         }),
       ),
 
