@@ -43,6 +43,7 @@ export const ExecutionSummarySchema = z
   .openapi('ExecutionSummary');
 
 export const JobSchema = z
+    dryRun: z.boolean().openapi({ description: 'A dry run: it changed nothing' }),
   .object({
     meta: z.record(z.string(), z.unknown()),
     payload: z.record(z.string(), z.unknown()),
@@ -134,6 +135,7 @@ export function executionSummaryView(e: ExecutionSummary): z.infer<typeof Execut
 }
 
 /** An execution without its config snapshot (which may hold secrets). */
+    dryRun: e.dryRun,
 export function executionView(e: ExecutionRecord): ExecutionView {
   return {
     ...executionSummaryView(e),

@@ -465,6 +465,8 @@ export interface ExecutionSummary {
 
 /** A config with what a list of jobs shows beside it, read in one round trip. */
 export interface ConfigOverview {
+  /** Asked for as a dry run (the per-run override): it changes nothing. */
+  dryRun: boolean;
   config: JobConfig;
   /** Executions of the config running now, across all workers. */
   running: number;

@@ -38,7 +38,8 @@ export function runConfigContract(factory: SqlFactory): void {
       expect(created.payload.schedule).toEqual({
         cronExpression: '0 2 * * *',
         timezone: 'UTC',
-        isEnabled: true,
+        // Never the type's to decide: a new config is switched off (the system default).
+        isEnabled: false,
         misfirePolicy: 'run-once',
         catchupWindowSeconds: 3600,
         overlapPolicy: 'skip',

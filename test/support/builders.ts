@@ -11,7 +11,7 @@ export const testJobType = defineJobType({
     dryRun: z.boolean().default(false),
   }),
   defaults: {
-    schedule: { cronExpression: '0 2 * * *', isEnabled: true },
+    schedule: { cronExpression: '0 2 * * *' },
     limits: { batchSize: 100 },
   },
   execute: async () => ({ summary: 'done' }),

@@ -59,8 +59,21 @@ const VersionSchema = z
   })
   .openapi('ConfigVersion');
 const JobTypeSchema = z
-  .object({ name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()), defaults: z.record(z.string(), z.unknown()), secretParameters: z.array(z.string()) })
+  .object({
+    name: z.string(),
+    description: z.string(),
+    parameters: z.record(z.string(), z.unknown()),
+    defaults: z.record(z.string(), z.unknown()),
+    secretParameters: z.array(z.string()),
+    changesData: z.boolean().openapi({ description: 'A run that is not a dry run changes records operators own: ask before running it' }),
+    usesBatchSize: z.boolean().openapi({ description: 'The type works in pages of limits.batchSize, which a run may override' }),
+    counterLabels: z
+      .object({ processed: z.string(), succeeded: z.string(), failed: z.string() })
+      .openapi({ description: "What the type calls its item counters, e.g. advancement-batch's succeeded items are Advanced" }),
+  })
   .openapi('JobType');
+
+const COUNTER_LABELS = { processed: 'Processed', succeeded: 'Succeeded', failed: 'Failed' } as const;
 
 /** Writes not pinned by If-Match re-read and reapply this many times when another writer got in between. */
 const UNPINNED_ATTEMPTS = 3;
@@ -171,6 +184,9 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
           parameters,
           defaults: (type.defaults ?? {}) as Record<string, unknown>,
           secretParameters: [...(type.secretParameters ?? [])],
+          changesData: type.changesData ?? false,
+          usesBatchSize: type.usesBatchSize ?? false,
+          counterLabels: { ...COUNTER_LABELS, ...type.counterLabels },
         };
       });
       return c.json({ items }, 200);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobConfig, JobConfigSections } from './schema.js';
+import type { JobConfig, JobConfigSections, ScheduleConfig } from './schema.js';
 
 /** One log line written by a handler. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -40,6 +40,22 @@ export interface JobOutcome {
   items?: JobProgress;
 }
 
+/**
+ * A job type's defaults for omitted config sections and fields. `schedule.isEnabled` is not one
+ * of them: a new config is switched off until an operator switches it on, whatever its type.
+ */
+export type JobTypeDefaults = Omit<Partial<JobConfigSections>, 'schedule'> & { schedule?: Omit<Partial<ScheduleConfig>, 'isEnabled'> };
+
+/**
+ * What a type calls its item counters where runs are shown, e.g. advancement-batch's succeeded
+ * items are "Advanced"; a counter left out keeps its plain name (Processed, Succeeded, Failed).
+ */
+export interface CounterLabels {
+  processed?: string;
+  succeeded?: string;
+  failed?: string;
+}
+
 export interface JobTypeDefinition<P = unknown> {
   /** Kebab-case name, e.g. `advancement-batch`. */
   name: string;
@@ -47,9 +63,17 @@ export interface JobTypeDefinition<P = unknown> {
   /** The type's own parameter schema; its defaults fill omitted parameters. */
   parameters: z.ZodType<P>;
   /** Values for omitted config sections and fields (schedule, retry, limits, …). */
-  defaults?: Partial<JobConfigSections>;
+  defaults?: JobTypeDefaults;
   /** Parameter names holding secrets: write-only, redacted wherever a config is shown. */
   secretParameters?: readonly string[];
+  /**
+   * A run that is not a dry run changes records operators own (tiers, archived rows): the
+   * console asks for a confirmation before such a run.
+   */
+  changesData?: boolean;
+  /** The handler works in pages of `context.batchSize`: a manual run may set another size. */
+  usesBatchSize?: boolean;
+  counterLabels?: CounterLabels;
   execute(context: JobContext<P>): Promise<JobOutcome | void>;
 }
 
@@ -62,14 +86,25 @@ export function defineJobType<S extends z.ZodType>(definition: {
   name: string;
   description: string;
   parameters: S;
-  defaults?: Partial<JobConfigSections>;
+  defaults?: JobTypeDefaults;
   secretParameters?: readonly string[];
+  changesData?: boolean;
+  usesBatchSize?: boolean;
+  counterLabels?: CounterLabels;
   execute(context: JobContext<z.output<S>>): Promise<JobOutcome | void>;
 }): JobTypeDefinition<z.output<S>> {
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(definition.name)) {
     throw new Error(`job type name '${definition.name}' must be kebab-case`);
   }
+  checkDefaults(definition.name, definition.defaults);
   return definition as unknown as JobTypeDefinition<z.output<S>>;
+}
+
+/** Refuses a type (typed loosely, or built without defineJobType) whose defaults would switch new configs on. */
+function checkDefaults(name: string, defaults: JobTypeDefaults | undefined): void {
+  if (defaults?.schedule !== undefined && 'isEnabled' in defaults.schedule) {
+    throw new Error(`job type '${name}' must not default schedule.isEnabled: a new config is created switched off`);
+  }
 }
 
 /** The set of job types a system knows. Operators configure types; they cannot invent them. */
@@ -82,6 +117,7 @@ export class JobTypeRegistry {
 
   register(type: AnyJobType): this {
     if (this.#types.has(type.name)) throw new Error(`job type '${type.name}' is registered twice`);
+    checkDefaults(type.name, type.defaults);
     this.#types.set(type.name, type);
     return this;
   }

@@ -19,10 +19,14 @@ export function advancementBatchJobType(deps: { advancement: AdvancementStore })
       'results, the signal snapshot and the execution id, committed with the change page by page. dryRun reports what would advance.',
     parameters: advancementBatchParameters,
     defaults: {
-      schedule: { cronExpression: '0 2 * * *', timezone: 'UTC', isEnabled: true },
+      schedule: { cronExpression: '0 2 * * *', timezone: 'UTC' },
       retry: { maxAttempts: 3, backoffStrategy: 'exponential', initialDelaySeconds: 60, maxDelaySeconds: 3600 },
       limits: { batchSize: 100, timeoutSeconds: 3600, maxConcurrent: 1 },
     },
+    changesData: true,
+    usesBatchSize: true,
+    // processed: sprouts evaluated (with those skipped for want of signals); succeeded: advanced.
+    counterLabels: { processed: 'Evaluated', succeeded: 'Advanced' },
     execute: executeAdvancementBatch(deps),
   });
 }

@@ -27,6 +27,8 @@ export function healthCheckJobType(deps: HealthCheckDeps) {
       limits: { timeoutSeconds: 120 },
       notifications: { pauseAfterConsecutiveFailures: 0 },
     },
+    // Each check that ran is an item; a critical check is a failed one.
+    counterLabels: { processed: 'Checks', succeeded: 'Passed', failed: 'Critical' },
     execute: (context) => executeHealthCheck(deps, context),
   });
 }

@@ -21,5 +21,6 @@ export const httpRequestJobType = defineJobType({
   // The system's hour-long timeout suits batches, not one request: the seeds' calls used 120 s.
   defaults: { limits: { timeoutSeconds: 120 } },
   secretParameters: ['secret', 'secretHeaders'],
+  counterLabels: { processed: 'Requests', succeeded: 'Answered as expected' },
   execute: executeHttpRequest,
 });

@@ -19,6 +19,7 @@ export function notificationDigestJobType(deps: NotificationDigestDeps) {
       'A repeated run sends only what is new; an empty digest is not sent unless sendWhenEmpty. Dry run builds it and sends nothing.',
     parameters: notificationDigestParameters,
     defaults: { schedule: { cronExpression: '0 8 * * *' }, limits: { timeoutSeconds: 600 } },
+    counterLabels: { processed: 'Events', succeeded: 'Reported' },
     execute: (context) => executeNotificationDigest(deps, context),
   });
 }

@@ -18,6 +18,9 @@ export function orphanCleanupJobType(deps: OrphanCleanupDeps) {
       'are never touched. Dry run counts only.',
     parameters: orphanCleanupParameters,
     defaults: { schedule: { cronExpression: '30 3 * * 0' }, limits: { batchSize: 1000 } },
+    changesData: true,
+    usesBatchSize: true,
+    counterLabels: { succeeded: 'Archived' },
     execute: (context) => executeOrphanCleanup(deps, context),
   });
 }

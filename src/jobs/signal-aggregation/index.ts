@@ -20,6 +20,8 @@ export function signalAggregationJobType(deps: SignalAggregationDeps) {
       'only sprouts whose events changed or crossed a window edge since the last run, or all of them with full: true. ' +
       'A sprout without events in a window gets zeros. A dry run computes and rolls back.',
     parameters: signalAggregationParameters,
+    // Derived numbers, recomputed from the events on every run: nothing to confirm.
+    counterLabels: { processed: 'Sprouts', succeeded: 'Recomputed' },
     execute: (context) => executeSignalAggregation(deps, context),
   });
 }

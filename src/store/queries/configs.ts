@@ -141,6 +141,7 @@ export interface ConfigOverviewRow {
   last_items_failed: number | null;
   last_summary: string | null;
   last_error_message: string | null;
+  last_dry_run: boolean | null;
 }
 
 /**
@@ -159,12 +160,12 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
                 l.queued_at as last_queued_at, l.started_at as last_started_at, l.finished_at as last_finished_at,
                 l.duration_ms as last_duration_ms, l.items_total as last_items_total, l.items_processed as last_items_processed,
                 l.items_succeeded as last_items_succeeded, l.items_failed as last_items_failed,
-                l.summary as last_summary, l.error ->> 'message' as last_error_message
+                l.summary as last_summary, l.error ->> 'message' as last_error_message, l.dry_run as last_dry_run
            from job_configs c
            left join schedule_state s on s.config_id = c.id
            left join lateral (
              select e.id, ${liveStatus('e')} as status, e.trigger, e.attempt, e.queued_at, ${liveStartedAt('e')} as started_at,
-                    e.finished_at, e.duration_ms, e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error
+                    e.finished_at, e.duration_ms, e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error, e.dry_run
                from executions e ${claimJoin('e')}
               where e.config_id = c.id and e.status <> 'skipped'
               order by e.queued_at desc
