@@ -24,7 +24,7 @@ export interface ApiEnv {
 
 /** Every error body: `{ error: { code, message, field?, requestId? } }` (the request id on 500s). */
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string; requestId?: string };
+  error: { code: string; message: string; field?: string; requestId?: string; candidates?: string[] };
 }
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
@@ -63,8 +63,15 @@ export function toErrorResponse(error: unknown): { status: ErrorStatus; body: Er
     return { status, body: body(error.code, error.message, error.field) };
   }
   if (error instanceof ExecutionOperationError) {
-    const status: ErrorStatus = error.code === ExecutionErrorCode.NotFound ? 404 : error.code === ExecutionErrorCode.InvalidOverride ? 400 : 409;
-    return { status, body: body(error.code, error.message, error.field) };
+    const status: ErrorStatus =
+      error.code === ExecutionErrorCode.NotFound
+        ? 404
+        : error.code === ExecutionErrorCode.InvalidOverride || error.code === ExecutionErrorCode.InvalidId || error.code === ExecutionErrorCode.Ambiguous
+          ? 400
+          : 409;
+    const errorBody = body(error.code, error.message, error.field);
+    if (error.candidates) errorBody.error.candidates = [...error.candidates];
+    return { status, body: errorBody };
   }
   if (error instanceof ScheduleError) return { status: 400, body: body(error.code, error.message, error.field) };
   return { status: 500, body: body('INTERNAL', 'internal error') };

@@ -12,6 +12,10 @@ export const ErrorSchema = z
       message: z.string(),
       field: z.string().optional(),
       requestId: z.string().optional().openapi({ description: 'On an unexpected error (500): the id logged with it, also in the X-Request-Id header' }),
+      candidates: z
+        .array(z.string())
+        .optional()
+        .openapi({ description: 'On EXECUTION_ID_AMBIGUOUS: the whole ids the prefix starts (at most 10, in creation order)' }),
     }),
   })
   .openapi('Error');

@@ -102,7 +102,7 @@ export function registerAdvancement(program: Command, context: CliContext): void
     .requiredOption('--since <iso>', 'from this instant (inclusive), ISO 8601 with an offset')
     .requiredOption('--until <iso>', 'to this instant (exclusive)')
     .option('--rule <id>', 'only advancements made by this rule')
-    .option('--execution <id>', 'only advancements made by this execution')
+    .option('--execution <id>', 'only advancements made by this execution (its id, or a prefix of at least 8 hex digits)')
     .option('--reason <text>', 'why (required unless --preview)')
     .option('--preview', 'show what would change, change nothing')
     .option('--json', 'print the plan or the result as JSON')
@@ -112,7 +112,8 @@ export function registerAdvancement(program: Command, context: CliContext): void
           since: options.since,
           until: options.until,
           ...(options.rule ? { ruleId: options.rule } : {}),
-          ...(options.execution ? { executionId: options.execution } : {}),
+          // A prefix as history prints it names its whole id, as in logs, retry and cancel.
+          ...(options.execution ? { executionId: await system.executions.resolveId(options.execution, '--execution') } : {}),
         };
         const advancement = system.grove.advancement;
         if (options.preview) {

@@ -8,7 +8,7 @@ export function registerCancel(program: Command, context: CliContext): void {
   program
     .command('cancel')
     .description('cancel a queued execution, or ask a running one to stop')
-    .argument('<execution>', 'execution id')
+    .argument('<execution>', 'execution id, or a prefix of at least 8 hex digits no other execution starts with (as history prints them)')
     .option('--json', 'print the execution')
     .action((executionId: string, options: { json?: boolean }) =>
       withSystem(context, async (system) => {

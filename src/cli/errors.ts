@@ -31,6 +31,8 @@ export interface ReportedError {
   code: string;
   message: string;
   field?: string;
+  /** For EXECUTION_ID_AMBIGUOUS: the whole ids the prefix starts (also listed in the message). */
+  candidates?: string[];
 }
 
 /** Maps any error to its exit code and a one-line message. */
@@ -47,6 +49,7 @@ export function reportError(error: unknown): ReportedError {
   if (error instanceof ExecutionOperationError) {
     const reported: ReportedError = { exitCode: ExitCode.BadInput, code: error.code, message: error.message };
     if (error.field) reported.field = error.field;
+    if (error.candidates) reported.candidates = [...error.candidates];
     return reported;
   }
   if (error instanceof ScheduleError) {

@@ -1,4 +1,5 @@
 import type { ExecutionRecord, LogLine } from '../app.js';
+import { abbreviateExecutionId, shortestUniquePrefixLength } from '../domain/execution/index.js';
 import { formatUtc, table } from './output.js';
 
 /** An execution as `--json` prints it: never the config snapshot (it may hold secrets). */
@@ -36,13 +37,16 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(seconds / 60)}m ${Math.round(seconds % 60)}s`;
 }
 
-const shortId = (id: string) => id.slice(0, 8);
-
-export function executionsTable(executions: readonly ExecutionRecord[]): string {
+/**
+ * Executions as a table. Ids show their first `idHexDigits` hex digits (default: as many as
+ * tell the listed ids apart, at least 8); `history` passes a length unique among all
+ * executions, so every printed id is accepted by `logs`, `retry` and `cancel`.
+ */
+export function executionsTable(executions: readonly ExecutionRecord[], idHexDigits = shortestUniquePrefixLength(executions.map((e) => e.id))): string {
   return table(
     ['ID', 'TRIGGER', 'SLOT', 'ATTEMPT', 'STATUS', 'STARTED', 'DURATION', 'ITEMS', 'NOTE'],
     executions.map((e) => [
-      shortId(e.id),
+      abbreviateExecutionId(e.id, idHexDigits),
       e.trigger,
       e.slot ? formatUtc(e.slot) : '',
       String(e.attempt),

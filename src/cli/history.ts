@@ -11,7 +11,9 @@ const STATUSES = Object.values(ExecutionStatus) as string[];
 export function registerHistory(program: Command, context: CliContext): void {
   program
     .command('history')
-    .description("a config's executions, newest first: scheduled, manual, retries, skipped and missed slots")
+    .description(
+      "a config's executions, newest first: scheduled, manual, retries, skipped and missed slots; ids are shortened to the fewest hex digits (at least 8) no other execution starts with",
+    )
     .argument('<config>', 'config id')
     .option('--limit <n>', 'how many (1-1000)', '20')
     .option('--status <status>', `only this status (${STATUSES.join(', ')})`)
@@ -29,7 +31,10 @@ export function registerHistory(program: Command, context: CliContext): void {
           ...(options.status ? { status: options.status as ExecutionStatus } : {}),
         });
         if (options.json) return context.io.out(json({ items: executions.map(executionJson) }));
-        context.io.out(executions.length === 0 ? `No executions of ${configId} yet.` : executionsTable(executions));
+        if (executions.length === 0) return context.io.out(`No executions of ${configId} yet.`);
+        // The shortest prefix unique among all executions, not only the printed ones: what is
+        // printed here is accepted by logs, retry and cancel.
+        context.io.out(executionsTable(executions, await system.executions.uniqueIdLength(executions.map((e) => e.id))));
       }),
     );
 }

@@ -9,7 +9,7 @@ export function registerLogs(program: Command, context: CliContext): void {
   program
     .command('logs')
     .description("an execution's log lines, oldest first")
-    .argument('<execution>', 'execution id')
+    .argument('<execution>', 'execution id, or a prefix of at least 8 hex digits no other execution starts with (as history prints them)')
     .option('--after <id>', 'only lines after this line id (for following)', '0')
     .option('--json', 'print one JSON document: { items: [{ id, at, level, message, data }] }')
     .action((executionId: string, options: { after: string; json?: boolean }) =>

@@ -1,5 +1,12 @@
 import type { ExecutionStatus, ExecutionTrigger } from '../domain/config/index.js';
-import { ExecutionErrorCode, ExecutionOperationError, isFinal } from '../domain/execution/index.js';
+import {
+  ExecutionErrorCode,
+  ExecutionOperationError,
+  isFinal,
+  parseExecutionIdPrefix,
+  shortestUniquePrefixLength,
+  uniquePrefixLength,
+} from '../domain/execution/index.js';
 import type { ConfigService } from './config-service.js';
 import type { EngineEvents } from './events.js';
 import { asQueued, type Clock, type ExecutionRecord, type LocalRunner, type LogLine, type Store } from './ports.js';
@@ -26,11 +33,12 @@ const MAX_KEY_LENGTH = 200;
 /** History and log pages are capped at this many rows. */
 export const MAX_PAGE = 1000;
 
+/** Whole ids an ambiguous prefix's error lists; it says when there are more. */
+export const MAX_ID_CANDIDATES = 10;
+
 function notFound(id: string): ExecutionOperationError {
   return new ExecutionOperationError(ExecutionErrorCode.NotFound, `execution '${id}' does not exist`, 'executionId');
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Manual runs, history, logs, cancel and retry. */
 export class ExecutionService {
@@ -105,9 +113,44 @@ export class ExecutionService {
     return result;
   }
 
-  async get(id: string): Promise<ExecutionRecord> {
-    const execution = UUID.test(id) ? await this.store.getExecution(id) : undefined;
-    if (!execution) throw notFound(id);
+  /**
+   * The whole id an execution id or a unique prefix of one names (hex digits, at least
+   * MIN_EXECUTION_ID_PREFIX, hyphens optional), checked before the store is asked.
+   * @throws ExecutionOperationError EXECUTION_ID_INVALID, EXECUTION_NOT_FOUND, or EXECUTION_ID_AMBIGUOUS with its candidates.
+   */
+  async resolveId(idOrPrefix: string, field = 'executionId'): Promise<string> {
+    const prefix = parseExecutionIdPrefix(idOrPrefix, field);
+    if (prefix.whole) return prefix.lo;
+    const ids = await this.store.findExecutionIds(prefix.lo, prefix.hi, MAX_ID_CANDIDATES + 1);
+    const [only] = ids;
+    if (only === undefined) throw notFound(idOrPrefix);
+    if (ids.length === 1) return only;
+    const listed = ids.slice(0, MAX_ID_CANDIDATES);
+    const count = ids.length > MAX_ID_CANDIDATES ? `more than ${MAX_ID_CANDIDATES} executions; the first ${MAX_ID_CANDIDATES}` : `${ids.length} executions`;
+    throw new ExecutionOperationError(
+      ExecutionErrorCode.Ambiguous,
+      `execution id '${idOrPrefix}' is ambiguous: it starts ${count}: ${listed.join(', ')}; give more of the id`,
+      field,
+      listed,
+    );
+  }
+
+  /**
+   * How many hex digits of each of `ids` to show so that each is unique among all executions
+   * (so among the ids shown too), and at least MIN_EXECUTION_ID_PREFIX: one length for all,
+   * so a table's column lines up. An execution made later may share more of a shown prefix;
+   * the prefix then answers EXECUTION_ID_AMBIGUOUS with the candidates, never a wrong execution.
+   */
+  async uniqueIdLength(ids: readonly string[]): Promise<number> {
+    const neighbours = await this.store.executionIdNeighbours(ids);
+    return Math.max(shortestUniquePrefixLength(ids), ...neighbours.map((n) => uniquePrefixLength(n.id, [n.before, n.after])));
+  }
+
+  /** One execution by its id or a unique prefix of it (see resolveId). */
+  async get(idOrPrefix: string, field = 'executionId'): Promise<ExecutionRecord> {
+    const id = await this.resolveId(idOrPrefix, field);
+    const execution = await this.store.getExecution(id);
+    if (!execution) throw notFound(idOrPrefix);
     return execution;
   }
 
@@ -117,14 +160,15 @@ export class ExecutionService {
     return this.store.listExecutions(configId, options.status ? { limit, status: options.status } : { limit });
   }
 
-  async logs(id: string, options: { after?: number; limit?: number } = {}): Promise<LogLine[]> {
-    await this.get(id);
+  async logs(idOrPrefix: string, options: { after?: number; limit?: number } = {}, field?: string): Promise<LogLine[]> {
+    const { id } = await this.get(idOrPrefix, field);
     return this.store.listLogs(id, { after: options.after ?? 0, limit: Math.min(Math.max(1, options.limit ?? MAX_PAGE), MAX_PAGE) });
   }
 
   /** A queued execution ends at once; a running one is asked to stop (its worker aborts it). */
-  async cancel(id: string, actor: string): Promise<ExecutionRecord> {
-    const execution = await this.get(id);
+  async cancel(idOrPrefix: string, actor: string, field?: string): Promise<ExecutionRecord> {
+    const execution = await this.get(idOrPrefix, field);
+    const { id } = execution;
     if (isFinal(execution.status)) {
       throw new ExecutionOperationError(ExecutionErrorCode.AlreadyFinished, `execution '${id}' already ended as ${execution.status}`, 'executionId');
     }
@@ -141,10 +185,10 @@ export class ExecutionService {
   }
 
   /** Runs a finished execution's config again as a new run, linked to it. */
-  async retry(id: string, actor: string): Promise<ExecutionRecord> {
-    const previous = await this.get(id);
+  async retry(idOrPrefix: string, actor: string, field?: string): Promise<ExecutionRecord> {
+    const previous = await this.get(idOrPrefix, field);
     if (!isFinal(previous.status)) {
-      throw new ExecutionOperationError(ExecutionErrorCode.NotFinished, `execution '${id}' is still ${previous.status}`, 'executionId');
+      throw new ExecutionOperationError(ExecutionErrorCode.NotFinished, `execution '${previous.id}' is still ${previous.status}`, 'executionId');
     }
     const config = await this.configs.get(previous.configId);
     const now = this.clock.now();

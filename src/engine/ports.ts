@@ -383,6 +383,10 @@ export interface ExecutionStore {
   onHandedOver(workerId: string, listener: (execution: ExecutionRecord | undefined) => void): Promise<() => Promise<void>>;
   getExecution(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(configId: string, options: { limit: number; status?: ExecutionStatus }): Promise<ExecutionRecord[]>;
+  /** Ids from `lo` to `hi` (canonical uuids, both included) in id order, at most `limit`: the executions an id prefix names. */
+  findExecutionIds(lo: string, hi: string, limit: number): Promise<string[]>;
+  /** Each of `ids` with the ids just before and after it in id order, among all executions (null at either end). */
+  executionIdNeighbours(ids: readonly string[]): Promise<{ id: string; before: string | null; after: string | null }[]>;
   /**
    * Claims up to `limit` due queued executions, oldest first, each config within its
    * maxConcurrent across all workers; says how much room each config it claimed from had

@@ -9,6 +9,7 @@ import type {
   Store,
 } from '../engine/ports.js';
 import * as configs from './queries/configs.js';
+import * as executionIds from './queries/execution-ids.js';
 import * as executions from './queries/executions.js';
 import * as slots from './queries/slots.js';
 import { ClaimBook } from './claim-book.js';
@@ -354,6 +355,11 @@ export function createSqlStore(sql: Sql): Store {
 
     listExecutions: async (configId, options) =>
       (await sql.query<executions.ExecutionRow>(executions.listExecutions(configId, options.limit, options.status ?? null))).map(toExecution),
+
+    findExecutionIds: async (lo, hi, limit) => (await sql.query<{ id: string }>(executionIds.executionIdsInRange(lo, hi, limit))).map((row) => row.id),
+
+    executionIdNeighbours: async (ids) =>
+      ids.length === 0 ? [] : sql.query<{ id: string; before: string | null; after: string | null }>(executionIds.executionIdNeighbours(ids)),
 
     claimExecutions: async (workerId, now, leaseUntil, limit) => {
       const known = configCache.snapshot();

@@ -5,7 +5,18 @@ import { validationHook } from '../validation.js';
 import { bearer, errorResponses, ExecutionSchema, executionView, LogLineSchema, logLineView } from '../views.js';
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
-const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, description: 'Execution id (UUID)' }) });
+const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({
+      param: { name: 'id', in: 'path' },
+      description:
+        'Execution id (UUID), or a prefix of at least 8 hex digits (hyphens optional) that no other execution starts with; ' +
+        'an ambiguous prefix is 400 EXECUTION_ID_AMBIGUOUS with `error.candidates`, a malformed one 400 EXECUTION_ID_INVALID (`field`: `id`)',
+    }),
+});
 
 /** One execution, its logs, retry and cancel. */
 export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
@@ -20,9 +31,9 @@ export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv
       tags: ['executions'],
       security: bearer,
       request: { params: IdParam },
-      responses: { 200: json(ExecutionSchema, 'The execution'), 401: errorResponses[401], 404: errorResponses[404] },
+      responses: { 200: json(ExecutionSchema, 'The execution'), 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404] },
     }),
-    async (c) => c.json(executionView(await system.executions.get(c.req.valid('param').id)), 200),
+    async (c) => c.json(executionView(await system.executions.get(c.req.valid('param').id, 'id')), 200),
   );
 
   app.openapi(
@@ -43,10 +54,14 @@ export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv
     }),
     async (c) => {
       const { after, limit } = c.req.valid('query');
-      const lines = await system.executions.logs(c.req.valid('param').id, {
-        ...(after !== undefined ? { after: Number(after) } : {}),
-        ...(limit !== undefined ? { limit: Number(limit) } : {}),
-      });
+      const lines = await system.executions.logs(
+        c.req.valid('param').id,
+        {
+          ...(after !== undefined ? { after: Number(after) } : {}),
+          ...(limit !== undefined ? { limit: Number(limit) } : {}),
+        },
+        'id',
+      );
       return c.json({ items: lines.map(logLineView) }, 200);
     },
   );
@@ -63,7 +78,7 @@ export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv
       responses: { 202: json(z.object({ executionId: z.string() }), 'Queued'), ...errorResponses },
     }),
     async (c) => {
-      const execution = await system.executions.retry(c.req.valid('param').id, apiActor(c));
+      const execution = await system.executions.retry(c.req.valid('param').id, apiActor(c), 'id');
       return c.json({ executionId: execution.id }, 202);
     },
   );
@@ -79,7 +94,7 @@ export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv
       request: { params: IdParam },
       responses: { 200: json(ExecutionSchema, 'The execution after the request'), ...errorResponses },
     }),
-    async (c) => c.json(executionView(await system.executions.cancel(c.req.valid('param').id, apiActor(c))), 200),
+    async (c) => c.json(executionView(await system.executions.cancel(c.req.valid('param').id, apiActor(c), 'id')), 200),
   );
 
   return app;

@@ -1,0 +1,4 @@
+import { runExecutionIdSuite } from './execution-ids.suite.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runExecutionIdSuite(pgliteFactory());
