@@ -30,21 +30,31 @@ export function registerAdvancement(program: Command, context: CliContext): void
     .action((options: { json?: boolean }) =>
       withSystem(context, async (system) => {
         const items = await system.grove.advancement.rules();
-        if (options.json) return io.out(json({ items }));
-        io.out(
-          items.length === 0
-            ? 'No advancement rules.'
-            : table(
-                ['ORDER', 'ID', 'MODEL', 'FROM → TO', 'ENABLED', 'CRITERIA'],
-                items.map((r) => [String(r.payload.order), r.meta.id, r.payload.lifecycleModelId, `${r.payload.fromTier} → ${r.payload.toTier}`, r.payload.isEnabled ? 'yes' : 'no', criteriaText(r)]),
-              ),
-        );
+        const problems = await system.grove.advancement.ruleProblems(items);
+        if (options.json) return io.out(json({ items: items.map((r) => (problems.has(r.meta.id) ? { ...r, problem: problems.get(r.meta.id) } : r)) }));
+        if (items.length === 0) return io.out('No advancement rules.');
+        const lines = [
+          table(
+            ['ORDER', 'ID', 'MODEL', 'FROM → TO', 'ENABLED', 'CRITERIA'],
+            items.map((r) => [
+              String(r.payload.order),
+              r.meta.id,
+              r.payload.lifecycleModelId,
+              `${r.payload.fromTier} → ${r.payload.toTier}`,
+              problems.has(r.meta.id) ? 'skipped' : r.payload.isEnabled ? 'yes' : 'no',
+              criteriaText(r),
+            ]),
+          ),
+        ];
+        // Rules stored before a rule had to move a sprout to the next tier: the batch skips them.
+        for (const [id, problem] of problems) lines.push(`Rule ${id} is skipped by advancement-batch: ${problem.field}: ${problem.message}. Fix it with rules update, or delete it.`);
+        io.out(lines.join('\n'));
       }),
     );
 
   rules
     .command('create')
-    .description('create a rule from { meta: { id, title }, payload: { lifecycleModelId, fromTier, toTier, criteria, logicOperator, isEnabled, order } }')
+    .description('create a rule from { meta: { id, title }, payload: { lifecycleModelId, fromTier, toTier, criteria, logicOperator, isEnabled, order } }; toTier is the tier right after fromTier')
     .requiredOption('--file <path>', "the JSON file, or '-' for standard input")
     .option('--json', 'print the stored rule')
     .action((options: { file: string; json?: boolean }) =>

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Sprout, SproutSignals } from '../domain/grove/index.js';
+import type { AdvancementEvent, Sprout, SproutSignals } from '../domain/grove/index.js';
 import type { OpenedGroveJobs } from '../app.js';
 import { type CliContext, withSystem } from './context.js';
 import { readJsonArrayOrLines, readJsonFile } from './input.js';
@@ -32,6 +32,20 @@ async function signalsOf(system: OpenedGroveJobs, sprouts: readonly Sprout[]): P
 }
 
 const ADVANCEMENTS_SHOWN = 100;
+
+/** Who made a tier change: the rule for an auto-advancement, the operator for an override or a rollback. */
+function eventBy(event: AdvancementEvent): string {
+  return event.eventType === 'auto-advancement' ? `rule ${event.ruleId ?? '?'}` : (event.operatorId ?? '');
+}
+
+/** Why: the criteria that held, or the operator's reason (a rollback also names the event it undid). */
+function eventWhy(event: AdvancementEvent): string {
+  if (event.eventType === 'auto-advancement') {
+    return (event.criteriaMet ?? []).filter((c) => c.met).map((c) => `${c.signal} ${c.value === null ? '—' : Number(c.value.toFixed(4))} ${c.operator} ${c.threshold}`).join(', ');
+  }
+  const reason = event.reason ?? '';
+  return event.eventType === 'bulk-rollback' && event.rollbackOf ? `${reason} (undoes ${event.rollbackOf})` : reason;
+}
 
 /** `grove-jobs sprouts import|list|show` and `grove-jobs events import`. */
 export function registerSprouts(program: Command, context: CliContext): void {
@@ -115,8 +129,8 @@ export function registerSprouts(program: Command, context: CliContext): void {
           advancements.length === 0
             ? 'Advancements: none'
             : table(
-                ['WHEN', 'CHANGE', 'TYPE', 'BY', 'ROLLED BACK'],
-                advancements.map((e) => [e.timestamp, `${e.fromTier} → ${e.toTier}`, e.eventType, e.ruleId ?? e.operatorId ?? '', e.rolledBack ? 'yes' : '']),
+                ['WHEN', 'CHANGE', 'TYPE', 'BY', 'WHY', 'ROLLED BACK'],
+                advancements.map((e) => [e.timestamp, `${e.fromTier} → ${e.toTier}`, e.eventType, eventBy(e), eventWhy(e), e.rolledBack ? 'yes' : '']),
               ),
         );
         io.out(lines.join('\n'));

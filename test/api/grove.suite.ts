@@ -143,6 +143,19 @@ export function runGroveApiSuite(factory: SqlFactory): void {
         await expectError(await operator().put('/api/advancement-rules/seed-to-sprout', skip), 400, 'payload.toTier');
         const next = { meta: { id: 'seed-to-sprout', version: 1 }, payload: { ...rule('x').payload, fromTier: 'sapling', toTier: 'tree' } };
         expect((await operator().put('/api/advancement-rules/seed-to-sprout', next)).status).toBe(200);
+
+        // A rule stored before the check is listed with the problem for which the batch skips it.
+        await sql.query({
+          name: 'test-api-bad-rule',
+          text: `insert into advancement_rules (id, title, lifecycle_model_id, from_tier, to_tier, logic_operator, created_at, updated_at)
+                 values ('old-jump', 'Old jump', 'botanical', 'seed', 'tree', 'AND', now(), now())`,
+        });
+        const { items } = (await (await viewer().get('/api/advancement-rules')).json()) as { items: Array<{ meta: { id: string }; problem?: Json }> };
+        expect(items.find((r) => r.meta.id === 'old-jump')?.problem).toEqual({
+          field: 'payload.toTier',
+          message: "'tree' is not the tier after 'seed' in botanical: a rule moves a sprout to 'sprout' only",
+        });
+        expect(items.find((r) => r.meta.id === 'seed-to-sprout')).not.toHaveProperty('problem');
       });
 
       it('refuses bad rules with 400 naming the field, a duplicate id with 409, and a path that disagrees with meta.id', async () => {

@@ -99,6 +99,65 @@ describe('grove-jobs sprouts, events, rules, tier and rollback', () => {
     expect(await ok(['rules', 'delete', 'first-steps'])).toContain('Deleted');
   });
 
+  it('refuses a rule that does not move a sprout to the next tier (exit 2, naming the field), and lists and skips one stored before', async () => {
+    const rule = (id: string, fromTier: string, toTier: string, version?: number) =>
+      JSON.stringify({ meta: { id, ...(version ? { version } : {}) }, payload: { fromTier, toTier, criteria: [{ signal: 'retrievals', operator: '>=', threshold: 0 }] } });
+    for (const [from, to, field] of [
+      ['seed', 'tree', 'payload.toTier'],
+      ['tree', 'seed', 'payload.toTier'],
+      ['grove', 'tree', 'payload.fromTier'],
+    ] as const) {
+      const refused = await cli(['rules', 'create', '--file', '-', '--json'], env, rule('bad', from, to));
+      expect(refused.code, `${from} → ${to}`).toBe(2);
+      expect(parse<{ error: { field: string } }>(refused.stdout).error.field).toBe(field);
+    }
+    const plain = await cli(['rules', 'create', '--file', '-'], env, rule('bad', 'seed', 'tree'));
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain("payload.toTier: 'tree' is not the tier after 'seed' in botanical: a rule moves a sprout to 'sprout' only");
+    await ok(['rules', 'create', '--file', '-'], rule('good', 'seed', 'sprout'));
+    const update = await cli(['rules', 'update', '--file', '-', '--json'], env, rule('good', 'seed', 'sapling', 1));
+    expect(update.code).toBe(2);
+    expect(parse<{ error: { field: string } }>(update.stdout).error.field).toBe('payload.toTier');
+
+    // A rule stored before the check: listed as skipped, and the batch leaves it out.
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(
+      `insert into "${env['GROVE_JOBS_SCHEMA']}".advancement_rules (id, title, lifecycle_model_id, from_tier, to_tier, criteria, logic_operator, sort_order, created_at, updated_at)
+       values ('old-jump', 'Old jump', 'botanical', 'seed', 'tree', '[{"signal":"retrievals","operator":">=","threshold":0}]', 'AND', 0, now(), now())`,
+    );
+    await client.end();
+    const listed = await ok(['rules', 'list']);
+    expect(listed).toMatch(/old-jump\s+botanical\s+seed → tree\s+skipped/);
+    expect(listed).toContain("Rule old-jump is skipped by advancement-batch: payload.toTier: 'tree' is not the tier after 'seed' in botanical");
+    expect(parse<{ items: Array<{ meta: { id: string }; problem?: { field: string } }> }>(await ok(['rules', 'list', '--json'])).items.find((r) => r.meta.id === 'old-jump')?.problem?.field).toBe(
+      'payload.toTier',
+    );
+    await ok(['sprouts', 'import', '--file', '-'], JSON.stringify([{ id: 'fern', title: 'Fern', tier: 'seed' }]));
+    await ok(['events', 'import', '--file', '-'], JSON.stringify([{ eventType: 'retrieved', sproutId: 'fern', sessionId: 'a', createdAt: '2026-11-20T10:00:00Z' }]));
+    await ok(['run', 'signal-aggregation-all-time']);
+    const run = parse<{ result: { skippedRules: Array<{ ruleId: string }>; byRule: Record<string, number> } }>(await ok(['run', 'advancement-batch', '--json']));
+    expect(run.result.skippedRules.map((r) => r.ruleId)).toEqual(['old-jump']);
+    expect(run.result.byRule).toEqual({ good: 1 });
+    expect(parse<{ tier: string }>(await ok(['sprouts', 'show', 'fern', '--json'])).tier).toBe('sprout');
+  });
+
+  it('shows who and why for each tier change of a sprout: the rule and its criteria, the operator and the reason', async () => {
+    await ok(['sprouts', 'import', '--file', '-'], JSON.stringify([{ id: 'moss', title: 'Moss notes', tier: 'seed' }]));
+    await ok(['events', 'import', '--file', '-'], JSON.stringify([{ eventType: 'retrieved', sproutId: 'moss', sessionId: 'a', createdAt: '2026-11-20T10:00:00Z' }]));
+    await ok(['run', 'signal-aggregation-all-time']);
+    await ok(['rules', 'create', '--file', '-'], JSON.stringify({ meta: { id: 'first-steps' }, payload: { fromTier: 'seed', toTier: 'sprout', criteria: [{ signal: 'retrievals', operator: '>=', threshold: 1 }] } }));
+    await ok(['run', 'advancement-batch']);
+    await ok(['rollback', '--since', '2026-01-01T00:00:00Z', '--until', '2999-01-01T00:00:00Z', '--reason', 'rule too eager']);
+    await ok(['tier', 'set', 'moss', 'tree', '--reason', 'curated by hand']);
+    const shown = await ok(['sprouts', 'show', 'moss']);
+    const rows = shown.split('\n').filter((line) => / → /.test(line));
+    expect(rows[0]).toMatch(/seed → tree\s+manual-override\s+cli:test\s+curated by hand/);
+    expect(rows[1]).toMatch(/sprout → seed\s+bulk-rollback\s+cli:test\s+rule too eager \(undoes [0-9a-f-]{36}\)/);
+    expect(rows[2]).toMatch(/seed → sprout\s+auto-advancement\s+rule first-steps\s+retrievals 1 >= 1\s+yes/);
+    expect(shown).toMatch(/BY\s+WHY/);
+  });
+
   it('seeds the same demo data for the same seed and a first advancement run moves real sprouts', async () => {
     const report = parse<{ sprouts: number; events: number; rules: number }>(await ok(['seed', '--sprouts', '60', '--events', '6000', '--seed', '3', '--json']));
     expect(report).toEqual({ sprouts: 60, events: 6000, rules: 4 });

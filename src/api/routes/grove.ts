@@ -69,6 +69,10 @@ const RuleSchema = z
       isEnabled: z.boolean(),
       order: z.number(),
     }),
+    problem: z
+      .object({ field: z.string(), message: z.string() })
+      .optional()
+      .openapi({ description: 'In lists: a stored rule that does not move a sprout to the next tier of its model, which advancement-batch skips; fix it (PUT) or delete it.' }),
   })
   .openapi('AdvancementRule');
 
@@ -260,7 +264,12 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     async (c) => {
       const { lifecycleModelId, enabled } = c.req.valid('query');
       const rules = await grove().advancement.rules({ ...(lifecycleModelId ? { lifecycleModelId } : {}), ...(enabled === 'true' ? { enabledOnly: true } : {}) });
-      const items = rules.filter((r) => enabled !== 'false' || !r.payload.isEnabled).map(ruleView);
+      const listed = rules.filter((r) => enabled !== 'false' || !r.payload.isEnabled);
+      const problems = await grove().advancement.ruleProblems(listed);
+      const items = listed.map((r) => {
+        const problem = problems.get(r.meta.id);
+        return problem ? { ...ruleView(r), problem: { ...problem } } : ruleView(r);
+      });
       return c.json({ items }, 200);
     },
   );

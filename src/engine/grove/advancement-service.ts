@@ -2,11 +2,13 @@ import {
   type AdvancementEvent,
   type AdvancementEventFilterInput,
   type AdvancementRule,
+  findRuleProblem,
   GroveError,
   GroveErrorCode,
   type RollbackFilterInput,
   type RollbackInput,
   type RollbackPlan,
+  type RuleProblem,
 } from '../../domain/grove/index.js';
 import type { AdvancementStore, Clock, RollbackResult } from '../ports.js';
 
@@ -25,6 +27,21 @@ export class AdvancementService {
     const rule = await this.store.getRule(id);
     if (!rule) throw new GroveError(GroveErrorCode.NotFound, `no advancement rule '${id}'`, 'ruleId');
     return rule;
+  }
+
+  /**
+   * What is wrong with each of these stored rules that the batch would skip (see
+   * findRuleProblem), by rule id: rules stored before they had to move a sprout to the next
+   * tier of their model. Rules without a problem are not in the map.
+   */
+  async ruleProblems(rules: readonly AdvancementRule[]): Promise<Map<string, RuleProblem>> {
+    const models = await this.store.listLifecycleModels();
+    const problems = new Map<string, RuleProblem>();
+    for (const rule of rules) {
+      const problem = findRuleProblem(rule, models.find((m) => m.id === rule.payload.lifecycleModelId));
+      if (problem) problems.set(rule.meta.id, problem);
+    }
+    return problems;
   }
 
   createRule(input: unknown): Promise<AdvancementRule> {
