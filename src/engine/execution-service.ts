@@ -5,7 +5,7 @@ import {
   isFinal,
   parseExecutionIdPrefix,
   shortestUniquePrefixLength,
-  uniquePrefixLength,
+  shownPrefixLength,
 } from '../domain/execution/index.js';
 import type { ConfigService } from './config-service.js';
 import type { EngineEvents } from './events.js';
@@ -137,13 +137,14 @@ export class ExecutionService {
 
   /**
    * How many hex digits of each of `ids` to show so that each is unique among all executions
-   * (so among the ids shown too), and at least MIN_EXECUTION_ID_PREFIX: one length for all,
-   * so a table's column lines up. An execution made later may share more of a shown prefix;
-   * the prefix then answers EXECUTION_ID_AMBIGUOUS with the candidates, never a wrong execution.
+   * (so among the ids shown too), and at least MIN_EXECUTION_ID_PREFIX; the newest execution
+   * shows its whole instant, so runs made after it do not share it (shownPrefixLength). One
+   * length for all, so a table's column lines up. Should a run made in the same millisecond
+   * share a shown prefix, it answers EXECUTION_ID_AMBIGUOUS with the candidates, never a wrong one.
    */
   async uniqueIdLength(ids: readonly string[]): Promise<number> {
     const neighbours = await this.store.executionIdNeighbours(ids);
-    return Math.max(shortestUniquePrefixLength(ids), ...neighbours.map((n) => uniquePrefixLength(n.id, [n.before, n.after])));
+    return Math.max(shortestUniquePrefixLength(ids), ...neighbours.map((n) => shownPrefixLength(n.id, n.before, n.after)));
   }
 
   /** One execution by its id or a unique prefix of it (see resolveId). */

@@ -12,6 +12,8 @@ let schema: string;
 const EARLIER = '01a24e2b-1c3d-7a00-8000-00000000000a';
 const LATER = '01a24e2b-9f00-7b00-8000-00000000000b';
 const ELSEWHEN = '01a24f00-0000-7c00-8000-00000000000c';
+// The newest id of the store; queued first here so that history lists it last.
+const NEWEST = '01a25000-0000-7d00-8000-00000000000d';
 
 /** Records a finished execution of nightly-report under a chosen id, queued at `at` (history's order), with one log line. */
 async function finishedExecution(id: string, at: string, message: string): Promise<void> {
@@ -41,6 +43,7 @@ beforeEach(async () => {
   await finishedExecution(EARLIER, '2026-11-23T10:00:00Z', 'the earlier run');
   await finishedExecution(LATER, '2026-11-23T10:00:01Z', 'the later run');
   await finishedExecution(ELSEWHEN, '2026-11-23T10:02:00Z', 'the run of another minute');
+  await finishedExecution(NEWEST, '2026-11-23T09:59:00Z', 'the newest run');
 });
 afterAll(async () => {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
@@ -58,14 +61,14 @@ const idColumn = (stdout: string) =>
     .map((line) => line.split(/\s+/)[0]);
 
 describe('execution ids printed by history and accepted by the commands taking one', () => {
-  it('history prints each id as the shortest prefix no other execution starts with, at least 8 hex digits', async () => {
+  it('history prints the newest execution of the store with its whole instant (12 hex digits), so later runs do not share it', async () => {
     const history = await cli(['history', 'nightly-report'], env);
     expect(history.code, history.stderr).toBe(0);
-    // Newest first; one length for the column, unique among the rows.
-    expect(idColumn(history.stdout)).toEqual(['01a24f00-0', '01a24e2b-9', '01a24e2b-1']);
+    // Latest queued first; one length for the column.
+    expect(idColumn(history.stdout)).toEqual(['01a24f00-0000', '01a24e2b-9f00', '01a24e2b-1c3d', '01a25000-0000']);
   });
 
-  it('history keeps a printed id unique among all executions, not only the rows it prints', async () => {
+  it('history prints each id as the shortest prefix no other execution starts with, at least 8 hex digits', async () => {
     const alone = await cli(['history', 'nightly-report', '--limit', '1'], env);
     expect(alone.code, alone.stderr).toBe(0);
     expect(idColumn(alone.stdout)).toEqual(['01a24f00']);
@@ -83,7 +86,7 @@ describe('execution ids printed by history and accepted by the commands taking o
       expect(logs.code, logs.stderr).toBe(0);
       messages.push(logs.stdout.trim().replace(/^.*INFO\s+/, ''));
     }
-    expect(messages).toEqual(['the run of another minute', 'the later run', 'the earlier run']);
+    expect(messages).toEqual(['the run of another minute', 'the later run', 'the earlier run', 'the newest run']);
   });
 
   it('accepts a prefix in upper case, without hyphens, or the whole id', async () => {
@@ -106,7 +109,7 @@ describe('execution ids printed by history and accepted by the commands taking o
       expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'EXECUTION_ID_AMBIGUOUS', candidates: [EARLIER, LATER] } });
     }
     // Nothing was retried.
-    expect(idColumn((await cli(['history', 'nightly-report'], env)).stdout)).toHaveLength(3);
+    expect(idColumn((await cli(['history', 'nightly-report'], env)).stdout)).toHaveLength(4);
   });
 
   it('retry and cancel act on the execution a unique prefix names', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExecutionErrorCode, ExecutionOperationError } from './errors.js';
-import { abbreviateExecutionId, parseExecutionIdPrefix, shortestUniquePrefixLength, uniquePrefixLength } from './execution-id.js';
+import { abbreviateExecutionId, parseExecutionIdPrefix, shortestUniquePrefixLength, shownPrefixLength, uniquePrefixLength } from './execution-id.js';
 
 // Two ids made 5 ms apart (UUID version 7: the first 12 hex digits are the milliseconds).
 const A = '01a24e2b-1c3d-7a00-8000-000000000001';
@@ -37,6 +37,17 @@ describe('uniquePrefixLength', () => {
     ['itself is no other', A, [A, LATER], 8],
   ])('%s', (_name, id, others, expected) => {
     expect(uniquePrefixLength(id, others)).toBe(expected);
+  });
+});
+
+describe('shownPrefixLength', () => {
+  it.each([
+    ['an older id: unique among its neighbours', A, null, B, 11],
+    ['the newest id: its whole instant, so later runs never share its prefix', LATER, B, null, 12],
+    ['the newest id made in the same millisecond as the one before: more', C, B, null, 14],
+    ['the only id: its whole instant', A, null, null, 12],
+  ])('%s', (_name, id, before, after, expected) => {
+    expect(shownPrefixLength(id, before, after)).toBe(expected);
   });
 });
 

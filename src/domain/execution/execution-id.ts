@@ -7,6 +7,8 @@ import { ExecutionErrorCode, ExecutionOperationError } from './errors.js';
  */
 export const MIN_EXECUTION_ID_PREFIX = 8;
 
+/** Hex digits of an id that hold its creation instant (48 bits of Unix milliseconds). */
+export const INSTANT_HEX_DIGITS = 12;
 /** Hex digits in a whole id. */
 const ID_HEX_DIGITS = 32;
 /** After how many hex digits the canonical form has a hyphen (8-4-4-4-12). */
@@ -81,6 +83,19 @@ export function uniquePrefixLength(id: string, others: readonly (string | null |
     length = Math.max(length, commonHexDigits(hex, otherHex) + 1);
   }
   return Math.min(length, ID_HEX_DIGITS);
+}
+
+/**
+ * How many hex digits of `id` to show, given its neighbours in id order among all executions:
+ * unique among them ({@link uniquePrefixLength}) and, for the newest (no `after`), its whole
+ * instant. Executions made later get greater ids (the ids begin with the instant), so they can
+ * share more of the newest's prefix than its neighbour does, but never its whole millisecond;
+ * an older id's prefix stays unique, as any later id shares no more of it than `after` does.
+ * @example shownPrefixLength('01a24e2b-1c3d-…', '01a24e00-…', null) // 12
+ */
+export function shownPrefixLength(id: string, before: string | null, after: string | null, min = MIN_EXECUTION_ID_PREFIX): number {
+  const unique = uniquePrefixLength(id, [before, after], min);
+  return after === null ? Math.max(unique, INSTANT_HEX_DIGITS) : unique;
 }
 
 /**
