@@ -15,6 +15,6 @@ export default defineConfig({
   },
   server: {
     // `vite --config web/vite.config.ts` during development: the API runs on grove-jobs serve.
-    proxy: { '/api': 'http://127.0.0.1:8080' },
+    proxy: { '/api': 'http://127.0.0.1:8080', '/favicon.svg': 'http://127.0.0.1:8080' },
   },
 });

@@ -76,8 +76,13 @@ function fromHttpException(error: HTTPException): ApiError {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
+/** The hourglass of the console's header, orange: the icon of every page the server gives. */
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#E65100" d="M6 2h12v6l-4 4 4 4v6H6v-6l4-4-4-4V2zm2 2v3.2l4 4 4-4V4H8zm4 8.8-4 4V20h8v-3.2l-4-4z"/></svg>`;
+/** What every page's head holds besides its title: the icon (a browser asks /favicon.ico of a page naming none) and a phone's width. */
+const PAGE_HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="/favicon.svg" type="image/svg+xml">';
+
 const CONSOLE_PLACEHOLDER = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Grove Jobs</title>
+<html lang="en"><head><meta charset="utf-8">${PAGE_HEAD}<title>Grove Jobs</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;color:#222}h1{color:#E65100}a{color:#1976D2}</style></head>
 <body><h1>&#x231B; Grove Jobs</h1>
 <p>The web console is coming. Meanwhile the HTTP API is up: see <a href="/api/docs">the API documentation</a> or the <a href="/api/openapi.json">OpenAPI document</a>.</p>
@@ -127,6 +132,10 @@ function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null, policies: Pa
   const assets = new AssetCache();
   app.get('/', index);
   for (const route of CONSOLE_ROUTES) app.get(route, index);
+  // /favicon.ico too: the path a browser asks of a page that names no icon (a JSON answer opened on its own).
+  const favicon = (c: Context) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' });
+  app.get('/favicon.svg', favicon);
+  app.get('/favicon.ico', favicon);
   app.get('/assets/*', async (c) => {
     const path = c.req.path;
     // Only plain hashed file names under assets/: no traversal, no encoded characters.
@@ -183,14 +192,14 @@ function docsPage(document: { info: { title: string; version: string }; paths?: 
     ),
   );
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)} API</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}.m{font-weight:600;color:#E65100}</style></head>
+<html lang="en"><head><meta charset="utf-8">${PAGE_HEAD}<title>${escapeHtml(document.info.title)} API</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}@media (max-width:600px){body{margin:1rem}}.table{overflow-x:auto}table{border-collapse:collapse}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}td code{overflow-wrap:anywhere}.m{font-weight:600;color:#E65100}</style></head>
 <body><h1>${escapeHtml(document.info.title)} API ${escapeHtml(document.info.version)}</h1>
 <p>JSON over HTTP. Send <code>Authorization: Bearer &lt;token&gt;</code>; roles: <b>viewer</b> reads, <b>operator</b> edits, runs, cancels and retries, <b>admin</b> also deletes.
 Errors are <code>{ "error": { "code", "message", "field"? } }</code>. The full description is the <a href="/api/openapi.json">OpenAPI 3.1 document</a>.</p>
-<table><thead><tr><th>method</th><th>path</th><th>what</th><th>auth</th></tr></thead><tbody>
+<div class="table"><table><thead><tr><th>method</th><th>path</th><th>what</th><th>auth</th></tr></thead><tbody>
 ${rows.join('\n')}
-</tbody></table></body></html>`;
+</tbody></table></div></body></html>`;
 }
 
 /**

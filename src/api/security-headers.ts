@@ -18,14 +18,14 @@ const sources = (hashes: readonly string[]) => hashes.map((hash) => ` '${hash}'`
 /**
  * The policy of a page (the console, the API documentation): its own scripts and styles only,
  * each inline one named by its hash, never `unsafe-inline`. (React and uPlot set element styles
- * through the DOM, which the policy does not govern.) `data:` images: the console's icon.
+ * through the DOM, which the policy does not govern.) Images from 'self' only: the icon is /favicon.svg.
  */
 export function pagePolicy(hashes: InlineHashes): string {
   return [
     "default-src 'self'",
     `script-src 'self'${sources(hashes.scripts)}`,
     `style-src 'self'${sources(hashes.styles)}`,
-    "img-src 'self' data:",
+    "img-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
