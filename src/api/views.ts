@@ -78,6 +78,9 @@ export const ExecutionSchema = ExecutionSummarySchema.extend({
   cancelRequestedAt: z.string().nullable(),
   result: z.unknown(),
   error: z.object({ message: z.string(), code: z.string().optional() }).nullable(),
+  shortId: z.string().optional().openapi({
+    description: 'The fewest leading hex digits (at least 8; the newest execution: 12) that no other execution starts with, as `grove-jobs history` prints it; the execution routes take it as `{id}`',
+  }),
 }).openapi('Execution');
 
 export const LogLineSchema = z

@@ -1,5 +1,6 @@
 import type { ExecutionStatus, ExecutionTrigger } from '../domain/config/index.js';
 import {
+  abbreviateExecutionId,
   ExecutionErrorCode,
   ExecutionOperationError,
   isFinal,
@@ -145,6 +146,12 @@ export class ExecutionService {
   async uniqueIdLength(ids: readonly string[]): Promise<number> {
     const neighbours = await this.store.executionIdNeighbours(ids);
     return Math.max(shortestUniquePrefixLength(ids), ...neighbours.map((n) => shownPrefixLength(n.id, n.before, n.after)));
+  }
+
+  /** Each of `ids` shortened on its own as uniqueIdLength does for a table: unique among all executions, the newest to its whole instant. */
+  async shortIds(ids: readonly string[]): Promise<Map<string, string>> {
+    const neighbours = await this.store.executionIdNeighbours(ids);
+    return new Map(neighbours.map((n) => [n.id, abbreviateExecutionId(n.id, shownPrefixLength(n.id, n.before, n.after))]));
   }
 
   /** One execution by its id or a unique prefix of it (see resolveId). */

@@ -67,6 +67,17 @@ export function runExecutionIdSuite(factory: SqlFactory): void {
       expect(await (await h.call('GET', `/api/executions/${executionId}`, { as: 'viewer' })).json()).toMatchObject({ retryOf: LATER, status: 'queued' });
     });
 
+    it('shows each execution with the prefix that names it (shortId), which every route takes', async () => {
+      const list = (await (await h.call('GET', '/api/jobs/nightly-test/executions', { as: 'viewer' })).json()) as { items: { id: string; shortId: string }[] };
+      const shortIds = Object.fromEntries(list.items.map((e) => [e.id, e.shortId]));
+      // The newest shows its whole instant (12 hex digits): runs made after it never share it.
+      expect(shortIds).toEqual({ [EARLIER]: '01a24e2b-1', [LATER]: '01a24e2b-9', [ELSEWHEN]: '01a24f00-0000' });
+      for (const [id, shortId] of Object.entries(shortIds)) {
+        const one = (await (await h.call('GET', `/api/executions/${shortId}`, { as: 'viewer' })).json()) as { id: string; shortId: string };
+        expect(one).toMatchObject({ id, shortId });
+      }
+    });
+
     it('cancel takes a prefix long enough to pass a run made in the same millisecond', async () => {
       const run = await h.call('POST', '/api/jobs/nightly-test/run', { body: {} });
       const { executionId } = (await run.json()) as { executionId: string };

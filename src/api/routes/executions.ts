@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ExecutionRecord } from '../../engine/ports.js';
 import type { ApiSystem } from '../system.js';
 import { type ApiEnv, apiActor, requireRole } from '../http.js';
 import { validationHook } from '../validation.js';
@@ -18,6 +19,17 @@ const IdParam = z.object({
     }),
 });
 
+type ExecutionView = ReturnType<typeof executionView> & { shortId?: string };
+
+/** Executions as the API shows them, each with the prefix that names it (`shortId`): one round trip for all. */
+export async function withShortIds(system: ApiSystem, executions: readonly ExecutionRecord[]): Promise<ExecutionView[]> {
+  const shortIds = await system.executions.shortIds(executions.map((e) => e.id));
+  return executions.map((e) => {
+    const shortId = shortIds.get(e.id);
+    return shortId === undefined ? executionView(e) : { ...executionView(e), shortId };
+  });
+}
+
 /** One execution, its logs, retry and cancel. */
 export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
   const { system } = deps;
@@ -33,7 +45,7 @@ export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv
       request: { params: IdParam },
       responses: { 200: json(ExecutionSchema, 'The execution'), 400: errorResponses[400], 401: errorResponses[401], 404: errorResponses[404] },
     }),
-    async (c) => c.json(executionView(await system.executions.get(c.req.valid('param').id, 'id')), 200),
+    async (c) => c.json((await withShortIds(system, [await system.executions.get(c.req.valid('param').id, 'id')]))[0] as ExecutionView, 200),
   );
 
   app.openapi(
@@ -94,7 +106,7 @@ export function executionRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv
       request: { params: IdParam },
       responses: { 200: json(ExecutionSchema, 'The execution after the request'), ...errorResponses },
     }),
-    async (c) => c.json(executionView(await system.executions.cancel(c.req.valid('param').id, apiActor(c), 'id')), 200),
+    async (c) => c.json((await withShortIds(system, [await system.executions.cancel(c.req.valid('param').id, apiActor(c), 'id')]))[0] as ExecutionView, 200),
   );
 
   return app;

@@ -10,7 +10,6 @@ import {
   errorResponses,
   etag,
   ExecutionSchema,
-  executionView,
   JobConfigInputSchema,
   JobSchema,
   type JobView,
@@ -20,6 +19,7 @@ import {
   ScheduleCache,
 } from '../views.js';
 import { JobListCache } from '../job-list.js';
+import { withShortIds } from './executions.js';
 
 export interface JobRouteDeps {
   system: ApiSystem;
@@ -477,7 +477,7 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
       const n = limit === undefined ? 20 : Number(limit);
       if (n < 1 || n > 1000) throw new ApiError(400, 'INVALID_REQUEST', 'limit must be a whole number from 1 to 1000', 'limit');
       const items = await system.executions.list(id, status ? { limit: n, status } : { limit: n });
-      return c.json({ items: items.map(executionView) }, 200);
+      return c.json({ items: await withShortIds(system, items) }, 200);
     },
   );
 

@@ -93,7 +93,7 @@ export const { registry: statusRegistry } = defineRegistry(statusCatalog, {
         {props.metrics.map((metric) => (
           <div key={metric.key} className={`gj-metric gj-tone--${metric.tone}`} data-metric={metric.key}>
             <dt>{metric.label}</dt>
-            <dd>{metric.value}</dd>
+            <dd {...(metric.title ? { title: metric.title } : {})}>{metric.value}</dd>
           </div>
         ))}
       </dl>

@@ -58,7 +58,16 @@ export const JobProgressBarProps = z.object({
 
 export const JobMetricRowProps = z.object({
   metrics: z
-    .array(z.object({ key: z.string().min(1), label: z.string().min(1), value: z.string(), tone }))
+    .array(
+      z.object({
+        key: z.string().min(1),
+        label: z.string().min(1),
+        value: z.string(),
+        /** Shown on hover, e.g. the whole id of a shortened one. */
+        title: z.string().optional(),
+        tone,
+      }),
+    )
     .min(1)
     .max(8),
 });

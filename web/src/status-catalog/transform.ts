@@ -32,6 +32,8 @@ export interface ExecutionInput {
   dryRun?: boolean;
   retryOf?: string | null;
   cancelRequestedAt?: string | null;
+  /** The prefix of `id` no other execution starts with, from the API (what `grove-jobs logs` and the API take). */
+  shortId?: string;
 }
 
 export interface LogLineInput {
@@ -146,7 +148,9 @@ function metricsProps(execution: ExecutionInput, now: Date): JobMetricRowProps {
   if (execution.batchSize !== undefined && execution.batchSize !== null) {
     metrics.push({ key: 'batch-size', label: 'Batch size', value: String(execution.batchSize), tone: 'neutral' });
   }
-  metrics.push({ key: 'run-id', label: 'Run', value: execution.id.slice(0, 8), tone: 'neutral' });
+  // Ids are time-ordered, so runs of the same minute share their first 8 digits: show the
+  // prefix the API says is unique (or, from an event alone, the whole id), the whole id on hover.
+  metrics.push({ key: 'run-id', label: 'Run', value: execution.shortId ?? execution.id, title: execution.id, tone: 'neutral' });
   return { metrics };
 }
 
