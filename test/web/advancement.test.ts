@@ -78,11 +78,13 @@ describe.skipIf(!available)('the Advancement rules page', () => {
     await form.getByLabel('Rule id').fill(RULE_ID);
     await form.getByLabel('Title').fill('Seed fast track');
     await form.getByLabel('From tier').selectOption('seed');
-    // A server refusal is shown at its field: the tiers must differ.
-    await form.getByLabel('To tier').selectOption('seed');
+    // A server refusal is shown at its field: a rule id with spaces.
+    await form.getByLabel('Rule id').fill('seed fast track');
     await form.getByRole('button', { name: 'Create rule' }).click();
-    await form.locator('[data-path="payload.toTier"] .field-error').getByText('must differ from fromTier').waitFor();
-    await form.getByLabel('To tier').selectOption('sprout');
+    await form.locator('[data-path="meta.id"] .field-error').getByText('must start with a letter or digit').waitFor();
+    await form.getByLabel('Rule id').fill(RULE_ID);
+    // The next tier is the only one offered.
+    expect(await form.getByLabel('To tier').locator('option').allTextContents()).toEqual(['sprout']);
     await form.getByLabel('Order').fill('1');
     await form.getByRole('button', { name: 'Add criterion' }).click();
     await form.getByLabel('Signal 2').selectOption('citations');

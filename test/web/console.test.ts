@@ -120,6 +120,10 @@ describe.skipIf(!available)('the operator console', () => {
     expect(saved.payload.limits.batchSize).toBe(50);
 
     await page.getByRole('button', { name: 'Run now' }).click();
+    // Run now asks first: advancement-batch changes data, so a real run is confirmed.
+    const dialog = page.getByRole('dialog', { name: 'Run Advancement batch now' });
+    await dialog.getByLabel(/Run it for real/).check();
+    await dialog.getByRole('button', { name: 'Start run' }).click();
     await page.getByRole('status').filter({ hasText: 'Run queued' }).waitFor();
     await page.getByRole('link', { name: '← All jobs' }).click();
     // The grid re-reads statuses every few seconds: wait for the run to show as finished.

@@ -111,6 +111,10 @@ describe.skipIf(!available)('the Execution Status tab', () => {
     const panel = page.locator('#panel-status');
     await panel.locator('[data-live="live"]').waitFor();
     await panel.getByRole('button', { name: 'Run now' }).click();
+    // Run now asks first: advancement-batch changes data, so a real run is confirmed.
+    const dialog = page.getByRole('dialog', { name: 'Run Advancement batch now' });
+    await dialog.getByLabel(/Run it for real/).check();
+    await dialog.getByRole('button', { name: 'Start run' }).click();
 
     const trail = panel.getByRole('list', { name: 'Seen live' });
     await trail.locator('li[data-step="success"]').waitFor();
@@ -144,6 +148,7 @@ describe.skipIf(!available)('the Execution Status tab', () => {
       const panel = page.locator('#panel-status');
       await panel.locator('[data-live="live"]').waitFor();
       await panel.getByRole('button', { name: 'Run now' }).click();
+      await page.getByRole('dialog', { name: 'Run Slow hook now' }).getByRole('button', { name: 'Start run' }).click();
       const running = panel.getByRole('list', { name: 'Last 10 runs' }).locator('li[data-status="running"]');
       await running.waitFor();
       const executionId = await running.getAttribute('data-execution-id');

@@ -46,6 +46,18 @@ export interface JobType {
   parameters: JsonSchema;
   defaults: Record<string, unknown>;
   secretParameters: string[];
+  /** A run that is not a dry run changes records operators own: Run now asks first. */
+  changesData: boolean;
+  /** The type works in pages of the batch size, which a run may override. */
+  usesBatchSize: boolean;
+  /** What the type calls its item counters ("Advanced" for advancement-batch's succeeded). */
+  counterLabels: { processed: string; succeeded: string; failed: string };
+}
+
+/** A manual run's overrides (POST /api/jobs/{id}/run). */
+export interface RunOptions {
+  dryRun?: boolean;
+  batchSize?: number;
 }
 
 export interface ConfigVersion {
@@ -113,7 +125,7 @@ export interface ApiClient {
   duplicateJob(id: string, copy?: { id?: string; title?: string }): Promise<JobView>;
   versions(id: string): Promise<ConfigVersion[]>;
   restoreVersion(id: string, version: number, current: number): Promise<JobView>;
-  runNow(id: string): Promise<{ executionId: string; created: boolean }>;
+  runNow(id: string, options?: RunOptions): Promise<{ executionId: string; created: boolean }>;
   executions(id: string, limit?: number): Promise<ExecutionView[]>;
   preview(cron: string, tz: string, count?: number): Promise<SchedulePreview>;
   rules(): Promise<AdvancementRule[]>;
@@ -252,7 +264,7 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     duplicateJob: (id, copy = {}) => call<JobView>('POST', `/api/jobs/${enc(id)}/duplicate`, { body: copy }),
     versions: async (id) => (await call<{ items: ConfigVersion[] }>('GET', `/api/jobs/${enc(id)}/versions`)).items,
     restoreVersion: (id, version, current) => call<JobView>('POST', `/api/jobs/${enc(id)}/versions/${version}/restore`, { version: current }),
-    runNow: (id) => call<{ executionId: string; created: boolean }>('POST', `/api/jobs/${enc(id)}/run`, { body: {} }),
+    runNow: (id, options = {}) => call<{ executionId: string; created: boolean }>('POST', `/api/jobs/${enc(id)}/run`, { body: options }),
     executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `/api/jobs/${enc(id)}/executions${query({ limit })}`)).items,
     preview: (cron, tz, count = 5) => call<SchedulePreview>('GET', `/api/schedule/preview${query({ cron, tz, count })}`),
     rules: async () => (await call<{ items: AdvancementRule[] }>('GET', '/api/advancement-rules')).items,

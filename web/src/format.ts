@@ -89,12 +89,12 @@ export const EXECUTION_LABEL: Record<ExecutionStatus, string> = {
   skipped: 'Skipped',
 };
 
-/** "Success (142 processed, 2m 34s)". */
+/** "Success (142 processed, 2m 34s)"; a dry run says so first: "Success (dry run, 142 processed, 19 ms)". */
 export function formatLastRun(last: Summary | null): string {
   if (!last) return 'Never run';
   const label = (EXECUTION_LABEL as Record<string, string>)[last.status] ?? last.status;
-  if (last.status === 'queued') return label;
-  const parts = [`${last.items.processed} processed`];
+  if (last.status === 'queued') return last.dryRun ? `${label} (dry run)` : label;
+  const parts = [...(last.dryRun ? ['dry run'] : []), `${last.items.processed} processed`];
   if (last.durationMs !== null) parts.push(formatDuration(last.durationMs));
   return `${label} (${parts.join(', ')})`;
 }

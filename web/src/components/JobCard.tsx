@@ -5,6 +5,7 @@ import { useApi } from '../hooks/use-api';
 import { useNavigate } from '../hooks/use-route';
 import { useSession } from '../hooks/use-session';
 import { HourglassIcon } from './Icons';
+import { RunDialog } from './RunDialog';
 import { StatusBadge } from './StatusBadge';
 
 interface Props {
@@ -25,6 +26,7 @@ export const JobCard = memo(function JobCard({ job, now, onChanged }: Props) {
   const { canOperate } = useSession();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [runOpen, setRunOpen] = useState(false);
   const id = String(job.meta['id']);
   const version = Number(job.meta['version']);
   const title = String(job.meta['title'] ?? id);
@@ -34,6 +36,7 @@ export const JobCard = memo(function JobCard({ job, now, onChanged }: Props) {
     schedule: { isEnabled: boolean };
     limits: { batchSize: number };
     retry: { maxAttempts: number };
+    parameters: Record<string, unknown>;
   };
   const next = job.nextRuns[0];
   const href = `/jobs/${encodeURIComponent(id)}`;
@@ -76,7 +79,7 @@ export const JobCard = memo(function JobCard({ job, now, onChanged }: Props) {
       <div className="card-body">
         {/* One text node per line: the grid renders hundreds of these. */}
         <p className="next-run">{`Next: ${next ? formatRunTime(next, job.schedule.timezone, now) : payload.schedule.isEnabled ? 'no upcoming run' : 'not scheduled (disabled)'}`}</p>
-        <p className="last-run">{`Last: ${formatLastRun(job.lastExecution)}`}</p>
+        <p className="last-run" data-dry-run={job.lastExecution?.dryRun ? 'true' : undefined}>{`Last: ${formatLastRun(job.lastExecution)}`}</p>
         <ul className="chips" aria-label="Configuration">
           <li className="chip" title="Schedule">
             {job.schedule.description}
@@ -113,15 +116,25 @@ export const JobCard = memo(function JobCard({ job, now, onChanged }: Props) {
               className="button button--primary"
               disabled={busy}
               aria-label={`Run ${title} now`}
-              onClick={() =>
-                void act(async () => {
-                  await api.runNow(id);
-                  return 'Run queued';
-                })
-              }
+              aria-haspopup="dialog"
+              onClick={() => setRunOpen(true)}
             >
               Run now
             </button>
+            {runOpen ? (
+              <RunDialog
+                title={title}
+                jobType={payload.jobType}
+                batchSize={payload.limits.batchSize}
+                dryRunParameter={payload.parameters['dryRun'] === true}
+                onRun={async (options) => {
+                  await api.runNow(id, options);
+                  setMessage({ kind: 'ok', text: options.dryRun ? 'Dry run queued' : 'Run queued' });
+                  onChanged();
+                }}
+                onClose={() => setRunOpen(false)}
+              />
+            ) : null}
           </>
         ) : (
           <span className="muted">{payload.schedule.isEnabled ? 'Enabled' : 'Disabled'}</span>

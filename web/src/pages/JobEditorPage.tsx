@@ -3,6 +3,7 @@ import type { JobType, JobView } from '../api-client';
 import { ConfigurationForm } from '../components/ConfigurationForm';
 import { HourglassIcon } from '../components/Icons';
 import { ErrorNotice } from '../components/Notice';
+import { RunDialog } from '../components/RunDialog';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatLastRun, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
@@ -27,6 +28,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [runOpen, setRunOpen] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -93,16 +95,26 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
             <button
               type="button"
               className="button button--primary"
-              onClick={() =>
-                void act(async () => {
-                  await api.runNow(id);
-                  setMessage('Run queued: follow it on the Execution Status tab.');
-                  await load();
-                })
-              }
+              aria-haspopup="dialog"
+              onClick={() => setRunOpen(true)}
             >
               Run now
             </button>
+            {runOpen ? (
+              <RunDialog
+                title={title}
+                jobType={String(job.payload['jobType'])}
+                batchSize={Number((job.payload['limits'] as { batchSize?: number } | undefined)?.batchSize)}
+                dryRunParameter={(job.payload['parameters'] as Record<string, unknown> | undefined)?.['dryRun'] === true}
+                onRun={async (options) => {
+                  await api.runNow(id, options);
+                  setActionError(null);
+                  setMessage(`${options.dryRun ? 'Dry run' : 'Run'} queued: follow it on the Execution Status tab.`);
+                  await load();
+                }}
+                onClose={() => setRunOpen(false)}
+              />
+            ) : null}
             <button
               type="button"
               className="button"

@@ -6,7 +6,7 @@ import { useApi } from '../hooks/use-api';
 import { useSession } from '../hooks/use-session';
 import { AdvancementEvents } from './rules/AdvancementEvents';
 import { BulkRollback } from './rules/BulkRollback';
-import { RuleEditor } from './rules/RuleEditor';
+import { type ListedRule, RuleEditor } from './rules/RuleEditor';
 
 /** Advancement rules in the order they apply, their editor, recent advancement events and bulk rollback. */
 export function RulesPage() {
@@ -75,6 +75,11 @@ export function RulesPage() {
               </div>
               <span className="badge badge--rule">{rule.payload.isEnabled ? `${rule.payload.criteria.length} conditions` : 'Disabled'}</span>
             </header>
+            {(rule as ListedRule).problem ? (
+              <p className="notice notice--conflict" data-testid="rule-problem">
+                <strong>Skipped by advancement-batch:</strong> {(rule as ListedRule).problem?.message}. Edit the rule to move sprouts to the next tier, or delete it.
+              </p>
+            ) : null}
             <ul className="conditions">
               {rule.payload.criteria.map((c, i) => (
                 <li key={i}>

@@ -42,9 +42,13 @@ export const { registry: statusRegistry } = defineRegistry(statusCatalog, {
         <div className="gj-phase__head" role="status" aria-live="polite">
           <span className={`gj-phase__dot gj-tone--${props.tone}`} aria-hidden="true" />
           <span className="gj-phase__label">{props.label}</span>
+          {props.dryRun ? (
+            <span className="gj-dry-run" title="A dry run: it changed nothing">
+              Dry run
+            </span>
+          ) : null}
           <span className="gj-phase__meta">
             attempt {props.attempt} · {TRIGGERS[props.trigger] ?? props.trigger}
-            {props.dryRun ? ' · dry run' : ''}
           </span>
         </div>
         <ol className="gj-phase__steps" aria-label="Steps">

@@ -30,6 +30,7 @@ export const JobPhaseIndicatorProps = z.object({
   tone,
   attempt: z.int().min(1),
   trigger: z.string(),
+  /** A dry run changed nothing: drawn as a "Dry run" badge beside the outcome. */
   dryRun: z.boolean(),
   /** queued → running → finished, each with the instant it was reached (null: not yet). */
   steps: z

@@ -49,6 +49,14 @@ export interface RenderTreeOptions {
   nextRun?: { at: string | null; timezone: string } | null;
   /** The execution's log lines, oldest first; the last LOG_LINES_SHOWN are drawn. */
   logs?: readonly LogLineInput[];
+  /** What the job type calls its counters (GET /api/job-types): "Advanced" rather than "Succeeded". */
+  counterLabels?: CounterLabels;
+}
+
+export interface CounterLabels {
+  processed?: string;
+  succeeded?: string;
+  failed?: string;
 }
 
 /** One element of the tree: a catalog component, its props and its children's keys. */
@@ -136,14 +144,16 @@ function phaseProps(execution: ExecutionInput): JobPhaseIndicatorProps {
   };
 }
 
-function metricsProps(execution: ExecutionInput, now: Date): JobMetricRowProps {
+function metricsProps(execution: ExecutionInput, now: Date, labels: CounterLabels = {}): JobMetricRowProps {
   const { items } = execution;
   const running = execution.status === ExecutionStatus.Running;
+  // A dry run changed nothing: its counters say what a real run would have done.
+  const would = (label: string) => (execution.dryRun ? `${label} (dry run)` : label);
   const metrics: JobMetricRowProps['metrics'] = [
     { key: 'duration', label: running ? 'Elapsed' : 'Duration', value: formatDuration(elapsedMs(execution, now)), tone: 'neutral' },
-    { key: 'processed', label: 'Processed', value: String(items.processed), tone: 'blue' },
-    { key: 'succeeded', label: 'Succeeded', value: String(items.succeeded), tone: items.succeeded > 0 ? 'green' : 'neutral' },
-    { key: 'failed', label: 'Failed', value: String(items.failed), tone: items.failed > 0 ? 'red' : 'neutral' },
+    { key: 'processed', label: labels.processed || 'Processed', value: String(items.processed), tone: 'blue' },
+    { key: 'succeeded', label: would(labels.succeeded || 'Succeeded'), value: String(items.succeeded), tone: items.succeeded > 0 ? 'green' : 'neutral' },
+    { key: 'failed', label: labels.failed || 'Failed', value: String(items.failed), tone: items.failed > 0 ? 'red' : 'neutral' },
   ];
   if (execution.batchSize !== undefined && execution.batchSize !== null) {
     metrics.push({ key: 'batch-size', label: 'Batch size', value: String(execution.batchSize), tone: 'neutral' });
@@ -258,7 +268,7 @@ export function executionToRenderTree(execution: ExecutionInput | null, options:
     },
     children: [],
   });
-  add('metrics', { type: 'JobMetricRow', props: metricsProps(execution, now), children: [] });
+  add('metrics', { type: 'JobMetricRow', props: metricsProps(execution, now, options.counterLabels), children: [] });
 
   const alert = alertProps(execution);
   if (alert) add('error', { type: 'JobErrorAlert', props: alert, children: [] });
@@ -274,6 +284,6 @@ export function executionToRenderTree(execution: ExecutionInput | null, options:
     rootChildren.push('log');
   }
 
-  elements['status'] = { type: 'StatusPanel', props: { title: 'Execution status', variant: 'section', busy }, children: rootChildren };
+  elements['status'] = { type: 'StatusPanel', props: { title: execution.dryRun ? 'Execution status: dry run' : 'Execution status', variant: 'section', busy }, children: rootChildren };
   return { root: 'status', elements };
 }

@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { RunDialog } from '../components/RunDialog.js';
 import { StatusView } from '../status-catalog/StatusView.js';
 import { executionToRenderTree, formatDuration, isFinished, type LogLineInput } from '../status-catalog/transform.js';
 import { byNewest, CHART_RUNS, type ExecutionData, merge, nextTrail, reconcile, type TrailStep, upsert } from './live-state.js';
 import { RunHistory } from './RunHistory.js';
 import { RunHistoryChart } from './RunHistoryChart.js';
-import { type JobData, StatusApiError, statusApi } from './status-api.js';
+import { type CounterLabels, type JobData, type RunRequest, StatusApiError, statusApi } from './status-api.js';
 import { type LiveState, useExecutionEvents } from './use-execution-events.js';
 import './status.css';
 
@@ -46,7 +47,8 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
   const [logsOpenFor, setLogsOpenFor] = useState<string | null>(null);
   const [trails, setTrails] = useState<Record<string, TrailStep[]>>({});
   const [busyId, setBusyId] = useState<string | null>(null);
-  const [running, setRunning] = useState(false);
+  const [runOpen, setRunOpen] = useState(false);
+  const [counterLabels, setCounterLabels] = useState<CounterLabels | undefined>(undefined);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const logFetches = useRef(new Map<string, { again: boolean }>());
   const logsRef = useRef(logs);
@@ -108,6 +110,17 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
     void reload();
   }, [reload]);
 
+  const jobType = job?.payload.jobType;
+  useEffect(() => {
+    if (!jobType) return undefined;
+    let current = true;
+    // Without them the counters keep their plain names; nothing else waits on this read.
+    statusApi.jobTypes().then((types) => current && setCounterLabels(types.find((t) => t.name === jobType)?.counterLabels), () => undefined);
+    return () => {
+      current = false;
+    };
+  }, [jobType]);
+
   const displayed = useMemo(() => (selectedId ? executions.find((e) => e.id === selectedId) : undefined) ?? executions[0] ?? null, [executions, selectedId]);
   const displayedId = displayed?.id ?? null;
   const displayedRef = useRef(displayedId);
@@ -153,8 +166,9 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
         now,
         nextRun: job ? { at: nextRunAt, timezone: job.schedule.timezone } : null,
         logs: displayed ? (logs[displayed.id] ?? []) : [],
+        ...(counterLabels ? { counterLabels } : {}),
       }),
-    [displayed, now, job, nextRunAt, logs],
+    [displayed, now, job, nextRunAt, logs, counterLabels],
   );
 
   const startedRun = async (start: () => Promise<{ executionId: string }>, what: string) => {
@@ -168,10 +182,12 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
     }
   };
 
-  const runNow = async () => {
-    setRunning(true);
-    await startedRun(() => statusApi.run(configId), 'Run now');
-    setRunning(false);
+  /** From the run dialog: a refusal is shown there, so it is not caught here. */
+  const runNow = async (options: RunRequest) => {
+    const { executionId } = await statusApi.run(configId, options);
+    setSelectedId(executionId);
+    setNotice({ kind: 'ok', text: `${options.dryRun ? 'Dry run' : 'Run now'}: the run is queued.` });
+    await fetchExecution(executionId);
   };
 
   const retry = async (executionId: string) => {
@@ -208,9 +224,19 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
           {LIVE_TEXT[live]}
         </p>
         {canOperate ? (
-          <button type="button" className="gj-button gj-button--primary" onClick={() => void runNow()} disabled={running}>
-            {running ? 'Starting…' : 'Run now'}
+          <button type="button" className="gj-button gj-button--primary" aria-haspopup="dialog" onClick={() => setRunOpen(true)} disabled={job === null}>
+            Run now
           </button>
+        ) : null}
+        {runOpen && job ? (
+          <RunDialog
+            title={job.meta.title ?? configId}
+            jobType={job.payload.jobType}
+            batchSize={job.payload.limits.batchSize}
+            dryRunParameter={job.payload.parameters?.['dryRun'] === true}
+            onRun={runNow}
+            onClose={() => setRunOpen(false)}
+          />
         ) : null}
       </div>
       {notice ? (

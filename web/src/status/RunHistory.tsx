@@ -48,15 +48,25 @@ export function RunHistory({ executions, selectedId, canOperate, logsOpenFor, lo
             const logsId = `gj-logs-${execution.id}`;
             const busy = busyId === execution.id;
             return (
-              <li key={execution.id} className={`gj-history__row${selected ? ' is-selected' : ''}`} data-execution-id={execution.id} data-status={execution.status}>
+              <li
+                key={execution.id}
+                className={`gj-history__row${selected ? ' is-selected' : ''}`}
+                data-execution-id={execution.id}
+                data-status={execution.status}
+                data-dry-run={execution.dryRun ? 'true' : undefined}
+              >
                 <div className="gj-history__summary">
                   <span className={`gj-pill gj-pill--${execution.status}`}>{label}</span>
+                  {execution.dryRun ? (
+                    <span className="gj-dry-run" title="A dry run: it changed nothing">
+                      Dry run
+                    </span>
+                  ) : null}
                   <span className="gj-history__when">
                     <time dateTime={execution.queuedAt ?? undefined}>{when(execution.startedAt ?? execution.queuedAt)}</time>
                     {' · '}
                     {TRIGGER_LABELS[execution.trigger] ?? execution.trigger}
                     {execution.attempt > 1 ? ` · attempt ${execution.attempt}` : ''}
-                    {execution.dryRun ? ' · dry run' : ''}
                   </span>
                   <span className="gj-history__items">
                     {execution.items.processed} items{finished && execution.durationMs !== null ? ` (${formatDuration(execution.durationMs)})` : ''}

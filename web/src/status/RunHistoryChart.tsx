@@ -5,29 +5,40 @@ import { formatDuration, isFinished } from '../status-catalog/transform.js';
 import { CHART_RUNS, type ExecutionData } from './live-state.js';
 const HEIGHT = 180;
 
-/** Outcome groups, each one uPlot series with its own colour (the bars never share an x). */
+/**
+ * Outcome groups, each one uPlot series with its own colour (the bars never share an x). A dry
+ * run that did not fail has a group of its own: it changed nothing, whatever it reports.
+ */
 const OUTCOMES = [
-  { key: 'success', label: 'Succeeded', colour: '#2E7D32', statuses: ['success'] },
-  { key: 'partial', label: 'Partial or cancelled', colour: '#FFA000', statuses: ['partial', 'cancelled', 'skipped'] },
-  { key: 'failed', label: 'Failed or timed out', colour: '#D32F2F', statuses: ['failed', 'timeout'] },
+  { key: 'success', label: 'Succeeded', colour: '#2E7D32' },
+  { key: 'partial', label: 'Partial or cancelled', colour: '#FFA000' },
+  { key: 'failed', label: 'Failed or timed out', colour: '#D32F2F' },
+  { key: 'dry', label: 'Dry run', colour: '#7B8794' },
 ] as const;
+type Outcome = (typeof OUTCOMES)[number]['key'];
+
+function outcomeOf(run: ExecutionData): Outcome {
+  if (run.status === 'failed' || run.status === 'timeout') return 'failed';
+  if (run.dryRun) return 'dry';
+  return run.status === 'success' ? 'success' : 'partial';
+}
 
 export interface ChartData {
   /** Oldest first: the bar order, left to right. */
   runs: ExecutionData[];
   /** x (1…n), then seconds per outcome series (null where the run has another outcome). */
   data: uPlot.AlignedData;
-  counts: Record<(typeof OUTCOMES)[number]['key'], number>;
+  counts: Record<Outcome, number>;
   longestMs: number;
 }
 
 export function chartData(executions: readonly ExecutionData[]): ChartData {
   const runs = executions.filter((e) => isFinished(e.status) && e.durationMs !== null).slice(0, CHART_RUNS).reverse();
   const xs = runs.map((_, i) => i + 1);
-  const counts = { success: 0, partial: 0, failed: 0 };
+  const counts = { success: 0, partial: 0, failed: 0, dry: 0 };
   const series = OUTCOMES.map((outcome) =>
     runs.map((run) => {
-      if (!(outcome.statuses as readonly string[]).includes(run.status)) return null;
+      if (outcomeOf(run) !== outcome.key) return null;
       counts[outcome.key] += 1;
       return (run.durationMs ?? 0) / 1000;
     }),
@@ -85,7 +96,7 @@ export function RunHistoryChart({ executions }: { executions: readonly Execution
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
     };
-    plot.current = new uPlot(options, [[], [], [], []], element);
+    plot.current = new uPlot(options, [[], ...OUTCOMES.map(() => [])], element);
     const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => plot.current?.setSize({ width: Math.max(240, element.clientWidth), height: HEIGHT }));
     observer?.observe(element);
     return () => {
@@ -103,14 +114,14 @@ export function RunHistoryChart({ executions }: { executions: readonly Execution
   const summary =
     total === 0
       ? 'No finished runs to chart yet.'
-      : `Durations of the last ${total} finished runs: ${chart.counts.success} succeeded, ${chart.counts.failed} failed or timed out, ${chart.counts.partial} partial or cancelled; the longest took ${formatDuration(chart.longestMs)}.`;
+      : `Durations of the last ${total} finished runs: ${chart.counts.success} succeeded, ${chart.counts.failed} failed or timed out, ${chart.counts.partial} partial or cancelled${chart.counts.dry > 0 ? `, ${chart.counts.dry} dry ${chart.counts.dry === 1 ? 'run' : 'runs'} (changed nothing)` : ''}; the longest took ${formatDuration(chart.longestMs)}.`;
 
   return (
     <figure className="gj-chart" aria-labelledby={captionId}>
       <figcaption id={captionId}>
         <strong>Run durations</strong> <span className="gj-muted">{summary}</span>
       </figcaption>
-      <div ref={holder} className="gj-chart__plot" aria-hidden="true" data-runs={total} />
+      <div ref={holder} className="gj-chart__plot" aria-hidden="true" data-runs={total} data-dry-runs={chart.counts.dry} />
     </figure>
   );
 }

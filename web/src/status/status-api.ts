@@ -8,8 +8,23 @@ export type { ExecutionData, LiveExecutionEvent };
 export const TOKEN_KEY = 'grove-jobs.token';
 
 export interface JobData {
+  meta: { id: string; title?: string };
+  payload: { jobType: string; limits: { batchSize: number }; parameters?: Record<string, unknown> };
   nextRuns: string[];
   schedule: { timezone: string; description: string };
+}
+
+/** What a job type calls its item counters (GET /api/job-types). */
+export interface CounterLabels {
+  processed: string;
+  succeeded: string;
+  failed: string;
+}
+
+/** A manual run's overrides. */
+export interface RunRequest {
+  dryRun?: boolean;
+  batchSize?: number;
 }
 
 export class StatusApiError extends Error {
@@ -60,7 +75,8 @@ export const statusApi = {
   execution: (executionId: string) => request<ExecutionData>('GET', `/executions/${id(executionId)}`),
   logs: (executionId: string, after?: number) =>
     request<{ items: LogLineInput[] }>('GET', `/executions/${id(executionId)}/logs${after !== undefined ? `?after=${after}` : ''}`).then((r) => r.items),
-  run: (configId: string) => request<{ executionId: string }>('POST', `/jobs/${id(configId)}/run`, {}),
+  run: (configId: string, options: RunRequest = {}) => request<{ executionId: string }>('POST', `/jobs/${id(configId)}/run`, options),
+  jobTypes: () => request<{ items: Array<{ name: string; counterLabels?: CounterLabels }> }>('GET', '/job-types').then((r) => r.items),
   retry: (executionId: string) => request<{ executionId: string }>('POST', `/executions/${id(executionId)}/retry`),
   cancel: (executionId: string) => request<ExecutionData>('POST', `/executions/${id(executionId)}/cancel`),
   /** EventSource cannot send headers: the event stream alone takes the token in the query. */

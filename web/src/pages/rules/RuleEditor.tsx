@@ -13,6 +13,16 @@ import { Field } from '../../components/Field';
 import { ErrorNotice } from '../../components/Notice';
 
 type Criterion = AdvancementRule['payload']['criteria'][number];
+/** A rule as listed: a stored one the batch skips carries the problem, naming its field. */
+export type ListedRule = AdvancementRule & { problem?: { field: string; message: string } };
+
+/** The tier after `tier` in the botanical model (the only model the console knows the tiers of). */
+const nextTier = (tier: string): string | undefined => {
+  const at = (BOTANICAL_TIERS as readonly string[]).indexOf(tier);
+  return at < 0 ? undefined : BOTANICAL_TIERS[at + 1];
+};
+/** Tiers a rule can start from: every tier but the last, which has nothing after it. */
+const FROM_TIERS = BOTANICAL_TIERS.slice(0, -1);
 
 const blank = (): AdvancementRuleInput => ({
   meta: { id: '', title: '' },
@@ -26,7 +36,7 @@ export function RuleEditor({
   onCancel,
   onReload,
 }: {
-  rule: AdvancementRule | null;
+  rule: ListedRule | null;
   onSaved: (rule: AdvancementRule) => void;
   onCancel: () => void;
   /** Opens the rule's current version (after a conflict). */
@@ -46,7 +56,13 @@ export function RuleEditor({
   const conflict = apiError?.status === 409;
   const f = apiError?.field;
   const candidates = f && !conflict ? [f, `payload.${f}`, `meta.${f}`] : [];
-  const errorAt = (path: string): string | undefined => (apiError && candidates.includes(path) ? apiError.message : undefined);
+  // Before any save, a stored rule the batch skips shows why at its field.
+  const stored = !error && rule?.problem ? rule.problem : undefined;
+  const errorAt = (path: string): string | undefined => (apiError && candidates.includes(path) ? apiError.message : stored?.field === path ? stored.message : undefined);
+  const next = nextTier(p.fromTier);
+  // A rule moves a sprout to the next tier only: that is the one choice, plus a stored rule's own (refused on save).
+  const toTiers = [...(next ? [next] : []), ...(p.toTier !== next ? [p.toTier] : [])];
+  const fromTiers = (FROM_TIERS as readonly string[]).includes(p.fromTier) ? FROM_TIERS : [...FROM_TIERS, p.fromTier];
   const known = ['meta.id', 'meta.title', 'payload.lifecycleModelId', 'payload.fromTier', 'payload.toTier', 'payload.order', 'payload.logicOperator'];
   p.criteria.forEach((_, i) => known.push(`payload.criteria.${i}.signal`, `payload.criteria.${i}.operator`, `payload.criteria.${i}.threshold`));
   const placed = candidates.some((c) => known.includes(c));
@@ -78,15 +94,19 @@ export function RuleEditor({
         </Field>
         <Field label="From tier" path="payload.fromTier" error={errorAt('payload.fromTier')}>
           {(a) => (
-            <select {...a} value={p.fromTier} onChange={(e) => setPayload({ fromTier: e.target.value })}>
-              {BOTANICAL_TIERS.map((t) => <option key={t} value={t}>{t}</option>)}
+            <select {...a} value={p.fromTier} onChange={(e) => setPayload({ fromTier: e.target.value, toTier: nextTier(e.target.value) ?? p.toTier })}>
+              {fromTiers.map((t) => <option key={t} value={t}>{t}</option>)}
             </select>
           )}
         </Field>
-        <Field label="To tier" path="payload.toTier" error={errorAt('payload.toTier')}>
+        <Field label="To tier" path="payload.toTier" error={errorAt('payload.toTier')} hint="The next tier: a rule moves a sprout one tier up.">
           {(a) => (
             <select {...a} value={p.toTier} onChange={(e) => setPayload({ toTier: e.target.value })}>
-              {BOTANICAL_TIERS.map((t) => <option key={t} value={t}>{t}</option>)}
+              {toTiers.map((t) => (
+                <option key={t} value={t}>
+                  {t === next ? t : `${t} (not the next tier)`}
+                </option>
+              ))}
             </select>
           )}
         </Field>
