@@ -655,6 +655,28 @@ export function runAdvancementSuite(factory: SqlFactory): void {
     });
 
     describe('the audit trail', () => {
+      it('reads a snapshot stored as the flat aggregation row (before rule signals were recorded) with the rule signals its criteria were evaluated on', async () => {
+        const flat = { period: 'all_time', computedAt: T0.toISOString(), viewCount: 12, retrievalCount: 7, referenceCount: 2, utilityScore: 0.723, diversityIndex: 0.4 };
+        const criteria = [{ signal: 'utilityScore', operator: '>=', threshold: 0.8, value: (0.723 + 1) / 2, met: true }];
+        await sql.query({
+          name: 'test-legacy-event',
+          text: `insert into advancement_events (sprout_id, rule_id, from_tier, to_tier, event_type, criteria_met, signal_values, created_at)
+                 values ('sp-00001', 'old', 'seed', 'sprout', 'auto-advancement', $1::jsonb, $2::jsonb, $3::timestamptz)`,
+          values: [JSON.stringify(criteria), JSON.stringify(flat), T1],
+        });
+        const [event] = await store.listEvents({ limit: 10 });
+        const { period: _p, computedAt: _c, ...row } = flat;
+        expect(event?.signalValues).toEqual({
+          period: 'all_time',
+          computedAt: T0.toISOString(),
+          ruleSignals: { retrievals: 7, citations: 2, queryDiversity: 0.4, utilityScore: (0.723 + 1) / 2 },
+          aggregation: row,
+        });
+        const [result] = event?.criteriaMet ?? [];
+        if (!result || !event?.signalValues) throw new Error('no criterion');
+        expect(reproduceCriterion(result, event.signalValues)).toEqual(result);
+      });
+
       it('lists events newest first, camelCase, filtered by sprout, rule, execution and time', async () => {
         await seedSprouts(sql, 1, 30, 'seed');
         await store.createRule(seedToSprout([{ signal: 'retrievals', operator: '>=', threshold: 9 }]), T0);
