@@ -96,6 +96,7 @@ describe('creating jobs of every type', () => {
     const { error } = (await response.json()) as { error: { code: string; message: string; field: string } };
     expect(error.field).toBe('payload.schedule.cronExpression');
     expect(error.message.split('payload.schedule.cronExpression')).toHaveLength(2);
+    expect(error.message).toBe('payload.schedule.cronExpression: is required');
   });
 
   it('says which types change data, which work in batches, and what each calls its counters', async () => {

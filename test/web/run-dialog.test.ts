@@ -109,6 +109,8 @@ describe.skipIf(!available)('Run now and dry runs', () => {
     await panel.locator('[data-phase="success"]').waitFor();
     const [run] = await executions('advancement-batch');
     expect(run?.dryRun).toBe(true);
+    // The editor's header follows the run's end and says it was a dry run.
+    await page.locator('.editor-header').getByText(/Last: Success \(dry run, \d+ processed/).waitFor();
     await panel.locator('.gj-phase').getByText('Dry run', { exact: true }).waitFor();
     await panel.getByRole('heading', { name: 'Execution status: dry run' }).waitFor();
     // advancement-batch's counters: sprouts evaluated, and (would be) advanced; not "Succeeded".

@@ -12,10 +12,14 @@ export const configIdSchema = z
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a slug of lower-case letters, digits and single hyphens, e.g. nightly-advancement')
   .max(64, 'must be at most 64 characters');
 
+/** A required text field: "is required" when it is missing, as when it is empty. */
+const requiredText = () => z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') }).min(1, 'is required');
+
 export const scheduleSchema = z.strictObject({
-  cronExpression: z.string().min(1, 'is required'),
+  /** Required: a job type without a default (http-request, signal-aggregation) leaves it to the config. */
+  cronExpression: requiredText(),
   /** IANA zone in which wall-clock times are read. */
-  timezone: z.string().min(1, 'is required'),
+  timezone: requiredText(),
   isEnabled: z.boolean(),
   misfirePolicy: z.enum(values(MisfirePolicy)),
   /**
