@@ -153,12 +153,12 @@ describe.skipIf(!available)('the operator console', () => {
   it('refuses a save based on a version someone else replaced, says so, and reloads on request', async () => {
     const first = await open('/jobs/signal-aggregation-30d');
     const second = await open('/jobs/signal-aggregation-30d');
-    await first.page.getByLabel('Batch size').waitFor();
+    // The first has an unsaved change when the second saves (a clean form would take the new version live).
+    await first.page.getByLabel('Batch size').fill('9');
     await second.page.getByLabel('Batch size').fill('7');
     await second.page.getByRole('button', { name: 'Save changes' }).click();
     await second.page.getByRole('status').filter({ hasText: 'Saved as version' }).waitFor();
 
-    await first.page.getByLabel('Batch size').fill('9');
     await first.page.getByRole('button', { name: 'Save changes' }).click();
     await first.page.getByRole('alert').filter({ hasText: 'Someone else saved this job first' }).waitFor();
     expect((await h.api<Job>('GET', '/api/jobs/signal-aggregation-30d')).payload.limits.batchSize).toBe(7);
@@ -209,7 +209,7 @@ describe.skipIf(!available)('the operator console', () => {
     expect(await page.locator('article.card--job-config').count()).toBe(3);
     await page.getByLabel('Search').fill('');
     await page.getByLabel('Type', { exact: true }).selectOption('health-check');
-    await page.locator('[data-count="total"]').getByText('1 jobs').waitFor();
+    await page.locator('[data-count="total"]').getByText('1 job', { exact: true }).waitFor();
     await page.getByLabel('Type', { exact: true }).selectOption('');
     await page.getByLabel('Enabled or disabled').selectOption('false');
     const disabled = await h.api<{ total: number }>('GET', '/api/jobs?enabled=false');

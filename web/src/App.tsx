@@ -3,8 +3,8 @@ import { ApiRequestError, createApiClient, type Me, TOKEN_KEY } from './api-clie
 import { HourglassIcon, LightningIcon } from './components/Icons';
 import { SignIn } from './components/SignIn';
 import { ApiContext } from './hooks/use-api';
-import { NavigateContext, useRoute } from './hooks/use-route';
-import { SessionContext, sessionFor, takeTokenFromAddress } from './hooks/use-session';
+import { LeaveGuardContext, NavigateContext, useRoute } from './hooks/use-route';
+import { SessionContext, sessionFor, takeTokenFromAddress, useTokenFromAddress } from './hooks/use-session';
 import { JobEditorPage } from './pages/JobEditorPage';
 import { JobsPage } from './pages/JobsPage';
 import { NewJobPage } from './pages/NewJobPage';
@@ -28,7 +28,7 @@ export function App() {
   // index.html has usually brought the user already: the first render is then the signed-in page.
   const [me, setMe] = useState<Me | null>(() => (token ? (api.meAtHand() ?? null) : null));
   const [problem, setProblem] = useState<string | null>(null);
-  const { route, navigate } = useRoute();
+  const { route, navigate, guards } = useRoute();
 
   useEffect(() => {
     if (!token) {
@@ -66,6 +66,16 @@ export function App() {
   }, []);
   const session = useMemo(() => (me ? sessionFor(me, signOut) : null), [me, signOut]);
 
+  const signIn = useCallback((next: string) => {
+    window.localStorage.setItem(TOKEN_KEY, next);
+    setProblem(null);
+    if (next === tokenRef.current) return;
+    // Another token is another user: who it is is asked again.
+    setMe(null);
+    setToken(next);
+  }, []);
+  useTokenFromAddress(signIn);
+
   const link = (to: string) => ({
     href: to,
     onClick: (event: { preventDefault(): void }) => {
@@ -78,6 +88,7 @@ export function App() {
   return (
     <ApiContext.Provider value={api}>
       <NavigateContext.Provider value={navigate}>
+        <LeaveGuardContext.Provider value={guards}>
         <a className="skip-link" href="#main">
           Skip to content
         </a>
@@ -111,7 +122,7 @@ export function App() {
             token && !problem ? (
               <p className="muted">Signing in…</p>
             ) : (
-              <SignIn onToken={(t) => { window.localStorage.setItem(TOKEN_KEY, t); setProblem(null); setToken(t); }} problem={problem} />
+              <SignIn onToken={signIn} problem={problem} />
             )
           ) : (
             <SessionContext.Provider value={session}>
@@ -119,13 +130,21 @@ export function App() {
               {route.page === 'new-job' ? <NewJobPage type={route.type} /> : null}
               {route.page === 'job' ? <JobEditorPage key={route.id} id={route.id} tab={route.tab} /> : null}
               {route.page === 'rules' ? <RulesPage /> : null}
-              {route.page === 'not-found' ? <p className="notice notice--error">Nothing at {route.path}.</p> : null}
+              {route.page === 'not-found' ? (
+                <div className="notice notice--error" role="alert">
+                  <p>There is no page at {route.path}.</p>
+                  <a className="back-link" {...link('/')}>
+                    ← All jobs
+                  </a>
+                </div>
+              ) : null}
             </SessionContext.Provider>
           )}
         </main>
         <footer className="app-footer">
           <a href="/api/docs">API documentation</a>
         </footer>
+        </LeaveGuardContext.Provider>
       </NavigateContext.Provider>
     </ApiContext.Provider>
   );

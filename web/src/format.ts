@@ -119,3 +119,76 @@ export function formatDateTime(iso: string, zone?: string): string {
   }
   return format.format(new Date(iso));
 }
+
+/**
+ * A count with its noun, singular for one: plural(1, 'run') → "1 run", plural(3, 'run') → "3 runs",
+ * plural(2, 'entry', 'entries') → "2 entries". The one place the console chooses the form.
+ */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count.toLocaleString(LOCALE)} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** Field names the server uses whose last segment does not read well on its own. */
+const FIELD_NAMES: Record<string, string> = {
+  'meta.id': 'Id',
+  'payload.schedule.isEnabled': 'Schedule active',
+  'payload.schedule.timezone': 'Time zone',
+  'payload.notifications.pauseAfterConsecutiveFailures': 'Pause after failed runs in a row',
+};
+
+/** A config path as the form labels it: "payload.limits.batchSize" → "Batch size". */
+export function fieldName(path: string): string {
+  const known = FIELD_NAMES[path];
+  if (known) return known;
+  const last = path.split('.').filter((part) => !/^\d+$/.test(part)).at(-1) ?? path;
+  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[-_]+/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Validation wording (zod's among it) → what a person reads after the field's name. */
+const MESSAGE_RULES: Array<[RegExp, (match: RegExpExecArray) => string]> = [
+  [/^Too small: expected string to have >=1 characters?$/, () => 'is required'],
+  [/^Too small: expected string to have >=(\d+) characters?$/, (m) => `must be at least ${plural(Number(m[1]), 'character')}`],
+  [/^Too big: expected string to have <=(\d+) characters?$/, (m) => `must be at most ${plural(Number(m[1]), 'character')}`],
+  [/^Too small: expected (?:number|int) to be >=?(-?[\d.]+)$/, (m) => `must be at least ${m[1]}`],
+  [/^Too big: expected (?:number|int) to be <=?(-?[\d.]+)$/, (m) => `must be at most ${m[1]}`],
+  [/^Too small: expected array to have >=(\d+) items?$/, (m) => `needs at least ${plural(Number(m[1]), 'entry', 'entries')}`],
+  [/^Invalid input: expected \w+, received undefined$/, () => 'is required'],
+  [/^Invalid input: expected (\w+), received (\w+)$/, (m) => `must be ${m[1] === 'int' ? 'a whole number' : `a ${m[1]}`}`],
+  [/^Invalid string: must match pattern .*$/, () => 'has characters that are not allowed'],
+];
+
+/** Error codes whose message the console words itself. */
+const CODE_MESSAGES: Record<string, string> = {
+  CONFIG_NOT_FOUND: 'There is no job with this id: it may have been deleted or renamed.',
+  EXECUTION_NOT_FOUND: 'There is no run with this id.',
+  CONFIG_VERSION_NOT_FOUND: 'This job has no such version.',
+};
+
+/**
+ * What an error says of its field, as shown under the field itself ("is required"): the field's
+ * path in front of the message (once or more) is dropped, schema wording is put in words.
+ */
+export function fieldMessage(text: string, field?: string): string {
+  let message = text.trim();
+  while (field && message.startsWith(`${field}: `)) message = message.slice(field.length + 2);
+  for (const [pattern, word] of MESSAGE_RULES) {
+    const match = pattern.exec(message);
+    if (match) return word(match);
+  }
+  return message;
+}
+
+/**
+ * An API error as a sentence: "Id is required" rather than "meta.id: Too small: expected string
+ * to have >=1 characters", and no bare codes. The field's own prefix in the message is dropped.
+ */
+export function humanError(error: { message: string; code?: string | undefined; field?: string | undefined }): string {
+  const coded = error.code ? CODE_MESSAGES[error.code] : undefined;
+  if (coded) return coded;
+  const message = fieldMessage(error.message, error.field);
+  if (!error.field) return message.charAt(0).toUpperCase() + message.slice(1);
+  // "Id is required" reads on; any other wording follows the field's name after a colon.
+  const name = fieldName(error.field);
+  return /^(is|must|needs|has)\b/.test(message) ? `${name} ${message}` : `${name}: ${message}`;
+}

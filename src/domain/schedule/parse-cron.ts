@@ -106,7 +106,7 @@ export function parseCron(expression: string): CronSpec {
     fail(
       ScheduleErrorCode.Fields,
       undefined,
-      `cron expression has ${fields.length} fields; expected 5 (minute hour day-of-month month day-of-week) or 6 (with a leading second)`,
+      `cron expression has ${fields.length} ${fields.length === 1 ? 'field' : 'fields'}; expected 5 (minute hour day-of-month month day-of-week) or 6 (with a leading second)`,
     );
   }
   const hasSeconds = fields.length === 6;

@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ApiRequestError, type JobType, type JobView, type SchedulePreview } from '../api-client';
-import { formatRunTime } from '../format';
+import { fieldMessage, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
+import { useLeaveGuard } from '../hooks/use-route';
 import { useSession } from '../hooks/use-session';
 import { CronField } from './CronField';
 import { ChoiceGroup, Field } from './Field';
@@ -107,6 +108,8 @@ interface Props {
 export function ConfigurationForm({ job, jobType, onChanged }: Props) {
   const api = useApi();
   const { canOperate } = useSession();
+  /** The stored version the draft started from: what Save sends If-Match with and Discard returns to. */
+  const [base, setBase] = useState<JobView>(job);
   const [draft, setDraft] = useState<Draft>(() => draftOf(job));
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [textErrors, setTextErrors] = useState<Record<string, string>>({});
@@ -115,21 +118,47 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
   const [saved, setSaved] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [preview, setPreview] = useState<SchedulePreview | null>(null);
+  /** The zone `preview` was read in: its runs are shown in it, whatever the field holds meanwhile (maybe no zone at all). */
+  const [previewZone, setPreviewZone] = useState('UTC');
   const [checking, setChecking] = useState(false);
   const previewSeq = useRef(0);
   const previewed = useRef(false);
   const [tiers, setTiers] = useState<string[]>([]);
-  const version = Number(job.meta['version']);
+  const version = Number(base.meta['version']);
+  const latestVersion = Number(job.meta['version']);
+  const baseDraft = useMemo(() => draftOf(base), [base]);
+  const dirty = JSON.stringify(toInput(draft)) !== JSON.stringify(toInput(baseDraft));
 
-  // A new stored version (saved here, restored, reloaded) replaces the draft during the same
-  // render; a re-read of the same version (after Run now, say) keeps what is being typed.
-  const [shownVersion, setShownVersion] = useState(version);
-  if (shownVersion !== version) {
-    setShownVersion(version);
+  // A new stored version replaces the draft during the same render when nothing is being typed;
+  // unsaved changes stay, and are said to be based on an older version (Save would be refused).
+  // A re-read of the same version (after Run now, say) changes nothing here.
+  if (latestVersion !== version && !dirty) {
+    setBase(job);
     setDraft(draftOf(job));
     setServerErrors({});
     setTextErrors({});
+    setConflict(null);
   }
+  /** Saved, restored or reloaded here: the draft starts again from that version, whatever was typed. */
+  function adopt(next: JobView) {
+    setBase(next);
+    setDraft(draftOf(next));
+    setServerErrors({});
+    setTextErrors({});
+    onChanged(next);
+  }
+
+  useLeaveGuard((to) =>
+    dirty && canOperate && !(to?.page === 'job' && to.id === draft.meta.id) ? 'Leave this job with unsaved changes? Your changes will be lost.' : null,
+  );
+
+  // Feedback shows next to Save (kept in view) and takes the focus, so the person who clicked
+  // Save, keyboard or screen reader included, is told where they are.
+  const feedback = useRef<HTMLDivElement>(null);
+  const [feedbackSeq, setFeedbackSeq] = useState(0);
+  useLayoutEffect(() => {
+    if (feedbackSeq > 0) feedback.current?.querySelector<HTMLElement>('[tabindex="-1"]')?.focus();
+  }, [feedbackSeq]);
 
   // Tier parameters (advancement-batch's fromTiers) are offered as the tiers the advancement rules start from.
   const hasTierParameter = Object.keys(jobType?.parameters.properties ?? {}).some((name) => /tiers$/i.test(name));
@@ -150,6 +179,7 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
         (result) => {
           if (seq !== previewSeq.current) return;
           setPreview(result);
+          setPreviewZone(timezone || 'UTC');
           setChecking(false);
         },
         (error: unknown) => {
@@ -196,7 +226,6 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
   }, [draft, textErrors, jobType, preview]);
 
   const errors = { ...serverErrors, ...clientErrors };
-  const dirty = JSON.stringify(toInput(draft)) !== JSON.stringify(toInput(draftOf(job)));
   const invalid = Object.keys(clientErrors).length > 0;
   const canSave = canOperate && dirty && !invalid && !checking && !saving && conflict === null;
 
@@ -214,7 +243,7 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
     setSaving(true);
     setSaveError(null);
     setSaved(null);
-    const before = draftOf(job).payload.schedule;
+    const before = baseDraft.payload.schedule;
     const after = draft.payload.schedule;
     const scheduleChanged = before.cronExpression !== after.cronExpression || before.timezone !== after.timezone || before.isEnabled !== after.isEnabled;
     try {
@@ -226,16 +255,17 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
           ? `Schedule updated${first ? ` — next run ${formatRunTime(first, next.schedule.timezone, new Date())}` : after.isEnabled ? '' : ' — the job is disabled'}.`
           : `Saved as version ${String(next.meta['version'])}.`,
       );
-      onChanged(next);
+      adopt(next);
     } catch (error) {
       if (error instanceof ApiRequestError && error.status === 409) {
         setConflict(error.message);
       } else {
-        if (error instanceof ApiRequestError && error.field) setServerErrors({ [error.field]: error.message });
+        if (error instanceof ApiRequestError && error.field) setServerErrors({ [error.field]: fieldMessage(error.message, error.field) });
         setSaveError(error);
       }
     } finally {
       setSaving(false);
+      setFeedbackSeq((seq) => seq + 1);
     }
   }
 
@@ -244,9 +274,11 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
       const fresh = await api.job(draft.meta.id);
       setConflict(null);
       setSaveError(null);
-      onChanged(fresh);
+      setSaved(null);
+      adopt(fresh);
     } catch (error) {
       setSaveError(error);
+      setFeedbackSeq((seq) => seq + 1);
     }
   }
 
@@ -294,34 +326,16 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
         if (canSave) void save();
       }}
     >
-      {conflict !== null ? (
-        <div className="notice notice--conflict" role="alert">
-          <p>
-            <strong>Someone else saved this job first.</strong> Your changes were not saved: they were based on version {version}, which is no longer the
-            latest. Reload to see the current version, then make your change again.
-          </p>
-          <p className="muted">{conflict}</p>
-          <button type="button" className="button button--primary" onClick={() => void reload()}>
-            Reload
-          </button>
-        </div>
-      ) : null}
-      <ErrorNotice error={saveError} />
-      {saved ? (
-        <p className="notice notice--ok" role="status">
-          {saved}
-        </p>
-      ) : null}
       <fieldset className="form-grid" disabled={!canOperate}>
         <legend className="visually-hidden">Job configuration {canOperate ? '' : '(read only)'}</legend>
         <div className="form-column">
           <Section title="Schedule" initiallyOpen>
             <CronField
               value={p.schedule.cronExpression}
-              zone={p.schedule.timezone || 'UTC'}
+              zone={previewZone}
               preview={preview}
               checking={checking}
-              error={serverErrors['payload.schedule.cronExpression'] ?? (p.schedule.cronExpression.trim() === '' ? 'is required' : undefined)}
+              error={errors['payload.schedule.cronExpression']}
               onChange={(value) => change('payload.schedule.cronExpression', value)}
             />
             <Field label="Time zone" path="payload.schedule.timezone" error={errors['payload.schedule.timezone']} hint="IANA name, e.g. UTC or America/Los_Angeles">
@@ -459,20 +473,58 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
         </div>
       </fieldset>
       {canOperate ? (
-        <div className="form-actions">
-          <button type="submit" className="button button--primary" disabled={!canSave}>
-            {saving ? 'Saving…' : 'Save changes'}
-          </button>
-          <button type="button" className="button" disabled={!dirty || saving} onClick={() => setDraft(draftOf(job))}>
-            Discard changes
-          </button>
-          {invalid ? <span className="text-error">Fix the marked fields to save.</span> : null}
+        <div className="form-actions" ref={feedback}>
+          {conflict !== null ? (
+            <div className="notice notice--conflict" role="alert" tabIndex={-1}>
+              <p>
+                <strong>Someone else saved this job first.</strong> Your changes were not saved: they were based on version {version}, which is no longer
+                the latest. Reload to see the current version, then make your change again.
+              </p>
+              <button type="button" className="button button--primary" onClick={() => void reload()}>
+                Reload
+              </button>
+            </div>
+          ) : latestVersion !== version ? (
+            <div className="notice notice--conflict" role="status">
+              <p>
+                Version {latestVersion} was saved elsewhere while you were editing version {version}: saving now would be refused.{' '}
+                <button type="button" className="link-button" onClick={() => void reload()}>
+                  Reload version {latestVersion}
+                </button>{' '}
+                (your changes are dropped).
+              </p>
+            </div>
+          ) : null}
+          <ErrorNotice error={saveError} />
+          {saved ? (
+            <p className="notice notice--ok" role="status" tabIndex={-1}>
+              {saved}
+            </p>
+          ) : null}
+          <div className="form-buttons">
+            <button type="submit" className="button button--primary" disabled={!canSave}>
+              {saving ? 'Saving…' : 'Save changes'}
+            </button>
+            <button
+              type="button"
+              className="button"
+              disabled={!dirty || saving}
+              onClick={() => {
+                setDraft(baseDraft);
+                setServerErrors({});
+                setSaveError(null);
+              }}
+            >
+              Discard changes
+            </button>
+            {invalid ? <span className="text-error">Fix the marked fields to save.</span> : null}
+          </div>
         </div>
       ) : (
         <p className="muted">Read only: your token's role is viewer.</p>
       )}
       <Section title="Version history">
-        <VersionHistory id={draft.meta.id} current={version} onRestored={onChanged} />
+        <VersionHistory id={draft.meta.id} current={latestVersion} onRestored={adopt} />
       </Section>
     </form>
   );

@@ -7,31 +7,44 @@ interface Props {
   zone: string;
   preview: SchedulePreview | null;
   checking: boolean;
+  /** The field's error (the form's checks, the preview's reading, the server), shown once under it. */
   error?: string | undefined;
   onChange: (value: string) => void;
 }
 
-/** The cron expression with its syntax help, its reading in words and the next five runs in the zone. */
+/**
+ * The cron expression with its syntax help, its reading in words and the next five runs in the
+ * zone. The help is read-only: it is a span with the button role rather than a <button>, so that
+ * the viewer's disabled form (a disabled fieldset disables every button in it) keeps it working.
+ */
 export function CronField({ value, zone, preview, checking, error, onChange }: Props) {
   const id = useId();
   const [helpOpen, setHelpOpen] = useState(false);
-  const shownError = error ?? (preview && !preview.valid ? preview.error.message : undefined);
+  const shownError = error;
+  const toggle = () => setHelpOpen((open) => !open);
   const now = new Date();
   return (
     <div className={`field cron-field${shownError ? ' field--invalid' : ''}`} data-path="payload.schedule.cronExpression">
       <div className="label-row">
         <label htmlFor={id}>Cron expression</label>
         <span className="tooltip-host">
-          <button
-            type="button"
+          <span
+            role="button"
+            tabIndex={0}
             className="help-button"
             aria-label="Cron syntax help"
             aria-expanded={helpOpen}
             aria-controls={`${id}-help`}
-            onClick={() => setHelpOpen(!helpOpen)}
+            onClick={toggle}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' || event.key === ' ') {
+                event.preventDefault();
+                toggle();
+              } else if (event.key === 'Escape') setHelpOpen(false);
+            }}
           >
             ?
-          </button>
+          </span>
           <span role="tooltip" id={`${id}-help`} className={`tooltip${helpOpen ? ' tooltip--open' : ''}`}>
             Five fields: <code>minute hour day-of-month month day-of-week</code> (an optional sixth, leading field is seconds).
             <br />

@@ -1,18 +1,19 @@
-import type { ReactNode } from 'react';
+import { forwardRef, type ReactNode } from 'react';
 import { ApiRequestError } from '../api-client';
+import { humanError } from '../format';
 
-/** An error as the server put it: its message, the field it names and its code. */
-export function ErrorNotice({ error, children }: { error: unknown; children?: ReactNode }) {
+/**
+ * An error in words a person reads ("Id is required", "There is no job with this id"), never a
+ * bare code or a schema message; the code stays on `data-code` for whoever reports it. Focusable
+ * (tabIndex -1) so that a form can move focus to it.
+ */
+export const ErrorNotice = forwardRef<HTMLDivElement, { error: unknown; children?: ReactNode }>(function ErrorNotice({ error, children }, ref) {
   if (!error) return null;
   const api = error instanceof ApiRequestError ? error : undefined;
   return (
-    <div className="notice notice--error" role="alert">
-      <span>
-        {api?.field ? <strong>{api.field}: </strong> : null}
-        {(error as Error).message}
-        {api ? <span className="muted"> ({api.code})</span> : null}
-      </span>
+    <div ref={ref} className="notice notice--error" role="alert" tabIndex={-1} data-code={api?.code}>
+      <span>{api ? humanError(api) : (error as Error).message}</span>
       {children}
     </div>
   );
-}
+});

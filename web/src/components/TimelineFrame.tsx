@@ -2,8 +2,12 @@ import type { JobView } from '../api-client';
 
 /** Jobs the timeline draws at most (a schedule preview each at most). */
 const MAX_JOBS = 40;
-/** The height of one job's row on the plot. */
-const ROW_PX = 26;
+/** The height of one job's row on the plot, at least (a job name wrapped on a phone makes its row taller). */
+export const ROW_PX = 26;
+/** Above the first row: room for the top row's dots. */
+export const PLOT_TOP_PX = 8;
+/** The time axis under the rows. */
+export const TIME_AXIS_PX = 50;
 
 /** The jobs the timeline draws: the enabled ones (those with next runs), the first MAX_JOBS. */
 export function timelineJobs(jobs: JobView[]): JobView[] {
@@ -11,8 +15,8 @@ export function timelineJobs(jobs: JobView[]): JobView[] {
 }
 
 /** The plot's height for `rows` jobs: the time axis and a row each (none: nothing is drawn). */
-export function timelinePlotHeight(rows: number): number {
-  return rows > 0 ? 50 + rows * ROW_PX : 0;
+export function timelinePlotHeight(rows: number, rowPx = ROW_PX): number {
+  return rows > 0 ? PLOT_TOP_PX + TIME_AXIS_PX + rows * rowPx : 0;
 }
 
 /**

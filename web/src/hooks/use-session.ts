@@ -1,4 +1,4 @@
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useEffect, useRef } from 'react';
 import type { Me, Role } from '../api-client';
 
 export interface Session {
@@ -30,4 +30,21 @@ export function takeTokenFromAddress(): string | null {
   if (token === null) return null;
   window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
   return token.trim() || null;
+}
+
+/**
+ * Calls `onToken` with the token of every `#token=…` opened in this tab after it loaded: a
+ * browser only changes the fragment (no reload) when the address differs from the tab's in it.
+ */
+export function useTokenFromAddress(onToken: (token: string) => void): void {
+  const latest = useRef(onToken);
+  latest.current = onToken;
+  useEffect(() => {
+    const onHash = () => {
+      const token = takeTokenFromAddress();
+      if (token) latest.current(token);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 }

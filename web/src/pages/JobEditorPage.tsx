@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiRequestError } from '../api-client';
 import type { JobType, JobView } from '../api-client';
 import { ConfigurationForm } from '../components/ConfigurationForm';
 import { HourglassIcon } from '../components/Icons';
@@ -7,6 +8,7 @@ import { RunDialog } from '../components/RunDialog';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatLastRun, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
+import { useLiveChanges } from '../hooks/use-live-changes';
 import { useNavigate } from '../hooks/use-route';
 import { useSession } from '../hooks/use-session';
 // The status tab (json-render catalog, live events, charts) loads when first opened: see LazyExecutionStatusTab.
@@ -30,12 +32,16 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
   const [message, setMessage] = useState<string | null>(null);
   const [runOpen, setRunOpen] = useState(false);
 
+  const shown = useRef(false);
+  shown.current = job !== null;
+
   const load = useCallback(async () => {
     try {
       setJob(await api.job(id));
       setError(null);
     } catch (caught) {
-      setError(caught);
+      // A re-read that fails leaves the page as it was, unless the job is gone.
+      if (!shown.current || (caught instanceof ApiRequestError && caught.status === 404)) setError(caught);
     }
   }, [api, id]);
 
@@ -43,6 +49,15 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
     setJob(null);
     void load();
   }, [load]);
+
+  // The header (next and last run, status, version) and the form's base follow the live events.
+  useLiveChanges(() => void load(), id);
+
+  // The form stays mounted once shown, so that its unsaved changes survive a look at the other tab.
+  const [formShown, setFormShown] = useState(tab === 'config');
+  if (tab === 'config' && !formShown) setFormShown(true);
+  // The Run now message points at the status tab: once there, it has said what it had to.
+  if (tab === 'status' && message !== null) setMessage(null);
 
   const jobTypeName = job ? String(job.payload['jobType']) : undefined;
   useEffect(() => {
@@ -60,7 +75,26 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
     }
   }
 
-  if (error) return <ErrorNotice error={error} />;
+  if (error)
+    return (
+      <section className="page editor">
+        <h1>{error instanceof ApiRequestError && error.status === 404 ? 'Job not found' : 'Could not open this job'}</h1>
+        <ErrorNotice error={error}>
+          <p>
+            <a
+              href="/"
+              className="back-link"
+              onClick={(event) => {
+                event.preventDefault();
+                navigate('/');
+              }}
+            >
+              ← All jobs
+            </a>
+          </p>
+        </ErrorNotice>
+      </section>
+    );
   if (!job) return <p className="muted">Loading {id}…</p>;
   const title = String(job.meta['title'] ?? id);
   const next = job.nextRuns[0];
@@ -109,7 +143,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
                 onRun={async (options) => {
                   await api.runNow(id, options);
                   setActionError(null);
-                  setMessage(`${options.dryRun ? 'Dry run' : 'Run'} queued: follow it on the Execution Status tab.`);
+                  setMessage(options.dryRun ? 'Dry run queued' : 'Run queued');
                   await load();
                 }}
                 onClose={() => setRunOpen(false)}
@@ -148,7 +182,11 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
       <ErrorNotice error={actionError} />
       {message ? (
         <p className="notice notice--ok" role="status">
-          {message}
+          {message}: follow it on the{' '}
+          <button type="button" className="link-button" onClick={() => select('status')}>
+            Execution Status tab
+          </button>
+          .
         </p>
       ) : null}
       <div className="tabs" role="tablist" aria-label={`${title} views`}>
@@ -175,15 +213,16 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
           </button>
         ))}
       </div>
-      {tab === 'config' ? (
-        <div role="tabpanel" id="panel-config" aria-labelledby="tab-config">
+      {formShown ? (
+        <div role="tabpanel" id="panel-config" aria-labelledby="tab-config" hidden={tab !== 'config'}>
           <ConfigurationForm job={job} jobType={jobType} onChanged={setJob} />
         </div>
-      ) : (
+      ) : null}
+      {tab === 'status' ? (
         <div role="tabpanel" id="panel-status" aria-labelledby="tab-status">
           <ExecutionStatusTab configId={id} canOperate={me.role !== 'viewer'} />
         </div>
-      )}
+      ) : null}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import type { JobList, JobListQuery, JobType } from '../api-client';
 import { JobCard } from '../components/JobCard';
 import { ErrorNotice } from '../components/Notice';
 import { TimelinePlaceholder } from '../components/TimelineFrame';
+import { plural } from '../format';
 import { useApi } from '../hooks/use-api';
 import { useLiveChanges } from '../hooks/use-live-changes';
 import { useNavigate } from '../hooks/use-route';
@@ -129,7 +130,7 @@ export function JobsPage() {
         <h1 id="jobs-heading">Job configurations</h1>
         {list ? (
           <p className="counts" aria-live="polite">
-            <span data-count="total">{list.total} jobs</span> · <span data-count="enabled">{list.enabledCount} enabled</span> ·{' '}
+            <span data-count="total">{plural(list.total, 'job')}</span> · <span data-count="enabled">{list.enabledCount} enabled</span> ·{' '}
             <span data-count="failed" className={list.failedCount > 0 ? 'text-error' : undefined}>
               {list.failedCount} failed
             </span>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { type AdvancementRule, deleteRule } from '../api-client';
 import { LightningIcon } from '../components/Icons';
 import { ErrorNotice } from '../components/Notice';
+import { plural } from '../format';
 import { useApi } from '../hooks/use-api';
 import { useSession } from '../hooks/use-session';
 import { AdvancementEvents } from './rules/AdvancementEvents';
@@ -73,7 +74,7 @@ export function RulesPage() {
                   {rule.payload.fromTier} → {rule.payload.toTier} · order {rule.payload.order}
                 </span>
               </div>
-              <span className="badge badge--rule">{rule.payload.isEnabled ? `${rule.payload.criteria.length} conditions` : 'Disabled'}</span>
+              <span className="badge badge--rule">{rule.payload.isEnabled ? plural(rule.payload.criteria.length, 'condition') : 'Disabled'}</span>
             </header>
             {(rule as ListedRule).problem ? (
               <p className="notice notice--conflict" data-testid="rule-problem">

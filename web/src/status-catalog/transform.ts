@@ -2,7 +2,7 @@
 // json-render spec drawn from the status catalog. Pure: no React, no I/O, and the time comes in
 // as `now`, so the same input always gives the same tree (the unit tests pin it).
 import { ExecutionStatus } from '../../../src/domain/config/policies.js';
-import { EXECUTION_LABEL, formatDuration, formatRunTime } from '../format.js';
+import { EXECUTION_LABEL, formatDuration, formatRunTime, plural } from '../format.js';
 import {
   EXECUTION_STATUSES,
   LOG_LEVELS,
@@ -182,7 +182,7 @@ function alertProps(execution: ExecutionInput): JobErrorAlertProps | null {
       };
     case ExecutionStatus.Partial:
       return {
-        title: `${execution.items.failed} of ${execution.items.processed} items failed`,
+        title: `${execution.items.failed} of ${plural(execution.items.processed, 'item')} failed`,
         message: execution.error?.message ?? execution.summary ?? 'Some items failed; the others were done.',
         code,
         severity: 'warning',
@@ -259,7 +259,7 @@ export function executionToRenderTree(execution: ExecutionInput | null, options:
   add('progress', {
     type: 'JobProgressBar',
     props: {
-      label: total === null ? `${processed} items processed` : `${processed} of ${total} items processed`,
+      label: total === null ? `${plural(processed, 'item')} processed` : `${processed} of ${plural(total, 'item')} processed`,
       processed,
       total,
       percentage,

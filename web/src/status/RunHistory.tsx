@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { plural } from '../format.js';
 import { formatDuration, isFinished, STATUS_LABELS, isExecutionStatus } from '../status-catalog/transform.js';
 import type { LogLineInput } from '../status-catalog/transform.js';
 import type { ExecutionData } from './live-state.js';
@@ -69,7 +70,7 @@ export function RunHistory({ executions, selectedId, canOperate, logsOpenFor, lo
                     {execution.attempt > 1 ? ` · attempt ${execution.attempt}` : ''}
                   </span>
                   <span className="gj-history__items">
-                    {execution.items.processed} items{finished && execution.durationMs !== null ? ` (${formatDuration(execution.durationMs)})` : ''}
+                    {plural(execution.items.processed, 'item')}{finished && execution.durationMs !== null ? ` (${formatDuration(execution.durationMs)})` : ''}
                   </span>
                 </div>
                 {execution.error ? <p className="gj-history__error">{execution.error.message}</p> : null}

@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { plural } from '../format.js';
 import { formatDuration, isFinished } from '../status-catalog/transform.js';
 import { CHART_RUNS, type ExecutionData } from './live-state.js';
 const HEIGHT = 180;
@@ -114,7 +115,7 @@ export function RunHistoryChart({ executions }: { executions: readonly Execution
   const summary =
     total === 0
       ? 'No finished runs to chart yet.'
-      : `Durations of the last ${total} finished runs: ${chart.counts.success} succeeded, ${chart.counts.failed} failed or timed out, ${chart.counts.partial} partial or cancelled${chart.counts.dry > 0 ? `, ${chart.counts.dry} dry ${chart.counts.dry === 1 ? 'run' : 'runs'} (changed nothing)` : ''}; the longest took ${formatDuration(chart.longestMs)}.`;
+      : `Durations of the last ${plural(total, 'finished run')}: ${chart.counts.success} succeeded, ${chart.counts.failed} failed or timed out, ${chart.counts.partial} partial or cancelled${chart.counts.dry > 0 ? `, ${plural(chart.counts.dry, 'dry run')} (changed nothing)` : ''}; the longest took ${formatDuration(chart.longestMs)}.`;
 
   return (
     <figure className="gj-chart" aria-labelledby={captionId}>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { type AdvancementRule, type RollbackAnswer, type RollbackItem, rollbackAdvancements } from '../../api-client';
 import { Field } from '../../components/Field';
 import { ErrorNotice } from '../../components/Notice';
+import { plural } from '../../format';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** A Date as a datetime-local value, in the browser's zone. */
@@ -99,7 +100,7 @@ export function BulkRollback({ rules, onDone }: { rules: AdvancementRule[]; onDo
         <div className="rollback-preview" data-testid="rollback-preview">
           <p>
             <strong>Preview:</strong> <span data-count="reverts">{preview.plan.reverts} to revert</span>, <span data-count="moved-on">{preview.plan.movedOn} moved on</span>,{' '}
-            <span data-count="missing">{preview.plan.missing} missing</span> ({preview.plan.items.length} events).
+            <span data-count="missing">{preview.plan.missing} missing</span> ({plural(preview.plan.items.length, 'event')}).
           </p>
           <PlanItems items={preview.plan.items} />
           <Field label="Reason (required)" path="reason" error={reasonMissing ? 'Give a reason for the rollback.' : undefined}>
