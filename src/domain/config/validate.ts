@@ -21,15 +21,95 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return text;
 }
 
-/** zod issues as ConfigIssues under `prefix`; unknown keys are named one by one. */
-export function zodIssues(error: z.ZodError, prefix: ReadonlyArray<PropertyKey>): ConfigIssue[] {
+/**
+ * zod issues as ConfigIssues under `prefix`; unknown keys are named one by one, each with the
+ * nearest of the `known` paths when one is near enough.
+ */
+export function zodIssues(error: z.ZodError, prefix: ReadonlyArray<PropertyKey>, known: readonly string[] = []): ConfigIssue[] {
   return error.issues.flatMap((issue): ConfigIssue[] => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: formatPath([...path, key]), message: 'is not a known field' }));
+      return issue.keys.map((key) => unknownField(formatPath([...path, key]), known));
     }
     return [{ path: formatPath(path), message: issue.message }];
   });
+}
+
+/** "is not a known field", with "did you mean …?" when a known path is near. */
+function unknownField(path: string, known: readonly string[]): ConfigIssue {
+  const nearest = nearestPath(path, known);
+  return { path, message: nearest ? `is not a known field; did you mean ${nearest}?` : 'is not a known field' };
+}
+
+/** Wrappers whose inner schema holds the fields (`.optional()`, `.default()`, …). */
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);
+
+interface SchemaDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+}
+
+/**
+ * Every dotted field path an object schema knows, sections and leaves alike
+ * (`payload.limits`, `payload.limits.batchSize`); records and arrays end a path.
+ */
+export function schemaPaths(schema: z.ZodType, prefix: string): string[] {
+  let def = (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+  for (let depth = 0; depth < 16 && (WRAPPERS.has(def.type) || def.type === 'pipe'); depth++) {
+    const inner = def.type === 'pipe' ? def.in : def.innerType;
+    if (!inner) break;
+    def = (inner as unknown as { _zod: { def: SchemaDef } })._zod.def;
+  }
+  if (def.type !== 'object' || !def.shape) return [];
+  return Object.entries(def.shape).flatMap(([key, field]) => [`${prefix}.${key}`, ...schemaPaths(field, `${prefix}.${key}`)]);
+}
+
+/**
+ * Edits (insert, delete, substitute, swap two neighbours) from a to b, case-insensitive: the
+ * optimal-string-alignment distance. Field names are short, so O(a·b) is fine.
+ */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const rows: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number) => rows[i]?.[j] ?? 0;
+  for (let i = 1; i <= x.length; i++) {
+    const row = rows[i] as number[];
+    for (let j = 1; j <= y.length; j++) {
+      row[j] = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) row[j] = Math.min(at(i, j), at(i - 2, j - 2) + 1);
+    }
+  }
+  return at(x.length, y.length);
+}
+
+const lastSegment = (path: string) => path.slice(path.lastIndexOf('.') + 1);
+
+/**
+ * The known path an unknown one most likely meant: first one ending in the same field name
+ * (`payload.batchSize` → `payload.limits.batchSize`), else one whose field name is a typo away
+ * (at most a third of its letters differ: `payload.limits.batchsise`); among several, the
+ * nearest whole path. Undefined when none is near.
+ * @example nearestPath('payload.batchSize', ['payload.limits', 'payload.limits.batchSize']) // 'payload.limits.batchSize'
+ */
+export function nearestPath(path: string, known: readonly string[]): string | undefined {
+  const field = lastSegment(path);
+  const candidates = known.filter((k) => k !== path);
+  const byName = candidates.filter((k) => lastSegment(k).toLowerCase() === field.toLowerCase());
+  const pool =
+    byName.length > 0 ? byName : candidates.filter((k) => editDistance(lastSegment(k), field) <= Math.max(1, Math.floor(field.length / 3)));
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const candidate of pool) {
+    const score = editDistance(lastSegment(candidate), field) * 1000 + editDistance(candidate, path);
+    if (score < bestScore) {
+      best = candidate;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -51,16 +131,24 @@ export function validateJobConfig(input: unknown, registry: JobTypeRegistry, man
   const unstorable = findUnstorable(input, MAX_CONFIG_DEPTH);
   if (unstorable) throw invalidConfig([{ path: formatPath(unstorable.path) || '(root)', message: unstorable.message }]);
   const { meta, payload, ...rest } = input;
-  const issues: ConfigIssue[] = Object.keys(rest).map((key) => ({ path: key, message: 'is not a known field' }));
+  const jobTypeName = isRecord(payload) ? payload['jobType'] : undefined;
+  const jobType = typeof jobTypeName === 'string' ? registry.get(jobTypeName) : undefined;
+  // Every path this config may hold, for suggesting the one an unknown field meant.
+  const known = [
+    'meta',
+    ...[...ACCEPTED_META_KEYS].map((key) => `meta.${key}`),
+    'payload',
+    ...schemaPaths(payloadSchema, 'payload'),
+    ...(jobType ? schemaPaths(jobType.parameters, 'payload.parameters') : []),
+  ];
+  const issues: ConfigIssue[] = Object.keys(rest).map((key) => unknownField(key, known));
   if (!isRecord(meta)) issues.push({ path: 'meta', message: 'must be an object with at least an id' });
   if (!isRecord(payload)) issues.push({ path: 'payload', message: 'must be an object with at least a jobType' });
   if (!isRecord(meta) || !isRecord(payload)) throw invalidConfig(issues);
 
   for (const key of Object.keys(meta)) {
-    if (!ACCEPTED_META_KEYS.has(key)) issues.push({ path: `meta.${key}`, message: 'is not a known field' });
+    if (!ACCEPTED_META_KEYS.has(key)) issues.push(unknownField(`meta.${key}`, known));
   }
-  const jobTypeName = payload['jobType'];
-  const jobType = typeof jobTypeName === 'string' ? registry.get(jobTypeName) : undefined;
   if (!jobType) {
     const known = registry.names().join(', ') || 'none registered';
     const message = typeof jobTypeName === 'string' ? `unknown job type '${jobTypeName}' (known: ${known})` : `is required (known: ${known})`;
@@ -91,9 +179,9 @@ export function validateJobConfig(input: unknown, registry: JobTypeRegistry, man
     ...managed,
   };
   const metaResult = metaSchema.safeParse(candidateMeta);
-  if (!metaResult.success) issues.push(...zodIssues(metaResult.error, ['meta']));
+  if (!metaResult.success) issues.push(...zodIssues(metaResult.error, ['meta'], known));
   const payloadResult = payloadSchema.safeParse(merged);
-  if (!payloadResult.success) issues.push(...zodIssues(payloadResult.error, ['payload']));
+  if (!payloadResult.success) issues.push(...zodIssues(payloadResult.error, ['payload'], known));
 
   if (payloadResult.success) {
     const { cronExpression, timezone } = payloadResult.data.schedule;
@@ -112,7 +200,7 @@ export function validateJobConfig(input: unknown, registry: JobTypeRegistry, man
     if (result.success) {
       parameters = isRecord(result.data) ? result.data : {};
     } else {
-      issues.push(...zodIssues(result.error, ['payload', 'parameters']));
+      issues.push(...zodIssues(result.error, ['payload', 'parameters'], known));
     }
   }
 
