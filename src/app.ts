@@ -327,6 +327,8 @@ export interface OpenSqlOptions {
    * become it (long-running processes). Otherwise a query then fails with a one-line error.
    */
   followOwner?: boolean;
+  /** Where a followed owner's change is reported (default: standard error). */
+  log?: (line: string) => void;
 }
 
 /** PostgreSQL when DATABASE_URL is set; otherwise PGlite in GROVE_JOBS_DATA_DIR (default ./.grove-jobs). */
@@ -339,7 +341,7 @@ export async function openSql(env: StoreEnv, options: OpenSqlOptions = {}): Prom
     };
   }
   const dir = resolve(env.GROVE_JOBS_DATA_DIR || '.grove-jobs');
-  const opened = await openDataDir(dir, { schema, follow: options.followOwner ?? false, log: (line) => process.stderr.write(`${line}\n`) });
+  const opened = await openDataDir(dir, { schema, follow: options.followOwner ?? false, log: options.log ?? ((line) => process.stderr.write(`${line}\n`)) });
   return { sql: opened.sql, location: { kind: 'embedded', where: dir, role: opened.role, socket: opened.socket } };
 }
 
@@ -362,6 +364,8 @@ export interface OpenGroveJobsOptions {
    * commands pass false and fail with a one-line error if the owner goes away meanwhile.
    */
   followOwner?: boolean;
+  /** Where a followed owner's change is reported (default: standard error). */
+  log?: (line: string) => void;
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -377,7 +381,7 @@ export interface OpenedGroveJobs extends GroveJobs {
 
 /** Opens the configured store, migrates it and builds the system around it. */
 export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<OpenedGroveJobs> {
-  const { sql, location } = await openSql(options.env, { followOwner: options.followOwner ?? true });
+  const { sql, location } = await openSql(options.env, { followOwner: options.followOwner ?? true, ...(options.log ? { log: options.log } : {}) });
   try {
     const migration = options.migrate === false ? undefined : await migrate(sql);
     const clock = options.clock ?? systemClock;

@@ -12,11 +12,17 @@ interface JsonOption {
   json?: boolean;
 }
 
+/** The next run of an enabled config; undefined when it is disabled or never fires again. */
+export function nextRunAt(config: JobConfig, now: Date): Date | undefined {
+  const { schedule } = config.payload;
+  return schedule.isEnabled ? nextSlots(schedule.cronExpression, schedule.timezone, now, 1)[0] : undefined;
+}
+
 /** The next run of an enabled config, for listing. */
 function nextRunText(config: JobConfig, now: Date): string {
   const { schedule } = config.payload;
   if (!schedule.isEnabled) return 'disabled';
-  const [next] = nextSlots(schedule.cronExpression, schedule.timezone, now, 1);
+  const next = nextRunAt(config, now);
   return next ? `${formatInZone(next, schedule.timezone)} (${formatFromNow(next, now)})` : 'no upcoming runs';
 }
 

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { CommandExit, ExitCode, reportError } from './errors.js';
 import { registerJobs } from './jobs.js';
 import { registerMigrate } from './migrate.js';
 import { registerNext } from './next.js';
-import { json } from './output.js';
+import { commandLog, json } from './output.js';
 import { registerStart } from './start.js';
 import { registerWorker } from './worker.js';
 import { registerRun } from './run.js';
@@ -19,9 +20,19 @@ import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
 import { registerSecrets } from './secrets.js';
 
+/** The package's version, read once from package.json (two levels up from src/cli and dist/cli). */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** Commands that print a log as they run: with `--json`, one JSON object per line, failures too. */
+const LOGGING_COMMANDS = new Set(['serve', 'worker', 'start']);
+
 export function createProgram(context: CliContext): Command {
   const program = new Command('grove-jobs')
     .description('Declarative job scheduling on PostgreSQL: operators change schedules, batch sizes and retries without a deploy.')
+    .version(packageVersion(), '-V, --version', 'print the version of grove-jobs')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -63,7 +74,10 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     if (error instanceof CommandExit) return error.exitCode;
     const reported = reportError(error);
     context.io.err(`grove-jobs: ${reported.message}`);
-    if (argv.includes('--json')) {
+    if (argv.includes('--json') && LOGGING_COMMANDS.has(argv[0] ?? '')) {
+      const { exitCode, code, message, field } = reported;
+      commandLog(context.io, { json: true }).write('error', 'command:failed', message, { code, exitCode, ...(field ? { field } : {}) });
+    } else if (argv.includes('--json')) {
       const { exitCode: _exit, ...body } = reported;
       context.io.out(json({ error: body }));
     }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { ensureAdminToken, initialiseStore, openGroveJobs, serve, TrustedProxies } from '../app.js';
+import { ensureAdminToken, initialiseStore, openGroveJobs, type OpenedGroveJobs, serve, type ServeOptions, TrustedProxies } from '../app.js';
 import type { CliContext } from './context.js';
+import type { CommandLog } from './output.js';
 import { UsageError } from './errors.js';
-import { parseWholeNumber, reportEngineErrors } from './worker.js';
+import { engineLog, JSON_LOG_OPTION, parseWholeNumber, reportEngineErrors } from './worker.js';
 
 /** Seconds running executions get to finish on shutdown before they go back to the queue. */
 const GRACE_SECONDS = 30;
@@ -27,7 +28,8 @@ export function registerServe(program: Command, context: CliContext): void {
     )
     .option('--max-streams-per-token <n>', 'event streams one API token may hold open at once (1-10000)', '20')
     .option('--max-streams <n>', 'event streams this process holds open at once (1-100000)', '1000')
-    .action(async (options: { host: string; port: string; worker: boolean; demo: boolean; concurrency: string; trustProxy?: string; maxStreamsPerToken: string; maxStreams: string }) => {
+    .option(...JSON_LOG_OPTION)
+    .action(async (options: { host: string; port: string; worker: boolean; demo: boolean; concurrency: string; trustProxy?: string; maxStreamsPerToken: string; maxStreams: string; json?: boolean }) => {
       const port = parseWholeNumber('--port', options.port, 0, 65_535);
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const maxStreamsPerToken = parseWholeNumber('--max-streams-per-token', options.maxStreamsPerToken, 1, 10_000);
@@ -38,38 +40,91 @@ export function registerServe(program: Command, context: CliContext): void {
       } catch (error) {
         throw new UsageError('--trust-proxy', (error as Error).message);
       }
-      const { io } = context;
-      const system = await openGroveJobs({ env: context.env, ensureDefaults: true });
+      const { log, onStoreOwner } = engineLog(context, options.json);
+      const system = await openGroveJobs({ env: context.env, ensureDefaults: true, log: onStoreOwner });
       try {
-        const { location } = system;
-        io.out(location.kind === 'postgres' ? `Store: PostgreSQL at ${location.where}` : `Store: embedded PostgreSQL in ${location.where}`);
-        const { migration } = system;
-        if (migration) io.out(migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`);
-        if (system.installedDefaults) io.out(`New store: installed the default configs ${system.installedDefaults.join(', ')}`);
+        logStoreOpened(log, system);
         const initialised = await initialiseStore(system, { demo: options.demo });
-        if (initialised.demo) io.out(`Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules`);
+        if (initialised.demo) {
+          log.info('store:demo-loaded', `Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules`, { ...initialised.demo });
+        }
+        // Listen before a first start's admin token is made: a token made for a server that
+        // could not listen would never be shown.
+        const server = await listen(system, { host: options.host, port, env: context.env, maxStreams, maxStreamsPerToken, ...(trustProxy ? { trustProxy } : {}) });
         const admin = await ensureAdminToken(system, context.env);
-        const server = await serve(system, { host: options.host, port, env: context.env, maxStreams, maxStreamsPerToken, ...(trustProxy ? { trustProxy } : {}) });
         if (options.worker) {
-          reportEngineErrors(system, io);
+          reportEngineErrors(system, context.io, log);
           await system.startScheduler();
           await system.startWorker({ concurrency });
         }
         const shown = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
         if (admin.created) {
-          io.out(admin.file ? `Created an admin API token, saved in ${admin.file} (mode 0600).` : 'Created an admin API token; it is shown only this once:');
+          log.info(
+            'token:created',
+            admin.file ? `Created an admin API token, saved in ${admin.file} (mode 0600).` : 'Created an admin API token; it is shown only this once:',
+            admin.file ? { file: admin.file } : {},
+          );
         }
-        io.out(`Console: ${shown}/${admin.token ? `#token=${admin.token}` : ''}`);
-        io.out(`API: ${shown}/api (documentation: ${shown}/api/docs)`);
-        if (trustProxy) io.out(`Trusted proxies: ${trustProxy.text} (their X-Forwarded-For names the client)`);
-        io.out(options.worker ? `Scheduler and worker running (concurrency ${concurrency}).` : 'Serving only (--no-worker): no scheduler or worker in this process.');
-        io.out('Press Ctrl-C to stop.');
+        const consoleUrl = `${shown}/${admin.token ? `#token=${admin.token}` : ''}`;
+        log.info('server:listening', `Console: ${consoleUrl}`, { console: consoleUrl, api: `${shown}/api`, port: server.port });
+        log.info('server:api', `API: ${shown}/api (documentation: ${shown}/api/docs)`, { api: `${shown}/api`, docs: `${shown}/api/docs` });
+        if (trustProxy) log.info('server:trusted-proxies', `Trusted proxies: ${trustProxy.text} (their X-Forwarded-For names the client)`, { trustProxy: trustProxy.text });
+        log.info(
+          'engine:started',
+          options.worker ? `Scheduler and worker running (concurrency ${concurrency}).` : 'Serving only (--no-worker): no scheduler or worker in this process.',
+          { scheduler: options.worker, worker: options.worker, concurrency: options.worker ? concurrency : 0 },
+        );
+        log.info('server:ready', 'Press Ctrl-C to stop.');
         await context.stopped;
-        io.out(`Stopping: running executions get up to ${GRACE_SECONDS} s to finish, then go back to the queue.`);
+        log.info('server:stopping', `Stopping: running executions get up to ${GRACE_SECONDS} s to finish, then go back to the queue.`, { graceSeconds: GRACE_SECONDS });
         await server.close();
         await system.close({ graceMs: GRACE_SECONDS * 1000 });
       } finally {
         await system.close({ graceMs: 0 });
       }
     });
+}
+
+/** The store's lines every long-running command prints first: where it is, its migrations, a new store's defaults. */
+export function logStoreOpened(log: CommandLog, system: OpenedGroveJobs): void {
+  const { location, migration } = system;
+  if (location.kind === 'postgres') {
+    log.info('store:opened', `Store: PostgreSQL at ${location.where}`, { kind: 'postgres', where: location.where });
+  } else if (location.role === 'owner') {
+    log.info('store:opened', `Store: embedded PostgreSQL in ${location.where}`, { kind: 'embedded', where: location.where, role: 'owner', socket: location.socket });
+  } else {
+    log.info('store:opened', `Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached through ${location.socket})`, {
+      kind: 'embedded',
+      where: location.where,
+      role: location.role,
+      socket: location.socket,
+    });
+  }
+  if (migration) {
+    log.info(
+      'store:migrated',
+      migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`,
+      { applied: migration.applied, current: migration.current },
+    );
+  }
+  if (system.installedDefaults) log.info('store:defaults-installed', `New store: installed the default configs ${system.installedDefaults.join(', ')}`, { configs: system.installedDefaults });
+}
+
+/** Listens, saying which port is taken (or not allowed) and what to do, instead of a raw EADDRINUSE. */
+async function listen(system: OpenedGroveJobs, options: ServeOptions): ReturnType<typeof serve> {
+  try {
+    return await serve(system, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    if (code === 'EADDRINUSE') {
+      throw new UsageError(
+        '--port',
+        `${where} is in use already (another grove-jobs serve?); choose another port with --port (e.g. --port ${options.port === 65_535 ? 8081 : options.port + 1}, or --port 0 for any free one) or GROVE_JOBS_PORT`,
+      );
+    }
+    if (code === 'EACCES') throw new UsageError('--port', `${where} may not be listened on by this user (ports below 1024 need privileges); choose another with --port`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError('--host', `${options.host} is not an address of this machine; choose another with --host`);
+    throw error;
+  }
 }

@@ -3,6 +3,7 @@ import { openGroveJobs, type OpenedGroveJobs } from '../app.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import { executionLine } from './execution-view.js';
+import { type CommandLog, commandLog } from './output.js';
 
 export interface EngineRunOptions {
   concurrency: number;
@@ -20,8 +21,7 @@ export function parseWholeNumber(field: string, text: string, min: number, max: 
 }
 
 /** Runs the scheduler and a worker until the process is asked to stop; prints each finished execution. */
-export async function runEngineUntilStopped(system: OpenedGroveJobs, context: CliContext, options: EngineRunOptions): Promise<void> {
-  const { io } = context;
+export async function runEngineUntilStopped(system: OpenedGroveJobs, context: CliContext, options: EngineRunOptions, log = commandLog(context.io, { json: false })): Promise<void> {
   if (options.scheduler) await system.startScheduler();
   const worker = await system.startWorker({
     concurrency: options.concurrency,
@@ -30,31 +30,66 @@ export async function runEngineUntilStopped(system: OpenedGroveJobs, context: Cl
   });
   const offFinished = system.events.on('execution:finished', (execution) => {
     const slot = execution.slot ? ` slot ${execution.slot.toISOString()}` : '';
-    io.out(`${system.clock.now().toISOString()} ${execution.configId}${slot} attempt ${execution.attempt}: ${executionLine(execution)}`);
+    log.write(
+      'info',
+      'execution:finished',
+      `${execution.configId}${slot} attempt ${execution.attempt}: ${executionLine(execution)}`,
+      {
+        executionId: execution.id,
+        configId: execution.configId,
+        slot: execution.slot?.toISOString() ?? null,
+        attempt: execution.attempt,
+        status: execution.status,
+        durationMs: execution.durationMs ?? null,
+      },
+      system.clock.now(),
+    );
   });
-  const offErrors = reportEngineErrors(system, io);
-  io.out(`${options.scheduler ? 'Scheduler and worker' : 'Worker'} ${worker.id} running (concurrency ${options.concurrency}). Press Ctrl-C to stop.`);
+  const offErrors = reportEngineErrors(system, context.io, log);
+  log.info(
+    'engine:started',
+    `${options.scheduler ? 'Scheduler and worker' : 'Worker'} ${worker.id} running (concurrency ${options.concurrency}). Press Ctrl-C to stop.`,
+    { workerId: worker.id, scheduler: options.scheduler, concurrency: options.concurrency },
+  );
   await context.stopped;
-  io.out(`Stopping: ${worker.activeCount} running execution(s) get up to ${options.graceSeconds} s to finish, then go back to the queue.`);
+  log.info('engine:stopping', `Stopping: ${worker.activeCount} running execution(s) get up to ${options.graceSeconds} s to finish, then go back to the queue.`, {
+    running: worker.activeCount,
+    graceSeconds: options.graceSeconds,
+  });
   offFinished();
   offErrors();
   await system.close({ graceMs: options.graceSeconds * 1000 });
 }
 
 /**
- * Prints each outage of the store to stderr once when it starts and once when it ends, with
- * its length, however many retries the loops make in between (each failed call is an
- * `engine:error` event, not a line).
+ * Prints each outage of the store (to stderr, or as a JSON log line) once when it starts and
+ * once when it ends, with its length, however many retries the loops make in between (each
+ * failed call is an `engine:error` event, not a line).
  */
-export function reportEngineErrors(system: OpenedGroveJobs, io: CliContext['io']): () => void {
+export function reportEngineErrors(system: OpenedGroveJobs, io: CliContext['io'], log = commandLog(io, { json: false })): () => void {
   return system.events.on('engine:outage', (outage) => {
-    const at = outage.at.toISOString();
+    const by = { source: outage.source, id: outage.id };
     if (outage.state === 'started') {
-      io.err(`${at} store out of reach (${outage.source} ${outage.id}: ${outage.message}); trying again every few seconds`);
+      log.write('error', 'store:unreachable', `store out of reach (${outage.source} ${outage.id}: ${outage.message}); trying again every few seconds`, { ...by, error: outage.message }, outage.at);
     } else {
-      io.err(`${at} store reached again by ${outage.source} ${outage.id} after ${(outage.durationMs / 1000).toFixed(1)} s (out of reach since ${outage.startedAt.toISOString()})`);
+      log.write(
+        'warn',
+        'store:reached',
+        `store reached again by ${outage.source} ${outage.id} after ${(outage.durationMs / 1000).toFixed(1)} s (out of reach since ${outage.startedAt.toISOString()})`,
+        { ...by, durationMs: outage.durationMs, since: outage.startedAt.toISOString() },
+        outage.at,
+      );
     }
   });
+}
+
+/** The `--json` option of the long-running commands. */
+export const JSON_LOG_OPTION = ['--json', 'print one JSON object per line: { time, level, event, message, fields }'] as const;
+
+/** The log of a long-running command; a followed embedded store's change of owner goes to it too. */
+export function engineLog(context: CliContext, json: boolean | undefined): { log: CommandLog; onStoreOwner: (line: string) => void } {
+  const log = commandLog(context.io, { json: json === true });
+  return { log, onStoreOwner: (line) => log.write('warn', 'store:owner-changed', line) };
 }
 
 /** `grove-jobs worker [--concurrency N]`: scheduler and worker, no HTTP. */
@@ -67,14 +102,16 @@ export function registerWorker(program: Command, context: CliContext): void {
     .option('--lease <seconds>', "how long an execution stays this worker's without a heartbeat (3-3600)", '30')
     .option('--max-prefetch <n>', 'most executions claimed ahead of free places while executions are short (0-5000; 0: none)', '500')
     .option('--no-scheduler', 'only run executions; leave slot claiming to other processes')
-    .action(async (options: { concurrency: string; grace: string; lease: string; maxPrefetch: string; scheduler: boolean }) => {
+    .option(...JSON_LOG_OPTION)
+    .action(async (options: { concurrency: string; grace: string; lease: string; maxPrefetch: string; scheduler: boolean; json?: boolean }) => {
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
       const leaseSeconds = parseWholeNumber('--lease', options.lease, 3, 3600);
       const maxPrefetch = parseWholeNumber('--max-prefetch', options.maxPrefetch, 0, 5000);
-      const system = await openGroveJobs({ env: context.env, ensureDefaults: true });
+      const { log, onStoreOwner } = engineLog(context, options.json);
+      const system = await openGroveJobs({ env: context.env, ensureDefaults: true, log: onStoreOwner });
       try {
-        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, maxPrefetch, scheduler: options.scheduler });
+        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, maxPrefetch, scheduler: options.scheduler }, log);
       } finally {
         await system.close({ graceMs: 0 });
       }
