@@ -43,11 +43,11 @@ export const ExecutionSummarySchema = z
     items: ItemsSchema,
     summary: z.string().nullable(),
     error: z.object({ message: z.string() }).nullable(),
+    dryRun: z.boolean().openapi({ description: 'A dry run: it changed nothing' }),
   })
   .openapi('ExecutionSummary');
 
 export const JobSchema = z
-    dryRun: z.boolean().openapi({ description: 'A dry run: it changed nothing' }),
   .object({
     meta: z.record(z.string(), z.unknown()),
     payload: z.record(z.string(), z.unknown()),
@@ -138,11 +138,11 @@ export function executionSummaryView(e: ExecutionSummary): z.infer<typeof Execut
     items: e.items,
     summary: e.summary,
     error: e.error ? { message: e.error.message } : null,
+    dryRun: e.dryRun,
   };
 }
 
 /** An execution without its config snapshot (which may hold secrets). */
-    dryRun: e.dryRun,
 export function executionView(e: ExecutionRecord): ExecutionView {
   return {
     ...executionSummaryView(e),
@@ -152,7 +152,8 @@ export function executionView(e: ExecutionRecord): ExecutionView {
     runId: e.runId,
     retryOf: e.retryOf,
     requestedBy: e.requestedBy,
-    dryRun: e.dryRun,
+    // As the worker runs it: the per-run override, or the dryRun parameter of the config version it ran.
+    dryRun: e.dryRun || e.config.payload.parameters['dryRun'] === true,
     batchSize: e.batchSize,
     runAfter: e.runAfter.toISOString(),
     workerId: e.workerId,

@@ -465,12 +465,12 @@ export interface ExecutionSummary {
   items: ExecutionItems;
   summary: string | null;
   error: { message: string } | null;
+  /** A dry run (the per-run override, or the dryRun parameter of the version it ran): it changes nothing. */
+  dryRun: boolean;
 }
 
 /** A config with what a list of jobs shows beside it, read in one round trip. */
 export interface ConfigOverview {
-  /** Asked for as a dry run (the per-run override): it changes nothing. */
-  dryRun: boolean;
   config: JobConfig;
   /** Executions of the config running now, across all workers. */
   running: number;

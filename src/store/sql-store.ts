@@ -125,8 +125,8 @@ function toOverview(row: configs.ConfigOverviewRow): ConfigOverview {
           },
           summary: row.last_summary,
           error: row.last_error_message === null ? null : { message: row.last_error_message },
-        };
           dryRun: row.last_dry_run === true,
+        };
   return {
     config: row.config,
     running: row.running,

@@ -116,6 +116,24 @@ describe('creating jobs of every type', () => {
     const list = (await (await h.call('GET', '/api/jobs', { as: 'viewer' })).json()) as { items: Array<Job & { meta: { id: string } }> };
     expect(list.items.find((j) => j.meta.id === 'new-advancement-batch')?.lastExecution?.dryRun).toBe(true);
   });
+
+  it("marks a run of a config whose own dryRun parameter is on as a dry run, as the worker runs it", async () => {
+    const [type] = (await jobTypes()).filter((t) => t.name === 'advancement-batch');
+    const input = minimalInput(type as JobTypeItem);
+    expect((await h.call('POST', '/api/jobs', { body: { ...input, payload: { ...input.payload, parameters: { dryRun: true } } } })).status).toBe(201);
+    const queued = (await (await h.call('POST', '/api/jobs/new-advancement-batch/run', { body: {} })).json()) as { executionId: string };
+    const job = (await (await h.call('GET', '/api/jobs/new-advancement-batch', { as: 'viewer' })).json()) as Job;
+    expect(job.lastExecution).toMatchObject({ dryRun: true });
+    const execution = (await (await h.call('GET', `/api/executions/${queued.executionId}`, { as: 'viewer' })).json()) as { dryRun: boolean };
+    expect(execution.dryRun).toBe(true);
+    // Switched off again, the next run is a real one; the earlier run stays a dry run.
+    expect((await h.call('PATCH', '/api/jobs/new-advancement-batch', { body: { payload: { parameters: { dryRun: false } } } })).status).toBe(200);
+    const again = (await (await h.call('POST', '/api/jobs/new-advancement-batch/run', { body: {} })).json()) as { executionId: string };
+    const runs = (await (await h.call('GET', '/api/jobs/new-advancement-batch/executions', { as: 'viewer' })).json()) as { items: Array<{ id: string; dryRun: boolean }> };
+    const dry = new Map(runs.items.map((run) => [run.id, run.dryRun]));
+    expect(dry.get(queued.executionId)).toBe(true);
+    expect(dry.get(again.executionId)).toBe(false);
+  });
 });
 
 describe('job type defaults', () => {

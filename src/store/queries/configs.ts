@@ -165,7 +165,11 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
            left join schedule_state s on s.config_id = c.id
            left join lateral (
              select e.id, ${liveStatus('e')} as status, e.trigger, e.attempt, e.queued_at, ${liveStartedAt('e')} as started_at,
-                    e.finished_at, e.duration_ms, e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error, e.dry_run
+                    e.finished_at, e.duration_ms, e.items_total, e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error,
+                    -- A dry run by the per-run override or by the dryRun parameter of the version it ran (as the worker runs it).
+                    e.dry_run or coalesce((select v.config #>> '{payload,parameters,dryRun}' from job_config_versions v
+                                            where v.config_id = e.config_id and v.version = e.config_version),
+                                          e.config #>> '{payload,parameters,dryRun}') = 'true' as dry_run
                from executions e ${claimJoin('e')}
               where e.config_id = c.id and e.status <> 'skipped'
               order by e.queued_at desc
