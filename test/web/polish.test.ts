@@ -138,11 +138,24 @@ describe.skipIf(!available)('the console: sign-in, save feedback, live editor, u
       meta: { id: 'quick-fail', title: 'Quick fail' },
       payload: { jobType: 'http-request', schedule: { cronExpression: '0 4 * * *', isEnabled: true }, retry: { maxAttempts: 1 }, parameters: { url: 'http://127.0.0.1:9/hook' } },
     });
-    const { page, errors } = await open('/jobs/quick-fail?tab=status', DESKTOP);
-    await page.locator('#panel-status [data-live="live"]').waitFor();
+    const { page, errors } = await open('/jobs/quick-fail', DESKTOP);
     const header = page.locator('.editor-header .next-run');
     await header.getByText(/Last: Never run/).waitFor();
-    await h.api('POST', '/api/jobs/quick-fail/run', {});
+    // Run now from the header: its message points at the Execution Status tab, and the header shows how the run ended.
+    await page.locator('.editor-header').getByRole('button', { name: 'Run now' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Run Quick fail now' });
+    await dialog.getByRole('button', { name: 'Start run' }).click();
+    const queued = page.getByRole('status').filter({ hasText: 'Run queued: follow it on the Execution Status tab.' });
+    await queued.waitFor();
+    await header.getByText(/Last: Failed/).waitFor();
+    await queued.getByRole('button', { name: 'Execution Status tab' }).click();
+    await queued.waitFor({ state: 'detached' });
+    const panel = page.locator('#panel-status');
+    await panel.locator('[data-live="live"]').waitFor();
+
+    // A run started elsewhere shows in the header too, from queued to its end.
+    const { executionId } = await h.api<{ executionId: string }>('POST', '/api/jobs/quick-fail/run', {});
+    await panel.locator(`li[data-execution-id="${executionId}"][data-status="failed"]`).waitFor();
     await header.getByText(/Last: Failed/).waitFor();
 
     await page.getByRole('tab', { name: 'Configuration' }).click();

@@ -148,8 +148,6 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
       if (isFinished(event.status)) {
         void fetchExecution(event.id);
         void statusApi.job(configId).then(setJob, () => undefined);
-        // "…: the run is queued." is outdated once the run shown has ended (the view says how).
-        if (event.id === displayedRef.current) setNotice((shown) => (shown?.kind === 'ok' && shown.text.endsWith('the run is queued.') ? null : shown));
       }
       if (event.id === displayedRef.current || event.id === logsOpenRef.current) void refreshLogs(event.id);
     },
