@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { OpenedGroveJobs } from '../../src/app.js';
+import { engineLog, reportEngineErrors } from '../../src/cli/worker.js';
+import { EngineEvents } from '../../src/engine/events.js';
 import { cli, cliProcess, exited, startCliProcess } from '../support/cli.js';
 import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from '../support/test-store.js';
 
@@ -224,6 +227,30 @@ describe('--json on the long-running commands', () => {
     expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(['engine:started', 'engine:stopping']));
     expect(lines.find((line) => line.event === 'engine:started')?.fields).toMatchObject({ scheduler: true, concurrency: 1 });
   }, 60_000);
+
+  it('prints the store\'s outages and a change of the embedded store\'s owner as JSON lines, dated when they happened', () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const context = { io: { out: (text: string) => out.push(text), err: (text: string) => err.push(text), readStdin: async () => '' }, env: {}, stopped: Promise.resolve() };
+    const { log, onStoreOwner } = engineLog(context, true);
+    const events = new EngineEvents();
+    const off = reportEngineErrors({ events } as unknown as OpenedGroveJobs, context.io, log);
+    const scheduler = { source: 'scheduler', id: 'scheduler:a' } as const;
+    events.storeFailed(scheduler, new Error('connect ECONNREFUSED 127.0.0.1:5432'), new Date('2026-12-07T03:00:00Z'), new Date('2026-12-07T03:00:00Z'));
+    events.storeReached(scheduler, new Date('2026-12-07T03:00:21.25Z'));
+    off();
+    onStoreOwner("the embedded store's owner (pid 7) went away; this process owns it now (after 2500 ms)");
+    expect(err).toEqual([]);
+    const lines = logLines(out.join('\n'));
+    expect(lines.map(({ time, level, event }) => ({ time, level, event }))).toEqual([
+      { time: '2026-12-07T03:00:00.000Z', level: 'error', event: 'store:unreachable' },
+      { time: '2026-12-07T03:00:21.250Z', level: 'warn', event: 'store:reached' },
+      { time: expect.any(String), level: 'warn', event: 'store:owner-changed' },
+    ]);
+    expect(lines[0]).toMatchObject({ message: 'store out of reach (scheduler scheduler:a: connect ECONNREFUSED 127.0.0.1:5432); trying again every few seconds', fields: { source: 'scheduler', id: 'scheduler:a' } });
+    expect(lines[1]?.fields).toMatchObject({ durationMs: 21_250, since: '2026-12-07T03:00:00.000Z' });
+    expect(lines[2]?.message).toContain('this process owns it now');
+  });
 
   it('without --json, worker prints the lines it always printed', async () => {
     const worked = await cli(['worker', '--concurrency', '2'], env);
