@@ -4,6 +4,7 @@ import { CronField } from '../components/CronField';
 import { Field } from '../components/Field';
 import { ErrorNotice } from '../components/Notice';
 import { checkParameter, ParameterFields } from '../components/ParameterFields';
+import { fieldMessage } from '../format';
 import { useApi } from '../hooks/use-api';
 import { useNavigate } from '../hooks/use-route';
 import { useSession } from '../hooks/use-session';
@@ -45,12 +46,6 @@ export function needsOf(type: JobType | undefined): { cron: boolean; zone: strin
   return { cron, zone, parameters: { type: 'object', properties, required } };
 }
 
-/** The server's message without the field path it starts with: shown at that field, the label names it. */
-function atField(error: ApiRequestError): string {
-  const field = error.field ?? '';
-  return field !== '' && error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
-}
-
 /**
  * A new config of a job type, created switched off: the server fills every section from the
  * type's defaults; the form asks only for what the type has no default for.
@@ -87,7 +82,8 @@ export function NewJobPage({ type }: { type: string | null }) {
   const shownId = idTouched ? id : slugOf(title);
   const idError = shownId === '' ? undefined : SLUG.test(shownId) ? undefined : 'use lower-case letters, digits and single hyphens';
   const apiError = error instanceof ApiRequestError ? error : undefined;
-  const serverError = (path: string) => (apiError?.field === path ? atField(apiError) : undefined);
+  // Shown at its field, whose label names it: the message without the field path it starts with.
+  const serverError = (path: string) => (apiError?.field === path ? fieldMessage(apiError.message, path) : undefined);
 
   useEffect(() => {
     if (!needs.cron || cron.trim() === '') {
