@@ -68,9 +68,10 @@ function hasBody(c: Context): boolean {
 
 /** Hono's own refusals (malformed JSON, media type, size) in the API's error shape. */
 function fromHttpException(error: HTTPException): ApiError {
-  if (error.status === 413) return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large', 'body');
-  if (error.status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 'Content-Type');
-  if (error.status === 400) return new ApiError(400, 'INVALID_JSON', `the body is not valid JSON: ${error.message}`, 'body');
+  if (error.status === 413) return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'body: is too large', 'body');
+  if (error.status === 415) return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type: send the body as application/json', 'Content-Type');
+  // Hono's own wording ("Malformed JSON in request body") would name the body twice.
+  if (error.status === 400) return new ApiError(400, 'INVALID_JSON', 'body: is not valid JSON', 'body');
   return new ApiError(error.status === 401 ? 401 : error.status === 403 ? 403 : error.status === 404 ? 404 : 400, 'HTTP_ERROR', error.message);
 }
 
@@ -231,13 +232,13 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.use('/api/*', async (c, next) => {
     if (!BODY_METHODS.has(c.req.method) || !hasBody(c)) return next();
     const contentType = c.req.header('content-type');
-    if (contentType === undefined || !isJson(contentType)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 'Content-Type');
+    if (contentType === undefined || !isJson(contentType)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type: send the body as application/json', 'Content-Type');
     return next();
   });
   const limitBody = bodyLimit({
     maxSize: limit,
     onError: () => {
-      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`, 'body');
+      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `body: is larger than ${limit} bytes`, 'body');
     },
   });
   // Only where a body is read: the limiter touches the request body, which makes the server

@@ -22,7 +22,12 @@ export interface ApiEnv {
   };
 }
 
-/** Every error body: `{ error: { code, message, field?, requestId? } }` (the request id on 500s). */
+/**
+ * Every error body: `{ error: { code, message, field?, requestId? } }` (the request id on 500s).
+ * A message refusing a field's value starts with that field, once (`limit: must be …`): a client
+ * showing it at the field drops the prefix, one showing it alone names the field once. A message
+ * about the thing itself (not found, exists, conflict) is a sentence; `field` only places it.
+ */
 export interface ErrorBody {
   error: { code: string; message: string; field?: string; requestId?: string; candidates?: string[] };
 }

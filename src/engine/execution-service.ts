@@ -65,11 +65,11 @@ export class ExecutionService {
    */
   async trigger(configId: string, options: TriggerOptions): Promise<{ execution: ExecutionRecord; created: boolean }> {
     if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 1_000_000)) {
-      throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, 'batchSize must be a whole number from 1 to 1000000', 'batchSize');
+      throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, 'batchSize: must be a whole number from 1 to 1000000', 'batchSize');
     }
     const key = options.idempotencyKey;
     if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
-      throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`, 'idempotencyKey');
+      throw new ExecutionOperationError(ExecutionErrorCode.InvalidOverride, `idempotencyKey: must be 1 to ${MAX_KEY_LENGTH} characters`, 'idempotencyKey');
     }
     let runner: LocalRunner | undefined;
     let here: { workerId: string; leaseUntil: Date } | undefined;

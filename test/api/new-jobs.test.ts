@@ -39,10 +39,12 @@ function minimalInput(type: JobTypeItem) {
 }
 
 const factory = pgliteFactory();
+afterAll(() => factory.dispose());
 const silent: Notifier<AnyNotification> = { notify: () => undefined, flush: async () => undefined };
 
 interface Harness {
-  call(method: string, path: string, options?: { as?: 'viewer' | 'operator'; body?: unknown }): Promise<Response>;
+  /** `body` is sent as JSON, unless it is a string (sent as it is, with `headers`). */
+  call(method: string, path: string, options?: { as?: 'viewer' | 'operator'; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
 }
 
 /** The API over a fresh schema with every job type the server registers (and the tests' own). */
@@ -61,8 +63,12 @@ async function makeHarness(): Promise<Harness> {
   return {
     call: async (method, path, options = {}) => {
       const headers: Record<string, string> = { authorization: `Bearer ${issued[options.as ?? 'operator']}` };
+      const raw = typeof options.body === 'string';
       if (options.body !== undefined) headers['content-type'] = 'application/json';
-      return app.request(path, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+      Object.assign(headers, options.headers);
+      const body = options.body === undefined ? undefined : raw ? (options.body as string) : JSON.stringify(options.body);
+      if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+      return app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) });
     },
   };
 }
@@ -72,7 +78,6 @@ describe('creating jobs of every type', () => {
   beforeEach(async () => {
     h = await makeHarness();
   });
-  afterAll(() => factory.dispose());
 
   const jobTypes = async () => ((await (await h.call('GET', '/api/job-types', { as: 'viewer' })).json()) as { items: JobTypeItem[] }).items;
 
@@ -133,6 +138,32 @@ describe('creating jobs of every type', () => {
     const dry = new Map(runs.items.map((run) => [run.id, run.dryRun]));
     expect(dry.get(queued.executionId)).toBe(true);
     expect(dry.get(again.executionId)).toBe(false);
+  });
+});
+
+describe('refusals', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await makeHarness();
+  });
+
+  it('start with the field they refuse, naming it once', async () => {
+    await h.call('POST', '/api/jobs', { body: { meta: { id: 'hook', title: 'Hook' }, payload: { jobType: 'http-request', schedule: { cronExpression: '0 4 * * *' }, parameters: { url: 'https://example.com' } } } });
+    const refusals = [
+      await h.call('POST', '/api/jobs', { body: { meta: { id: 'sums', title: 'Sums' }, payload: { jobType: 'signal-aggregation' } } }),
+      await h.call('POST', '/api/jobs', { body: { meta: { id: 'hook-2', title: 'Hook' }, payload: { jobType: 'http-request', schedule: { cronExpression: '0 4 * * *' }, parameters: { url: 'ftp://x' } } } }),
+      await h.call('POST', '/api/jobs/hook/run', { body: { batchSize: 0 } }),
+      await h.call('GET', '/api/jobs/hook/executions?limit=5000', { as: 'viewer' }),
+      await h.call('PATCH', '/api/jobs/hook', { body: '{}', headers: { 'if-match': 'soon' } }),
+      await h.call('POST', '/api/jobs', { body: '{"meta":' }),
+      await h.call('POST', '/api/jobs', { body: 'meta', headers: { 'content-type': 'text/plain' } }),
+    ];
+    for (const response of refusals) {
+      const { error } = (await response.json()) as { error: { code: string; message: string; field: string } };
+      expect(error.field, error.message).toBeTruthy();
+      expect(error.message.startsWith(`${error.field}: `), `${error.code}: ${error.message}`).toBe(true);
+      expect(error.message.split(error.field), error.message).toHaveLength(2);
+    }
   });
 });
 

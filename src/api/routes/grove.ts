@@ -330,7 +330,7 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     async (c) => {
       const { id } = c.req.valid('param');
       const pinned = parseIfMatch(c.req.header('if-match'));
-      if (pinned === 'invalid') throw new ApiError(400, 'INVALID_IF_MATCH', 'If-Match must be a version ETag such as "3"', 'If-Match');
+      if (pinned === 'invalid') throw new ApiError(400, 'INVALID_IF_MATCH', 'If-Match: must be a version ETag such as "3"', 'If-Match');
       await renamingFields(grove().advancement.deleteRule(id, pinned), { version: 'If-Match' });
       return c.body(null, 204);
     },

@@ -82,7 +82,7 @@ const VIEW_KEYS = ['status', 'nextRuns', 'schedule', 'paused', 'consecutiveFailu
 
 function ifMatch(c: Context): number | undefined {
   const parsed = parseIfMatch(c.req.header('if-match'));
-  if (parsed === 'invalid') throw new ApiError(400, 'INVALID_IF_MATCH', 'If-Match must be a version ETag such as "3"', 'If-Match');
+  if (parsed === 'invalid') throw new ApiError(400, 'INVALID_IF_MATCH', 'If-Match: must be a version ETag such as "3"', 'If-Match');
   return parsed;
 }
 
@@ -475,7 +475,7 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
       const { id } = c.req.valid('param');
       const { limit, status } = c.req.valid('query');
       const n = limit === undefined ? 20 : Number(limit);
-      if (n < 1 || n > 1000) throw new ApiError(400, 'INVALID_REQUEST', 'limit must be a whole number from 1 to 1000', 'limit');
+      if (n < 1 || n > 1000) throw new ApiError(400, 'INVALID_REQUEST', 'limit: must be a whole number from 1 to 1000', 'limit');
       const items = await system.executions.list(id, status ? { limit: n, status } : { limit: n });
       return c.json({ items: await withShortIds(system, items) }, 200);
     },
