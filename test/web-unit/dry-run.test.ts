@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatLastRun } from '../../web/src/format.js';
 import { type ExecutionInput, executionToRenderTree } from '../../web/src/status-catalog/transform.js';
-import { chartData } from '../../web/src/status/RunHistoryChart.js';
+import { chartData } from '../../web/src/status/run-chart-data.js';
 import type { ExecutionData } from '../../web/src/status/live-state.js';
 
 const NOW = new Date('2026-01-16T02:00:30.000Z');
