@@ -16,7 +16,8 @@ beforeAll(async () => {
   configFile = join(dir, 'nightly.json');
   writeFileSync(
     configFile,
-    JSON.stringify({ meta: { id: 'nightly-report', title: 'Nightly report' }, payload: { jobType: 'report', parameters: { format: 'pdf' } } }),
+    // Switched on by the file: a new config is created off unless it says otherwise.
+    JSON.stringify({ meta: { id: 'nightly-report', title: 'Nightly report' }, payload: { jobType: 'report', schedule: { isEnabled: true }, parameters: { format: 'pdf' } } }),
   );
 });
 
