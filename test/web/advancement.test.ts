@@ -2,7 +2,7 @@
 // folder with demo data: create a rule in the editor, run the advancement batch, see its events,
 // preview a rollback of the range and confirm it. Run `npm run build` first (dist/ and web/dist/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, createToken, type ScreenshotFolder, screenshotFolder, startConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, screenshotFolder, type ScreenshotFolder, useConsole } from './support.js';
 
 interface Rule {
   meta: { id: string; title: string; version: number };
@@ -39,24 +39,19 @@ const CONTROL_PROBLEMS = `(() => {
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('the Advancement rules page', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
+  const h = useConsole();
   /** docs/screenshots/ only with GROVE_JOBS_REFRESH_SCREENSHOTS=1, else a temporary folder. */
   let screenshots: ScreenshotFolder;
 
   beforeAll(async () => {
     screenshots = screenshotFolder();
-    h = await startConsole();
   }, 120_000);
   afterAll(async () => {
-    await h?.close();
     screenshots?.remove();
   }, 60_000);
 
   async function open(path = '/rules', token?: string): Promise<ConsolePage> {
-    const opened = await h.open(path, token);
-    pages.push(opened);
-    return opened;
+    return h.open(path, token);
   }
 
   async function finished(executionId: string): Promise<{ status: string }> {

@@ -1,7 +1,7 @@
 // The operator console in Debian's Chromium against `grove-jobs serve` on a fresh data folder:
 // the user stories of seeds/001 on the job grid and the editor's Configuration tab.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, createToken, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, type ConsolePage, createToken, useConsole } from './support.js';
 
 interface Job {
   meta: { id: string; version: number };
@@ -34,20 +34,10 @@ const CONTROL_PROBLEMS = `(() => {
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('the operator console', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   async function open(path = '/', token?: string): Promise<ConsolePage> {
-    const opened = await h.open(path, token);
-    pages.push(opened);
-    return opened;
+    return h.open(path, token);
   }
 
   const card = (page: ConsolePage['page'], id: string) => page.locator(`article[data-job-id="${id}"]`);

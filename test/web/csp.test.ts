@@ -1,27 +1,18 @@
 // The console under its Content-Security-Policy in Debian's Chromium: index.html's inline
 // script (the early reads) runs by its hash, the pages and their charts load with no violation,
 // and a script injected into the page is refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, type ConsolePage, useConsole } from './support.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('the console under its Content-Security-Policy', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   /** Opens `path` and collects every message the browser logs about the policy, whatever its level. */
   async function open(path: string): Promise<ConsolePage & { violations: string[] }> {
     const opened = await h.open(path);
-    pages.push(opened);
     const violations: string[] = [];
     opened.page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());

@@ -2,8 +2,8 @@
 // folder, at desktop (1440 × 900) and phone (390 × 844) sizes: every job type can be created, the
 // form asks for what the type has no default for, a new job is switched off, and a refusal names
 // its field once. Run `npm run build` first (dist/ and web/dist/).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, type ConsolePage, useConsole } from './support.js';
 
 interface Job {
   meta: { id: string };
@@ -19,20 +19,11 @@ const NO_SIDEWAYS_SCROLL = 'document.documentElement.scrollWidth <= innerWidth';
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('new jobs from the console', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   async function open(path: string, size = DESKTOP): Promise<ConsolePage> {
     const opened = await h.open(path);
     await opened.page.setViewportSize(size);
-    pages.push(opened);
     return opened;
   }
 

@@ -3,8 +3,8 @@
 // opened in a tab already showing Sign in, save feedback where Save is, the editor following
 // live events, asking before unsaved changes are dropped, and wording and layout.
 // Run `npm run build` first (dist/ and web/dist/).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, createToken, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, type ConsolePage, createToken, useConsole } from './support.js';
 
 interface Job {
   meta: { id: string; version: number; title: string };
@@ -58,20 +58,11 @@ interface Box {
 }
 
 describe.skipIf(!available)('the console: sign-in, save feedback, live editor, unsaved changes, wording and layout', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   async function open(path: string, size: { width: number; height: number }, token?: string): Promise<ConsolePage> {
     const opened = await h.open(path, token);
     await opened.page.setViewportSize(size);
-    pages.push(opened);
     return opened;
   }
 

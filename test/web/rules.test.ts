@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, type ConsolePage, useConsole } from './support.js';
 
 interface Rule {
   meta: { id: string; version: number };
@@ -33,20 +33,10 @@ const NEVER = [{ signal: 'retrievals', operator: '>=', threshold: 1_000_000_000 
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('the rules page: next-tier rules and who and why in the audit trail', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   async function open(path = '/rules'): Promise<ConsolePage> {
-    const opened = await h.open(path);
-    pages.push(opened);
-    return opened;
+    return h.open(path);
   }
 
   /** A statement on the serving process's embedded store, through the socket its lock names. */

@@ -1,8 +1,8 @@
 // Run now asks first, and dry runs are marked wherever a run is shown: in Debian's Chromium
 // against `grove-jobs serve` on a fresh data folder (the demo data), at desktop (1440 × 900) and
 // phone (390 × 844) sizes. Run `npm run build` first (dist/ and web/dist/).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, type ConsolePage, useConsole } from './support.js';
 
 interface Execution {
   id: string;
@@ -28,20 +28,11 @@ const DIALOG_INSIDE = `(() => {
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('Run now and dry runs', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   async function open(path: string, size = DESKTOP): Promise<ConsolePage> {
     const opened = await h.open(path);
     await opened.page.setViewportSize(size);
-    pages.push(opened);
     return opened;
   }
 

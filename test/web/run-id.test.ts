@@ -1,19 +1,12 @@
 // The status view's Run chip names its execution by a prefix the CLI and the API take, in
 // Debian's Chromium against `grove-jobs serve`. Run `npm run build` first (dist/ and web/dist/).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, useConsole } from './support.js';
 
 const FINAL = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'];
 
 describe.skipIf(!chromiumAvailable())('the Run chip of the Execution Status tab', () => {
-  let h: ConsoleHarness;
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   async function finished(executionId: string): Promise<void> {
     for (let polls = 0; polls < 2000; polls++) {

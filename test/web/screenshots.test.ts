@@ -3,7 +3,7 @@
 // README's screenshots (docs/screenshots/ with GROVE_JOBS_REFRESH_SCREENSHOTS=1). Run `npm run
 // build` first (dist/ and web/dist/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ScreenshotFolder, screenshotFolder, startConsole } from './support.js';
+import { chromiumAvailable, screenshotFolder, type ScreenshotFolder, useConsole } from './support.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const VIEWPORTS = [
@@ -13,15 +13,13 @@ const VIEWPORTS = [
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('the console at desktop and phone widths', () => {
-  let h: ConsoleHarness;
+  const h = useConsole();
   let screenshots: ScreenshotFolder;
 
   beforeAll(async () => {
     screenshots = screenshotFolder();
-    h = await startConsole();
   }, 120_000);
   afterAll(async () => {
-    await h?.close();
     screenshots?.remove();
   }, 60_000);
 

@@ -3,8 +3,8 @@
 // live from queued to success). Run `npm run build` first (dist/ and web/dist/).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsoleHarness, type ConsolePage, createToken, startConsole } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, type ConsolePage, createToken, useConsole } from './support.js';
 
 interface Execution {
   id: string;
@@ -19,20 +19,10 @@ const FINAL = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('the Execution Status tab', () => {
-  let h: ConsoleHarness;
-  const pages: ConsolePage[] = [];
-
-  beforeAll(async () => {
-    h = await startConsole();
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-  }, 60_000);
+  const h = useConsole();
 
   async function open(path: string, token?: string): Promise<ConsolePage> {
-    const opened = await h.open(path, token);
-    pages.push(opened);
-    return opened;
+    return h.open(path, token);
   }
 
   const executions = (configId: string, limit = 10) => h.api<{ items: Execution[] }>('GET', `/api/jobs/${configId}/executions?limit=${limit}`).then((r) => r.items);

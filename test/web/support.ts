@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { cliProcess, exited, startCliProcess } from '../support/cli.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -58,6 +59,38 @@ export interface ConsoleHarness {
   /** A call to the API as the admin. */
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * The console for the tests of one describe block: started (with Chromium) before them and
+ * closed after them. The harness returned forwards to it once it runs.
+ */
+export function useConsole(): ConsoleHarness {
+  let started: ConsoleHarness | undefined;
+  beforeAll(async () => {
+    started = await startConsole();
+  }, 120_000);
+  afterAll(async () => {
+    await started?.close();
+  }, 60_000);
+  const running = (): ConsoleHarness => {
+    if (!started) throw new Error('the console is not running (its start failed: see the first error)');
+    return started;
+  };
+  return {
+    get base() {
+      return running().base;
+    },
+    get token() {
+      return running().token;
+    },
+    get env() {
+      return running().env;
+    },
+    open: (path, token) => running().open(path, token),
+    api: (method, path, body) => running().api(method, path, body),
+    close: () => running().close(),
+  };
 }
 
 export async function startConsole(): Promise<ConsoleHarness> {

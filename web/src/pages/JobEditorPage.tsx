@@ -21,6 +21,22 @@ const TABS: Array<{ id: Tab; label: string }> = [
 ];
 
 /** One job config: the Configuration tab (the form) and the Execution Status tab (live status, history). */
+/** The link back to the job grid, through the console's navigation (which asks about unsaved changes). */
+function BackToJobs({ navigate }: { navigate: (to: string) => void }) {
+  return (
+    <a
+      href="/"
+      className="back-link"
+      onClick={(event) => {
+        event.preventDefault();
+        navigate('/');
+      }}
+    >
+      ← All jobs
+    </a>
+  );
+}
+
 export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
   const api = useApi();
   const navigate = useNavigate();
@@ -81,16 +97,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
         <h1>{error instanceof ApiRequestError && error.status === 404 ? 'Job not found' : 'Could not open this job'}</h1>
         <ErrorNotice error={error}>
           <p>
-            <a
-              href="/"
-              className="back-link"
-              onClick={(event) => {
-                event.preventDefault();
-                navigate('/');
-              }}
-            >
-              ← All jobs
-            </a>
+            <BackToJobs navigate={navigate} />
           </p>
         </ErrorNotice>
       </section>
@@ -103,16 +110,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
   return (
     <section className="page editor" aria-labelledby="editor-heading">
       <p>
-        <a
-          href="/"
-          className="back-link"
-          onClick={(event) => {
-            event.preventDefault();
-            navigate('/');
-          }}
-        >
-          ← All jobs
-        </a>
+        <BackToJobs navigate={navigate} />
       </p>
       <header className="editor-header card--job-config">
         <HourglassIcon size={32} />
