@@ -59,6 +59,8 @@ export interface LiveExecution {
   items: { total: number | null; processed: number; succeeded: number; failed: number };
   summary: string | null;
   error: { message: string } | null;
+  /** A dry run (absent on a progress event of an execution this process has not seen yet). */
+  dryRun?: boolean;
 }
 
 /** What a `config` event carries: `version` null when the config was deleted. */
@@ -87,6 +89,8 @@ function fromRecord(e: ExecutionRecord): LiveExecution {
     items: { ...e.items },
     summary: e.summary,
     error: e.error ? { message: e.error.message } : null,
+    // As the worker runs it: the per-run override, or the dryRun parameter of its config version.
+    dryRun: e.dryRun || e.config.payload.parameters['dryRun'] === true,
   };
 }
 
@@ -106,6 +110,7 @@ function fromChange(e: ExecutionChange): LiveExecution {
     items: { ...e.items },
     summary: e.summary,
     error: e.error,
+    dryRun: e.dryRun,
   };
 }
 

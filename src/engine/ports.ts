@@ -291,6 +291,8 @@ export interface ExecutionChange {
   items: ExecutionItems;
   summary: string | null;
   error: { message: string } | null;
+  /** A dry run: the per-run override, or the dryRun parameter of the config version it runs. */
+  dryRun: boolean;
 }
 
 /** What the live-events watcher reads on each poll (`watchExecutions`). */

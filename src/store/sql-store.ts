@@ -495,6 +495,7 @@ export function createSqlStore(sql: Sql): Store {
         items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
         summary: row.summary,
         error: row.error_message === null ? null : { message: row.error_message },
+        dryRun: row.dry_run,
       }));
       if (!input.configs) return { executions: changes };
       return { executions: changes, configs: await sql.query<{ id: string; version: number }>(executions.configVersions()) };

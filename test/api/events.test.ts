@@ -44,6 +44,7 @@ interface Execution {
   startedAt: string | null;
   finishedAt: string | null;
   error: unknown;
+  dryRun?: boolean;
 }
 
 const executionEvent = (id: string, check: (e: Execution) => boolean) => (event: SseEvent) => event.event === 'execution' && (event.data as Execution).id === id && check(event.data as Execution);
@@ -63,7 +64,8 @@ async function watchOneRun(viewer: GroveJobs, runner: GroveJobs, gates: Paramete
     await runner.configs.create(scenarioConfig('sse-job', { cronExpression: '0 0 1 1 *', isEnabled: false }), { actor: 'test' });
     await stream.next((e) => e.event === 'config' && (e.data as { configId: string }).configId === 'sse-job');
 
-    const { execution } = await runner.executions.trigger('sse-job', { requestedBy: 'test' });
+    // A dry run, so that every event is seen to say so (the console marks it from the first).
+    const { execution } = await runner.executions.trigger('sse-job', { requestedBy: 'test', dryRun: true });
     const queued = await stream.next(executionEvent(execution.id, () => true));
     await runner.startWorker({ concurrency: 1 });
     const running = await stream.next(executionEvent(execution.id, (e) => e.status !== 'queued'));
@@ -82,6 +84,7 @@ async function watchOneRun(viewer: GroveJobs, runner: GroveJobs, gates: Paramete
 function expectQueuedRunningProgressSuccess(states: Execution[], configId: string): void {
   expect(states.map((s) => s.status)).toEqual(['queued', 'running', 'running', 'success']);
   expect(states.every((s) => s.configId === configId)).toBe(true);
+  expect(states.map((s) => s.dryRun)).toEqual([true, true, true, true]);
   expect(states[0]?.startedAt).toBeNull();
   expect(states[1]?.items.processed).toBe(0);
   expect(states[2]?.items).toMatchObject({ total: 10, processed: 5 });
@@ -109,7 +112,7 @@ describe('live events across processes on PostgreSQL', () => {
     await factory.dispose();
   });
 
-  it('shows a client queued → running → progress → success for a run another system queued and worked', async () => {
+  it('shows a client queued → running → progress → success for a dry run another system queued and worked, each event marked as a dry run', async () => {
     let localEvents = 0;
     viewer.events.on('execution:queued', () => localEvents++);
     viewer.events.on('execution:started', () => localEvents++);
@@ -170,7 +173,7 @@ describe('live events in one process on the embedded store', () => {
     await factory.dispose();
   });
 
-  it('shows a client queued → running → progress → success for a run of its own process, each state once', async () => {
+  it('shows a client queued → running → progress → success for a dry run of its own process, each state once and marked as a dry run', async () => {
     const app = testApi([eventsRoute({ system })]);
     const other = new SseReader(await call(app, 'GET', '/api/events', { role: 'viewer' }));
     await other.next((e) => e.event === 'ready');

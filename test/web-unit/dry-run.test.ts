@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatLastRun } from '../../web/src/format.js';
 import { type ExecutionInput, executionToRenderTree } from '../../web/src/status-catalog/transform.js';
 import { chartData } from '../../web/src/status/run-chart-data.js';
-import type { ExecutionData } from '../../web/src/status/live-state.js';
+import { type ExecutionData, type LiveExecutionEvent, merge } from '../../web/src/status/live-state.js';
 
 const NOW = new Date('2026-01-16T02:00:30.000Z');
 
@@ -62,5 +62,30 @@ describe('the last run line', () => {
     [aRun({ dryRun: true, status: 'queued', startedAt: null, finishedAt: null, durationMs: null }), 'Queued (dry run)'],
   ])('reads %#', (run, expected) => {
     expect(formatLastRun({ ...run, queuedAt: run.queuedAt ?? '', dryRun: run.dryRun ?? false })).toBe(expected);
+  });
+});
+
+describe('live events of a dry run', () => {
+  const event = (status: string, dryRun?: boolean): LiveExecutionEvent => ({
+    id: 'e1',
+    configId: 'advancement-batch',
+    status,
+    trigger: 'manual',
+    attempt: 1,
+    queuedAt: '2026-12-07T10:00:00.000Z',
+    startedAt: status === 'queued' ? null : '2026-12-07T10:00:01.000Z',
+    finishedAt: null,
+    durationMs: null,
+    items: { total: null, processed: 0, succeeded: 0, failed: 0 },
+    summary: null,
+    error: null,
+    ...(dryRun === undefined ? {} : { dryRun }),
+  });
+
+  it('mark the execution as a dry run from its first event, and a later event that does not say keeps it', () => {
+    const queued = merge(undefined, event('queued', true));
+    expect(queued.dryRun).toBe(true);
+    expect(merge(queued, event('running')).dryRun).toBe(true);
+    expect(merge(merge(undefined, event('queued', false)), event('running')).dryRun).toBe(false);
   });
 });

@@ -755,6 +755,7 @@ export interface ExecutionChangeRow {
   items_failed: number;
   summary: string | null;
   error_message: string | null;
+  dry_run: boolean;
 }
 
 /** Every id the claims hold, with its claim (each claim's ids read once), as CTE `held`. */
@@ -784,7 +785,8 @@ export const watchExecutions = (ids: readonly string[], finishedSince: Date, lim
          )
          select e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.live_status as status,
                 e.trigger, e.attempt, e.slot_at, e.queued_at, e.live_started_at as started_at, e.finished_at, e.duration_ms, e.items_total,
-                e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message
+                e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message,
+                (e.dry_run or coalesce(coalesce(e.config, v.config) -> 'payload' -> 'parameters' -> 'dryRun' = 'true'::jsonb, false)) as dry_run
            from shown e ${versionJoin('e')}
           order by case e.live_status when 'running' then 0 when 'queued' then 2 else 1 end, e.queued_at desc
           limit $3`,

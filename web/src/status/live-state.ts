@@ -49,6 +49,8 @@ export function merge(known: ExecutionData | undefined, event: LiveExecutionEven
     items: { ...event.items },
     summary: event.summary ?? known.summary,
     error: event.error ?? known.error,
+    // Whether it is a dry run never changes; an event of a run seen first in progress may not say.
+    dryRun: known.dryRun ?? event.dryRun,
   };
 }
 
