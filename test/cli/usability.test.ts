@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenedGroveJobs } from '../../src/app.js';
 import { engineLog, reportEngineErrors } from '../../src/cli/worker.js';
 import { EngineEvents } from '../../src/engine/events.js';
-import { cli, cliProcess, exited, startCliProcess } from '../support/cli.js';
+import { cli, cliProcess, exited, runProcess, startCliProcess } from '../support/cli.js';
 import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from '../support/test-store.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,19 +27,6 @@ afterAll(async () => {
   for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
   await client.end();
 });
-
-/** Runs a command and collects its output, like the CLI helpers, for any program. */
-function run(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 interface LogLine {
   time: string;
@@ -93,23 +79,23 @@ describe('npm scripts run the built CLI', () => {
     const dir = smallProject();
     const script = join(dir, 'scripts', 'cli.mjs');
 
-    const first = await run(process.execPath, [script, 'run', 'x', '--json'], { cwd: dir });
+    const first = await runProcess(process.execPath, [script, 'run', 'x', '--json'], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ word: 'first', argv: ['run', 'x', '--json'] });
     expect(first.stderr).toContain('building dist/ (dist/ has no build yet)');
     expect(existsSync(join(dir, 'dist', 'store', 'migrations', '0001_init.sql'))).toBe(true);
 
-    const again = await run(process.execPath, [script, '--json'], { cwd: dir });
+    const again = await runProcess(process.execPath, [script, '--json'], { cwd: dir });
     expect(again).toEqual({ code: 0, stdout: `${JSON.stringify({ word: 'first', argv: ['--json'] })}\n`, stderr: '' });
 
     // A test file is not built: it does not make dist/ stale.
     const test = join(dir, 'src', 'cli', 'main.test.ts');
     writeFileSync(test, 'export {};\n');
     utimesSync(test, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
-    expect((await run(process.execPath, [script], { cwd: dir })).stderr).toBe('');
+    expect((await runProcess(process.execPath, [script], { cwd: dir })).stderr).toBe('');
 
     writeMain(dir, 'second', new Date(Date.now() + 60_000));
-    const changed = await run(process.execPath, [script], { cwd: dir });
+    const changed = await runProcess(process.execPath, [script], { cwd: dir });
     expect(changed.stderr).toContain('building dist/ (src/cli/main.ts changed since the last build)');
     expect(JSON.parse(changed.stdout)).toEqual({ word: 'second', argv: [] });
 
@@ -117,7 +103,7 @@ describe('npm scripts run the built CLI', () => {
     const main = join(dir, 'src', 'cli', 'main.ts');
     writeFileSync(main, "const n: number = 'not a number';\nconsole.log(n);\n");
     utimesSync(main, new Date(Date.now() + 120_000), new Date(Date.now() + 120_000));
-    const broken = await run(process.execPath, [script], { cwd: dir });
+    const broken = await runProcess(process.execPath, [script], { cwd: dir });
     expect(broken.code).toBe(1);
     expect(broken.stdout).toBe('');
     expect(broken.stderr).toContain("Type 'string' is not assignable to type 'number'");
@@ -127,7 +113,7 @@ describe('npm scripts run the built CLI', () => {
   it('prints one parseable JSON document for `npm run -s advancement:batch -- --dry-run --json`, as the README shows', async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     expect(readme).toContain('npm run -s advancement:batch -- --dry-run --json');
-    const result = await run('npm', ['run', '-s', 'advancement:batch', '--', '--dry-run', '--json'], { cwd: root, env });
+    const result = await runProcess('npm', ['run', '-s', 'advancement:batch', '--', '--dry-run', '--json'], { cwd: root, env });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ configId: 'advancement-batch', trigger: 'manual', status: 'success', dryRun: true });
   }, 120_000);

@@ -99,6 +99,14 @@ export function runPolicyScenarios(factory: SqlFactory): void {
       opened.push(made);
       return made;
     };
+    /** Runs the slot at `time` on time, then stops the scheduler: it is down from then on. */
+    const runSlotThenStop = async (s: Scenario, time: string) => {
+      const before = await s.system.startScheduler();
+      const onTime = finishedCount(s.system, 1);
+      await s.clock.advanceTo(at(time));
+      await onTime;
+      await before.stop();
+    };
     /** Another connection to this test's schema, as a second process would open. */
     const sameDatabase = () => factory.make(sql.schema);
 
@@ -219,11 +227,7 @@ export function runPolicyScenarios(factory: SqlFactory): void {
           const s = scenario(`${MONDAY}T09:30:00Z`);
           await s.system.configs.create(scenarioConfig('hourly', { cronExpression: '0 * * * *', misfirePolicy: policy, catchupWindowSeconds, overlapPolicy }), actor);
           await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
-          const before = await s.system.startScheduler();
-          const onTime = finishedCount(s.system, 1);
-          await s.clock.advanceTo(at('10:00'));
-          await onTime;
-          await before.stop();
+          await runSlotThenStop(s, '10:00');
 
           await s.clock.advanceTo(at(backAt));
           const decisions = slotDecisions(s.system, 3);
@@ -272,11 +276,7 @@ export function runPolicyScenarios(factory: SqlFactory): void {
           const schedule = { cronExpression: '*/2 * * * * *', misfirePolicy: policy, catchupWindowSeconds: 3600, overlapPolicy: 'skip', ...(misfireGraceSeconds ? { misfireGraceSeconds } : {}) };
           await s.system.configs.create(scenarioConfig('fast', schedule), actor);
           await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS, concurrency: 10 });
-          const before = await s.system.startScheduler();
-          const onTime = finishedCount(s.system, 1);
-          await s.clock.advanceTo(at('10:00:02'));
-          await onTime;
-          await before.stop();
+          await runSlotThenStop(s, '10:00:02');
 
           await s.clock.advanceTo(at(backAt));
           const decisions = slotDecisions(s.system, 9);
@@ -300,11 +300,7 @@ export function runPolicyScenarios(factory: SqlFactory): void {
         const s = scenario(`${MONDAY}T10:00:00Z`);
         await s.system.configs.create(scenarioConfig('fast', { cronExpression: '*/2 * * * * *', misfirePolicy: 'run-once', catchupWindowSeconds: 3600 }), actor);
         await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
-        const before = await s.system.startScheduler();
-        const onTime = finishedCount(s.system, 1);
-        await s.clock.advanceTo(at('10:00:02'));
-        await onTime;
-        await before.stop();
+        await runSlotThenStop(s, '10:00:02');
 
         // An hour down: 1,800 slots from 10:00:04 to 11:00:02, more than one pass decides.
         await s.clock.advanceTo(at('11:00:03.500'));
@@ -335,11 +331,7 @@ export function runPolicyScenarios(factory: SqlFactory): void {
         const s = scenario(`${MONDAY}T10:00:00Z`);
         await s.system.configs.create(scenarioConfig('fast', { cronExpression: '*/2 * * * * *', misfirePolicy: 'run-once', catchupWindowSeconds: 0 }), actor);
         await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
-        const before = await s.system.startScheduler();
-        const onTime = finishedCount(s.system, 1);
-        await s.clock.advanceTo(at('10:00:02'));
-        await onTime;
-        await before.stop();
+        await runSlotThenStop(s, '10:00:02');
 
         // Six hours down: 10,800 slots, all before the window (0 s, so the grace: 1 s).
         await s.clock.advanceTo(at('16:00:03.500'));
@@ -370,11 +362,7 @@ export function runPolicyScenarios(factory: SqlFactory): void {
           const s = scenario(`${MONDAY}T09:59:50Z`);
           await s.system.configs.create(scenarioConfig('paced', { cronExpression: cron, misfirePolicy: 'skip' }), actor);
           await s.system.startWorker({ leaseSeconds: LONG_LEASE_SECONDS });
-          const before = await s.system.startScheduler();
-          const onTime = finishedCount(s.system, 1);
-          await s.clock.advanceTo(at('10:00:00'));
-          await onTime;
-          await before.stop();
+          await runSlotThenStop(s, '10:00:00');
 
           await s.clock.advanceTo(at(backAt));
           const decisions = slotDecisions(s.system, 2);

@@ -25,8 +25,13 @@ export async function cli(argv: string[], env: Record<string, string | undefined
 
 /** Runs the built CLI as its own process. */
 export function cliProcess(argv: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI_ENTRY, ...argv], { env });
+}
+
+/** Runs any program to its end and collects its output (no standard input). */
+export function runProcess(command: string, args: string[], options: { cwd?: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_ENTRY, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

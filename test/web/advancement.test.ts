@@ -2,7 +2,7 @@
 // folder with demo data: create a rule in the editor, run the advancement batch, see its events,
 // preview a rollback of the range and confirm it. Run `npm run build` first (dist/ and web/dist/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, createToken, screenshotFolder, type ScreenshotFolder, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, screenshotFolder, type ScreenshotFolder, useConsole, finishedExecution } from './support.js';
 
 interface Rule {
   meta: { id: string; title: string; version: number };
@@ -19,7 +19,6 @@ interface AdvancementEvent {
 }
 
 const TEST_TIMEOUT_MS = 240_000;
-const FINAL = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'];
 const RULE_ID = 'seed-fast-track';
 
 /** Visible controls under <main> smaller than 44 px (a checkbox counts its label) or without a label. */
@@ -54,14 +53,7 @@ describe.skipIf(!available)('the Advancement rules page', () => {
     return h.open(path, token);
   }
 
-  async function finished(executionId: string): Promise<{ status: string }> {
-    for (let polls = 0; polls < 2000; polls++) {
-      const execution = await h.api<{ status: string }>('GET', `/api/executions/${executionId}`);
-      if (FINAL.includes(execution.status)) return execution;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`execution ${executionId} did not finish`);
-  }
+  const finished = (executionId: string) => finishedExecution<{ status: string }>(h, executionId);
 
   it('creates a rule, runs advancement, shows its events, and rolls the range back after a preview', async () => {
     const { page, errors } = await open();

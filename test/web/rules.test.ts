@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, useConsole, finishedExecution } from './support.js';
 
 interface Rule {
   meta: { id: string; version: number };
@@ -28,7 +28,6 @@ interface AdvancementEvent {
 }
 
 const TEST_TIMEOUT_MS = 240_000;
-const FINAL = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'];
 const NEVER = [{ signal: 'retrievals', operator: '>=', threshold: 1_000_000_000 }];
 const available = chromiumAvailable();
 
@@ -52,14 +51,7 @@ describe.skipIf(!available)('the rules page: next-tier rules and who and why in 
     }
   }
 
-  async function finished(executionId: string): Promise<{ status: string }> {
-    for (let polls = 0; polls < 2000; polls++) {
-      const execution = await h.api<{ status: string }>('GET', `/api/executions/${executionId}`);
-      if (FINAL.includes(execution.status)) return execution;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`execution ${executionId} did not finish`);
-  }
+  const finished = (executionId: string) => finishedExecution<{ status: string }>(h, executionId);
 
   it('offers only the next tier in the rule editor, and the API refuses any other naming the field', async () => {
     const { page, errors } = await open();

@@ -2,7 +2,7 @@
 // against `grove-jobs serve` on a fresh data folder (the demo data), at desktop (1440 × 900) and
 // phone (390 × 844) sizes. Run `npm run build` first (dist/ and web/dist/).
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, useConsole, finishedExecution } from './support.js';
 
 interface Execution {
   id: string;
@@ -19,7 +19,6 @@ interface Job {
 const TEST_TIMEOUT_MS = 180_000;
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-const FINAL = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'];
 /** Whether the open dialog lies wholly inside the viewport (run in the page). */
 const DIALOG_INSIDE = `(() => {
   const box = document.querySelector('dialog[open]').getBoundingClientRect();
@@ -39,15 +38,7 @@ describe.skipIf(!available)('Run now and dry runs', () => {
   const executions = (configId: string) => h.api<{ items: Execution[] }>('GET', `/api/jobs/${configId}/executions?limit=30`).then((r) => r.items);
   const advancedSprouts = () => h.api<{ items: unknown[] }>('GET', '/api/advancement-events?limit=1000').then((r) => r.items.length);
 
-  /** Polls the API (each request waits for the last) until the execution has ended. */
-  async function finished(executionId: string): Promise<Execution> {
-    for (let polls = 0; polls < 2000; polls++) {
-      const execution = await h.api<Execution>('GET', `/api/executions/${executionId}`);
-      if (FINAL.includes(execution.status)) return execution;
-      await fetch(`${h.base}/healthz`);
-    }
-    throw new Error(`execution ${executionId} did not finish`);
-  }
+  const finished = (executionId: string) => finishedExecution<Execution>(h, executionId);
 
   it("the job card's Run now asks: a dry run with its own batch size changes nothing and is marked on the card", async () => {
     const before = await executions('advancement-batch');

@@ -1,20 +1,13 @@
 // The status view's Run chip names its execution by a prefix the CLI and the API take, in
 // Debian's Chromium against `grove-jobs serve`. Run `npm run build` first (dist/ and web/dist/).
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, useConsole } from './support.js';
+import { chromiumAvailable, useConsole, finishedExecution } from './support.js';
 
-const FINAL = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'];
 
 describe.skipIf(!chromiumAvailable())('the Run chip of the Execution Status tab', () => {
   const h = useConsole();
 
-  async function finished(executionId: string): Promise<void> {
-    for (let polls = 0; polls < 2000; polls++) {
-      if (FINAL.includes((await h.api<{ status: string }>('GET', `/api/executions/${executionId}`)).status)) return;
-      await fetch(`${h.base}/healthz`);
-    }
-    throw new Error(`execution ${executionId} did not finish`);
-  }
+  const finished = (executionId: string) => finishedExecution(h, executionId);
 
   it('shows a prefix that names the run shown, unique although runs of the same minute share 8 digits, with the whole id on hover', async () => {
     // An http-request job at a port nothing listens on ends at once.

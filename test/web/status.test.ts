@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, createToken, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, useConsole, finishedExecution } from './support.js';
 
 interface Execution {
   id: string;
@@ -27,15 +27,7 @@ describe.skipIf(!available)('the Execution Status tab', () => {
 
   const executions = (configId: string, limit = 10) => h.api<{ items: Execution[] }>('GET', `/api/jobs/${configId}/executions?limit=${limit}`).then((r) => r.items);
 
-  /** Polls the API (each request waits for the last) until the execution has ended. */
-  async function finished(executionId: string): Promise<Execution> {
-    for (let polls = 0; polls < 2000; polls++) {
-      const execution = await h.api<Execution>('GET', `/api/executions/${executionId}`);
-      if (FINAL.includes(execution.status)) return execution;
-      await fetch(`${h.base}/healthz`);
-    }
-    throw new Error(`execution ${executionId} did not finish`);
-  }
+  const finished = (executionId: string) => finishedExecution<Execution>(h, executionId);
 
   it('US-3: shows a failed run as Failed with its error, shows its log lines, and Retry starts a new attempt', async () => {
     // An http-request job at a port nothing listens on fails at once; one attempt, no automatic retry.

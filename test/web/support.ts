@@ -151,3 +151,15 @@ export async function createToken(env: Record<string, string | undefined>, role:
   if (created.code !== 0) throw new Error(`token create failed: ${created.stderr}`);
   return created.stdout.trim();
 }
+
+const FINAL_STATUSES = ['success', 'partial', 'failed', 'timeout', 'cancelled', 'skipped'];
+
+/** Polls the API (each request waits for the last) until the execution has ended. */
+export async function finishedExecution<T extends { status: string }>(h: ConsoleHarness, executionId: string): Promise<T> {
+  for (let polls = 0; polls < 2000; polls++) {
+    const execution = await h.api<T>('GET', `/api/executions/${executionId}`);
+    if (FINAL_STATUSES.includes(execution.status)) return execution;
+    await fetch(`${h.base}/healthz`);
+  }
+  throw new Error(`execution ${executionId} did not finish`);
+}
