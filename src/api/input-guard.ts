@@ -220,11 +220,14 @@ async function checkJsonBody(c: Context): Promise<void> {
   }
   const violation = jsonViolation(value);
   if (violation) refuse(violation.path, violation.message);
+  // The route's validator asks for the parsed body: hand it this one rather than parse the
+  // text again (Hono would re-parse a cached text: 25-50 ms more on a 10 MiB body).
+  c.req.bodyCache.json = Promise.resolve(value);
 }
 
 /**
  * The input guard: after auth and the body limit (so an oversized body stays 413), before
- * every route. The body is read once here; Hono keeps its text for the route's validator.
+ * every route. The body is read and parsed once here; Hono keeps both for the route's validator.
  */
 export function inputGuard(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
