@@ -37,8 +37,9 @@ describe.skipIf(!available)('new jobs from the console', () => {
       await page.getByRole('heading', { name: 'New job' }).waitFor();
       await page.getByLabel('Title').fill(`Console ${name}`);
       const asksCron = name === 'http-request' || name === 'signal-aggregation';
-      expect(await page.getByLabel('Cron expression').count(), name).toBe(asksCron ? 1 : 0);
-      expect(await page.getByLabel('Url').count(), name).toBe(name === 'http-request' ? 1 : 0);
+      // The form settles once the type's defaults are read: wait for it rather than count at once.
+      await expect.poll(() => page.getByLabel('Cron expression').count(), { message: name }).toBe(asksCron ? 1 : 0);
+      await expect.poll(() => page.getByLabel('Url').count(), { message: name }).toBe(name === 'http-request' ? 1 : 0);
       if (asksCron) {
         // Without a cron expression the job cannot be created, and the form says what is missing.
         expect(await page.getByRole('button', { name: 'Create job' }).isDisabled(), name).toBe(true);
