@@ -63,6 +63,14 @@ describe('the last run line', () => {
   ])('reads %#', (run, expected) => {
     expect(formatLastRun({ ...run, queuedAt: run.queuedAt ?? '', dryRun: run.dryRun ?? false })).toBe(expected);
   });
+
+  it.each([
+    [{ processed: 'Evaluated', succeeded: 'Advanced' }, 'Success (dry run, 150 evaluated, 93 advanced, 1s)'],
+    [{ processed: 'Sprouts', succeeded: 'Succeeded' }, 'Success (dry run, 150 sprouts, 1s)'],
+  ])('uses the job type’s counter names: %j', (labels, expected) => {
+    const run = aRun({ dryRun: true });
+    expect(formatLastRun({ ...run, queuedAt: run.queuedAt ?? '', dryRun: true }, labels)).toBe(expected);
+  });
 });
 
 describe('live events of a dry run', () => {

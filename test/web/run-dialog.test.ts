@@ -72,7 +72,8 @@ describe.skipIf(!available)('Run now and dry runs', () => {
     expect(ended.status).toBe('success');
     expect(await advancedSprouts()).toBe(events);
     // The grid follows the run's end: the card's last run says it was a dry run.
-    await card.getByText(/^Last: Success \(dry run, \d+ processed/).waitFor();
+    // …in the words of its type: sprouts evaluated and advanced, not "processed".
+    await card.getByText(/^Last: Success \(dry run, \d+ evaluated, \d+ advanced, /).waitFor();
     expect(await card.locator('.last-run[data-dry-run="true"]').count()).toBe(1);
     expect((await h.api<Job>('GET', '/api/jobs/advancement-batch')).lastExecution).toMatchObject({ id: run?.id, dryRun: true });
     expect(errors).toEqual([]);
@@ -92,7 +93,7 @@ describe.skipIf(!available)('Run now and dry runs', () => {
     const [run] = await executions('advancement-batch');
     expect(run?.dryRun).toBe(true);
     // The editor's header follows the run's end and says it was a dry run.
-    await page.locator('.editor-header').getByText(/Last: Success \(dry run, \d+ processed/).waitFor();
+    await page.locator('.editor-header').getByText(/Last: Success \(dry run, \d+ evaluated, \d+ advanced, /).waitFor();
     await panel.locator('.gj-phase').getByText('Dry run', { exact: true }).waitFor();
     await panel.getByRole('heading', { name: 'Execution status: dry run' }).waitFor();
     // advancement-batch's counters: sprouts evaluated, and (would be) advanced; not "Succeeded".

@@ -58,6 +58,11 @@ export interface ConsoleHarness {
   open(path?: string, token?: string): Promise<ConsolePage>;
   /** A call to the API as the admin. */
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /**
+   * Stops `serve` (open pages lose their event stream), runs `whileDown` (the CLI has the data
+   * folder to itself then), and starts it again on the same port: the pages' EventSource reconnects.
+   */
+  restart(whileDown: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,6 +94,7 @@ export function useConsole(): ConsoleHarness {
     },
     open: (path, token) => running().open(path, token),
     api: (method, path, body) => running().api(method, path, body),
+    restart: (whileDown) => running().restart(whileDown),
     close: () => running().close(),
   };
 }
@@ -96,7 +102,7 @@ export function useConsole(): ConsoleHarness {
 export async function startConsole(): Promise<ConsoleHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'grove-web-'));
   const env = { DATABASE_URL: undefined, GROVE_JOBS_DATA_DIR: dataDir, GROVE_JOBS_ADMIN_TOKEN: undefined, GROVE_JOBS_PORT: undefined };
-  const server = await startCliProcess(['serve', '--port', '0', '--concurrency', '4'], env, READY);
+  let server = await startCliProcess(['serve', '--port', '0', '--concurrency', '4'], env, READY);
   let browser: Browser | undefined;
   try {
     const match = /Console: (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(server.output());
@@ -128,6 +134,12 @@ export async function startConsole(): Promise<ConsoleHarness> {
         const response = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
         if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
         return (await response.json()) as T;
+      },
+      async restart(whileDown) {
+        server.child.kill('SIGTERM');
+        await exited(server.child);
+        await whileDown();
+        server = await startCliProcess(['serve', '--port', new URL(base).port, '--concurrency', '4'], env, READY);
       },
       async close() {
         await opened.close();

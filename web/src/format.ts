@@ -89,12 +89,19 @@ export const EXECUTION_LABEL: Record<ExecutionStatus, string> = {
   skipped: 'Skipped',
 };
 
-/** "Success (142 processed, 2m 34s)"; a dry run says so first: "Success (dry run, 142 processed, 19 ms)". */
-export function formatLastRun(last: Summary | null): string {
+/**
+ * "Success (142 processed, 2m 34s)"; a dry run says so first: "Success (dry run, 142 processed, 19 ms)".
+ * With the job type's counter labels the counts use its words, and a type that names its
+ * successes shows them too: "Success (dry run, 150 evaluated, 93 advanced, 19 ms)".
+ */
+export function formatLastRun(last: Summary | null, labels?: { processed: string; succeeded: string }): string {
   if (!last) return 'Never run';
   const label = (EXECUTION_LABEL as Record<string, string>)[last.status] ?? last.status;
   if (last.status === 'queued') return last.dryRun ? `${label} (dry run)` : label;
-  const parts = [...(last.dryRun ? ['dry run'] : []), `${last.items.processed} processed`];
+  const parts = [...(last.dryRun ? ['dry run'] : []), `${last.items.processed} ${(labels?.processed ?? 'Processed').toLowerCase()}`];
+  if (labels && labels.succeeded !== 'Succeeded') {
+    parts.push(`${last.items.succeeded} ${labels.succeeded.toLowerCase()}`);
+  }
   if (last.durationMs !== null) parts.push(formatDuration(last.durationMs));
   return `${label} (${parts.join(', ')})`;
 }

@@ -1,5 +1,5 @@
 import { memo, useState } from 'react';
-import { ApiRequestError, type JobView } from '../api-client';
+import { ApiRequestError, type JobType, type JobView } from '../api-client';
 import { formatLastRun, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
 import { useNavigate } from '../hooks/use-route';
@@ -11,6 +11,8 @@ import { StatusBadge } from './StatusBadge';
 interface Props {
   job: JobView;
   now: Date;
+  /** What the job's type calls its counters ("evaluated", "advanced"); plain "processed" until the types load. */
+  counterLabels?: JobType['counterLabels'] | undefined;
   /** The card changed something: the grid reloads its page. */
   onChanged: () => void;
 }
@@ -20,7 +22,7 @@ interface Props {
  * Memoised: the grid re-renders on every keystroke in its search box, the cards only when their
  * job or the time they are read at changes.
  */
-export const JobCard = memo(function JobCard({ job, now, onChanged }: Props) {
+export const JobCard = memo(function JobCard({ job, now, counterLabels, onChanged }: Props) {
   const api = useApi();
   const navigate = useNavigate();
   const { canOperate } = useSession();
@@ -79,7 +81,7 @@ export const JobCard = memo(function JobCard({ job, now, onChanged }: Props) {
       <div className="card-body">
         {/* One text node per line: the grid renders hundreds of these. */}
         <p className="next-run">{`Next: ${next ? formatRunTime(next, job.schedule.timezone, now) : payload.schedule.isEnabled ? 'no upcoming run' : 'not scheduled (disabled)'}`}</p>
-        <p className="last-run" data-dry-run={job.lastExecution?.dryRun ? 'true' : undefined}>{`Last: ${formatLastRun(job.lastExecution)}`}</p>
+        <p className="last-run" data-dry-run={job.lastExecution?.dryRun ? 'true' : undefined}>{`Last: ${formatLastRun(job.lastExecution, counterLabels)}`}</p>
         <ul className="chips" aria-label="Configuration">
           <li className="chip" title="Schedule">
             {job.schedule.description}

@@ -119,7 +119,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
           <span className="muted">
             {id === job.payload['jobType'] ? id : `${id} · ${String(job.payload['jobType'])}`} · version {String(job.meta['version'])}
           </span>
-          <p className="next-run">Next: {next ? formatRunTime(next, job.schedule.timezone, new Date()) : 'not scheduled'} · Last: {formatLastRun(job.lastExecution)}</p>
+          <p className="next-run">Next: {next ? formatRunTime(next, job.schedule.timezone, new Date()) : 'not scheduled'} · Last: {formatLastRun(job.lastExecution, jobType?.counterLabels)}</p>
         </div>
         <StatusBadge status={job.status} />
         {canOperate ? (

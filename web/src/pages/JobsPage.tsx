@@ -224,7 +224,7 @@ export function JobsPage() {
         )
       ) : null}
       <div className="grid">
-        {list?.items.map((job) => <JobCard key={String(job.meta['id'])} job={job} now={now} onChanged={reload} />)}
+        {list?.items.map((job) => <JobCard key={String(job.meta['id'])} job={job} now={now} counterLabels={types?.find((type) => type.name === job.payload['jobType'])?.counterLabels} onChanged={reload} />)}
       </div>
       {list && list.total > list.items.length ? (
         <p className="muted">
