@@ -86,6 +86,7 @@ export function defaultNotifier(
     log: createLogNotifier(writeLine),
     webhook: createWebhookNotifier({
       sleep: (ms) => clock.sleepUntil(new Date(clock.now().getTime() + ms)),
+      now: () => clock.now(),
       ...(secrets ? { openSecret: (sealed: string) => secrets.open(sealed) } : {}),
     }),
   });

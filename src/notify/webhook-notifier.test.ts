@@ -1,9 +1,19 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { type Received, startHttpReceiver } from '../../test/support/http-receiver.js';
 import type { Notification } from '../engine/ports.js';
-import { createWebhookNotifier, signBody, verifySignature, type WebhookDeliveryError, type WebhookNotifierOptions } from './webhook-notifier.js';
+import {
+  createWebhookNotifier,
+  signBody,
+  signStandardWebhook,
+  standardWebhookKey,
+  verifySignature,
+  type WebhookDeliveryError,
+  type WebhookNotifierOptions,
+} from './webhook-notifier.js';
 
 const SECRET = 'whsec-0123456789abcdef';
 
@@ -86,7 +96,70 @@ describe('signBody and verifySignature', () => {
   });
 });
 
+describe('Standard Webhooks signatures', () => {
+  const body = '{"kind":"execution.success","note":"née"}';
+  const spec = `whsec_${randomBytes(32).toString('base64')}`;
+
+  it.each([
+    ['a whsec_ secret, as its base64 key bytes', spec, spec],
+    ['any other secret, as its UTF-8 bytes (whsec_ + base64 of the secret for the library)', SECRET, `whsec_${Buffer.from(SECRET).toString('base64')}`],
+    ['a whsec_ secret that is not base64, as its UTF-8 bytes', 'whsec_not base64!', `whsec_${Buffer.from('whsec_not base64!').toString('base64')}`],
+    ['a non-ASCII secret, as its UTF-8 bytes', 'geheimnis-schlüssel-0123', `whsec_${Buffer.from('geheimnis-schlüssel-0123').toString('base64')}`],
+  ])('keys %s, which the standardwebhooks package verifies', (_case, secret, receiverSecret) => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = signStandardWebhook(secret, 'msg_1', timestamp, body);
+
+    expect(signature).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(signStandardWebhook(secret, 'msg_1', timestamp, Buffer.from(body))).toBe(signature);
+    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signature };
+    expect(new Webhook(receiverSecret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(receiverSecret).verify(body, { ...headers, 'webhook-id': 'msg_2' })).toThrow('No matching signature');
+  });
+
+  it('decodes the whsec_ form only from padded base64', () => {
+    expect(standardWebhookKey('whsec_AAEC')).toEqual(Buffer.from([0, 1, 2]));
+    expect(standardWebhookKey('whsec_AAE=')).toEqual(Buffer.from([0, 1]));
+    expect(standardWebhookKey('whsec_AAE')).toEqual(Buffer.from('whsec_AAE'));
+    expect(standardWebhookKey('whsec_')).toEqual(Buffer.from('whsec_'));
+  });
+});
+
 describe('the webhook notifier', () => {
+  it('signs each delivery per Standard Webhooks, so a receiver verifies it with the standardwebhooks package', async () => {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const receiver = await startReceiver(answer(204));
+    const { notifier, failures } = aNotifier();
+
+    notifier.notify(aNotification({ webhookUrl: receiver.url, webhookSecret: secret }));
+    await notifier.flush();
+
+    const [request] = receiver.requests as [Received];
+    const headers = request.headers as Record<string, string>;
+    expect(headers['webhook-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+    expect(new Webhook(secret).verify(request.body, headers)).toMatchObject({ kind: 'execution.failure', configId: 'nightly-advancement' });
+    // The existing scheme still signs the same bytes with the whole secret string.
+    expect(verifySignature(request.body, secret, headers['x-grove-signature'])).toBe(true);
+    expect(failures).toEqual([]);
+  });
+
+  it('keeps the webhook-id across retries and signs each attempt with its own timestamp', async () => {
+    const receiver = await startReceiver((request, response, index) => answer(index < 2 ? 503 : 200)(request, response));
+    const instants = ['2026-01-01T03:00:00.000Z', '2026-01-01T03:00:00.500Z', '2026-01-01T03:00:01.500Z'].map((at) => new Date(at));
+    let call = 0;
+    const { notifier } = aNotifier({ now: () => instants[call++] as Date, messageId: () => 'msg_fixed' });
+
+    notifier.notify(aNotification({ webhookUrl: receiver.url }));
+    await notifier.flush();
+
+    expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual(['msg_fixed', 'msg_fixed', 'msg_fixed']);
+    expect(receiver.requests.map((r) => r.headers['webhook-timestamp'])).toEqual(['1767236400', '1767236400', '1767236401']);
+    for (const request of receiver.requests) {
+      const timestamp = Number(request.headers['webhook-timestamp']);
+      expect(request.headers['webhook-signature']).toBe(signStandardWebhook(SECRET, 'msg_fixed', timestamp, request.body));
+    }
+  });
+
   it('posts the notification without its delivery settings, signed so the receiver can verify the exact bytes', async () => {
     const receiver = await startReceiver(answer(204));
     const { notifier, failures } = aNotifier();
@@ -123,6 +196,9 @@ describe('the webhook notifier', () => {
 
     const [request] = receiver.requests as [Received];
     expect(request.headers['x-grove-signature']).toBeUndefined();
+    expect(request.headers['webhook-signature']).toBeUndefined();
+    expect(request.headers['webhook-id']).toBeDefined();
+    expect(request.headers['webhook-timestamp']).toMatch(/^\d+$/);
     expect(Object.keys(JSON.parse(request.body.toString('utf8')))).toEqual(['kind', 'at', 'configId', 'configVersion', 'displayName', 'execution']);
   });
 

@@ -1,11 +1,46 @@
 import { reportHeader } from './report-header.js';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isSealed } from '../domain/config/index.js';
 import type { AnyNotification, DigestNotification, ExecutionNotificationKind, HealthAlertNotification, Notification, Notifier } from '../engine/ports.js';
 
 /** Header carrying `sha256=<hex HMAC-SHA256 of the body bytes>` when the config has a secret. */
 export const SIGNATURE_HEADER = 'X-Grove-Signature';
+
+/**
+ * The Standard Webhooks headers (https://www.standardwebhooks.com, spec 1.0.0), sent beside
+ * X-Grove-Signature so a receiver can verify with any Standard Webhooks library: `id` is the
+ * same on every attempt of one notification (an idempotency key), `timestamp` is the attempt's
+ * (Unix seconds), and `signature` is sent only when the config has a secret.
+ */
+export const STANDARD_WEBHOOK_HEADERS = { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' } as const;
+
+/** How the spec writes a symmetric secret for people: this prefix, then the key bytes in base64. */
+const STANDARD_SECRET_PREFIX = 'whsec_';
+/** Standard base64 with its padding, as Standard Webhooks libraries decode it. */
+const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The HMAC key of the Standard Webhooks signature. A `whsec_<base64>` secret (the spec's form)
+ * stands for the bytes its base64 encodes; any other secret for its own UTF-8 bytes, which a
+ * receiver hands to a Standard Webhooks library as `whsec_` + the base64 of the secret.
+ * X-Grove-Signature keeps using the whole secret string as its key, whatever its form.
+ */
+export function standardWebhookKey(secret: string): Buffer {
+  if (secret.startsWith(STANDARD_SECRET_PREFIX)) {
+    const encoded = secret.slice(STANDARD_SECRET_PREFIX.length);
+    if (encoded.length > 0 && PADDED_BASE64.test(encoded)) return Buffer.from(encoded, 'base64');
+  }
+  return Buffer.from(secret, 'utf8');
+}
+
+/**
+ * `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the key `standardWebhookKey(secret)`;
+ * `timestampSeconds` is the value of the webhook-timestamp header (whole Unix seconds).
+ */
+export function signStandardWebhook(secret: string, id: string, timestampSeconds: number, body: string | Uint8Array): string {
+  return `v1,${createHmac('sha256', standardWebhookKey(secret)).update(`${id}.${timestampSeconds}.`).update(body).digest('base64')}`;
+}
 
 const DEFAULT_MAX_ATTEMPTS = 5;
 /** First retry after half a second, then doubling: 0.5 s, 1 s, 2 s, 4 s for the default 5 attempts. */
@@ -179,6 +214,10 @@ export interface WebhookNotifierOptions {
    * just before signing; a plain one is used as it is.
    */
   openSecret?: (sealed: string) => string;
+  /** The time of each attempt, for the webhook-timestamp header (default: the system clock). */
+  now?: () => Date;
+  /** The webhook-id of each notification, the same on all its attempts (default: a random UUID). */
+  messageId?: () => string;
 }
 
 /** 408/429 and 5xx are the receiver saying "not now"; any other status will not change on retry. */
@@ -221,11 +260,14 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const onDeliveryError = options.onDeliveryError ?? reportToStderr;
+  const now = options.now ?? (() => new Date());
+  const messageId = options.messageId ?? randomUUID;
   const inFlight = new Set<Promise<void>>();
 
   async function deliver(url: string, body: string, secret: string | undefined): Promise<void> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'grove-jobs' };
-    if (secret !== undefined) headers[SIGNATURE_HEADER] = signBody(body, secret);
+    const id = messageId();
+    const fixedHeaders: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'grove-jobs', [STANDARD_WEBHOOK_HEADERS.id]: id };
+    if (secret !== undefined) fixedHeaders[SIGNATURE_HEADER] = signBody(body, secret);
     const target = originOf(url);
     let lastError: unknown;
     let lastStatus: number | undefined;
@@ -236,6 +278,11 @@ export function createWebhookNotifier(options: WebhookNotifierOptions = {}): Not
       // could be collected before it fired and the attempt would never end.
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+      // Signed again on each attempt: the spec's timestamp is the attempt's, so a receiver's
+      // replay window (5 minutes in the reference libraries) never rejects a late retry.
+      const timestamp = Math.floor(now().getTime() / 1000);
+      const headers: Record<string, string> = { ...fixedHeaders, [STANDARD_WEBHOOK_HEADERS.timestamp]: String(timestamp) };
+      if (secret !== undefined) headers[STANDARD_WEBHOOK_HEADERS.signature] = signStandardWebhook(secret, id, timestamp, body);
       try {
         const response = await send(url, { method: 'POST', headers, body, signal: timeout.signal, redirect: 'manual' });
         // The body is never used; cancelling frees the connection for the next delivery.

@@ -1,11 +1,13 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Received, startHttpReceiver } from '../../../test/support/http-receiver.js';
 import type { JobConfig, JobContext, JobProgress, LogLevel } from '../../domain/config/index.js';
 import { JobTypeRegistry, REDACTED, validateJobConfig } from '../../domain/config/index.js';
-import { executeHttpRequest, httpRequestJobType, httpRequestParameters, type HttpRequestParameters } from './index.js';
+import { signStandardWebhook as signNotification } from '../../notify/webhook-notifier.js';
+import { executeHttpRequest, httpRequestJobType, httpRequestParameters, signStandardWebhook, type HttpRequestParameters } from './index.js';
 
 const SECRET = 'sig-secret-0123456789';
 const BEARER = 'Bearer eyJhbGciOiJIUzI1NiJ9.grove';
@@ -67,6 +69,9 @@ describe('the http-request job type', () => {
     ['a credential in the shown headers', { headers: { Authorization: BEARER } }, 'headers.Authorization'],
     ['a token header in the shown headers', { headers: { 'X-Refresh-Token': 'x' } }, 'headers.X-Refresh-Token'],
     ['a header grove-jobs sets itself', { headers: { 'Grove-Attempt': '9' } }, 'headers.Grove-Attempt'],
+    ['a Standard Webhooks header', { headers: { 'Webhook-Id': 'x' } }, 'headers.Webhook-Id'],
+    ['a whsec_ secret that is not padded base64', { secret: 'whsec_not-base64-at-all-0123' }, 'secret'],
+    ['a whsec_ secret of fewer than 24 bytes', { secret: `whsec_${randomBytes(16).toString('base64')}` }, 'secret'],
     ['the same header twice', { headers: { Accept: 'a' }, secretHeaders: { accept: 'b' } }, 'secretHeaders.accept'],
     ['a header name with a space', { headers: { 'Bad Name': 'x' } }, 'headers'],
     ['a header value with a line break', { headers: { Accept: 'a\r\nX-Evil: 1' } }, 'headers.Accept'],
@@ -138,6 +143,45 @@ describe('the http-request handler', () => {
 
     const [request] = receiver.requests as [Received];
     expect(request.headers['x-grove-signature']).toBe(hmac(request.body, SECRET));
+    const timestamp = Number(request.headers['webhook-timestamp']);
+    expect(request.headers['webhook-signature']).toBe(signStandardWebhook(SECRET, String(request.headers['webhook-id']), timestamp, request.body));
+  });
+
+  it('signs per Standard Webhooks, so the receiver verifies the request with the standardwebhooks package', async () => {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const receiver = await startReceiver();
+    const { context } = aContext({ url: receiver.url, body: { orgs: [1] }, secret }, { now: () => new Date() });
+
+    await executeHttpRequest(context);
+
+    const [request] = receiver.requests as [Received];
+    expect(new Webhook(secret).verify(request.body, request.headers as Record<string, string>)).toEqual({ orgs: [1] });
+    expect(request.headers['x-grove-signature']).toBe(hmac(request.body, secret));
+  });
+
+  it('gives every attempt of a slot one webhook-id, and each manual attempt its execution id', async () => {
+    const receiver = await startReceiver();
+    const slot = new Date('2026-01-01T03:00:00Z');
+    for (const [executionId, attempt] of [['exec-1', 1], ['exec-2', 2]] as const) {
+      await executeHttpRequest(aContext({ url: receiver.url }, { executionId, attempt, slot }).context);
+    }
+    await executeHttpRequest(aContext({ url: receiver.url }, { executionId: 'exec-9', slot: new Date('2026-01-02T03:00:00Z') }).context);
+    await executeHttpRequest(aContext({ url: receiver.url }, { executionId: 'exec-manual', slot: undefined }).context);
+
+    const ids = receiver.requests.map((r) => r.headers['webhook-id']);
+    expect(ids[0]).toMatch(/^slot_[0-9a-f]{32}$/);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
+    expect(ids[3]).toBe('exec-manual');
+    // The timestamp is the engine clock's (aContext's now), in Unix seconds.
+    expect(receiver.requests[0]?.headers['webhook-timestamp']).toBe('1767225600');
+    expect(receiver.requests[0]?.headers['webhook-signature']).toBeUndefined();
+  });
+
+  it('signs exactly as webhook notifications do, so one receiver verifies both', () => {
+    for (const secret of [SECRET, `whsec_${randomBytes(32).toString('base64')}`]) {
+      expect(signStandardWebhook(secret, 'msg_1', 1767225600, 'body')).toBe(signNotification(secret, 'msg_1', 1767225600, 'body'));
+    }
   });
 
   it.each([
@@ -264,7 +308,7 @@ describe('the http-request handler', () => {
     expect(outcome.summary).toBe(`dry run: PATCH ${receiver.url}/orgs?api_key=*** not sent`);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({ level: 'info', message: `dry run: would send PATCH ${receiver.url}/orgs?api_key=***` });
-    expect(logs[0]?.data?.['headers']).toEqual(expect.arrayContaining(['authorization', 'content-type', 'grove-slot', 'x-grove-signature']));
+    expect(logs[0]?.data?.['headers']).toEqual(expect.arrayContaining(['authorization', 'content-type', 'grove-slot', 'x-grove-signature', 'webhook-signature']));
     const shown = JSON.stringify({ outcome, logs });
     for (const secret of [SECRET, BEARER, CRON_SECRET]) expect(shown).not.toContain(secret);
   });

@@ -1,6 +1,6 @@
 import type { JobContext, JobOutcome } from '../../domain/config/job-type.js';
 import { SecretMasker } from '../../domain/config/index.js';
-import { signBody } from './hmac.js';
+import { signBody, signStandardWebhook, standardWebhookId } from './hmac.js';
 import { type HttpRequestParameters, looksSecret } from './parameters.js';
 
 /** Bytes of the response body kept for the result and logs: enough to read an error, never a whole download. */
@@ -66,8 +66,16 @@ function prepare(parameters: HttpRequestParameters, context: JobContext<HttpRequ
   headers.set('Grove-Attempt', String(context.attempt));
   // Empty for manual runs: they have no slot.
   headers.set('Grove-Slot', context.slot?.toISOString() ?? '');
-  // A request without a body signs the empty byte string.
-  if (parameters.secret !== undefined) headers.set('X-Grove-Signature', signBody(body ?? new Uint8Array(), parameters.secret));
+  // Standard Webhooks metadata; the timestamp is the engine clock's, in whole Unix seconds.
+  const id = standardWebhookId(context.config.meta.id, context.slot, context.executionId);
+  const timestamp = Math.floor(context.now().getTime() / 1000);
+  headers.set('webhook-id', id);
+  headers.set('webhook-timestamp', String(timestamp));
+  // A request without a body signs the empty byte string, in both schemes.
+  if (parameters.secret !== undefined) {
+    headers.set('X-Grove-Signature', signBody(body ?? new Uint8Array(), parameters.secret));
+    headers.set('webhook-signature', signStandardWebhook(parameters.secret, id, timestamp, body ?? new Uint8Array()));
+  }
 
   return { headers, body };
 }

@@ -3,7 +3,7 @@ import { executeHttpRequest } from './handler.js';
 import { httpRequestParameters } from './parameters.js';
 
 export { displayUrl, executeHttpRequest, RESPONSE_BODY_LIMIT } from './handler.js';
-export { signBody } from './hmac.js';
+export { decodeStandardSecret, signBody, signStandardWebhook, standardWebhookId } from './hmac.js';
 export { HTTP_METHODS, httpRequestParameters, looksSecret, type HttpRequestParameters } from './parameters.js';
 
 /**
@@ -13,8 +13,8 @@ export { HTTP_METHODS, httpRequestParameters, looksSecret, type HttpRequestParam
 export const httpRequestJobType = defineJobType({
   name: 'http-request',
   description:
-    'Sends one HTTP request (default POST) with Grove-Execution-Id, Grove-Config-Id, Grove-Attempt and Grove-Slot headers, ' +
-    'optionally signed (X-Grove-Signature: sha256=<HMAC of the body>); fails unless the status is expected (default any 2xx). ' +
+    'Sends one HTTP request (default POST) with Grove-Execution-Id, Grove-Config-Id, Grove-Attempt, Grove-Slot, webhook-id and webhook-timestamp headers, ' +
+    'optionally signed (Standard Webhooks webhook-signature, and X-Grove-Signature: sha256=<HMAC of the body>); fails unless the status is expected (default any 2xx). ' +
     'Redirects are not followed. Credentials go in secretHeaders, which is write-only.',
   parameters: httpRequestParameters,
   // No cronExpression default: when to call an endpoint is the operator's decision, never a guess.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_SECRET_LENGTH } from '../../domain/config/index.js';
+import { decodeStandardSecret, STANDARD_SECRET_PREFIX } from './hmac.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
@@ -14,8 +15,11 @@ export function looksSecret(name: string): boolean {
 
 /** Names the handler sets itself; a configured one would be silently overwritten or forged. */
 function isReserved(name: string): boolean {
-  return /^grove-/i.test(name) || name.toLowerCase() === 'x-grove-signature';
+  return /^(grove-|webhook-(id|timestamp|signature)$)/i.test(name) || name.toLowerCase() === 'x-grove-signature';
 }
+
+/** Standard Webhooks: a symmetric key has at least 24 random bytes (192 bits) and at most 64 (512 bits). */
+const STANDARD_KEY_BYTES = { min: 24, max: 64 };
 
 // RFC 9110 token characters; fetch throws on anything else, better to refuse it at validation.
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name');
@@ -43,8 +47,21 @@ export const httpRequestParameters = z
     body: z.json().optional(),
     /** The status (or one of the statuses) that counts as success; any 2xx when omitted. */
     expectStatus: z.union([status, z.array(status).min(1)]).optional(),
-    /** Signs the body bytes (X-Grove-Signature: sha256=<hex HMAC-SHA256>). Write-only. */
-    secret: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+    /**
+     * Signs the request per Standard Webhooks (webhook-signature) and the body bytes
+     * (X-Grove-Signature: sha256=<hex HMAC-SHA256>). `whsec_<base64>` is the Standard Webhooks
+     * form (the key is the decoded bytes); any other string is used as its UTF-8 bytes. Write-only.
+     */
+    secret: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(512)
+      .refine((secret) => {
+        if (!secret.startsWith(STANDARD_SECRET_PREFIX)) return true;
+        const key = decodeStandardSecret(secret);
+        return key !== undefined && key.length >= STANDARD_KEY_BYTES.min && key.length <= STANDARD_KEY_BYTES.max;
+      }, `a ${STANDARD_SECRET_PREFIX} secret must be followed by the base64 (with padding) of ${STANDARD_KEY_BYTES.min} to ${STANDARD_KEY_BYTES.max} random bytes`)
+      .optional(),
   })
   .superRefine((p, ctx) => {
     if (p.body !== undefined && (p.method === 'GET' || p.method === 'HEAD')) {
