@@ -302,6 +302,14 @@ export interface ExecutionWatch {
   configs?: Array<{ id: string; version: number }>;
 }
 
+/** What a resumed event stream replays (`changesSince`). */
+export interface ChangesSince {
+  /** Executions changed at or after `since`, every running one included (progress carries no time), oldest change first. */
+  executions: ExecutionChange[];
+  /** Every config: when it was created and last changed, and when it was paused (null: not paused). */
+  configs: Array<{ id: string; version: number; createdAt: Date; updatedAt: Date; pausedAt: Date | null; consecutiveFailures: number }>;
+}
+
 /** Queued or running executions of one job type, for metrics. */
 export interface ActiveExecutionCount {
   jobType: string;
@@ -443,6 +451,12 @@ export interface ExecutionStore {
    * queued first. With `configs`, also every config's id and version.
    */
   watchExecutions(input: { ids: readonly string[]; finishedSince: Date; limit: number; configs: boolean }): Promise<ExecutionWatch>;
+  /**
+   * For a client of the event stream that reconnects: what changed at or after `since`, read
+   * from the database. At most `limit` executions (ask for one more than you will send, to
+   * learn that there were too many).
+   */
+  changesSince(input: { since: Date; limit: number }): Promise<ChangesSince>;
   /** Queued and running executions by job type, across all processes (metrics at scrape). */
   countActiveExecutions(): Promise<ActiveExecutionCount[]>;
 }

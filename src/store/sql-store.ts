@@ -3,6 +3,7 @@ import type {
   ConfigOverview,
   ConfigVersionRecord,
   ConfigWrite,
+  ExecutionChange,
   ExecutionError,
   ExecutionRecord,
   ExecutionSummary,
@@ -11,6 +12,7 @@ import type {
 import * as configs from './queries/configs.js';
 import * as executionIds from './queries/execution-ids.js';
 import * as executions from './queries/executions.js';
+import * as liveEvents from './queries/live-events.js';
 import * as slots from './queries/slots.js';
 import { ClaimBook } from './claim-book.js';
 import { ConfigSnapshotCache } from './config-cache.js';
@@ -34,6 +36,27 @@ function toVersionRecord(row: configs.ConfigVersionRow): ConfigVersionRecord {
 }
 
 const date = (value: Date | null) => (value === null ? null : new Date(value));
+
+/** An execution as live updates show it, from its row (`watchExecutions`, `executionsChangedSince`). */
+function toExecutionChange(row: executions.ExecutionChangeRow): ExecutionChange {
+  return {
+    id: row.id,
+    configId: row.config_id,
+    jobType: row.job_type,
+    status: row.status as ExecutionStatus,
+    trigger: row.trigger as ExecutionTrigger,
+    attempt: row.attempt,
+    slot: date(row.slot_at),
+    queuedAt: new Date(row.queued_at),
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    durationMs: row.duration_ms,
+    items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
+    summary: row.summary,
+    error: row.error_message === null ? null : { message: row.error_message },
+    dryRun: row.dry_run,
+  };
+}
 
 /**
  * An execution record from its row, built as one object literal: spreading a shared part into
@@ -480,25 +503,27 @@ export function createSqlStore(sql: Sql): Store {
 
     watchExecutions: async (input) => {
       const rows = await sql.query<executions.ExecutionChangeRow>(executions.watchExecutions(input.ids, input.finishedSince, input.limit));
-      const changes = rows.map((row) => ({
-        id: row.id,
-        configId: row.config_id,
-        jobType: row.job_type,
-        status: row.status as ExecutionStatus,
-        trigger: row.trigger as ExecutionTrigger,
-        attempt: row.attempt,
-        slot: date(row.slot_at),
-        queuedAt: new Date(row.queued_at),
-        startedAt: date(row.started_at),
-        finishedAt: date(row.finished_at),
-        durationMs: row.duration_ms,
-        items: { total: row.items_total, processed: row.items_processed, succeeded: row.items_succeeded, failed: row.items_failed },
-        summary: row.summary,
-        error: row.error_message === null ? null : { message: row.error_message },
-        dryRun: row.dry_run,
-      }));
+      const changes = rows.map(toExecutionChange);
       if (!input.configs) return { executions: changes };
       return { executions: changes, configs: await sql.query<{ id: string; version: number }>(executions.configVersions()) };
+    },
+
+    changesSince: async ({ since, limit }) => {
+      // Two reads, not one snapshot: the stream already receives live events when it asks,
+      // so whatever changes between them reaches the client live.
+      const configRows = await sql.query<liveEvents.ConfigChangeRow>(liveEvents.configChanges());
+      const rows = await sql.query<executions.ExecutionChangeRow>(liveEvents.executionsChangedSince(since, limit));
+      return {
+        executions: rows.map(toExecutionChange),
+        configs: configRows.map((row) => ({
+          id: row.id,
+          version: row.version,
+          createdAt: new Date(row.created_at),
+          updatedAt: new Date(row.updated_at),
+          pausedAt: date(row.paused_at),
+          consecutiveFailures: row.consecutive_failures,
+        })),
+      };
     },
 
     countActiveExecutions: async () =>

@@ -759,7 +759,7 @@ export interface ExecutionChangeRow {
 }
 
 /** Every id the claims hold, with its claim (each claim's ids read once), as CTE `held`. */
-const HELD = `held as materialized (
+export const HELD = `held as materialized (
   select u.id, c.worker_id, c.claimed_at from execution_claims c cross join unnest(c.ids) as u(id)
 )`;
 
