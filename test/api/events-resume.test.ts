@@ -93,9 +93,11 @@ describe.each(stores)('resuming the event stream of serve on $name', (store) => 
   /** The `ready` of the very first stream: too old to resume from once the clock moves on. */
   let firstReadyId: string | undefined;
 
-  const open = async (options: { lastEventId?: string; query?: boolean } = {}): Promise<SseReader> => {
+  let env: StoreEnv = {};
+
+  const open = async (options: { lastEventId?: string; query?: boolean; on?: RunningServer } = {}): Promise<SseReader> => {
     const headers: Record<string, string> = { authorization: `Bearer ${ADMIN}` };
-    let url = `${server.url}/api/events`;
+    let url = `${(options.on ?? server).url}/api/events`;
     if (options.lastEventId !== undefined) {
       if (options.query) url += `?lastEventId=${encodeURIComponent(options.lastEventId)}`;
       else headers['last-event-id'] = options.lastEventId;
@@ -108,7 +110,8 @@ describe.each(stores)('resuming the event stream of serve on $name', (store) => 
   beforeAll(async () => {
     const opened = await store.open();
     dispose = opened.dispose;
-    system = await openGroveJobs({ env: opened.env, clock, jobTypes: [gatedJob(finish)], ensureDefaults: false });
+    env = opened.env;
+    system = await openGroveJobs({ env, clock, jobTypes: [gatedJob(finish)], ensureDefaults: false });
     server = await serve(system, { host: '127.0.0.1', port: 0, env: { GROVE_JOBS_ADMIN_TOKEN: ADMIN } });
   }, 60_000);
   afterAll(async () => {
@@ -161,6 +164,33 @@ describe.each(stores)('resuming the event stream of serve on $name', (store) => 
       } finally {
         await again.close();
       }
+    }
+  });
+
+  it('resumes a client on another server of the same store (the first one restarted, or another behind the same proxy) from the database alone', async () => {
+    const other = await openGroveJobs({ env, clock, jobTypes: [gatedJob(finish)], ensureDefaults: false });
+    const otherServer = await serve(other, { host: '127.0.0.1', port: 0, env: { GROVE_JOBS_ADMIN_TOKEN: ADMIN } });
+    try {
+      const first = await open();
+      await first.next((e) => e.event === 'ready');
+      await system.configs.create(scenarioConfig('elsewhere', { cronExpression: '0 0 1 1 *', isEnabled: false }), { actor: 'test' });
+      await first.next(isConfig('elsewhere', 1));
+      await first.close();
+      await clock.advanceBy(1_000);
+      await other.configs.patch('elsewhere', { payload: { limits: { batchSize: 30 } } }, { actor: 'test' });
+      await clock.advanceBy(1_000);
+
+      const again = await open({ lastEventId: first.lastEventId ?? '', on: otherServer });
+      try {
+        expect((await again.next((e) => e.event === 'ready')).data).toMatchObject({ resumed: true });
+        await again.next(isConfig('elsewhere', 2));
+        expect(again.seen.filter((e) => e.event === 'resync')).toEqual([]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await otherServer.close();
+      await other.close({ graceMs: 0 });
     }
   });
 
