@@ -24,7 +24,7 @@ export async function dumpSchema(): Promise<string> {
     const sql = createPostgresSql({ connectionString: url.toString() });
     await migrate(sql);
     await sql.close();
-    const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=grove_migrations', url.toString()], {
+    const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=*.grove_migrations', url.toString()], {
       encoding: 'utf8',
     });
     return tidy(dump);

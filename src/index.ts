@@ -26,6 +26,12 @@ export type {
   AnyJobType,
   ConfigIssue,
   ConfigChange,
+  JobConfigInputFor,
+  ApplyConflict,
 } from './domain/config/index.js';
 export { createGroveJobs, openGroveJobs, openSql, migrateStore, systemClock, builtInJobTypes } from './app.js';
-export type { GroveJobs, GroveJobsOptions, OpenGroveJobsOptions, StoreEnv, Clock, Store } from './app.js';
+export type { GroveJobs, GroveJobsOptions, OpenGroveJobsOptions, OpenedGroveJobs, StoreEnv, Clock, Store } from './app.js';
+export { startGroveJobs } from './embed.js';
+export type { StartGroveJobsOptions, EmbeddedGroveJobs, GroveJobsHttp, HttpOptions } from './embed.js';
+export type { ApplyOptions, ApplyResult } from './engine/config-apply.js';
+export type { Caller, CallerHook } from './api/auth.js';

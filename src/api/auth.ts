@@ -37,6 +37,15 @@ export async function issueToken(tokens: TokenStore, input: { role: Role; name: 
   return { token, record };
 }
 
+/** A caller as an embedding application recognises it. */
+export interface Caller {
+  role: Role;
+  /** Recorded as the actor of what it changes. */
+  name: string;
+}
+
+export type CallerHook = (request: Request) => Caller | undefined | Promise<Caller | undefined>;
+
 export interface AuthOptions {
   tokens: TokenStore;
   /** `GROVE_JOBS_ADMIN_TOKEN`: a token with the admin role defined by the environment. */
@@ -45,6 +54,12 @@ export interface AuthOptions {
   clientAddress?: (c: Context) => string;
   /** Milliseconds since the epoch; tests pass their own. */
   now?: () => number;
+  /**
+   * An embedding application's own authentication, asked first: the caller it recognises in a
+   * request (from its session cookie, say), with the role to grant; undefined falls back to
+   * bearer tokens.
+   */
+  caller?: CallerHook;
   /** Failed attempts per address, and per token prefix, per window before failures get 429 (default 10). */
   maxFailures?: number;
   /** The failure window in milliseconds (default 60 s). */
@@ -145,6 +160,14 @@ export function authMiddleware(options: AuthOptions): MiddlewareHandler<ApiEnv> 
   }
 
   return async (c, next) => {
+    const caller = options.caller ? await options.caller(c.req.raw) : undefined;
+    if (caller !== undefined) {
+      if (!isRole(caller.role)) throw new Error(`the caller hook returned role '${String(caller.role)}': one of viewer, operator, admin`);
+      c.set('role', caller.role);
+      c.set('tokenName', caller.name);
+      c.set('tokenId', `caller:${caller.name}`);
+      return next();
+    }
     const at = now();
     const token = presentedToken(c);
     if (token === undefined) throw new ApiError(401, 'UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');

@@ -11,9 +11,10 @@ import {
   secretPathsOf,
   validateJobConfig,
 } from '../domain/config/index.js';
+import { applyConfigs, type ApplyOptions, type ApplyResult } from './config-apply.js';
 import { ConfigSecrets, type RunSecrets } from './config-secrets.js';
 import type { EngineEvents } from './events.js';
-import type { Clock, ConfigOverview, ConfigVersionRecord, Store } from './ports.js';
+import type { AppliedDeclaration, Clock, ConfigOverview, ConfigVersionRecord, Store } from './ports.js';
 
 export interface WriteOptions {
   /** Who makes the change, recorded in the version history. */
@@ -25,6 +26,8 @@ export interface WriteOptions {
    * URL's or webhook URL's origin) without setting them again; dotted paths.
    */
   onSecretsDropped?: (paths: string[]) => void;
+  /** A declaration's apply (config-apply.ts): remembered with the write. */
+  applied?: AppliedDeclaration;
 }
 
 /** Re-reads allowed for a change not pinned to a version, when writers keep racing it. */
@@ -101,7 +104,7 @@ export class ConfigService {
     const plain = this.validate(this.secrets.openCandidate(input), options.actor);
     const changes = redactChanges(diffConfigs(undefined, plain), [plain.payload.jobType], this.registry);
     const config = this.secrets.seal(plain);
-    const created = await this.store.insertConfig({ config, changes });
+    const created = await this.store.insertConfig({ config, changes, ...(options.applied ? { applied: options.applied } : {}) });
     if (!created) {
       throw new ConfigError(ConfigErrorCode.Exists, `job config '${config.meta.id}' already exists`, [
         { path: 'meta.id', message: `'${config.meta.id}' is taken` },
@@ -109,6 +112,14 @@ export class ConfigService {
     }
     this.events?.emit('config:changed', { configId: config.meta.id });
     return config;
+  }
+
+  /**
+   * Applies declared configs (in code, or from files): creates the missing, merges the declared
+   * fields into the stored ones, and stores nothing when they are as declared (config-apply.ts).
+   */
+  apply(declarations: readonly unknown[], options: ApplyOptions): Promise<ApplyResult[]> {
+    return applyConfigs({ configs: this, store: this.store, clock: this.clock, registry: this.registry }, declarations, options);
   }
 
   /** Replaces the whole config; omitted fields take their defaults again. */
@@ -194,7 +205,7 @@ export class ConfigService {
       if (changes.length === 0 && restoredFrom === undefined) return current;
       const next = this.secrets.seal(plain);
 
-      const write = restoredFrom === undefined ? { config: next, changes } : { config: next, changes, restoredFrom };
+      const write = { config: next, changes, ...(restoredFrom === undefined ? {} : { restoredFrom }), ...(options.applied ? { applied: options.applied } : {}) };
       if (await this.store.replaceConfig(write, current.meta.version)) {
         this.events?.emit('config:changed', { configId: id });
         if (dropped.length > 0) options.onSecretsDropped?.(dropped);

@@ -27,6 +27,16 @@ export interface ConfigWrite {
   config: JobConfig;
   changes: ConfigChange[];
   restoredFrom?: number;
+  /** A declaration's apply: what it stated, remembered with the write (domain/config/apply.ts). */
+  applied?: AppliedDeclaration;
+}
+
+/** What one declaration (a manager: code, a folder of files) stated at its last apply of a config. */
+export interface AppliedDeclaration {
+  manager: string;
+  /** Its stated fields as leaves; secret fields as fingerprints. */
+  stated: Record<string, unknown>;
+  at: Date;
 }
 
 /** Persistence as the engine needs it; implemented once, in SQL, by `store/`. */
@@ -42,6 +52,10 @@ export interface Store extends ExecutionStore {
   replaceConfig(write: ConfigWrite, expectedVersion: number): Promise<boolean>;
   listConfigVersions(id: string): Promise<ConfigVersionRecord[]>;
   getConfigVersion(id: string, version: number): Promise<ConfigVersionRecord | undefined>;
+  /** What `manager` stated at its last apply of config `id`. */
+  getAppliedDeclaration(id: string, manager: string): Promise<AppliedDeclaration | undefined>;
+  /** Remembers an apply that stored no new version (its fields were already as stated). */
+  rememberAppliedDeclaration(id: string, applied: AppliedDeclaration): Promise<void>;
   close(): Promise<void>;
 }
 

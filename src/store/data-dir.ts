@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+import type { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import { createPgliteSql, openPgliteSession, type PgliteSession } from './drivers/pglite.js';
 import { GatedSocketQueue } from './drivers/pglite-session.js';
+import { loadPgliteSocket } from './drivers/pglite-load.js';
+import { DEFAULT_SCHEMA } from './schemas.js';
 import { createPostgresSql } from './drivers/postgres.js';
 import type { Sql } from './sql.js';
 
@@ -54,8 +56,15 @@ export interface DataDirLock {
   socketDir?: string;
 }
 
+/** The engine's schema and the Grove domain's (undefined: the default for the engine's; null: none). */
+export interface StoreSchemas {
+  schema: string;
+  domainSchema?: string | null | undefined;
+}
+
 export interface OpenDataDirOptions {
   schema?: string;
+  domainSchema?: string | null;
   /**
    * Long-running commands follow the lock: when the owner they reach goes away, they connect
    * to the next owner or become it. Short commands do not: their query fails with a one-line
@@ -241,6 +250,7 @@ interface SocketService {
 }
 
 async function serveSession(session: PgliteSession, socketDir: string): Promise<SocketService> {
+  const { PGLiteSocketHandler: SocketHandler } = await loadPgliteSocket();
   const socket = join(socketDir, SOCKET_NAME);
   // A socket left by a killed owner; this process holds the lock, so the name is its own.
   rmSync(socket, { force: true });
@@ -249,7 +259,7 @@ async function serveSession(session: PgliteSession, socketDir: string): Promise<
   const server = createServer((connection: Socket) => {
     sockets.add(connection);
     connection.once('close', () => sockets.delete(connection));
-    const handler = new PGLiteSocketHandler({
+    const handler = new SocketHandler({
       // The handler only calls enqueue, clearQueueForHandler and clearTransactionIfNeeded.
       queryQueue: queue as unknown as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'],
       closeOnDetach: true,
@@ -298,7 +308,7 @@ interface Attachment {
   socket: string;
 }
 
-async function becomeOwner(dir: string, lockPath: string, lock: DataDirLock, schema: string): Promise<Attachment> {
+async function becomeOwner(dir: string, lockPath: string, lock: DataDirLock, schemas: StoreSchemas): Promise<Attachment> {
   let session: PgliteSession | undefined;
   let service: SocketService | undefined;
   let socketDir: string | undefined;
@@ -330,15 +340,15 @@ async function becomeOwner(dir: string, lockPath: string, lock: DataDirLock, sch
     if (current && sameLock(current, owned)) unlinkSync(lockPath);
     heldHere.delete(lockKey(owned));
   };
-  return { sql: createPgliteSql(opened, schema, close), role: 'owner', lock: owned, socket: socketService.socket };
+  return { sql: createPgliteSql(opened, schemas.schema, close, schemas.domainSchema), role: 'owner', lock: owned, socket: socketService.socket };
 }
 
-async function connectAsClient(lock: DataDirLock & { socketDir: string }, schema: string): Promise<Attachment | undefined> {
+async function connectAsClient(lock: DataDirLock & { socketDir: string }, schemas: StoreSchemas): Promise<Attachment | undefined> {
   const host = encodeURIComponent(lock.socketDir);
   const sql = createPostgresSql({
     // The host parameter is the socket's folder; sslmode keeps a PGSSLMODE setting from applying.
     connectionString: `postgresql://postgres@localhost:${SOCKET_PORT}/postgres?host=${host}&sslmode=disable`,
-    schema,
+    ...schemas,
     maxConnections: 2,
     sharedSession: true,
   });
@@ -352,16 +362,16 @@ async function connectAsClient(lock: DataDirLock & { socketDir: string }, schema
 }
 
 /** Becomes the owner when no live process holds the store, otherwise reaches the one that does. */
-async function attach(dir: string, lockPath: string, schema: string): Promise<Attachment> {
+async function attach(dir: string, lockPath: string, schemas: StoreSchemas): Promise<Attachment> {
   const deadline = Date.now() + OWNER_START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const created = tryCreateLock(lockPath);
-    if (created) return becomeOwner(dir, lockPath, created, schema);
+    if (created) return becomeOwner(dir, lockPath, created, schemas);
     const lock = readLock(lockPath);
     // The socket first: an owner that answers is alive, whatever its pid says here (another
     // PID namespace sharing the folder, say).
     if (lock?.socketDir !== undefined) {
-      const client = await connectAsClient({ ...lock, socketDir: lock.socketDir }, schema);
+      const client = await connectAsClient({ ...lock, socketDir: lock.socketDir }, schemas);
       if (client) return client;
     }
     if (lock && ownerGone(lock)) {
@@ -381,11 +391,11 @@ async function attach(dir: string, lockPath: string, schema: string): Promise<At
  * as a client of the process that does.
  */
 export async function openDataDir(dir: string, options: OpenDataDirOptions = {}): Promise<OpenedDataDir> {
-  const schema = options.schema ?? 'public';
+  const schemas: StoreSchemas = { schema: options.schema ?? DEFAULT_SCHEMA, domainSchema: options.domainSchema };
   mkdirSync(dir, { recursive: true });
   const lockPath = join(dir, LOCK_FILE);
-  const first = await attach(dir, lockPath, schema);
-  const sql = first.role === 'owner' ? first.sql : clientSql(first, { dir, lockPath, schema, follow: options.follow ?? false, log: options.log });
+  const first = await attach(dir, lockPath, schemas);
+  const sql = first.role === 'owner' ? first.sql : clientSql(first, { dir, lockPath, schemas, follow: options.follow ?? false, log: options.log });
   return { sql, role: first.role, socket: first.socket };
 }
 
@@ -398,9 +408,9 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
  */
 function clientSql(
   first: Attachment,
-  context: { dir: string; lockPath: string; schema: string; follow: boolean; log: ((line: string) => void) | undefined },
+  context: { dir: string; lockPath: string; schemas: StoreSchemas; follow: boolean; log: ((line: string) => void) | undefined },
 ): Sql {
-  const { dir, lockPath, schema, follow } = context;
+  const { dir, lockPath, schemas, follow } = context;
   let current = first;
   let switching: Promise<void> | undefined;
   let closed = false;
@@ -422,7 +432,7 @@ function clientSql(
       const since = Date.now();
       // Not awaited: its pool ends once the queries under way have failed.
       void previous.sql.close().catch(() => undefined);
-      const next = await attach(dir, lockPath, schema);
+      const next = await attach(dir, lockPath, schemas);
       if (closed) {
         await next.sql.close();
         return;
@@ -487,7 +497,8 @@ function clientSql(
   };
 
   const sql: Sql = {
-    schema,
+    schema: first.sql.schema,
+    domainSchema: first.sql.domainSchema,
     get driver() {
       return current.sql.driver;
     },

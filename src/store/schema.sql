@@ -5,10 +5,22 @@
 --
 
 --
--- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[], uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: grove; Type: SCHEMA; Schema: -; Owner: -
 --
 
-CREATE FUNCTION public.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[], p_claim uuid) RETURNS TABLE(id uuid, config_id text, config_version integer, config jsonb, status text, trigger text, slot_at timestamp with time zone, attempt integer, run_id uuid, retry_of uuid, requested_by text, idempotency_key text, dry_run boolean, batch_size integer, queued_at timestamp with time zone, run_after timestamp with time zone, cancel_requested_at timestamp with time zone, items_total integer, items_processed integer, items_succeeded integer, items_failed integer, summary text, result jsonb, error jsonb, room integer)
+CREATE SCHEMA grove;
+
+--
+-- Name: grove_jobs; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA grove_jobs;
+
+--
+-- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[], uuid); Type: FUNCTION; Schema: grove_jobs; Owner: -
+--
+
+CREATE FUNCTION grove_jobs.claim_executions(p_worker text, p_now timestamp with time zone, p_lease_until timestamp with time zone, p_limit integer, p_known text[], p_claim uuid) RETURNS TABLE(id uuid, config_id text, config_version integer, config jsonb, status text, trigger text, slot_at timestamp with time zone, attempt integer, run_id uuid, retry_of uuid, requested_by text, idempotency_key text, dry_run boolean, batch_size integer, queued_at timestamp with time zone, run_after timestamp with time zone, cancel_requested_at timestamp with time zone, items_total integer, items_processed integer, items_succeeded integer, items_failed integer, summary text, result jsonb, error jsonb, room integer)
     LANGUAGE plpgsql
     SET jit TO 'off'
     SET enable_seqscan TO 'off'
@@ -91,10 +103,10 @@ end
 $$;
 
 --
--- Name: grove_execution_id(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: grove_execution_id(); Type: FUNCTION; Schema: grove_jobs; Owner: -
 --
 
-CREATE FUNCTION public.grove_execution_id() RETURNS uuid
+CREATE FUNCTION grove_jobs.grove_execution_id() RETURNS uuid
     LANGUAGE sql PARALLEL SAFE
     AS $$
   -- A random version 4 uuid, its first 6 bytes replaced by the milliseconds and its version set to 7.
@@ -106,11 +118,11 @@ CREATE FUNCTION public.grove_execution_id() RETURNS uuid
 $$;
 
 --
--- Name: executions; Type: TABLE; Schema: public; Owner: -
+-- Name: executions; Type: TABLE; Schema: grove_jobs; Owner: -
 --
 
-CREATE TABLE public.executions (
-    id uuid DEFAULT public.grove_execution_id() NOT NULL,
+CREATE TABLE grove_jobs.executions (
+    id uuid DEFAULT grove_jobs.grove_execution_id() NOT NULL,
     config_id text NOT NULL,
     config_version integer NOT NULL,
     config jsonb,
@@ -147,10 +159,10 @@ CREATE TABLE public.executions (
 WITH (fillfactor='50');
 
 --
--- Name: claim_slots(jsonb, timestamp with time zone, text, text, timestamp with time zone, integer, uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: claim_slots(jsonb, timestamp with time zone, text, text, timestamp with time zone, integer, uuid); Type: FUNCTION; Schema: grove_jobs; Owner: -
 --
 
-CREATE FUNCTION public.claim_slots(p_items jsonb, p_now timestamp with time zone, p_claimed_by text, p_worker text DEFAULT NULL::text, p_lease_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_places integer DEFAULT 0, p_claim uuid DEFAULT NULL::uuid) RETURNS SETOF public.executions
+CREATE FUNCTION grove_jobs.claim_slots(p_items jsonb, p_now timestamp with time zone, p_claimed_by text, p_worker text DEFAULT NULL::text, p_lease_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_places integer DEFAULT 0, p_claim uuid DEFAULT NULL::uuid) RETURNS SETOF grove_jobs.executions
     LANGUAGE plpgsql
     AS $$
 declare
@@ -258,10 +270,10 @@ end
 $$;
 
 --
--- Name: finish_executions(text, uuid[], uuid[], uuid[], text[], text[], double precision[], double precision[], integer[], text[], text[], text[], integer[], integer[], integer[], integer[]); Type: FUNCTION; Schema: public; Owner: -
+-- Name: finish_executions(text, uuid[], uuid[], uuid[], text[], text[], double precision[], double precision[], integer[], text[], text[], text[], integer[], integer[], integer[], integer[]); Type: FUNCTION; Schema: grove_jobs; Owner: -
 --
 
-CREATE FUNCTION public.finish_executions(p_worker text, p_claims uuid[], p_retire uuid[], p_ids uuid[], p_config_ids text[], p_status text[], p_started_ms double precision[], p_finished_ms double precision[], p_duration_ms integer[], p_summary text[], p_result text[], p_error text[], p_items_total integer[], p_items_processed integer[], p_items_succeeded integer[], p_items_failed integer[]) RETURNS SETOF uuid
+CREATE FUNCTION grove_jobs.finish_executions(p_worker text, p_claims uuid[], p_retire uuid[], p_ids uuid[], p_config_ids text[], p_status text[], p_started_ms double precision[], p_finished_ms double precision[], p_duration_ms integer[], p_summary text[], p_result text[], p_error text[], p_items_total integer[], p_items_processed integer[], p_items_succeeded integer[], p_items_failed integer[]) RETURNS SETOF uuid
     LANGUAGE plpgsql
     SET enable_seqscan TO 'off'
     AS $$
@@ -329,10 +341,10 @@ end
 $$;
 
 --
--- Name: advancement_events; Type: TABLE; Schema: public; Owner: -
+-- Name: advancement_events; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.advancement_events (
+CREATE TABLE grove.advancement_events (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     sprout_id text NOT NULL,
     rule_id text,
@@ -352,10 +364,10 @@ CREATE TABLE public.advancement_events (
 );
 
 --
--- Name: advancement_rules; Type: TABLE; Schema: public; Owner: -
+-- Name: advancement_rules; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.advancement_rules (
+CREATE TABLE grove.advancement_rules (
     id text NOT NULL,
     title text NOT NULL,
     version integer DEFAULT 1 NOT NULL,
@@ -373,23 +385,10 @@ CREATE TABLE public.advancement_rules (
 );
 
 --
--- Name: api_tokens; Type: TABLE; Schema: public; Owner: -
+-- Name: archived_rows; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.api_tokens (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    name text NOT NULL,
-    role text NOT NULL,
-    token_hash text NOT NULL,
-    created_at timestamp with time zone NOT NULL,
-    CONSTRAINT api_tokens_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'operator'::text, 'admin'::text])))
-);
-
---
--- Name: archived_rows; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.archived_rows (
+CREATE TABLE grove.archived_rows (
     id bigint NOT NULL,
     source_table text NOT NULL,
     source_id text NOT NULL,
@@ -400,11 +399,11 @@ CREATE TABLE public.archived_rows (
 );
 
 --
--- Name: archived_rows_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+-- Name: archived_rows_id_seq; Type: SEQUENCE; Schema: grove; Owner: -
 --
 
-ALTER TABLE public.archived_rows ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.archived_rows_id_seq
+ALTER TABLE grove.archived_rows ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME grove.archived_rows_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -413,131 +412,10 @@ ALTER TABLE public.archived_rows ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 );
 
 --
--- Name: config_ended; Type: TABLE; Schema: public; Owner: -
+-- Name: lifecycle_models; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.config_ended (
-    config_id text NOT NULL,
-    ended bigint DEFAULT 0 NOT NULL
-);
-
---
--- Name: config_running; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.config_running (
-    config_id text NOT NULL,
-    claimed bigint DEFAULT 0 NOT NULL
-);
-
---
--- Name: digest_cursors; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.digest_cursors (
-    config_id text NOT NULL,
-    covered_until timestamp with time zone NOT NULL,
-    execution_id uuid,
-    updated_at timestamp with time zone NOT NULL
-);
-
---
--- Name: execution_claims; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.execution_claims (
-    id uuid NOT NULL,
-    worker_id text NOT NULL,
-    claimed_at timestamp with time zone NOT NULL,
-    heartbeat_at timestamp with time zone NOT NULL,
-    lease_expires_at timestamp with time zone NOT NULL,
-    ids uuid[] NOT NULL
-);
-ALTER TABLE ONLY public.execution_claims ALTER COLUMN ids SET STORAGE EXTERNAL;
-
---
--- Name: execution_endings; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.execution_endings (
-    finished_at timestamp with time zone NOT NULL,
-    id uuid NOT NULL
-);
-
---
--- Name: execution_logs; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.execution_logs (
-    id bigint NOT NULL,
-    execution_id uuid NOT NULL,
-    logged_at timestamp with time zone NOT NULL,
-    level text NOT NULL,
-    message text NOT NULL,
-    data jsonb,
-    CONSTRAINT execution_logs_level_check CHECK ((level = ANY (ARRAY['debug'::text, 'info'::text, 'warn'::text, 'error'::text])))
-);
-
---
--- Name: execution_logs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
---
-
-ALTER TABLE public.execution_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.execution_logs_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
-
---
--- Name: execution_queue; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.execution_queue (
-    id uuid NOT NULL,
-    config_id text NOT NULL,
-    run_after timestamp with time zone NOT NULL,
-    queued_at timestamp with time zone NOT NULL
-);
-
---
--- Name: job_config_versions; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.job_config_versions (
-    config_id text NOT NULL,
-    version integer NOT NULL,
-    config jsonb NOT NULL,
-    changed_by text NOT NULL,
-    changed_at timestamp with time zone NOT NULL,
-    changes jsonb DEFAULT '[]'::jsonb NOT NULL,
-    restored_from integer
-);
-
---
--- Name: job_configs; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.job_configs (
-    id text NOT NULL,
-    job_type text NOT NULL,
-    version integer NOT NULL,
-    is_enabled boolean NOT NULL,
-    config jsonb NOT NULL,
-    created_at timestamp with time zone NOT NULL,
-    updated_at timestamp with time zone NOT NULL,
-    created_by text NOT NULL,
-    updated_by text NOT NULL,
-    CONSTRAINT job_configs_version_check CHECK ((version >= 1))
-);
-
---
--- Name: lifecycle_models; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.lifecycle_models (
+CREATE TABLE grove.lifecycle_models (
     id text NOT NULL,
     name text NOT NULL,
     tiers text[] NOT NULL,
@@ -545,36 +423,10 @@ CREATE TABLE public.lifecycle_models (
 );
 
 --
--- Name: schedule_slots; Type: TABLE; Schema: public; Owner: -
+-- Name: signal_aggregation_state; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.schedule_slots (
-    config_id text NOT NULL,
-    slot_at timestamp with time zone NOT NULL,
-    decision text NOT NULL,
-    execution_id uuid,
-    claimed_at timestamp with time zone NOT NULL,
-    claimed_by text
-);
-
---
--- Name: schedule_state; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.schedule_state (
-    config_id text NOT NULL,
-    last_slot_at timestamp with time zone,
-    next_slot_at timestamp with time zone,
-    consecutive_failures integer DEFAULT 0 NOT NULL,
-    paused_at timestamp with time zone,
-    paused_reason text
-);
-
---
--- Name: signal_aggregation_state; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.signal_aggregation_state (
+CREATE TABLE grove.signal_aggregation_state (
     period text NOT NULL,
     last_event_id bigint DEFAULT 0 NOT NULL,
     computed_at timestamp with time zone,
@@ -582,10 +434,10 @@ CREATE TABLE public.signal_aggregation_state (
 );
 
 --
--- Name: sprout_signal_aggregations; Type: TABLE; Schema: public; Owner: -
+-- Name: sprout_signal_aggregations; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.sprout_signal_aggregations (
+CREATE TABLE grove.sprout_signal_aggregations (
     sprout_id text NOT NULL,
     period text NOT NULL,
     view_count integer DEFAULT 0 NOT NULL,
@@ -613,10 +465,10 @@ CREATE TABLE public.sprout_signal_aggregations (
 );
 
 --
--- Name: sprout_usage_events; Type: TABLE; Schema: public; Owner: -
+-- Name: sprout_usage_events; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.sprout_usage_events (
+CREATE TABLE grove.sprout_usage_events (
     id bigint NOT NULL,
     sprout_id text NOT NULL,
     event_type text NOT NULL,
@@ -631,11 +483,11 @@ CREATE TABLE public.sprout_usage_events (
 );
 
 --
--- Name: sprout_usage_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+-- Name: sprout_usage_events_id_seq; Type: SEQUENCE; Schema: grove; Owner: -
 --
 
-ALTER TABLE public.sprout_usage_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.sprout_usage_events_id_seq
+ALTER TABLE grove.sprout_usage_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME grove.sprout_usage_events_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -644,10 +496,10 @@ ALTER TABLE public.sprout_usage_events ALTER COLUMN id ADD GENERATED ALWAYS AS I
 );
 
 --
--- Name: sprouts; Type: TABLE; Schema: public; Owner: -
+-- Name: sprouts; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE public.sprouts (
+CREATE TABLE grove.sprouts (
     id text NOT NULL,
     title text NOT NULL,
     tier text NOT NULL,
@@ -658,19 +510,190 @@ CREATE TABLE public.sprouts (
 );
 
 --
--- Name: store_flags; Type: TABLE; Schema: public; Owner: -
+-- Name: api_tokens; Type: TABLE; Schema: grove_jobs; Owner: -
 --
 
-CREATE TABLE public.store_flags (
+CREATE TABLE grove_jobs.api_tokens (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    role text NOT NULL,
+    token_hash text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT api_tokens_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'operator'::text, 'admin'::text])))
+);
+
+--
+-- Name: config_applied; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.config_applied (
+    config_id text NOT NULL,
+    manager text NOT NULL,
+    stated jsonb NOT NULL,
+    applied_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: config_ended; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.config_ended (
+    config_id text NOT NULL,
+    ended bigint DEFAULT 0 NOT NULL
+);
+
+--
+-- Name: config_running; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.config_running (
+    config_id text NOT NULL,
+    claimed bigint DEFAULT 0 NOT NULL
+);
+
+--
+-- Name: digest_cursors; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.digest_cursors (
+    config_id text NOT NULL,
+    covered_until timestamp with time zone NOT NULL,
+    execution_id uuid,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: execution_claims; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.execution_claims (
+    id uuid NOT NULL,
+    worker_id text NOT NULL,
+    claimed_at timestamp with time zone NOT NULL,
+    heartbeat_at timestamp with time zone NOT NULL,
+    lease_expires_at timestamp with time zone NOT NULL,
+    ids uuid[] NOT NULL
+);
+ALTER TABLE ONLY grove_jobs.execution_claims ALTER COLUMN ids SET STORAGE EXTERNAL;
+
+--
+-- Name: execution_endings; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.execution_endings (
+    finished_at timestamp with time zone NOT NULL,
+    id uuid NOT NULL
+);
+
+--
+-- Name: execution_logs; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.execution_logs (
+    id bigint NOT NULL,
+    execution_id uuid NOT NULL,
+    logged_at timestamp with time zone NOT NULL,
+    level text NOT NULL,
+    message text NOT NULL,
+    data jsonb,
+    CONSTRAINT execution_logs_level_check CHECK ((level = ANY (ARRAY['debug'::text, 'info'::text, 'warn'::text, 'error'::text])))
+);
+
+--
+-- Name: execution_logs_id_seq; Type: SEQUENCE; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE grove_jobs.execution_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME grove_jobs.execution_logs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: execution_queue; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.execution_queue (
+    id uuid NOT NULL,
+    config_id text NOT NULL,
+    run_after timestamp with time zone NOT NULL,
+    queued_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: job_config_versions; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.job_config_versions (
+    config_id text NOT NULL,
+    version integer NOT NULL,
+    config jsonb NOT NULL,
+    changed_by text NOT NULL,
+    changed_at timestamp with time zone NOT NULL,
+    changes jsonb DEFAULT '[]'::jsonb NOT NULL,
+    restored_from integer
+);
+
+--
+-- Name: job_configs; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.job_configs (
+    id text NOT NULL,
+    job_type text NOT NULL,
+    version integer NOT NULL,
+    is_enabled boolean NOT NULL,
+    config jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    created_by text NOT NULL,
+    updated_by text NOT NULL,
+    CONSTRAINT job_configs_version_check CHECK ((version >= 1))
+);
+
+--
+-- Name: schedule_slots; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.schedule_slots (
+    config_id text NOT NULL,
+    slot_at timestamp with time zone NOT NULL,
+    decision text NOT NULL,
+    execution_id uuid,
+    claimed_at timestamp with time zone NOT NULL,
+    claimed_by text
+);
+
+--
+-- Name: schedule_state; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.schedule_state (
+    config_id text NOT NULL,
+    last_slot_at timestamp with time zone,
+    next_slot_at timestamp with time zone,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    paused_at timestamp with time zone,
+    paused_reason text
+);
+
+--
+-- Name: store_flags; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.store_flags (
     name text NOT NULL,
     set_at timestamp with time zone NOT NULL
 );
 
 --
--- Name: worker_places; Type: TABLE; Schema: public; Owner: -
+-- Name: worker_places; Type: TABLE; Schema: grove_jobs; Owner: -
 --
 
-CREATE TABLE public.worker_places (
+CREATE TABLE grove_jobs.worker_places (
     worker_id text NOT NULL,
     backend_pid integer NOT NULL,
     backend_start timestamp with time zone NOT NULL,
@@ -680,365 +703,379 @@ CREATE TABLE public.worker_places (
 );
 
 --
--- Name: advancement_events advancement_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: advancement_events advancement_events_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.advancement_events
+ALTER TABLE ONLY grove.advancement_events
     ADD CONSTRAINT advancement_events_pkey PRIMARY KEY (id);
 
 --
--- Name: advancement_rules advancement_rules_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: advancement_rules advancement_rules_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.advancement_rules
+ALTER TABLE ONLY grove.advancement_rules
     ADD CONSTRAINT advancement_rules_pkey PRIMARY KEY (id);
 
 --
--- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: archived_rows archived_rows_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.api_tokens
-    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (id);
-
---
--- Name: api_tokens api_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.api_tokens
-    ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
-
---
--- Name: archived_rows archived_rows_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.archived_rows
+ALTER TABLE ONLY grove.archived_rows
     ADD CONSTRAINT archived_rows_pkey PRIMARY KEY (id);
 
 --
--- Name: config_ended config_ended_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: lifecycle_models lifecycle_models_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.config_ended
-    ADD CONSTRAINT config_ended_pkey PRIMARY KEY (config_id);
-
---
--- Name: config_running config_running_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.config_running
-    ADD CONSTRAINT config_running_pkey PRIMARY KEY (config_id);
-
---
--- Name: digest_cursors digest_cursors_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.digest_cursors
-    ADD CONSTRAINT digest_cursors_pkey PRIMARY KEY (config_id);
-
---
--- Name: execution_claims execution_claims_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.execution_claims
-    ADD CONSTRAINT execution_claims_pkey PRIMARY KEY (id);
-
---
--- Name: execution_logs execution_logs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.execution_logs
-    ADD CONSTRAINT execution_logs_pkey PRIMARY KEY (id);
-
---
--- Name: execution_queue execution_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.execution_queue
-    ADD CONSTRAINT execution_queue_pkey PRIMARY KEY (id);
-
---
--- Name: executions executions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.executions
-    ADD CONSTRAINT executions_pkey PRIMARY KEY (id);
-
---
--- Name: job_config_versions job_config_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.job_config_versions
-    ADD CONSTRAINT job_config_versions_pkey PRIMARY KEY (config_id, version);
-
---
--- Name: job_configs job_configs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.job_configs
-    ADD CONSTRAINT job_configs_pkey PRIMARY KEY (id);
-
---
--- Name: lifecycle_models lifecycle_models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.lifecycle_models
+ALTER TABLE ONLY grove.lifecycle_models
     ADD CONSTRAINT lifecycle_models_pkey PRIMARY KEY (id);
 
 --
--- Name: schedule_slots schedule_slots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: signal_aggregation_state signal_aggregation_state_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.schedule_slots
-    ADD CONSTRAINT schedule_slots_pkey PRIMARY KEY (config_id, slot_at);
-
---
--- Name: schedule_state schedule_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.schedule_state
-    ADD CONSTRAINT schedule_state_pkey PRIMARY KEY (config_id);
-
---
--- Name: signal_aggregation_state signal_aggregation_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.signal_aggregation_state
+ALTER TABLE ONLY grove.signal_aggregation_state
     ADD CONSTRAINT signal_aggregation_state_pkey PRIMARY KEY (period);
 
 --
--- Name: sprout_signal_aggregations sprout_signal_aggregations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: sprout_signal_aggregations sprout_signal_aggregations_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.sprout_signal_aggregations
+ALTER TABLE ONLY grove.sprout_signal_aggregations
     ADD CONSTRAINT sprout_signal_aggregations_pkey PRIMARY KEY (sprout_id, period);
 
 --
--- Name: sprout_usage_events sprout_usage_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: sprout_usage_events sprout_usage_events_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.sprout_usage_events
+ALTER TABLE ONLY grove.sprout_usage_events
     ADD CONSTRAINT sprout_usage_events_pkey PRIMARY KEY (id);
 
 --
--- Name: sprouts sprouts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: sprouts sprouts_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.sprouts
+ALTER TABLE ONLY grove.sprouts
     ADD CONSTRAINT sprouts_pkey PRIMARY KEY (id);
 
 --
--- Name: store_flags store_flags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.store_flags
+ALTER TABLE ONLY grove_jobs.api_tokens
+    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (id);
+
+--
+-- Name: api_tokens api_tokens_token_hash_key; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.api_tokens
+    ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: config_applied config_applied_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.config_applied
+    ADD CONSTRAINT config_applied_pkey PRIMARY KEY (config_id, manager);
+
+--
+-- Name: config_ended config_ended_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.config_ended
+    ADD CONSTRAINT config_ended_pkey PRIMARY KEY (config_id);
+
+--
+-- Name: config_running config_running_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.config_running
+    ADD CONSTRAINT config_running_pkey PRIMARY KEY (config_id);
+
+--
+-- Name: digest_cursors digest_cursors_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.digest_cursors
+    ADD CONSTRAINT digest_cursors_pkey PRIMARY KEY (config_id);
+
+--
+-- Name: execution_claims execution_claims_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.execution_claims
+    ADD CONSTRAINT execution_claims_pkey PRIMARY KEY (id);
+
+--
+-- Name: execution_logs execution_logs_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.execution_logs
+    ADD CONSTRAINT execution_logs_pkey PRIMARY KEY (id);
+
+--
+-- Name: execution_queue execution_queue_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.execution_queue
+    ADD CONSTRAINT execution_queue_pkey PRIMARY KEY (id);
+
+--
+-- Name: executions executions_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.executions
+    ADD CONSTRAINT executions_pkey PRIMARY KEY (id);
+
+--
+-- Name: job_config_versions job_config_versions_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.job_config_versions
+    ADD CONSTRAINT job_config_versions_pkey PRIMARY KEY (config_id, version);
+
+--
+-- Name: job_configs job_configs_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.job_configs
+    ADD CONSTRAINT job_configs_pkey PRIMARY KEY (id);
+
+--
+-- Name: schedule_slots schedule_slots_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.schedule_slots
+    ADD CONSTRAINT schedule_slots_pkey PRIMARY KEY (config_id, slot_at);
+
+--
+-- Name: schedule_state schedule_state_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.schedule_state
+    ADD CONSTRAINT schedule_state_pkey PRIMARY KEY (config_id);
+
+--
+-- Name: store_flags store_flags_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.store_flags
     ADD CONSTRAINT store_flags_pkey PRIMARY KEY (name);
 
 --
--- Name: worker_places worker_places_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: worker_places worker_places_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.worker_places
+ALTER TABLE ONLY grove_jobs.worker_places
     ADD CONSTRAINT worker_places_pkey PRIMARY KEY (worker_id);
 
 --
--- Name: advancement_events_created_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: advancement_events_created_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX advancement_events_created_idx ON public.advancement_events USING btree (created_at);
+CREATE INDEX advancement_events_created_idx ON grove.advancement_events USING btree (created_at);
 
 --
--- Name: advancement_events_execution_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: advancement_events_execution_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX advancement_events_execution_idx ON public.advancement_events USING btree (execution_id) WHERE (execution_id IS NOT NULL);
+CREATE INDEX advancement_events_execution_idx ON grove.advancement_events USING btree (execution_id) WHERE (execution_id IS NOT NULL);
 
 --
--- Name: advancement_events_sprout_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: advancement_events_sprout_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX advancement_events_sprout_idx ON public.advancement_events USING btree (sprout_id, created_at);
+CREATE INDEX advancement_events_sprout_idx ON grove.advancement_events USING btree (sprout_id, created_at);
 
 --
--- Name: advancement_rules_tier_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: advancement_rules_tier_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX advancement_rules_tier_idx ON public.advancement_rules USING btree (lifecycle_model_id, from_tier, sort_order);
+CREATE INDEX advancement_rules_tier_idx ON grove.advancement_rules USING btree (lifecycle_model_id, from_tier, sort_order);
 
 --
--- Name: archived_rows_source_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: archived_rows_source_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX archived_rows_source_idx ON public.archived_rows USING btree (source_table, archived_at);
+CREATE INDEX archived_rows_source_idx ON grove.archived_rows USING btree (source_table, archived_at);
 
 --
--- Name: execution_endings_finished_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: sprout_usage_events_created_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX execution_endings_finished_idx ON public.execution_endings USING btree (finished_at);
+CREATE INDEX sprout_usage_events_created_idx ON grove.sprout_usage_events USING btree (created_at);
 
 --
--- Name: execution_logs_execution_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: sprout_usage_events_sprout_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX execution_logs_execution_idx ON public.execution_logs USING btree (execution_id, id);
+CREATE INDEX sprout_usage_events_sprout_idx ON grove.sprout_usage_events USING btree (sprout_id, created_at);
 
 --
--- Name: execution_queue_config_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: sprouts_tier_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
-CREATE INDEX execution_queue_config_idx ON public.execution_queue USING btree (config_id, run_after, queued_at);
+CREATE INDEX sprouts_tier_idx ON grove.sprouts USING btree (lifecycle_model_id, tier, id);
 
 --
--- Name: execution_queue_due_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_endings_finished_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX execution_queue_due_idx ON public.execution_queue USING btree (run_after, queued_at);
+CREATE INDEX execution_endings_finished_idx ON grove_jobs.execution_endings USING btree (finished_at);
 
 --
--- Name: execution_queue_newest_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_logs_execution_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX execution_queue_newest_idx ON public.execution_queue USING btree (queued_at);
+CREATE INDEX execution_logs_execution_idx ON grove_jobs.execution_logs USING btree (execution_id, id);
 
 --
--- Name: executions_history_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_queue_config_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX executions_history_idx ON public.executions USING btree (config_id, queued_at DESC);
+CREATE INDEX execution_queue_config_idx ON grove_jobs.execution_queue USING btree (config_id, run_after, queued_at);
 
 --
--- Name: executions_idempotency_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_queue_due_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE UNIQUE INDEX executions_idempotency_idx ON public.executions USING btree (config_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
+CREATE INDEX execution_queue_due_idx ON grove_jobs.execution_queue USING btree (run_after, queued_at);
 
 --
--- Name: executions_run_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: execution_queue_newest_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX executions_run_idx ON public.executions USING btree (run_id) WHERE (attempt > 1);
+CREATE INDEX execution_queue_newest_idx ON grove_jobs.execution_queue USING btree (queued_at);
 
 --
--- Name: job_configs_enabled_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: executions_history_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX job_configs_enabled_idx ON public.job_configs USING btree (is_enabled) WHERE is_enabled;
+CREATE INDEX executions_history_idx ON grove_jobs.executions USING btree (config_id, queued_at DESC);
 
 --
--- Name: sprout_usage_events_created_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: executions_idempotency_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX sprout_usage_events_created_idx ON public.sprout_usage_events USING btree (created_at);
+CREATE UNIQUE INDEX executions_idempotency_idx ON grove_jobs.executions USING btree (config_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 
 --
--- Name: sprout_usage_events_sprout_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: executions_run_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX sprout_usage_events_sprout_idx ON public.sprout_usage_events USING btree (sprout_id, created_at);
+CREATE INDEX executions_run_idx ON grove_jobs.executions USING btree (run_id) WHERE (attempt > 1);
 
 --
--- Name: sprouts_tier_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: job_configs_enabled_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX sprouts_tier_idx ON public.sprouts USING btree (lifecycle_model_id, tier, id);
+CREATE INDEX job_configs_enabled_idx ON grove_jobs.job_configs USING btree (is_enabled) WHERE is_enabled;
 
 --
--- Name: advancement_events advancement_events_rollback_of_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: advancement_events advancement_events_rollback_of_fkey; Type: FK CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.advancement_events
-    ADD CONSTRAINT advancement_events_rollback_of_fkey FOREIGN KEY (rollback_of) REFERENCES public.advancement_events(id);
+ALTER TABLE ONLY grove.advancement_events
+    ADD CONSTRAINT advancement_events_rollback_of_fkey FOREIGN KEY (rollback_of) REFERENCES grove.advancement_events(id);
 
 --
--- Name: advancement_events advancement_events_rolled_back_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: advancement_events advancement_events_rolled_back_by_fkey; Type: FK CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.advancement_events
-    ADD CONSTRAINT advancement_events_rolled_back_by_fkey FOREIGN KEY (rolled_back_by) REFERENCES public.advancement_events(id);
+ALTER TABLE ONLY grove.advancement_events
+    ADD CONSTRAINT advancement_events_rolled_back_by_fkey FOREIGN KEY (rolled_back_by) REFERENCES grove.advancement_events(id);
 
 --
--- Name: advancement_rules advancement_rules_lifecycle_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: advancement_rules advancement_rules_lifecycle_model_id_fkey; Type: FK CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.advancement_rules
-    ADD CONSTRAINT advancement_rules_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES public.lifecycle_models(id);
+ALTER TABLE ONLY grove.advancement_rules
+    ADD CONSTRAINT advancement_rules_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES grove.lifecycle_models(id);
 
 --
--- Name: config_ended config_ended_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: sprouts sprouts_lifecycle_model_id_fkey; Type: FK CONSTRAINT; Schema: grove; Owner: -
 --
 
-ALTER TABLE ONLY public.config_ended
-    ADD CONSTRAINT config_ended_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove.sprouts
+    ADD CONSTRAINT sprouts_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES grove.lifecycle_models(id);
 
 --
--- Name: config_running config_running_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: config_applied config_applied_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.config_running
-    ADD CONSTRAINT config_running_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove_jobs.config_applied
+    ADD CONSTRAINT config_applied_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
 
 --
--- Name: execution_logs execution_logs_execution_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: config_ended config_ended_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.execution_logs
-    ADD CONSTRAINT execution_logs_execution_id_fkey FOREIGN KEY (execution_id) REFERENCES public.executions(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove_jobs.config_ended
+    ADD CONSTRAINT config_ended_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
 
 --
--- Name: execution_queue execution_queue_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: config_running config_running_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.execution_queue
-    ADD CONSTRAINT execution_queue_id_fkey FOREIGN KEY (id) REFERENCES public.executions(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove_jobs.config_running
+    ADD CONSTRAINT config_running_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
 
 --
--- Name: executions executions_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: execution_logs execution_logs_execution_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.executions
-    ADD CONSTRAINT executions_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove_jobs.execution_logs
+    ADD CONSTRAINT execution_logs_execution_id_fkey FOREIGN KEY (execution_id) REFERENCES grove_jobs.executions(id) ON DELETE CASCADE;
 
 --
--- Name: executions executions_retry_of_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: execution_queue execution_queue_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.executions
-    ADD CONSTRAINT executions_retry_of_fkey FOREIGN KEY (retry_of) REFERENCES public.executions(id) ON DELETE SET NULL;
+ALTER TABLE ONLY grove_jobs.execution_queue
+    ADD CONSTRAINT execution_queue_id_fkey FOREIGN KEY (id) REFERENCES grove_jobs.executions(id) ON DELETE CASCADE;
 
 --
--- Name: job_config_versions job_config_versions_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: executions executions_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.job_config_versions
-    ADD CONSTRAINT job_config_versions_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove_jobs.executions
+    ADD CONSTRAINT executions_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
 
 --
--- Name: schedule_slots schedule_slots_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: executions executions_retry_of_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.schedule_slots
-    ADD CONSTRAINT schedule_slots_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove_jobs.executions
+    ADD CONSTRAINT executions_retry_of_fkey FOREIGN KEY (retry_of) REFERENCES grove_jobs.executions(id) ON DELETE SET NULL;
 
 --
--- Name: schedule_slots schedule_slots_execution_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: job_config_versions job_config_versions_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.schedule_slots
-    ADD CONSTRAINT schedule_slots_execution_id_fkey FOREIGN KEY (execution_id) REFERENCES public.executions(id) ON DELETE SET NULL;
+ALTER TABLE ONLY grove_jobs.job_config_versions
+    ADD CONSTRAINT job_config_versions_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
 
 --
--- Name: schedule_state schedule_state_config_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: schedule_slots schedule_slots_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.schedule_state
-    ADD CONSTRAINT schedule_state_config_id_fkey FOREIGN KEY (config_id) REFERENCES public.job_configs(id) ON DELETE CASCADE;
+ALTER TABLE ONLY grove_jobs.schedule_slots
+    ADD CONSTRAINT schedule_slots_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
 
 --
--- Name: sprouts sprouts_lifecycle_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: schedule_slots schedule_slots_execution_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
 --
 
-ALTER TABLE ONLY public.sprouts
-    ADD CONSTRAINT sprouts_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES public.lifecycle_models(id);
+ALTER TABLE ONLY grove_jobs.schedule_slots
+    ADD CONSTRAINT schedule_slots_execution_id_fkey FOREIGN KEY (execution_id) REFERENCES grove_jobs.executions(id) ON DELETE SET NULL;
+
+--
+-- Name: schedule_state schedule_state_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.schedule_state
+    ADD CONSTRAINT schedule_state_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
 
 --
 -- PostgreSQL database dump complete

@@ -258,6 +258,7 @@ export function createSqlStore(sql: Sql): Store {
         if (inserted.length === 0) return false;
         await tx.query(configs.insertConfigVersion(write.config, write.changes, write.restoredFrom));
         await tx.query(configs.insertScheduleState(write.config.meta.id));
+        if (write.applied) await tx.query(configs.rememberAppliedDeclaration(write.config.meta.id, write.applied.manager, write.applied.stated, write.applied.at));
         await tx.query(slots.notifyConfigChanged(write.config.meta.id));
         return true;
       }),
@@ -270,9 +271,19 @@ export function createSqlStore(sql: Sql): Store {
         await tx.query(configs.insertConfigVersion(write.config, write.changes, write.restoredFrom));
         await tx.query(configs.insertScheduleState(write.config.meta.id));
         if (scheduleChanged(before, write.config)) await tx.query(configs.restartSchedule(write.config.meta.id, write.config.meta.updatedAt));
+        if (write.applied) await tx.query(configs.rememberAppliedDeclaration(write.config.meta.id, write.applied.manager, write.applied.stated, write.applied.at));
         await tx.query(slots.notifyConfigChanged(write.config.meta.id));
         return true;
       }),
+
+    getAppliedDeclaration: async (id, manager) => {
+      const [row] = await sql.query<configs.AppliedRow>(configs.getAppliedDeclaration(id, manager));
+      return row ? { manager: row.manager, stated: row.stated, at: new Date(row.applied_at) } : undefined;
+    },
+
+    rememberAppliedDeclaration: async (id, applied) => {
+      await sql.query(configs.rememberAppliedDeclaration(id, applied.manager, applied.stated, applied.at));
+    },
 
     listConfigOverviews: async (id) =>
       (await sql.query<configs.ConfigOverviewRow>(configs.listConfigOverviews(id ?? null))).map(toOverview),

@@ -10,8 +10,10 @@ export interface SqlQuery {
 }
 
 export interface Sql {
-  /** The schema every unqualified name resolves to. */
+  /** The engine's schema: unqualified names resolve here first. */
   readonly schema: string;
+  /** The Grove domain's schema, next on the search path; undefined when the domain is not enabled (engine only). */
+  readonly domainSchema: string | undefined;
   /** Which transport this is, for diagnostics only: never branch queries on it. */
   readonly driver: 'pglite' | 'postgres';
   query<Row>(query: SqlQuery): Promise<Row[]>;

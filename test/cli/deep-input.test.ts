@@ -16,7 +16,7 @@ beforeAll(assertPostgresReachable);
 afterAll(async () => {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
-  await client.query(`drop schema if exists "${schema}" cascade`);
+  await client.query(`drop schema if exists "${schema}", "${schema}_grove" cascade`);
   await client.end();
 });
 

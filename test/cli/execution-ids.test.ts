@@ -48,7 +48,7 @@ beforeEach(async () => {
 afterAll(async () => {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
-  for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade`);
+  for (const s of schemas) await client.query(`drop schema if exists "${s}", "${s}_grove" cascade`);
   await client.end();
 });
 

@@ -59,7 +59,7 @@ beforeAll(assertPostgresReachable);
 afterAll(async () => {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
-  for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
+  for (const schema of schemas) await client.query(`drop schema if exists "${schema}", "${schema}_grove" cascade`);
   await client.end();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });

@@ -111,7 +111,7 @@ afterAll(async () => {
   await system?.close();
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`drop schema if exists "${schema}" cascade`);
+  await admin.query(`drop schema if exists "${schema}", "${schema}_grove" cascade`);
   await admin.end();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -70,7 +70,7 @@ export function postgresFactory(): SqlFactory {
       try {
         for (const { sql, schema } of made.splice(0)) {
           await sql.close().catch(() => undefined);
-          await admin.query(`drop schema if exists ${quoteIdentifier(schema)} cascade`);
+          for (const name of [schema, sql.domainSchema]) if (name) await admin.query(`drop schema if exists ${quoteIdentifier(name)} cascade`);
         }
       } finally {
         await admin.end();

@@ -18,3 +18,4 @@ export {
   type SecretPath,
   secretValues,
 } from './secrets.js';
+export { configLeaves, fromLeaves, planApply, sameValue, type ApplyConflict, type ApplyInput, type ApplyPlan, type ConfigLeaves } from './apply.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobConfig, JobConfigSections, ScheduleConfig } from './schema.js';
+import type { JobConfig, JobConfigSections, LimitsConfig, NotificationsConfig, RetryConfig, ScheduleConfig } from './schema.js';
 
 /** One log line written by a handler. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -56,12 +56,17 @@ export interface CounterLabels {
   failed?: string;
 }
 
-export interface JobTypeDefinition<P = unknown> {
+/**
+ * A job type: `P` the parameters its handler receives, `N` its name and `I` the parameters a
+ * config may state (the schema's input: fields with defaults optional), both as literal as
+ * defineJobType saw them, so that configs declared in code are typed per type.
+ */
+export interface JobTypeDefinition<P = unknown, N extends string = string, I = unknown> {
   /** Kebab-case name, e.g. `advancement-batch`. */
-  name: string;
+  name: N;
   description: string;
   /** The type's own parameter schema; its defaults fill omitted parameters. */
-  parameters: z.ZodType<P>;
+  parameters: z.ZodType<P, I>;
   /** Values for omitted config sections and fields (schedule, retry, limits, …). */
   defaults?: JobTypeDefaults;
   /** Parameter names holding secrets: write-only, redacted wherever a config is shown. */
@@ -82,8 +87,8 @@ export interface JobTypeDefinition<P = unknown> {
 export type AnyJobType = JobTypeDefinition<any>;
 
 /** Declares a job type; the parameter type is inferred from the zod schema. */
-export function defineJobType<S extends z.ZodType>(definition: {
-  name: string;
+export function defineJobType<const N extends string, S extends z.ZodType>(definition: {
+  name: N;
   description: string;
   parameters: S;
   defaults?: JobTypeDefaults;
@@ -92,12 +97,12 @@ export function defineJobType<S extends z.ZodType>(definition: {
   usesBatchSize?: boolean;
   counterLabels?: CounterLabels;
   execute(context: JobContext<z.output<S>>): Promise<JobOutcome | void>;
-}): JobTypeDefinition<z.output<S>> {
+}): JobTypeDefinition<z.output<S>, N, z.input<S>> {
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(definition.name)) {
     throw new Error(`job type name '${definition.name}' must be kebab-case`);
   }
   checkDefaults(definition.name, definition.defaults);
-  return definition as unknown as JobTypeDefinition<z.output<S>>;
+  return definition as unknown as JobTypeDefinition<z.output<S>, N, z.input<S>>;
 }
 
 /** Refuses a type (typed loosely, or built without defineJobType) whose defaults would switch new configs on. */
@@ -134,3 +139,25 @@ export class JobTypeRegistry {
     return this.names().map((name) => this.#types.get(name) as AnyJobType);
   }
 }
+
+/** The parameters a config of a type with input `I` may state: optional when every field has a default. */
+type StatedParameters<I> = object extends I ? { parameters?: I } : { parameters: I };
+
+/**
+ * A config declared in code for job type `T`, typed by it: `payload.jobType` is the type's
+ * name and `parameters` its schema's input, so that a misspelled field or a wrong value fails
+ * type-checking. Only `meta.id` is required besides; the rest takes the type's defaults.
+ */
+export type JobConfigInputFor<T> = T extends JobTypeDefinition<infer _P, infer N, infer I>
+  ? {
+      meta: { id: string; title?: string; description?: string };
+      payload: {
+        jobType: N;
+        displayName?: string;
+        schedule?: Partial<ScheduleConfig>;
+        retry?: Partial<RetryConfig>;
+        limits?: Partial<LimitsConfig>;
+        notifications?: Partial<NotificationsConfig>;
+      } & StatedParameters<I>;
+    }
+  : never;

@@ -1,5 +1,7 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { quoteIdentifier, type Sql, type SqlQuery } from '../sql.js';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { loadPglite } from './pglite-load.js';
+import { DEFAULT_SCHEMA, defaultDomainSchema, searchPath } from '../schemas.js';
+import type { Sql, SqlQuery } from '../sql.js';
 import { SessionGate } from './pglite-session.js';
 
 /** One open embedded store: the PGlite instance and the gate every user goes through. */
@@ -14,7 +16,8 @@ export interface PgliteSession {
 
 /** Opens the embedded store in `dataDir` (in memory when undefined). */
 export async function openPgliteSession(dataDir?: string): Promise<PgliteSession> {
-  const db = dataDir === undefined ? await PGlite.create() : await PGlite.create({ dataDir });
+  const { PGlite: Embedded } = await loadPglite();
+  const db = dataDir === undefined ? await Embedded.create() : await Embedded.create({ dataDir });
   const listeners = new Set<(channel: string, payload: string) => void>();
   return {
     db,
@@ -33,18 +36,27 @@ export async function openPgliteSession(dataDir?: string): Promise<PgliteSession
  * A `Sql` on an embedded store, resolving names in `schema`. Several may share one session
  * (one schema per test, say): the gate serializes them and switches search_path as needed.
  */
-export function createPgliteSql(session: PgliteSession, schema = 'public', onClose?: () => Promise<void>): Sql {
+export function createPgliteSql(
+  session: PgliteSession,
+  schema: string = DEFAULT_SCHEMA,
+  onClose?: () => Promise<void>,
+  /** The Grove domain's schema; default: the one for `schema`; null: no domain (engine only). */
+  domainSchemaOption?: string | null,
+): Sql {
   const { db, gate } = session;
+  const domainSchema = domainSchemaOption === null ? undefined : (domainSchemaOption ?? defaultDomainSchema(schema));
+  const path = searchPath(schema, domainSchema);
 
   const useSchema = async () => {
-    if (gate.searchPath === schema) return;
-    await db.exec(`set search_path to ${quoteIdentifier(schema)}`);
-    gate.searchPath = schema;
+    if (gate.searchPath === path) return;
+    await db.exec(`set search_path to ${path}`);
+    gate.searchPath = path;
   };
 
   const onTransaction = (tx: Transaction): Sql => {
     const sql: Sql = {
       schema,
+      domainSchema,
       driver: 'pglite',
       query: async <Row>(query: SqlQuery) => (await tx.query<Row>(query.text, query.values ? [...query.values] : [])).rows,
       exec: async (text) => {
@@ -73,6 +85,7 @@ export function createPgliteSql(session: PgliteSession, schema = 'public', onClo
 
   return {
     schema,
+    domainSchema,
     driver: 'pglite',
     query: <Row>(query: SqlQuery) =>
       gate.run(async () => {

@@ -1,10 +1,14 @@
 import pg from 'pg';
 import { storeRetryDelayMs } from '../../domain/execution/index.js';
+import { DEFAULT_SCHEMA, defaultDomainSchema, searchPath } from '../schemas.js';
 import { quoteIdentifier, type Sql, type SqlQuery } from '../sql.js';
 
 export interface PostgresOptions {
   connectionString: string;
+  /** The engine's schema (default grove_jobs). */
   schema?: string;
+  /** The Grove domain's schema; default: the one for `schema` (see schemas.ts); null: no domain (engine only). */
+  domainSchema?: string | null;
   /** Pool size; each `serve`/`worker` process holds its own pool. */
   maxConnections?: number;
   /**
@@ -25,7 +29,8 @@ const IDLE_CONNECTION_MS = 10 * 60_000;
 
 /** A `Sql` over a PostgreSQL server (or an embedded store's socket) through a `pg` pool. */
 export function createPostgresSql(options: PostgresOptions): Sql {
-  const schema = options.schema ?? 'public';
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const domainSchema = options.domainSchema === null ? undefined : (options.domainSchema ?? defaultDomainSchema(schema));
   const shared = options.sharedSession ?? false;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -35,12 +40,12 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     // at every slot.
     idleTimeoutMillis: IDLE_CONNECTION_MS,
     types,
-    // Every connection resolves unqualified names in the store's schema. Its statements are
+    // Every connection resolves unqualified names in the store's schemas. Its statements are
     // prepared once and planned once: they are short and their best plan does not depend on
     // the values, while a fresh plan per call costs more than running them.
     ...(shared
       ? {}
-      : { options: ['-c plan_cache_mode=force_generic_plan', '-c jit=off', ...(schema === 'public' ? [] : [`-c search_path=${quoteIdentifier(schema)}`])].join(' ') }),
+      : { options: ['-c plan_cache_mode=force_generic_plan', '-c jit=off', `-c search_path=${searchPath(schema, domainSchema).replaceAll(' ', '')}`].join(' ') }),
   });
   // A connection's error (a restarted server) must not crash the process: the pool drops the
   // client and the next query connects again. The pool listens on idle clients only; this
@@ -155,6 +160,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
   const onClient = (client: pg.PoolClient): Sql => {
     const sql: Sql = {
       schema,
+      domainSchema,
       driver: 'postgres',
       query: async <Row>(query: SqlQuery) => (await client.query(toConfig(query))).rows as Row[],
       exec: async (text) => {
@@ -171,6 +177,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
 
   return {
     schema,
+    domainSchema,
     driver: 'postgres',
     query: async <Row>(query: SqlQuery) => (await pool.query(toConfig(query))).rows as Row[],
     exec: async (text) => {

@@ -285,3 +285,22 @@ export const maskLogLine = (id: string, message: string, data: unknown): SqlQuer
   text: 'update execution_logs set message = $2, data = $3::jsonb where id = $1::bigint',
   values: [id, message, data === null ? null : JSON.stringify(data)],
 });
+
+export interface AppliedRow {
+  manager: string;
+  stated: Record<string, unknown>;
+  applied_at: Date;
+}
+
+export const getAppliedDeclaration = (configId: string, manager: string): SqlQuery => ({
+  name: 'config-applied-get',
+  text: `select manager, stated, applied_at from config_applied where config_id = $1 and manager = $2`,
+  values: [configId, manager],
+});
+
+export const rememberAppliedDeclaration = (configId: string, manager: string, stated: Record<string, unknown>, at: Date): SqlQuery => ({
+  name: 'config-applied-remember',
+  text: `insert into config_applied (config_id, manager, stated, applied_at) values ($1, $2, $3::jsonb, $4::timestamptz)
+         on conflict (config_id, manager) do update set stated = excluded.stated, applied_at = excluded.applied_at`,
+  values: [configId, manager, JSON.stringify(stated), at],
+});

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGroveJobs, type GroveJobs } from '../../src/app.js';
+import { ConfigError, defineJobType } from '../../src/domain/config/index.js';
+import type { Sql } from '../../src/store/sql.js';
+import { createSqlStore } from '../../src/store/sql-store.js';
+import { testJobType } from '../support/builders.js';
+import { FakeClock } from '../support/fake-clock.js';
+import type { SqlFactory } from '../support/test-store.js';
+
+
+/** A type with a secret, to check that secrets are merged but never remembered in clear. */
+const signedCall = defineJobType({
+  name: 'signed-call',
+  description: 'A call with a secret token',
+  parameters: z.strictObject({ url: z.url(), token: z.string().min(16) }),
+  secretParameters: ['token'],
+  defaults: { schedule: { cronExpression: '*/5 * * * *' } },
+  execute: async () => undefined,
+});
+
+const nightly = { meta: { id: 'nightly', title: 'Nightly' }, payload: { jobType: 'test-job', schedule: { cronExpression: '0 3 * * *' }, parameters: { count: 2 } } };
+const hourly = { meta: { id: 'hourly' }, payload: { jobType: 'test-job', schedule: { cronExpression: '0 * * * *', timezone: 'Europe/Berlin' } } };
+
+/** Declared configs applied over stored ones (ConfigService.apply), run unchanged on every driver. */
+export function runApplyContract(factory: SqlFactory): void {
+  describe(`configs declared in code on ${factory.name}`, () => {
+    let sql: Sql;
+    let clock: FakeClock;
+    let system: GroveJobs;
+
+    beforeEach(async () => {
+      sql = await factory.make();
+      clock = new FakeClock('2026-12-07T10:00:00Z');
+      system = createGroveJobs({ clock, store: createSqlStore(sql), jobTypes: [testJobType, signedCall] });
+    });
+    afterAll(() => factory.dispose());
+
+    it('creates the configs switched on; the same declarations again store no new version', async () => {
+      const first = await system.configs.apply([nightly, hourly], { actor: 'code' });
+      expect(first.map((r) => [r.id, r.outcome, r.version])).toEqual([['nightly', 'created', 1], ['hourly', 'created', 1]]);
+      const stored = await system.configs.get('nightly');
+      expect(stored.payload.schedule).toMatchObject({ cronExpression: '0 3 * * *', isEnabled: true });
+      expect(stored.payload.parameters).toEqual({ mode: 'fast', count: 2, dryRun: false });
+      expect(stored.meta.createdBy).toBe('code');
+      for (let restart = 0; restart < 2; restart++) {
+        const again = await system.configs.apply([nightly, hourly], { actor: 'code' });
+        expect(again.map((r) => [r.id, r.outcome, r.version])).toEqual([['nightly', 'unchanged', 1], ['hourly', 'unchanged', 1]]);
+      }
+      expect(await system.configs.versions('nightly')).toHaveLength(1);
+    });
+
+    it('updates what the declaration changed, keeps an operator’s edit of another field, and reports an edit of a declared field as a conflict', async () => {
+      await system.configs.apply([nightly], { actor: 'code' });
+      // An operator changes the batch size (not declared) and the cron (declared).
+      await system.configs.patch('nightly', { payload: { limits: { batchSize: 7 }, schedule: { cronExpression: '30 3 * * *' } } }, { actor: 'ops' });
+      // The code changes the parameters: only that field moves.
+      const changed = { ...nightly, payload: { ...nightly.payload, parameters: { count: 5 } } };
+      const [result] = await system.configs.apply([changed], { actor: 'code' });
+      expect(result).toMatchObject({ outcome: 'updated', version: 3, set: ['payload.parameters.count'], reverted: [] });
+      // The cron the code still declares differs from the operator's: theirs stays, and the apply says so.
+      expect(result?.conflicts).toEqual([{ path: 'payload.schedule.cronExpression', declared: '0 3 * * *', live: '30 3 * * *' }]);
+      let stored = await system.configs.get('nightly');
+      expect(stored.payload.limits.batchSize).toBe(7);
+      expect(stored.payload.schedule.cronExpression).toBe('30 3 * * *');
+      expect(stored.payload.parameters['count']).toBe(5);
+
+      // The declaration now says 04:00: the operator changed the cron since, so theirs stays and the conflict is told.
+      const moved = { ...changed, payload: { ...changed.payload, schedule: { cronExpression: '0 4 * * *' } } };
+      const [kept] = await system.configs.apply([moved], { actor: 'code' });
+      expect(kept).toMatchObject({ outcome: 'unchanged', version: 3 });
+      expect(kept?.conflicts).toEqual([{ path: 'payload.schedule.cronExpression', declared: '0 4 * * *', live: '30 3 * * *' }]);
+      // Forced, the declaration takes it back.
+      const [forced] = await system.configs.apply([moved], { actor: 'code', force: true });
+      expect(forced).toMatchObject({ outcome: 'updated', version: 4, set: ['payload.schedule.cronExpression'] });
+      stored = await system.configs.get('nightly');
+      expect(stored.payload.schedule.cronExpression).toBe('0 4 * * *');
+      expect((await system.configs.apply([moved], { actor: 'code' }))[0]).toMatchObject({ outcome: 'unchanged', conflicts: [] });
+    });
+
+    it('returns a field the declaration no longer states to its default, unless someone changed it since', async () => {
+      await system.configs.apply([nightly], { actor: 'code' });
+      const withoutCount = { ...nightly, payload: { ...nightly.payload, parameters: {} } };
+      const [result] = await system.configs.apply([withoutCount], { actor: 'code' });
+      expect(result).toMatchObject({ outcome: 'updated', reverted: ['payload.parameters.count'] });
+      expect((await system.configs.get('nightly')).payload.parameters['count']).toBe(1);
+    });
+
+    it('refuses a bad declaration naming its index and field, and changes nothing', async () => {
+      const bad = { meta: { id: 'broken' }, payload: { jobType: 'test-job', limits: { batchSize: 'fifty' } } };
+      const error = await system.configs.apply([hourly, bad], { actor: 'code' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toMatch(/^configs\[1\]\.payload\.limits\.batchSize: /);
+      expect(await system.configs.list()).toEqual([]);
+      const twice = await system.configs.apply([hourly, hourly], { actor: 'code' }).catch((e: unknown) => e);
+      expect((twice as ConfigError).message).toBe("configs[1].meta.id: 'hourly' is declared twice");
+    });
+
+    it('merges a secret like any field but remembers only its fingerprint', async () => {
+      const call = { meta: { id: 'call' }, payload: { jobType: 'signed-call', parameters: { url: 'https://example.test/hook', token: 'a-very-secret-token-1' } } };
+      await system.configs.apply([call], { actor: 'code' });
+      expect((await system.configs.apply([call], { actor: 'code' }))[0]?.outcome).toBe('unchanged');
+      const remembered = await sql.query<{ stated: Record<string, unknown> }>({ name: '', text: `select stated from config_applied where config_id = 'call'` });
+      expect(JSON.stringify(remembered)).not.toContain('a-very-secret-token-1');
+      expect(remembered[0]?.stated['payload.parameters.token']).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const rotated = { ...call, payload: { ...call.payload, parameters: { ...call.payload.parameters, token: 'a-very-secret-token-2' } } };
+      expect((await system.configs.apply([rotated], { actor: 'code' }))[0]).toMatchObject({ outcome: 'updated', set: ['payload.parameters.token'], conflicts: [] });
+      const opened = system.configs.secrets.open(await system.configs.get('call'));
+      expect(opened.payload.parameters['token']).toBe('a-very-secret-token-2');
+    });
+
+    it('creates a config switched off when asked to, as the console does', async () => {
+      await system.configs.apply([hourly], { actor: 'cli', manager: 'files', enableNew: false });
+      expect((await system.configs.get('hourly')).payload.schedule.isEnabled).toBe(false);
+    });
+  });
+}
