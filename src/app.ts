@@ -57,6 +57,7 @@ import { systemClock } from './system-clock.js';
 import { createTokenStore } from './store/tokens.js';
 import type { TokenStore } from './engine/ports.js';
 import { createApi, type Readiness } from './api/app.js';
+import { metricsRoute } from './api/metrics.js';
 import { issueToken, isRole } from './api/auth.js';
 import { clientAddressOf, TrustedProxies } from './api/client-address.js';
 import type { Role } from './api/http.js';
@@ -74,17 +75,40 @@ export type { WriteOptions } from './engine/config-service.js';
 export const builtInJobTypes: readonly AnyJobType[] = [httpRequestJobType];
 
 /**
- * Notifications to standard error (log channel) and to webhooks, retried on the engine's
- * clock; `secrets` opens webhook secrets stored sealed.
+ * A structured log (the CLI's pino logger fits): an entry's fields, then its message. Given to
+ * openGroveJobs, notifications and given-up webhook deliveries go to it; given to serve, each
+ * request and each unexpected error.
+ */
+export interface ProcessLog {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Notifications to standard error as JSON lines, or to `writeLine` (a line writer or a
+ * ProcessLog: then given-up webhook deliveries go to it too), and to webhooks, retried on the
+ * engine's clock; `secrets` opens webhook secrets stored sealed.
  */
 export function defaultNotifier(
   clock: Clock,
-  writeLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  writeLine: ((line: string) => void) | ProcessLog = (line) => process.stderr.write(`${line}\n`),
   secrets?: SecretSealer,
 ): Notifier<AnyNotification> {
+  const log = typeof writeLine === 'function' ? undefined : writeLine;
   return createNotifier({
     log: createLogNotifier(writeLine),
     webhook: createWebhookNotifier({
+      ...(log
+        ? {
+            onDeliveryError: (error, notification) => {
+              const executionId = 'execution' in notification ? notification.execution.id : notification.executionId;
+              const fields = { event: 'notification:undelivered', configId: notification.configId, executionId, kind: notification.kind, attempts: error.attempts, status: error.status, error: error.message };
+              log.error(fields, `${notification.configId}: webhook for ${notification.kind} not delivered after ${error.attempts} attempt(s): ${error.message}`);
+            },
+          }
+        : {}),
       sleep: (ms) => clock.sleepUntil(new Date(clock.now().getTime() + ms)),
       now: () => clock.now(),
       ...(secrets ? { openSecret: (sealed: string) => secrets.open(sealed) } : {}),
@@ -168,6 +192,8 @@ export interface GroveJobs extends ApiSystem {
   startScheduler(options?: { id?: string; maxSleepMs?: number }): Promise<Scheduler>;
   /** Starts a worker loop in this process. */
   startWorker(options?: WorkerStartOptions): Promise<Worker>;
+  /** The places of the workers started in this process: running a handler now, and in all (read by `/metrics`). */
+  places(): { busy: number; total: number };
   /**
    * Claims one queued execution and runs it in this process (`grove-jobs run`). Undefined
    * when it cannot be claimed now: another worker has it, or its config is at maxConcurrent.
@@ -224,6 +250,15 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
       schedulers.push(scheduler);
       await scheduler.start();
       return scheduler;
+    },
+    places() {
+      let busy = 0;
+      let total = 0;
+      for (const worker of workers) {
+        busy += worker.activeCount;
+        total += worker.concurrency;
+      }
+      return { busy, total };
     },
     async startWorker(workerOptions = {}) {
       const worker = new Worker(
@@ -367,6 +402,8 @@ export interface OpenGroveJobsOptions {
   followOwner?: boolean;
   /** Where a followed owner's change is reported (default: standard error). */
   log?: (line: string) => void;
+  /** Where the default notifier's log channel and its given-up webhook deliveries go (default: JSON lines on standard error). */
+  logger?: ProcessLog;
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -388,7 +425,7 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     const clock = options.clock ?? systemClock;
     const grove = createGroveStores(sql);
     const secrets = SecretBox.fromEnv(options.env);
-    const notifier = options.notifier ?? defaultNotifier(clock, undefined, secrets);
+    const notifier = options.notifier ?? defaultNotifier(clock, options.logger, secrets);
     const dataDir = location.kind === 'embedded' ? location.where : undefined;
     const system = createGroveJobs({
       clock,
@@ -636,6 +673,8 @@ export interface ServeOptions {
   maxStreamsPerToken?: number;
   /** How long a client may take to send a request's headers, and the whole request with its body (default REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
+  /** Where each request (access log) and each unexpected error go; without it, requests are not logged and errors go to standard error. */
+  log?: ProcessLog;
 }
 
 /**
@@ -667,6 +706,8 @@ export async function serve(system: OpenedGroveJobs, options: ServeOptions): Pro
       ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
       ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
     },
+    metrics: { places: () => system.places() },
+    ...(options.log ? { accessLog: options.log, errorLog: errorLogOf(options.log) } : {}),
   });
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const serverOptions = {
@@ -688,6 +729,34 @@ export async function serve(system: OpenedGroveJobs, options: ServeOptions): Pro
             // Event streams never end by themselves: cut every connection still open.
             const http = server as unknown as { closeAllConnections?: () => void };
             http.closeAllConnections?.();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}
+
+/** An unexpected API error's line (request id, route, stack) as an entry of a ProcessLog. */
+function errorLogOf(log: ProcessLog): (line: string) => void {
+  return (line) => log.error({ event: 'request:failed' }, line);
+}
+
+/**
+ * `worker --metrics-port`: only `GET /metrics` (no auth, as in `serve`), the same registry as
+ * `serve`'s, for a process that runs executions without the API.
+ */
+export async function serveMetrics(system: GroveJobs, options: { host: string; port: number }): Promise<RunningServer> {
+  const app = metricsRoute({ system, places: () => system.places() });
+  return new Promise((resolve, reject) => {
+    const server = serveHttp({ fetch: app.fetch, hostname: options.host, port: options.port, serverOptions: { headersTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS } }, (info) => {
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
           }),
       });
     });

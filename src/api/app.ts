@@ -15,7 +15,8 @@ import { inputGuard } from './input-guard.js';
 import { PagePolicies, securityHeaders } from './security-headers.js';
 import { executionRoutes } from './routes/executions.js';
 import { eventsRoute } from './events.js';
-import { metricsRoute } from './metrics.js';
+import { type MetricsOptions, metricsRoute } from './metrics.js';
+import { accessLog, type RequestLog } from './access-log.js';
 import { groveRoutes } from './routes/grove.js';
 import { jobRoutes } from './routes/jobs.js';
 import { scheduleRoutes } from './routes/schedule.js';
@@ -50,6 +51,10 @@ export interface ApiOptions {
   consoleDir?: string | null;
   /** Where unexpected errors (500) are logged, one line each with the request id and stack (default: stderr). */
   errorLog?: ErrorLog;
+  /** Where each request is logged (access-log.ts); without it, nowhere. */
+  accessLog?: RequestLog;
+  /** What `/metrics` reads of the process (its workers' places). */
+  metrics?: MetricsOptions;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -216,12 +221,13 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.onError((error, c) => errorResponse(c, error instanceof HTTPException ? fromHttpException(error) : error, options.errorLog));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.use('*', requestId());
+  if (options.accessLog) app.use('*', accessLog(options.accessLog));
   app.use('*', securityHeaders());
 
   const pages = new PagePolicies();
   mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir, pages);
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.route('/', metricsRoute({ system }));
+  app.route('/', metricsRoute({ system, ...options.metrics }));
   app.get('/readyz', async (c) => {
     const readiness = options.readiness ? await options.readiness() : { ready: true, database: 'ok' as const };
     return c.json(readiness, readiness.ready ? 200 : 503);

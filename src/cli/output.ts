@@ -55,32 +55,3 @@ export function formatFromNow(instant: Date, now: Date): string {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
-
-export type LogLevel = 'info' | 'warn' | 'error';
-
-/**
- * What the long-running commands (`serve`, `worker`, `start`) print as they go. Without
- * `--json`, each entry is its message: info on standard output, warnings and errors on
- * standard error. With `--json`, each entry is one line on standard output holding one JSON
- * object `{ time, level, event, message, fields }`, so a log collector reads them as they come.
- */
-export interface CommandLog {
-  readonly json: boolean;
-  /** `at`: when it happened, if not now; a line without `--json` then starts with it (ISO, UTC). */
-  write(level: LogLevel, event: string, message: string, fields?: Record<string, unknown>, at?: Date): void;
-  info(event: string, message: string, fields?: Record<string, unknown>): void;
-}
-
-export function commandLog(io: { out(text: string): void; err(text: string): void }, options: { json: boolean; now?: () => Date }): CommandLog {
-  const now = options.now ?? (() => new Date());
-  const write: CommandLog['write'] = (level, event, message, fields = {}, at) => {
-    if (options.json) {
-      io.out(JSON.stringify({ time: (at ?? now()).toISOString(), level, event, message, fields }));
-      return;
-    }
-    const line = at ? `${at.toISOString()} ${message}` : message;
-    if (level === 'info') io.out(line);
-    else io.err(line);
-  };
-  return { json: options.json, write, info: (event, message, fields) => write('info', event, message, fields) };
-}

@@ -5,7 +5,7 @@ import { CommandExit, ExitCode, reportError } from './errors.js';
 import { registerJobs } from './jobs.js';
 import { registerMigrate } from './migrate.js';
 import { registerNext } from './next.js';
-import { commandLog, json } from './output.js';
+import { json } from './output.js';
 import { registerStart } from './start.js';
 import { registerWorker } from './worker.js';
 import { registerRun } from './run.js';
@@ -26,7 +26,10 @@ function packageVersion(): string {
   return (JSON.parse(text) as { version: string }).version;
 }
 
-/** Commands that print a log as they run: with `--json`, one JSON object per line, failures too. */
+/**
+ * Commands that write a log as they run (log.ts): their failures are the log's last entry, and
+ * `--json` shapes their banner, so no `{ error }` document goes to standard output.
+ */
 const LOGGING_COMMANDS = new Set(['serve', 'worker', 'start']);
 
 export function createProgram(context: CliContext): Command {
@@ -74,10 +77,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     if (error instanceof CommandExit) return error.exitCode;
     const reported = reportError(error);
     context.io.err(`grove-jobs: ${reported.message}`);
-    if (argv.includes('--json') && LOGGING_COMMANDS.has(argv[0] ?? '')) {
-      const { exitCode, code, message, field } = reported;
-      commandLog(context.io, { json: true }).write('error', 'command:failed', message, { code, exitCode, ...(field ? { field } : {}) });
-    } else if (argv.includes('--json')) {
+    if (argv.includes('--json') && !LOGGING_COMMANDS.has(argv[0] ?? '')) {
       const { exitCode: _exit, ...body } = reported;
       context.io.out(json({ error: body }));
     }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ensureAdminToken, initialiseStore, openGroveJobs, type OpenedGroveJobs, serve, type ServeOptions, TrustedProxies } from '../app.js';
+import { ensureAdminToken, initialiseStore, type OpenedGroveJobs, serve, type ServeOptions, TrustedProxies } from '../app.js';
 import type { CliContext } from './context.js';
-import type { CommandLog } from './output.js';
 import { UsageError } from './errors.js';
-import { engineLog, JSON_LOG_OPTION, parseWholeNumber, reportEngineErrors } from './worker.js';
+import { addLogOptions, type CommandLog, type LogOptions, withCommandLog } from './log.js';
+import { logEngine, openLogged, parseWholeNumber } from './worker.js';
 
 /** Seconds running executions get to finish on shutdown before they go back to the queue. */
 const GRACE_SECONDS = 30;
@@ -13,7 +13,7 @@ const GRACE_SECONDS = 30;
  * (`--no-worker`: the API only). Any number may share one PostgreSQL.
  */
 export function registerServe(program: Command, context: CliContext): void {
-  program
+  const command = program
     .command('serve')
     .description('serve the HTTP API and console, and run the scheduler and a worker, until Ctrl-C')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -27,9 +27,10 @@ export function registerServe(program: Command, context: CliContext): void {
       context.env['GROVE_JOBS_TRUST_PROXY'] || undefined,
     )
     .option('--max-streams-per-token <n>', 'event streams one API token may hold open at once (1-10000)', '20')
-    .option('--max-streams <n>', 'event streams this process holds open at once (1-100000)', '1000')
-    .option(...JSON_LOG_OPTION)
-    .action(async (options: { host: string; port: string; worker: boolean; demo: boolean; concurrency: string; trustProxy?: string; maxStreamsPerToken: string; maxStreams: string; json?: boolean }) => {
+    .option('--max-streams <n>', 'event streams this process holds open at once (1-100000)', '1000');
+  type ServeCommandOptions = LogOptions & { host: string; port: string; worker: boolean; demo: boolean; concurrency: string; trustProxy?: string; maxStreamsPerToken: string; maxStreams: string };
+  addLogOptions(command, context.env).action(async (options: ServeCommandOptions) =>
+    withCommandLog(context, options, async (out) => {
       const port = parseWholeNumber('--port', options.port, 0, 65_535);
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
       const maxStreamsPerToken = parseWholeNumber('--max-streams-per-token', options.maxStreamsPerToken, 1, 10_000);
@@ -40,60 +41,72 @@ export function registerServe(program: Command, context: CliContext): void {
       } catch (error) {
         throw new UsageError('--trust-proxy', (error as Error).message);
       }
-      const { log, onStoreOwner } = engineLog(context, options.json);
-      const system = await openGroveJobs({ env: context.env, ensureDefaults: true, log: onStoreOwner });
+      const system = await openLogged(context, out);
       try {
-        logStoreOpened(log, system);
+        logStoreOpened(out, system);
         const initialised = await initialiseStore(system, { demo: options.demo });
         if (initialised.demo) {
-          log.info('store:demo-loaded', `Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules`, { ...initialised.demo });
+          out.announce('store:demo-loaded', `Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules`, { ...initialised.demo });
         }
         // Listen before a first start's admin token is made: a token made for a server that
         // could not listen would never be shown.
-        const server = await listen(system, { host: options.host, port, env: context.env, maxStreams, maxStreamsPerToken, ...(trustProxy ? { trustProxy } : {}) });
+        const server = await listen(system, {
+          host: options.host,
+          port,
+          env: context.env,
+          maxStreams,
+          maxStreamsPerToken,
+          log: out.log,
+          ...(trustProxy ? { trustProxy } : {}),
+        });
         const admin = await ensureAdminToken(system, context.env);
+        const offEngine = options.worker ? logEngine(system, out.log) : () => undefined;
         if (options.worker) {
-          reportEngineErrors(system, context.io, log);
           await system.startScheduler();
           await system.startWorker({ concurrency });
         }
         const shown = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
         if (admin.created) {
-          log.info(
+          out.announce(
             'token:created',
             admin.file ? `Created an admin API token, saved in ${admin.file} (mode 0600).` : 'Created an admin API token; it is shown only this once:',
             admin.file ? { file: admin.file } : {},
           );
         }
+        // The banner shows the console's address with the token; the log, only where it is.
         const consoleUrl = `${shown}/${admin.token ? `#token=${admin.token}` : ''}`;
-        log.info('server:listening', `Console: ${consoleUrl}`, { console: consoleUrl, api: `${shown}/api`, port: server.port });
-        log.info('server:api', `API: ${shown}/api (documentation: ${shown}/api/docs)`, { api: `${shown}/api`, docs: `${shown}/api/docs` });
-        if (trustProxy) log.info('server:trusted-proxies', `Trusted proxies: ${trustProxy.text} (their X-Forwarded-For names the client)`, { trustProxy: trustProxy.text });
-        log.info(
+        const where = { url: shown, api: `${shown}/api`, docs: `${shown}/api/docs`, metrics: `${shown}/metrics`, port: server.port };
+        out.announce('server:listening', `Console: ${consoleUrl}`, { console: consoleUrl, api: `${shown}/api`, port: server.port }, { msg: `listening on ${shown}`, fields: where });
+        out.announce('server:api', `API: ${shown}/api (documentation: ${shown}/api/docs)`, { api: `${shown}/api`, docs: `${shown}/api/docs` }, false);
+        if (trustProxy) out.announce('server:trusted-proxies', `Trusted proxies: ${trustProxy.text} (their X-Forwarded-For names the client)`, { trustProxy: trustProxy.text });
+        out.announce(
           'engine:started',
           options.worker ? `Scheduler and worker running (concurrency ${concurrency}).` : 'Serving only (--no-worker): no scheduler or worker in this process.',
           { scheduler: options.worker, worker: options.worker, concurrency: options.worker ? concurrency : 0 },
         );
-        log.info('server:ready', 'Press Ctrl-C to stop.');
+        out.announce('server:ready', 'Press Ctrl-C to stop.', {}, false);
         await context.stopped;
-        log.info('server:stopping', `Stopping: running executions get up to ${GRACE_SECONDS} s to finish, then go back to the queue.`, { graceSeconds: GRACE_SECONDS });
+        out.announce('server:stopping', `Stopping: running executions get up to ${GRACE_SECONDS} s to finish, then go back to the queue.`, { graceSeconds: GRACE_SECONDS });
         await server.close();
         await system.close({ graceMs: GRACE_SECONDS * 1000 });
+        offEngine();
+        out.log.info({ event: 'server:stopped' }, 'stopped');
       } finally {
         await system.close({ graceMs: 0 });
       }
-    });
+    }),
+  );
 }
 
 /** The store's lines every long-running command prints first: where it is, its migrations, a new store's defaults. */
-export function logStoreOpened(log: CommandLog, system: OpenedGroveJobs): void {
+export function logStoreOpened(out: CommandLog, system: OpenedGroveJobs): void {
   const { location, migration } = system;
   if (location.kind === 'postgres') {
-    log.info('store:opened', `Store: PostgreSQL at ${location.where}`, { kind: 'postgres', where: location.where });
+    out.announce('store:opened', `Store: PostgreSQL at ${location.where}`, { kind: 'postgres', where: location.where });
   } else if (location.role === 'owner') {
-    log.info('store:opened', `Store: embedded PostgreSQL in ${location.where}`, { kind: 'embedded', where: location.where, role: 'owner', socket: location.socket });
+    out.announce('store:opened', `Store: embedded PostgreSQL in ${location.where}`, { kind: 'embedded', where: location.where, role: 'owner', socket: location.socket });
   } else {
-    log.info('store:opened', `Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached through ${location.socket})`, {
+    out.announce('store:opened', `Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached through ${location.socket})`, {
       kind: 'embedded',
       where: location.where,
       role: location.role,
@@ -101,13 +114,13 @@ export function logStoreOpened(log: CommandLog, system: OpenedGroveJobs): void {
     });
   }
   if (migration) {
-    log.info(
+    out.announce(
       'store:migrated',
       migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`,
       { applied: migration.applied, current: migration.current },
     );
   }
-  if (system.installedDefaults) log.info('store:defaults-installed', `New store: installed the default configs ${system.installedDefaults.join(', ')}`, { configs: system.installedDefaults });
+  if (system.installedDefaults) out.announce('store:defaults-installed', `New store: installed the default configs ${system.installedDefaults.join(', ')}`, { configs: system.installedDefaults });
 }
 
 /** Listens, saying which port is taken (or not allowed) and what to do, instead of a raw EADDRINUSE. */

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { openGroveJobs, type OpenedGroveJobs } from '../app.js';
+import type { Logger } from 'pino';
+import { openGroveJobs, type OpenedGroveJobs, type ProcessLog, type RunningServer, serveMetrics } from '../app.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import { executionLine } from './execution-view.js';
-import { type CommandLog, commandLog } from './output.js';
+import { addLogOptions, type CommandLog, type LogOptions, withCommandLog } from './log.js';
 
 export interface EngineRunOptions {
   concurrency: number;
@@ -20,81 +21,113 @@ export function parseWholeNumber(field: string, text: string, min: number, max: 
   return Number(text);
 }
 
-/** Runs the scheduler and a worker until the process is asked to stop; prints each finished execution. */
-export async function runEngineUntilStopped(system: OpenedGroveJobs, context: CliContext, options: EngineRunOptions, log = commandLog(context.io, { json: false })): Promise<void> {
+/** Statuses whose executions the log notes at warn: the run did not do its work. */
+const WARN_STATUSES = new Set(['failed', 'timeout']);
+
+/**
+ * Logs what this process's engine does: each execution it ends (info; failed and timed out at
+ * warn), each outage of the store (see reportEngineErrors) and, at debug, each failed call
+ * to the store that the loops retry.
+ */
+export function logEngine(system: OpenedGroveJobs, log: Logger): () => void {
+  const offs = [
+    system.events.on('execution:finished', (execution) => {
+      const slot = execution.slot ? ` slot ${execution.slot.toISOString()}` : '';
+      log[WARN_STATUSES.has(execution.status) ? 'warn' : 'info'](
+        {
+          event: 'execution:finished',
+          executionId: execution.id,
+          configId: execution.configId,
+          jobType: execution.config.payload.jobType,
+          trigger: execution.trigger,
+          slot: execution.slot?.toISOString() ?? null,
+          attempt: execution.attempt,
+          status: execution.status,
+          durationMs: execution.durationMs ?? null,
+        },
+        `${execution.configId}${slot} attempt ${execution.attempt}: ${executionLine(execution)}`,
+      );
+    }),
+    system.events.on('engine:error', (error) => log.debug({ event: 'engine:error', source: error.source, id: error.id, error: error.message }, `store call failed (${error.source} ${error.id}): ${error.message}`)),
+    reportEngineErrors(system, log),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+/**
+ * Logs each outage of the store once when it starts (error) and once when it ends (warn, with
+ * its length), however many retries the loops make in between (each failed call is an
+ * `engine:error` event, logged at debug by logEngine). `at` is when it happened, ISO, UTC.
+ */
+export function reportEngineErrors(system: Pick<OpenedGroveJobs, 'events'>, log: Pick<ProcessLog, 'error' | 'warn'>): () => void {
+  return system.events.on('engine:outage', (outage) => {
+    const by = { source: outage.source, id: outage.id, at: outage.at.toISOString() };
+    if (outage.state === 'started') {
+      log.error(
+        { event: 'store:unreachable', ...by, error: outage.message },
+        `store out of reach (${outage.source} ${outage.id}: ${outage.message}); trying again every few seconds`,
+      );
+    } else {
+      log.warn(
+        { event: 'store:reached', ...by, durationMs: outage.durationMs, since: outage.startedAt.toISOString() },
+        `store reached again by ${outage.source} ${outage.id} after ${(outage.durationMs / 1000).toFixed(1)} s (out of reach since ${outage.startedAt.toISOString()})`,
+      );
+    }
+  });
+}
+
+/** Opens the store for a long-running command: a followed embedded store's change of owner, notifications and undelivered webhooks go to its log. */
+export function openLogged(context: CliContext, out: CommandLog): Promise<OpenedGroveJobs> {
+  return openGroveJobs({
+    env: context.env,
+    ensureDefaults: true,
+    log: (line) => out.log.warn({ event: 'store:owner-changed' }, line),
+    logger: out.log,
+  });
+}
+
+/** Runs the scheduler and a worker until the process is asked to stop; logs each finished execution. */
+export async function runEngineUntilStopped(system: OpenedGroveJobs, context: CliContext, options: EngineRunOptions, out: CommandLog): Promise<void> {
   if (options.scheduler) await system.startScheduler();
   const worker = await system.startWorker({
     concurrency: options.concurrency,
     ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
     ...(options.maxPrefetch !== undefined ? { maxPrefetch: options.maxPrefetch } : {}),
   });
-  const offFinished = system.events.on('execution:finished', (execution) => {
-    const slot = execution.slot ? ` slot ${execution.slot.toISOString()}` : '';
-    log.write(
-      'info',
-      'execution:finished',
-      `${execution.configId}${slot} attempt ${execution.attempt}: ${executionLine(execution)}`,
-      {
-        executionId: execution.id,
-        configId: execution.configId,
-        slot: execution.slot?.toISOString() ?? null,
-        attempt: execution.attempt,
-        status: execution.status,
-        durationMs: execution.durationMs ?? null,
-      },
-      system.clock.now(),
-    );
-  });
-  const offErrors = reportEngineErrors(system, context.io, log);
-  log.info(
+  const offEngine = logEngine(system, out.log);
+  out.announce(
     'engine:started',
     `${options.scheduler ? 'Scheduler and worker' : 'Worker'} ${worker.id} running (concurrency ${options.concurrency}). Press Ctrl-C to stop.`,
     { workerId: worker.id, scheduler: options.scheduler, concurrency: options.concurrency },
   );
   await context.stopped;
-  log.info('engine:stopping', `Stopping: ${worker.activeCount} running execution(s) get up to ${options.graceSeconds} s to finish, then go back to the queue.`, {
+  out.announce('engine:stopping', `Stopping: ${worker.activeCount} running execution(s) get up to ${options.graceSeconds} s to finish, then go back to the queue.`, {
     running: worker.activeCount,
     graceSeconds: options.graceSeconds,
   });
-  offFinished();
-  offErrors();
+  // Executions that end during the grace period are still logged.
   await system.close({ graceMs: options.graceSeconds * 1000 });
+  offEngine();
+  out.log.info({ event: 'engine:stopped' }, 'stopped');
 }
 
-/**
- * Prints each outage of the store (to stderr, or as a JSON log line) once when it starts and
- * once when it ends, with its length, however many retries the loops make in between (each
- * failed call is an `engine:error` event, not a line).
- */
-export function reportEngineErrors(system: OpenedGroveJobs, io: CliContext['io'], log = commandLog(io, { json: false })): () => void {
-  return system.events.on('engine:outage', (outage) => {
-    const by = { source: outage.source, id: outage.id };
-    if (outage.state === 'started') {
-      log.write('error', 'store:unreachable', `store out of reach (${outage.source} ${outage.id}: ${outage.message}); trying again every few seconds`, { ...by, error: outage.message }, outage.at);
-    } else {
-      log.write(
-        'warn',
-        'store:reached',
-        `store reached again by ${outage.source} ${outage.id} after ${(outage.durationMs / 1000).toFixed(1)} s (out of reach since ${outage.startedAt.toISOString()})`,
-        { ...by, durationMs: outage.durationMs, since: outage.startedAt.toISOString() },
-        outage.at,
-      );
-    }
-  });
+/** Listens for `--metrics-port`, saying which port is taken (or not allowed) instead of a raw EADDRINUSE. */
+async function listenForMetrics(system: OpenedGroveJobs, host: string, port: number): Promise<RunningServer> {
+  try {
+    return await serveMetrics(system, { host, port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (code === 'EADDRINUSE') throw new UsageError('--metrics-port', `${where} is in use already; choose another port with --metrics-port (0: any free one)`);
+    if (code === 'EACCES') throw new UsageError('--metrics-port', `${where} may not be listened on by this user (ports below 1024 need privileges); choose another with --metrics-port`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError('--metrics-host', `${host} is not an address of this machine; choose another with --metrics-host`);
+    throw error;
+  }
 }
 
-/** The `--json` option of the long-running commands. */
-export const JSON_LOG_OPTION = ['--json', 'print one JSON object per line: { time, level, event, message, fields }'] as const;
-
-/** The log of a long-running command; a followed embedded store's change of owner goes to it too. */
-export function engineLog(context: CliContext, json: boolean | undefined): { log: CommandLog; onStoreOwner: (line: string) => void } {
-  const log = commandLog(context.io, { json: json === true });
-  return { log, onStoreOwner: (line) => log.write('warn', 'store:owner-changed', line) };
-}
-
-/** `grove-jobs worker [--concurrency N]`: scheduler and worker, no HTTP. */
+/** `grove-jobs worker [--concurrency N] [--metrics-port N]`: scheduler and worker, no API. */
 export function registerWorker(program: Command, context: CliContext): void {
-  program
+  const command = program
     .command('worker')
     .description('run the scheduler and a worker in this process until Ctrl-C (any number may share one PostgreSQL)')
     .option('--concurrency <n>', 'executions this worker runs at once (1-1000)', '4')
@@ -102,18 +135,28 @@ export function registerWorker(program: Command, context: CliContext): void {
     .option('--lease <seconds>', "how long an execution stays this worker's without a heartbeat (3-3600)", '30')
     .option('--max-prefetch <n>', 'most executions claimed ahead of free places while executions are short (0-5000; 0: none)', '500')
     .option('--no-scheduler', 'only run executions; leave slot claiming to other processes')
-    .option(...JSON_LOG_OPTION)
-    .action(async (options: { concurrency: string; grace: string; lease: string; maxPrefetch: string; scheduler: boolean; json?: boolean }) => {
-      const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
-      const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
-      const leaseSeconds = parseWholeNumber('--lease', options.lease, 3, 3600);
-      const maxPrefetch = parseWholeNumber('--max-prefetch', options.maxPrefetch, 0, 5000);
-      const { log, onStoreOwner } = engineLog(context, options.json);
-      const system = await openGroveJobs({ env: context.env, ensureDefaults: true, log: onStoreOwner });
-      try {
-        await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, maxPrefetch, scheduler: options.scheduler }, log);
-      } finally {
-        await system.close({ graceMs: 0 });
-      }
-    });
+    .option('--metrics-port <port>', "serve this process's Prometheus metrics at /metrics on this port (0: any free port; default: no metrics)")
+    .option('--metrics-host <host>', 'address the metrics listen on', '127.0.0.1');
+  addLogOptions(command, context.env).action(
+    async (options: LogOptions & { concurrency: string; grace: string; lease: string; maxPrefetch: string; scheduler: boolean; metricsPort?: string; metricsHost: string }) =>
+      withCommandLog(context, options, async (out) => {
+        const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
+        const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
+        const leaseSeconds = parseWholeNumber('--lease', options.lease, 3, 3600);
+        const maxPrefetch = parseWholeNumber('--max-prefetch', options.maxPrefetch, 0, 5000);
+        const metricsPort = options.metricsPort === undefined ? undefined : parseWholeNumber('--metrics-port', options.metricsPort, 0, 65_535);
+        const system = await openLogged(context, out);
+        let metrics: RunningServer | undefined;
+        try {
+          if (metricsPort !== undefined) {
+            metrics = await listenForMetrics(system, options.metricsHost, metricsPort);
+            out.announce('metrics:listening', `Metrics: ${metrics.url}/metrics`, { url: `${metrics.url}/metrics`, port: metrics.port });
+          }
+          await runEngineUntilStopped(system, context, { concurrency, graceSeconds, leaseSeconds, maxPrefetch, scheduler: options.scheduler }, out);
+        } finally {
+          await metrics?.close();
+          await system.close({ graceMs: 0 });
+        }
+      }),
+  );
 }

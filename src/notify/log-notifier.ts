@@ -136,15 +136,46 @@ export function anyNotificationLogLine(notification: AnyNotification): Notificat
   }
 }
 
+/** What the log channel needs of a structured logger (pino's fits): an entry at a level, then its message. */
+export interface NotificationLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** A one-line sentence for a notification's log entry, for people reading the log; the fields carry the facts. */
+export function notificationMessage(line: NotificationLogLine | DigestLogLine | HealthAlertLogLine): string {
+  switch (line.kind) {
+    case 'execution.success':
+      return `${line.configId}: execution ${line.executionId} succeeded (attempt ${line.attempt})`;
+    case 'execution.failure':
+      return `${line.configId}: execution ${line.executionId} ended ${line.status} (attempt ${line.attempt})${line.error ? `: ${line.error}` : ''}`;
+    case 'config.paused':
+      return `${line.configId}: paused after ${line.consecutiveFailures ?? 'several'} failed runs in a row`;
+    case 'digest.ready':
+      return `${line.configId}: digest from ${line.since} to ${line.until} is ready`;
+    case 'health.alert':
+      return `${line.configId}: health ${line.worst} (${line.checks.map((check) => `${check.name}: ${check.message}`).join('; ')})`;
+  }
+}
+
 /**
- * Writes one JSON line (no trailing newline; `write` adds what its sink needs) for every
- * notification it is given. Channel selection is the caller's: `createNotifier` only passes
- * notifications whose channels include `log`.
+ * The log channel, for every notification it is given. Given a function, it writes one JSON
+ * line per notification (no trailing newline; `write` adds what its sink needs); given a
+ * logger, one entry at the line's level with the same fields and a message (the CLI passes
+ * its pino logger, so notifications have the shape of the rest of its log). Channel selection
+ * is the caller's: `createNotifier` only passes notifications whose channels include `log`.
  */
-export function createLogNotifier(write: (line: string) => void): Notifier<AnyNotification> {
+export function createLogNotifier(write: ((line: string) => void) | NotificationLogger): Notifier<AnyNotification> {
   return {
     notify(notification) {
-      write(JSON.stringify(anyNotificationLogLine(notification)));
+      const line = anyNotificationLogLine(notification);
+      if (typeof write === 'function') {
+        write(JSON.stringify(line));
+        return;
+      }
+      const { level, ...fields } = line;
+      write[level](fields, notificationMessage(line));
     },
     // Writes are synchronous: nothing is ever in flight.
     flush: () => Promise.resolve(),

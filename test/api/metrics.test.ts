@@ -1,8 +1,32 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroveJobs } from '../../src/app.js';
+import type { ExecutionRecord, GroveJobs } from '../../src/app.js';
 import { metricsRoute } from '../../src/api/metrics.js';
 import { finishedCount, makeScenario, scenarioConfig } from '../support/engine.js';
+import { checkMetrics, PROMTOOL_MISSING, promtoolAvailable } from '../support/promtool.js';
 import { pgliteFactory } from '../support/test-store.js';
+
+const promtool = promtoolAvailable();
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** An execution as `execution:started` carries it: only what the metrics read. */
+function started(fields: { trigger: string; attempt: number; slot: string | null; queuedAt: string; startedAt: string }): ExecutionRecord {
+  return {
+    id: `started-${fields.trigger}-${fields.attempt}-${fields.startedAt}`,
+    trigger: fields.trigger,
+    attempt: fields.attempt,
+    slot: fields.slot === null ? null : new Date(fields.slot),
+    queuedAt: new Date(fields.queuedAt),
+    startedAt: new Date(fields.startedAt),
+    config: { payload: { jobType: 'lag-job' } },
+  } as unknown as ExecutionRecord;
+}
+
+/** `name{labels} value` of a scrape, as a number (undefined when absent). */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
 
 describe('GET /metrics', () => {
   const factory = pgliteFactory();
@@ -42,5 +66,54 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^grove_jobs_busy_workers 0$/m);
     expect(text).toMatch(/^grove_jobs_database_up 1$/m);
     expect(text).not.toContain(waiting.execution.config.payload.jobType + '",status="queued"} 2');
+  });
+
+  it('observes slot lag for the first attempts of scheduled slots only, and retry delays as their own histogram', async () => {
+    const app = metricsRoute({ system });
+    const slot = '2026-12-07T03:00:00.000Z';
+    // A scheduled slot started 2 s late: lag.
+    system.events.emit('execution:started', started({ trigger: 'schedule', attempt: 1, slot, queuedAt: slot, startedAt: '2026-12-07T03:00:02.000Z' }));
+    // Its automatic retry, queued at the failure (03:00:10) and started 5 minutes later: a retry delay, not lag.
+    system.events.emit('execution:started', started({ trigger: 'retry', attempt: 2, slot, queuedAt: '2026-12-07T03:00:10.000Z', startedAt: '2026-12-07T03:05:10.000Z' }));
+    // An operator's retry of that slot an hour later (a new run, attempt 1): neither.
+    system.events.emit('execution:started', started({ trigger: 'retry', attempt: 1, slot, queuedAt: '2026-12-07T04:00:00.000Z', startedAt: '2026-12-07T04:00:00.500Z' }));
+    // A manual run: no slot, neither.
+    system.events.emit('execution:started', started({ trigger: 'manual', attempt: 1, slot: null, queuedAt: slot, startedAt: slot }));
+
+    const text = await (await app.request('/metrics')).text();
+    expect(sample(text, 'grove_jobs_slot_start_lag_seconds_count{job_type="lag-job"}')).toBe(1);
+    expect(sample(text, 'grove_jobs_slot_start_lag_seconds_sum{job_type="lag-job"}')).toBe(2);
+    expect(sample(text, 'grove_jobs_retry_delay_seconds_count{job_type="lag-job"}')).toBe(1);
+    expect(sample(text, 'grove_jobs_retry_delay_seconds_sum{job_type="lag-job"}')).toBe(300);
+    expect(sample(text, 'grove_jobs_retry_delay_seconds_bucket{le="300",job_type="lag-job"}')).toBe(1);
+    expect(sample(text, 'grove_jobs_retry_delay_seconds_bucket{le="120",job_type="lag-job"}')).toBe(0);
+  });
+
+  it("counts busy worker places and all places as the process's workers report them, not executions seen", async () => {
+    const app = metricsRoute({ system, places: () => ({ busy: 3, total: 8 }) });
+    // Executions seen starting elsewhere in the system (or never seen ending) change nothing.
+    system.events.emit('execution:started', started({ trigger: 'manual', attempt: 1, slot: null, queuedAt: '2026-12-07T03:00:00Z', startedAt: '2026-12-07T03:00:00Z' }));
+    const text = await (await app.request('/metrics')).text();
+    expect(sample(text, 'grove_jobs_busy_workers')).toBe(3);
+    expect(sample(text, 'grove_jobs_worker_places')).toBe(8);
+    expect(sample(await (await metricsRoute({ system }).request('/metrics')).text(), 'grove_jobs_busy_workers')).toBe(0);
+  });
+
+  it("carries the process's own metrics (process_*, nodejs_*) and the build's version, once per process", async () => {
+    const text = await (await metricsRoute({ system }).request('/metrics')).text();
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^process_start_time_seconds \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    expect(sample(text, `grove_jobs_build_info{version="${version}"}`)).toBe(1);
+    // A second registry in the same process shares them rather than registering them twice.
+    const again = await (await metricsRoute({ system }).request('/metrics')).text();
+    expect(again.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1);
+  });
+
+  it('passes promtool check metrics', async (context) => {
+    if (!promtool) context.skip(PROMTOOL_MISSING);
+    const text = await (await metricsRoute({ system, places: () => ({ busy: 1, total: 4 }) }).request('/metrics')).text();
+    expect(checkMetrics(text)).toEqual({ code: 0, output: '' });
   });
 });

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenedGroveJobs } from '../../src/app.js';
-import { engineLog, reportEngineErrors } from '../../src/cli/worker.js';
+import { openCommandLog } from '../../src/cli/log.js';
+import { reportEngineErrors } from '../../src/cli/worker.js';
 import { EngineEvents } from '../../src/engine/events.js';
 import { cli, cliProcess, exited, runProcess, startCliProcess } from '../support/cli.js';
 import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from '../support/test-store.js';
@@ -28,23 +29,23 @@ afterAll(async () => {
   await client.end();
 });
 
+/** A line of the long-running commands' log (or of their banner with --json): pino's shape, an event and its fields. */
 interface LogLine {
-  time: string;
-  level: string;
+  level: number;
+  time: number;
+  msg: string;
   event: string;
-  message: string;
-  fields: Record<string, unknown>;
+  [field: string]: unknown;
 }
 
-/** Every line of `stdout` as a JSON log line; fails on a line that is not one. */
-function logLines(stdout: string): LogLine[] {
-  return stdout
+/** Every line of `text` as a JSON line of the log's shape; fails on a line that is not one. */
+function logLines(text: string): LogLine[] {
+  return text
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => {
       const parsed = JSON.parse(line) as LogLine;
-      expect(Object.keys(parsed)).toEqual(['time', 'level', 'event', 'message', 'fields']);
-      expect(new Date(parsed.time).toISOString()).toBe(parsed.time);
+      expect(parsed).toMatchObject({ level: expect.any(Number), time: expect.any(Number), pid: expect.any(Number), msg: expect.any(String), event: expect.any(String) });
       return parsed;
     });
 }
@@ -147,7 +148,7 @@ describe('serve on a port in use', () => {
   it('names the port and suggests --port, exit 2, and makes no admin token it could not show', async () => {
     const refused = await cli(['serve', '--port', String(port), '--no-worker', '--no-demo'], env);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`grove-jobs: --port: 127.0.0.1:${port} is in use already (another grove-jobs serve?); choose another port with --port`);
+    expect(refused.stderr).toContain(`--port: 127.0.0.1:${port} is in use already (another grove-jobs serve?); choose another port with --port`);
     expect(refused.stderr).not.toContain('EADDRINUSE');
     expect(refused.stdout).not.toContain('admin API token');
 
@@ -158,12 +159,13 @@ describe('serve on a port in use', () => {
     expect(served.stdout).toMatch(/Console: http:\/\/127\.0\.0\.1:\d+\/#token=\S+/);
   });
 
-  it('with --json, ends its log with one JSON line naming the failure', async () => {
-    const refused = await cli(['serve', '--port', String(port), '--no-worker', '--no-demo', '--json'], env);
+  it('ends its log with one fatal JSON line naming the failure, and prints no error document with --json', async () => {
+    const refused = await cli(['serve', '--port', String(port), '--no-worker', '--no-demo', '--json', '--no-log-pretty'], env);
     expect(refused.code).toBe(2);
-    const lines = logLines(refused.stdout);
-    expect(lines.at(-1)).toMatchObject({ level: 'error', event: 'command:failed', fields: { code: 'USAGE', exitCode: 2, field: '--port' } });
-    expect(lines.at(-1)?.message).toContain(`127.0.0.1:${port} is in use already`);
+    const lines = logLines(refused.stderr);
+    expect(lines.at(-1)).toMatchObject({ level: 60, event: 'command:failed', code: 'USAGE', exitCode: 2, field: '--port' });
+    expect(lines.at(-1)?.msg).toContain(`127.0.0.1:${port} is in use already`);
+    logLines(refused.stdout);
   });
 });
 
@@ -181,61 +183,62 @@ describe('seed on a store that has the demo data', () => {
   });
 });
 
-describe('--json on the long-running commands', () => {
-  it('serve prints one JSON object per line: time, level, event, message, fields', async () => {
-    const served = await cli(['serve', '--port', '0', '--no-demo', '--json'], env);
+describe('the long-running commands: log on standard error, banner on standard output (--json: as JSON lines)', () => {
+  it('serve prints its banner as JSON lines of the log\'s shape; its log has the same entries without the token', async () => {
+    const served = await cli(['serve', '--port', '0', '--no-demo', '--json', '--no-log-pretty'], env);
     expect(served.code, served.stderr).toBe(0);
-    const lines = logLines(served.stdout);
-    const events = lines.map((line) => line.event);
-    expect(events).toEqual(expect.arrayContaining(['store:opened', 'store:migrated', 'store:defaults-installed', 'token:created', 'server:listening', 'engine:started', 'server:ready', 'server:stopping']));
-    const listening = lines.find((line) => line.event === 'server:listening');
-    expect(listening?.fields).toMatchObject({ port: expect.any(Number) });
-    expect(String(listening?.fields['console'])).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=/);
-    expect(lines.every((line) => line.level === 'info')).toBe(true);
+    const banner = logLines(served.stdout);
+    expect(banner.map((line) => line.event)).toEqual(
+      expect.arrayContaining(['store:opened', 'store:migrated', 'store:defaults-installed', 'token:created', 'server:listening', 'engine:started', 'server:ready', 'server:stopping']),
+    );
+    const listening = banner.find((line) => line.event === 'server:listening');
+    expect(listening).toMatchObject({ port: expect.any(Number) });
+    const token = /#token=(\S+)$/.exec(String(listening?.['console']))?.[1];
+    expect(token).toMatch(/^gj_/);
+    expect(banner.every((line) => line.level === 30)).toBe(true);
+
+    const log = logLines(served.stderr);
+    expect(log.map((line) => line.event)).toEqual(expect.arrayContaining(['store:opened', 'token:created', 'server:listening', 'server:stopping', 'server:stopped']));
+    expect(log.find((line) => line.event === 'server:listening')).toMatchObject({ port: listening?.['port'], url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    expect(served.stderr).not.toContain(String(token));
   });
 
-  it('start --once lists the job configs as fields of one line', async () => {
-    const started = await cli(['start', '--once', '--no-demo', '--json'], env);
+  it('start --once lists the job configs as fields of one banner line', async () => {
+    const started = await cli(['start', '--once', '--no-demo', '--json', '--no-log-pretty'], env);
     expect(started.code, started.stderr).toBe(0);
     const listed = logLines(started.stdout).find((line) => line.event === 'configs:listed');
-    expect(listed?.message).toMatch(/^Job configs \(\d+\):\n/);
-    expect(listed?.fields['configs']).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'advancement-batch', jobType: 'advancement-batch', cronExpression: '0 2 * * *' })]));
+    expect(listed?.msg).toMatch(/^Job configs \(\d+\):\n/);
+    expect(listed?.['configs']).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'advancement-batch', jobType: 'advancement-batch', cronExpression: '0 2 * * *' })]));
   });
 
-  it('worker prints JSON lines only, from start to stop, as its own process', async () => {
+  it('worker writes JSON lines only, from start to stop, as its own process', async () => {
     const worker = await startCliProcess(['worker', '--json', '--concurrency', '1'], env, '"event":"engine:started"');
-    const stdout: string[] = [];
-    worker.child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk.toString()));
     worker.child.kill('SIGTERM');
     expect(await exited(worker.child)).toBe(0);
-    const all = worker.output();
-    const lines = logLines(all.split('\n').filter((line) => line.startsWith('{')).join('\n'));
-    expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(['engine:started', 'engine:stopping']));
-    expect(lines.find((line) => line.event === 'engine:started')?.fields).toMatchObject({ scheduler: true, concurrency: 1 });
+    const lines = logLines(worker.output());
+    expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(['engine:started', 'engine:stopping', 'engine:stopped']));
+    expect(lines.find((line) => line.event === 'engine:started')).toMatchObject({ scheduler: true, concurrency: 1 });
   }, 60_000);
 
-  it('prints the store\'s outages and a change of the embedded store\'s owner as JSON lines, dated when they happened', () => {
+  it("logs the store's outages as one entry when they start and one when they end, with when they happened", async () => {
     const out: string[] = [];
     const err: string[] = [];
     const context = { io: { out: (text: string) => out.push(text), err: (text: string) => err.push(text), readStdin: async () => '' }, env: {}, stopped: Promise.resolve() };
-    const { log, onStoreOwner } = engineLog(context, true);
+    const { log } = await openCommandLog(context, { logLevel: 'info', logPretty: false });
     const events = new EngineEvents();
-    const off = reportEngineErrors({ events } as unknown as OpenedGroveJobs, context.io, log);
+    const off = reportEngineErrors({ events } as unknown as OpenedGroveJobs, log);
     const scheduler = { source: 'scheduler', id: 'scheduler:a' } as const;
     events.storeFailed(scheduler, new Error('connect ECONNREFUSED 127.0.0.1:5432'), new Date('2026-12-07T03:00:00Z'), new Date('2026-12-07T03:00:00Z'));
     events.storeReached(scheduler, new Date('2026-12-07T03:00:21.25Z'));
     off();
-    onStoreOwner("the embedded store's owner (pid 7) went away; this process owns it now (after 2500 ms)");
-    expect(err).toEqual([]);
-    const lines = logLines(out.join('\n'));
-    expect(lines.map(({ time, level, event }) => ({ time, level, event }))).toEqual([
-      { time: '2026-12-07T03:00:00.000Z', level: 'error', event: 'store:unreachable' },
-      { time: '2026-12-07T03:00:21.250Z', level: 'warn', event: 'store:reached' },
-      { time: expect.any(String), level: 'warn', event: 'store:owner-changed' },
+    expect(out).toEqual([]);
+    const lines = logLines(err.join('\n'));
+    expect(lines.map(({ at, level, event }) => ({ at, level, event }))).toEqual([
+      { at: '2026-12-07T03:00:00.000Z', level: 50, event: 'store:unreachable' },
+      { at: '2026-12-07T03:00:21.250Z', level: 40, event: 'store:reached' },
     ]);
-    expect(lines[0]).toMatchObject({ message: 'store out of reach (scheduler scheduler:a: connect ECONNREFUSED 127.0.0.1:5432); trying again every few seconds', fields: { source: 'scheduler', id: 'scheduler:a' } });
-    expect(lines[1]?.fields).toMatchObject({ durationMs: 21_250, since: '2026-12-07T03:00:00.000Z' });
-    expect(lines[2]?.message).toContain('this process owns it now');
+    expect(lines[0]).toMatchObject({ msg: 'store out of reach (scheduler scheduler:a: connect ECONNREFUSED 127.0.0.1:5432); trying again every few seconds', source: 'scheduler', id: 'scheduler:a' });
+    expect(lines[1]).toMatchObject({ durationMs: 21_250, since: '2026-12-07T03:00:00.000Z' });
   });
 
   it('without --json, worker prints the lines it always printed', async () => {

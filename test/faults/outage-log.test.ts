@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { OpenedGroveJobs } from '../../src/app.js';
 import { reportEngineErrors } from '../../src/cli/worker.js';
 import { EngineEvents, type EngineEventMap } from '../../src/engine/events.js';
 
@@ -41,17 +40,29 @@ describe('outages', () => {
     expect(outages.map((o) => o.state)).toEqual(['started', 'ended', 'started']);
   });
 
-  it('are printed by worker, start and serve as one line when they start and one when they end', () => {
+  it('are logged by worker, start and serve as one entry when they start and one when they end', () => {
     const events = new EngineEvents();
-    const err: string[] = [];
-    const off = reportEngineErrors({ events } as unknown as OpenedGroveJobs, { out: () => undefined, err: (text) => err.push(text), readStdin: async () => '' });
+    const entries: Array<{ level: string; fields: Record<string, unknown>; message: string }> = [];
+    const log = {
+      error: (fields: Record<string, unknown>, message: string) => void entries.push({ level: 'error', fields, message }),
+      warn: (fields: Record<string, unknown>, message: string) => void entries.push({ level: 'warn', fields, message }),
+    };
+    const off = reportEngineErrors({ events }, log);
     for (let retry = 0; retry < 4; retry++) events.storeFailed(scheduler, new Error('connect ECONNREFUSED 127.0.0.1:5432'), at(`00:0${retry}`), at(`00:0${retry}`));
     events.storeReached(worker, at('00:21.25'));
     off();
     events.storeFailed(scheduler, new Error('not printed'), at('02:00'), at('02:00'));
-    expect(err).toEqual([
-      '2026-12-07T03:00:00.000Z store out of reach (scheduler scheduler:a: connect ECONNREFUSED 127.0.0.1:5432); trying again every few seconds',
-      '2026-12-07T03:00:21.250Z store reached again by worker worker:a after 21.3 s (out of reach since 2026-12-07T03:00:00.000Z)',
+    expect(entries).toEqual([
+      {
+        level: 'error',
+        fields: { event: 'store:unreachable', source: 'scheduler', id: 'scheduler:a', at: '2026-12-07T03:00:00.000Z', error: 'connect ECONNREFUSED 127.0.0.1:5432' },
+        message: 'store out of reach (scheduler scheduler:a: connect ECONNREFUSED 127.0.0.1:5432); trying again every few seconds',
+      },
+      {
+        level: 'warn',
+        fields: { event: 'store:reached', source: 'worker', id: 'worker:a', at: '2026-12-07T03:00:21.250Z', durationMs: 21_250, since: '2026-12-07T03:00:00.000Z' },
+        message: 'store reached again by worker worker:a after 21.3 s (out of reach since 2026-12-07T03:00:00.000Z)',
+      },
     ]);
   });
 });

@@ -41,15 +41,27 @@ export function runProcess(command: string, args: string[], options: { cwd?: str
   });
 }
 
+/** A long-running CLI process: everything it wrote so far, and its standard output (banner) and standard error (log) apart. */
+export interface CliProcess {
+  child: ChildProcess;
+  output: () => string;
+  stdout: () => string;
+  stderr: () => string;
+}
+
 /** Starts a long-running CLI process and resolves once its output contains `ready`. */
-export function startCliProcess(argv: string[], env: Record<string, string | undefined>, ready: string): Promise<{ child: ChildProcess; output: () => string }> {
+export function startCliProcess(argv: string[], env: Record<string, string | undefined>, ready: string): Promise<CliProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_ENTRY, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let stdout = '';
+    let stderr = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(ready)) resolve({ child, output: () => output });
+      if (output.includes(ready)) resolve({ child, output: () => output, stdout: () => stdout, stderr: () => stderr });
     };
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.on('error', reject);

@@ -316,6 +316,11 @@ export class Worker {
     return this.#leaseMs;
   }
 
+  /** Places: how many executions this worker runs at once. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   /** Executions whose handlers are running now. */
   get activeCount(): number {
     return this.#active.size;
