@@ -32,6 +32,7 @@ import { httpRequestJobType } from './jobs/http-request/index.js';
 import { createLogNotifier, createNotifier, createWebhookNotifier } from './notify/index.js';
 import { openDataDir } from './store/data-dir.js';
 import { createPostgresSql } from './store/drivers/postgres.js';
+import { checkSchemaName, DEFAULT_SCHEMA, defaultDomainSchema } from './store/schemas.js';
 import { migrate, type MigrationReport } from './store/migrate.js';
 import type { Sql } from './store/sql.js';
 import { createSqlStore } from './store/sql-store.js';
@@ -318,7 +319,10 @@ export interface OpenedSql {
 export interface StoreEnv {
   DATABASE_URL?: string;
   GROVE_JOBS_DATA_DIR?: string;
+  /** The engine's schema (default grove_jobs). */
   GROVE_JOBS_SCHEMA?: string;
+  /** The Grove domain's schema (default grove, or `<GROVE_JOBS_SCHEMA>_grove`). */
+  GROVE_JOBS_DOMAIN_SCHEMA?: string;
   /** Comma-separated modules whose exports add job types (a team's own handlers). */
   GROVE_JOBS_JOB_TYPES?: string;
   /** The key secrets are encrypted with (base64 of 32 bytes); default: `<data folder>/secret-key`. */
@@ -365,19 +369,25 @@ export interface OpenSqlOptions {
   followOwner?: boolean;
   /** Where a followed owner's change is reported (default: standard error). */
   log?: (line: string) => void;
+  /** Whether the Grove domain's tables are in reach (its schema on the search path, migrated by `migrate`); default true. */
+  domain?: boolean;
+  /** Connections in the pool (PostgreSQL; default 10). */
+  maxConnections?: number;
 }
 
 /** PostgreSQL when DATABASE_URL is set; otherwise PGlite in GROVE_JOBS_DATA_DIR (default ./.grove-jobs). */
 export async function openSql(env: StoreEnv, options: OpenSqlOptions = {}): Promise<OpenedSql> {
-  const schema = env.GROVE_JOBS_SCHEMA || 'public';
+  const schema = checkSchemaName(env.GROVE_JOBS_SCHEMA || DEFAULT_SCHEMA, 'GROVE_JOBS_SCHEMA');
+  const domainSchema = options.domain === false ? null : checkSchemaName(env.GROVE_JOBS_DOMAIN_SCHEMA || defaultDomainSchema(schema), 'GROVE_JOBS_DOMAIN_SCHEMA');
+  if (domainSchema === schema) throw new Error(`GROVE_JOBS_DOMAIN_SCHEMA: '${domainSchema}' is the engine's schema too; give the Grove domain a schema of its own`);
   if (env.DATABASE_URL) {
     return {
-      sql: createPostgresSql({ connectionString: env.DATABASE_URL, schema }),
+      sql: createPostgresSql({ connectionString: env.DATABASE_URL, schema, domainSchema, ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}) }),
       location: { kind: 'postgres', where: redact(env.DATABASE_URL) },
     };
   }
   const dir = resolve(env.GROVE_JOBS_DATA_DIR || '.grove-jobs');
-  const opened = await openDataDir(dir, { schema, follow: options.followOwner ?? false, log: options.log ?? ((line) => process.stderr.write(`${line}\n`)) });
+  const opened = await openDataDir(dir, { schema, domainSchema, follow: options.followOwner ?? false, log: options.log ?? ((line) => process.stderr.write(`${line}\n`)) });
   return { sql: opened.sql, location: { kind: 'embedded', where: dir, role: opened.role, socket: opened.socket } };
 }
 
@@ -404,6 +414,13 @@ export interface OpenGroveJobsOptions {
   log?: (line: string) => void;
   /** Where the default notifier's log channel and its given-up webhook deliveries go (default: JSON lines on standard error). */
   logger?: ProcessLog;
+  /**
+   * The Grove domain (sprouts, advancement, signals: its tables in their own schema, its job
+   * types and default configs); default true (the CLI). An engine-only embedder passes false.
+   */
+  domain?: boolean;
+  /** Connections in this process's pool (PostgreSQL; default 10). */
+  maxConnections?: number;
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -413,39 +430,55 @@ export interface OpenedGroveJobs extends GroveJobs {
   installedDefaults?: string[];
   /** API tokens (hashed). */
   tokens: TokenStore;
+  /** Once-only markers of the store (defaults installed, first start). */
+  flags: StoreFlags;
   /** Whether the database answers and carries exactly this process's migrations (`/readyz`). */
   readiness(): Promise<Readiness>;
 }
 
+/**
+ * The system with more members. Its properties are copied as they are defined, not read: the
+ * `grove` getter of a system without the Grove domain throws, and must stay a getter.
+ */
+export function extendSystem<T extends object, U extends object>(system: T, more: U): T & U {
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(system), ...Object.getOwnPropertyDescriptors(more) }) as T & U;
+}
+
 /** Opens the configured store, migrates it and builds the system around it. */
 export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<OpenedGroveJobs> {
-  const { sql, location } = await openSql(options.env, { followOwner: options.followOwner ?? true, ...(options.log ? { log: options.log } : {}) });
+  const domain = options.domain ?? true;
+  const { sql, location } = await openSql(options.env, {
+    followOwner: options.followOwner ?? true,
+    domain,
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   try {
     const migration = options.migrate === false ? undefined : await migrate(sql);
     const clock = options.clock ?? systemClock;
-    const grove = createGroveStores(sql);
+    const grove = domain ? createGroveStores(sql) : undefined;
     const secrets = SecretBox.fromEnv(options.env);
     const notifier = options.notifier ?? defaultNotifier(clock, options.logger, secrets);
     const dataDir = location.kind === 'embedded' ? location.where : undefined;
     const system = createGroveJobs({
       clock,
       store: createSqlStore(sql),
-      grove,
+      ...(grove ? { grove } : {}),
       notifier,
       secrets,
       jobTypes: options.jobTypes ?? [
         ...builtInJobTypes,
-        ...groveJobTypes(grove, notifier, dataDir),
+        ...(grove ? groveJobTypes(grove, notifier, dataDir) : []),
         ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES)),
       ],
     });
     // Every new store gets the default configs, whichever command opens it first; a command
     // on a store already migrated does not ask again.
-    const lookForDefaults = migration !== undefined && (options.ensureDefaults ?? migration.applied.length > 0);
+    const lookForDefaults = grove !== undefined && migration !== undefined && (options.ensureDefaults ?? migration.applied.length > 0);
     const installedDefaults = lookForDefaults ? await installDefaultConfigs(system) : [];
-    const api = { tokens: createTokenStore(sql), readiness: () => checkReadiness(grove.maintenance) };
-    const opened: OpenedGroveJobs = migration ? { ...system, location, migration, ...api } : { ...system, location, ...api };
-    return installedDefaults.length > 0 ? { ...opened, installedDefaults } : opened;
+    const maintenance = grove?.maintenance ?? createMaintenanceStore(sql);
+    const api = { tokens: createTokenStore(sql), flags: grove?.flags ?? createStoreFlags(sql), readiness: () => checkReadiness(maintenance) };
+    return extendSystem(system, { location, ...api, ...(migration ? { migration } : {}), ...(installedDefaults.length > 0 ? { installedDefaults } : {}) });
   } catch (error) {
     await sql.close();
     throw error;
@@ -644,7 +677,7 @@ const ADMIN_TOKEN_FLAG = 'admin-token';
 export async function ensureAdminToken(system: OpenedGroveJobs, env: Record<string, string | undefined>): Promise<AdminTokenReport> {
   const file = system.location.kind === 'embedded' ? join(system.location.where, ADMIN_TOKEN_FILE) : undefined;
   if (env['GROVE_JOBS_ADMIN_TOKEN']) return { created: false };
-  if ((await system.tokens.countTokens()) === 0 && (await system.grove.flags.set(ADMIN_TOKEN_FLAG, system.clock.now()))) {
+  if ((await system.tokens.countTokens()) === 0 && (await system.flags.set(ADMIN_TOKEN_FLAG, system.clock.now()))) {
     const { token } = await createApiToken(system, { role: 'admin', name: 'console (first start)' });
     if (file) {
       await writeFile(file, `${token}\n`, { mode: 0o600 });
