@@ -21,7 +21,10 @@ import { groveRoutes } from './routes/grove.js';
 import { jobRoutes } from './routes/jobs.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { validationHook } from './validation.js';
-import { bearer, errorResponses, ScheduleCache } from './views.js';
+import { healthzRoute, readyzRoute, registerMetricsPath } from './openapi-system.js';
+import { jsonResponse } from './openapi-routes.js';
+import { registerWebhooks } from './openapi-webhooks.js';
+import { bearer, readErrors, registerResponseComponents, ScheduleCache } from './views.js';
 
 /** What `/readyz` reports: the database answers and its migrations are those this process knows. */
 export interface Readiness {
@@ -188,6 +191,18 @@ class AssetCache {
   }
 }
 
+/** The document's tags, in the order the docs page and generated references show them. */
+const OPENAPI_TAGS = [
+  { name: 'jobs', description: 'Job types and job configs: create, edit, version history, run' },
+  { name: 'executions', description: 'Runs of a job: status, logs, retry, cancel' },
+  { name: 'schedule', description: 'The cron helper' },
+  { name: 'grove', description: 'The Grove domain: advancement rules, sprouts, usage events, the advancement audit trail and rollback' },
+  { name: 'events', description: 'Live changes as server-sent events' },
+  { name: 'auth', description: 'The calling token' },
+  { name: 'system', description: 'Liveness, readiness and metrics (no token)' },
+  { name: 'webhooks', description: 'Notifications Grove Jobs sends to a config’s webhook URL' },
+];
+
 const MeSchema = z.object({ role: z.enum(ROLES), name: z.string() }).openapi('Me');
 
 function docsPage(document: { info: { title: string; version: string }; paths?: Record<string, Record<string, { summary?: string; security?: unknown[] }>> }): string {
@@ -226,11 +241,12 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
 
   const pages = new PagePolicies();
   mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir, pages);
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.openapi(healthzRoute, (c) => c.json({ ok: true as const }, 200));
   app.route('/', metricsRoute({ system, ...options.metrics }));
-  app.get('/readyz', async (c) => {
+  registerMetricsPath(app.openAPIRegistry);
+  app.openapi(readyzRoute, async (c) => {
     const readiness = options.readiness ? await options.readiness() : { ready: true, database: 'ok' as const };
-    return c.json(readiness, readiness.ready ? 200 : 503);
+    return readiness.ready ? c.json(readiness, 200) : c.json(readiness, 503);
   });
 
   const authenticate = authMiddleware({ tokens: options.tokens, adminToken: options.adminToken, ...options.auth });
@@ -257,15 +273,18 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/api/me',
+      operationId: 'getMe',
       summary: 'The role and name of the calling token (the console shows the actions this role may take)',
       tags: ['auth'],
       security: bearer,
-      responses: { 200: { description: 'The caller', content: { 'application/json': { schema: MeSchema } } }, 401: errorResponses[401] },
+      responses: { 200: jsonResponse(MeSchema, 'The caller'), ...readErrors },
     }),
     (c) => c.json({ role: c.get('role'), name: c.get('tokenName') }, 200),
   );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (grove-jobs token create)' });
+  registerResponseComponents(app.openAPIRegistry);
+  registerWebhooks(app.openAPIRegistry);
   app.route('/api', jobRoutes({ system, schedules: new ScheduleCache() }));
   app.route('/api', executionRoutes({ system }));
   app.route('/api', scheduleRoutes({ now: () => system.clock.now() }));
@@ -279,7 +298,10 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
       title: 'Grove Jobs',
       version: '0.1.0',
       description: 'Declarative job scheduling on PostgreSQL: job configs, executions, the Grove domain.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [{ url: '/', description: 'The server this document came from' }],
+    tags: OPENAPI_TAGS,
   };
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   const openApiDocument = () => (document ??= app.getOpenAPI31Document(documentConfig));

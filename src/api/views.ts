@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type JobConfig, type JobTypeRegistry, redactConfig, REDACTED } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
 import type { ConfigOverview, ExecutionRecord, ExecutionSummary, LogLine } from '../engine/ports.js';
@@ -20,26 +20,45 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-/** A job config `{ meta, payload }` as written; the server validates it whole (see the job-config schema). */
-export const JobConfigInputSchema = z
-  .record(z.string(), z.unknown())
-  .openapi('JobConfigInput', { description: 'A job config `{ meta, payload }`; only meta.id and payload.jobType are required, the rest takes defaults.' });
+/**
+ * A job config `{ meta, payload }` as POST and PUT read it: any object, which the config
+ * service validates whole (naming every failing field, with suggestions for misspelled ones).
+ * The OpenAPI document describes it as `JobConfigInput` (see openapi-job-configs.ts).
+ */
+export const JobConfigInputSchema = z.record(z.string(), z.unknown());
+
+/**
+ * A field typed `T` in the server and shown in the OpenAPI document as the component `name`
+ * (a JSON Schema built from the job-config zod schemas, openapi-job-configs.ts). Required:
+ * it refuses undefined, which is what the document generator reads as "may be left out".
+ */
+export function componentRef<T>(name: string, options: { nullable?: boolean } = {}): z.ZodType<T> {
+  const schema = { $ref: `#/components/schemas/${name}` };
+  const metadata = options.nullable ? { anyOf: [schema, { type: 'null' }] } : schema;
+  return z
+    .unknown()
+    .refine((value) => value !== undefined)
+    // The metadata type does not list $ref; the generator copies it into the schema as given.
+    .openapi(metadata as never) as unknown as z.ZodType<T>;
+}
 
 export const JobStatus = ['healthy', 'failing', 'running', 'disabled', 'critical'] as const;
 export type JobStatus = (typeof JobStatus)[number];
 
-const ItemsSchema = z.object({ total: z.number().nullable(), processed: z.number(), succeeded: z.number(), failed: z.number() });
+const ItemsSchema = z.object({ total: z.int().nullable(), processed: z.int(), succeeded: z.int(), failed: z.int() });
+/** An instant as the API writes it: ISO 8601 in UTC (`Date.toISOString()`). */
+const instant = () => z.iso.datetime();
 
 export const ExecutionSummarySchema = z
   .object({
     id: z.string(),
     status: z.string(),
     trigger: z.string(),
-    attempt: z.number(),
-    queuedAt: z.string(),
-    startedAt: z.string().nullable(),
-    finishedAt: z.string().nullable(),
-    durationMs: z.number().nullable(),
+    attempt: z.int(),
+    queuedAt: instant(),
+    startedAt: instant().nullable(),
+    finishedAt: instant().nullable(),
+    durationMs: z.int().nullable(),
     items: ItemsSchema,
     summary: z.string().nullable(),
     error: z.object({ message: z.string() }).nullable(),
@@ -49,13 +68,13 @@ export const ExecutionSummarySchema = z
 
 export const JobSchema = z
   .object({
-    meta: z.record(z.string(), z.unknown()),
-    payload: z.record(z.string(), z.unknown()),
+    meta: componentRef<JobConfig['meta']>('JobConfigMeta'),
+    payload: componentRef<JobConfig['payload']>('JobPayload'),
     status: z.enum(JobStatus),
-    nextRuns: z.array(z.string()),
+    nextRuns: z.array(instant()),
     schedule: z.object({ description: z.string(), timezone: z.string() }),
-    paused: z.object({ at: z.string(), reason: z.string().nullable() }).nullable(),
-    consecutiveFailures: z.number(),
+    paused: z.object({ at: instant(), reason: z.string().nullable() }).nullable(),
+    consecutiveFailures: z.int(),
     lastExecution: ExecutionSummarySchema.nullable(),
     droppedSecrets: z
       .object({ paths: z.array(z.string()), message: z.string() })
@@ -66,16 +85,16 @@ export const JobSchema = z
 
 export const ExecutionSchema = ExecutionSummarySchema.extend({
   configId: z.string(),
-  configVersion: z.number(),
-  slot: z.string().nullable(),
+  configVersion: z.int(),
+  slot: instant().nullable(),
   runId: z.string(),
   retryOf: z.string().nullable(),
   requestedBy: z.string().nullable(),
   dryRun: z.boolean(),
-  batchSize: z.number().nullable(),
-  runAfter: z.string(),
+  batchSize: z.int().nullable(),
+  runAfter: instant(),
   workerId: z.string().nullable(),
-  cancelRequestedAt: z.string().nullable(),
+  cancelRequestedAt: instant().nullable(),
   result: z.unknown(),
   error: z.object({ message: z.string(), code: z.string().optional() }).nullable(),
   shortId: z.string().optional().openapi({
@@ -84,16 +103,73 @@ export const ExecutionSchema = ExecutionSummarySchema.extend({
 }).openapi('Execution');
 
 export const LogLineSchema = z
-  .object({ id: z.number(), at: z.string(), level: z.string(), message: z.string(), data: z.unknown() })
+  .object({ id: z.int(), at: instant(), level: z.string(), message: z.string(), data: z.unknown() })
   .openapi('LogLine');
 
-export const errorResponses = {
-  400: { description: 'Invalid input; `error.field` names the failing field', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'No valid bearer token', content: { 'application/json': { schema: ErrorSchema } } },
-  403: { description: 'The token’s role may not do this', content: { 'application/json': { schema: ErrorSchema } } },
-  404: { description: 'Not found', content: { 'application/json': { schema: ErrorSchema } } },
-  409: { description: 'Conflict (stale If-Match, state does not allow it)', content: { 'application/json': { schema: ErrorSchema } } },
+type OpenApiRegistry = OpenAPIHono['openAPIRegistry'];
+
+const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` }) as const;
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` }) as const;
+
+/** Response headers, by the components registerResponseComponents adds. */
+export const responseHeaders = {
+  /** On every response. */
+  requestId: { 'X-Request-Id': headerRef('RequestId') },
+  etag: { ETag: headerRef('ETag') },
+  location: { Location: headerRef('Location') },
 } as const;
+
+/** Every error the API answers, each a response component (registerResponseComponents). */
+export const errorResponses = {
+  400: responseRef('BadRequest'),
+  401: responseRef('Unauthenticated'),
+  403: responseRef('Forbidden'),
+  404: responseRef('NotFound'),
+  409: responseRef('Conflict'),
+  413: responseRef('PayloadTooLarge'),
+  415: responseRef('UnsupportedMediaType'),
+  429: responseRef('TooManyFailedAuthentications'),
+  500: responseRef('InternalError'),
+} as const;
+
+/**
+ * What any authenticated call may get: 400 (the input guard reads every path, query and
+ * header), 401 and 429 (auth), 500.
+ */
+export const readErrors = { 400: errorResponses[400], 401: errorResponses[401], 429: errorResponses[429], 500: errorResponses[500] } as const;
+/** What a write may get besides: 403 (role), 413 and 415 (the body checks on POST, PUT, PATCH, DELETE). */
+export const writeErrors = { ...readErrors, 403: errorResponses[403], 413: errorResponses[413], 415: errorResponses[415] } as const;
+
+/** The response and header components the references above name: once, on the app that serves the document. */
+export function registerResponseComponents(registry: OpenApiRegistry): void {
+  registry.register('Error', ErrorSchema);
+  registry.registerComponent('headers', 'RequestId', {
+    description: 'Names the request: the client’s own X-Request-Id when it is 1 to 64 plain characters (letters, digits, `._:-`), else a new UUID. An unexpected error is logged with it.',
+    schema: { type: 'string' },
+  });
+  registry.registerComponent('headers', 'ETag', { description: 'The version written or read, as a quoted number (`"3"`): send it back as If-Match.', schema: { type: 'string', example: '"3"' } });
+  registry.registerComponent('headers', 'Location', { description: 'Where the created job config is read', schema: { type: 'string', example: '/api/jobs/nightly-advancement' } });
+  registry.registerComponent('headers', 'RetryAfter', { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } });
+  const error = (description: string, extraHeaders: Record<string, { $ref: string }> = {}) => ({
+    description,
+    headers: { ...responseHeaders.requestId, ...extraHeaders },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
+  const responses: Record<string, ReturnType<typeof error>> = {
+    BadRequest: error('Invalid input: `error.field` names the failing field (a body field by its path, a query or path parameter or header by its name)'),
+    Unauthenticated: error('No bearer token, or not a valid one'),
+    Forbidden: error('The token’s role may not do this (viewer reads; operator edits, runs, cancels and retries; admin also deletes)'),
+    NotFound: error('Not found'),
+    Conflict: error('Conflict: a stale If-Match or version, an id that exists already, or a state that does not allow it'),
+    PayloadTooLarge: error('The body is larger than the server takes (default 10 MiB)'),
+    UnsupportedMediaType: error('A body that is not application/json'),
+    TooManyFailedAuthentications: error('Too many failed authentications from this address or with this token prefix: a valid token is still served; others may try again after Retry-After', {
+      'Retry-After': headerRef('RetryAfter'),
+    }),
+    InternalError: error('An unexpected error: `error.requestId` (also in X-Request-Id) names it in the server log'),
+  };
+  for (const [name, response] of Object.entries(responses)) registry.registerComponent('responses', name, response);
+}
 
 /** Both routers' OpenAPI security requirement. */
 export const bearer = [{ bearer: [] }];

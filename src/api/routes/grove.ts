@@ -18,18 +18,24 @@ import {
 import { MAX_EVENTS_PER_REQUEST, SPROUT_PAGE } from '../../engine/grove/sprout-service.js';
 import { ApiError, type ApiEnv, apiActor, requireRole } from '../http.js';
 import { validationHook } from '../validation.js';
-import { bearer, errorResponses, etag, parseIfMatch } from '../views.js';
+import { emptyResponse, jsonResponse as json } from '../openapi-routes.js';
+import { bearer, errorResponses, etag, parseIfMatch, readErrors, responseHeaders, writeErrors } from '../views.js';
 
 // Request schemas check JSON types only, for the OpenAPI document and early 400s naming the
 // field; the services check everything else (tiers of the model, ids that exist, instants
 // not in the future) and name the failing field themselves. Objects inside the envelopes are
 // loose, so an unknown key reaches the service, which refuses it by name.
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
 const body = <S extends z.ZodType>(schema: S) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
 const SproutIdParam = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, example: 'sprout-0001' }) });
 const RuleIdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, example: 'seed-to-sprout' }) });
+/** An instant as the API writes it (ISO 8601, UTC). */
+const instant = () => z.iso.datetime();
+/** An instant as a request gives it, checked by the service (which names the field): ISO 8601 with an offset. */
+const instantInput = (description: string) => z.string().openapi({ format: 'date-time', description });
+const SPROUT_LIMIT_MESSAGE = `must be a whole number from 1 to ${SPROUT_PAGE}`;
+
 const IfMatch = z.object({ 'if-match': z.string().optional().openapi({ description: 'The rule version the delete is based on; a stale one gets 409.' }) });
 
 // ── rules ─────────────────────────────────────────────────────────────────────────────
@@ -59,7 +65,7 @@ const RuleInputSchema = z
 
 const RuleSchema = z
   .object({
-    meta: z.object({ id: z.string(), title: z.string(), version: z.number(), createdAt: z.string(), updatedAt: z.string() }),
+    meta: z.object({ id: z.string(), title: z.string(), version: z.int(), createdAt: instant(), updatedAt: instant() }),
     payload: z.object({
       lifecycleModelId: z.string(),
       fromTier: z.string(),
@@ -83,7 +89,7 @@ const SproutInputSchema = z
   .openapi('SproutInput');
 
 const SproutSchema = z
-  .object({ id: z.string(), title: z.string(), tier: z.string(), lifecycleModelId: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .object({ id: z.string(), title: z.string(), tier: z.string(), lifecycleModelId: z.string(), createdAt: instant(), updatedAt: instant() })
   .openapi('Sprout');
 
 const PeriodSignalsSchema = z.record(z.string(), z.unknown());
@@ -99,7 +105,7 @@ const UsageEventSchema = z
     userId: z.string().optional(),
     provenance: z.looseObject({ lensId: z.string().optional(), hubId: z.string().optional(), queryHash: z.string().optional() }).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
-    createdAt: z.string().openapi({ description: 'ISO 8601 with an offset; may be in the past, not in the future.', example: '2026-01-01T12:00:00Z' }),
+    createdAt: z.string().openapi({ format: 'date-time', description: 'ISO 8601 with an offset; may be in the past, not in the future.', example: '2026-01-01T12:00:00Z' }),
   })
   .openapi('UsageEventInput');
 
@@ -126,7 +132,7 @@ const AdvancementEventSchema = z
     signalValues: z
       .object({
         period: z.string(),
-        computedAt: z.string(),
+        computedAt: instant(),
         ruleSignals: z.record(z.string(), z.number().nullable()),
         aggregation: z.record(z.string(), z.unknown()),
       })
@@ -141,7 +147,7 @@ const AdvancementEventSchema = z
     rolledBack: z.boolean(),
     rolledBackBy: z.string().nullable(),
     rollbackOf: z.string().nullable(),
-    timestamp: z.string(),
+    timestamp: instant(),
   })
   .openapi('AdvancementEvent');
 
@@ -152,7 +158,7 @@ const RollbackItemSchema = z.object({
   executionId: z.string().nullable(),
   fromTier: z.string(),
   toTier: z.string(),
-  advancedAt: z.string(),
+  advancedAt: instant(),
   currentTier: z.string().nullable(),
   action: z.enum(['revert', 'moved-on', 'sprout-missing']),
   stillAtAdvancedTier: z.boolean(),
@@ -162,16 +168,16 @@ const RollbackPlanSchema = z
   .object({
     items: z.array(RollbackItemSchema),
     sproutChanges: z.array(z.object({ sproutId: z.string(), fromTier: z.string(), toTier: z.string() })),
-    reverts: z.number(),
-    movedOn: z.number(),
-    missing: z.number(),
+    reverts: z.int(),
+    movedOn: z.int(),
+    missing: z.int(),
   })
   .openapi('RollbackPlan');
 
 const RollbackRequestSchema = z
   .strictObject({
-    since: z.string().openapi({ description: 'From this instant (inclusive), ISO 8601 with an offset.' }),
-    until: z.string().openapi({ description: 'To this instant (exclusive).' }),
+    since: instantInput('From this instant (inclusive), ISO 8601 with an offset.'),
+    until: instantInput('To this instant (exclusive).'),
     ruleId: z.string().optional(),
     executionId: z.string().optional(),
     reason: z.string().optional().openapi({ description: 'Why (recorded); required unless `preview`.' }),
@@ -254,12 +260,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/advancement-rules',
+      operationId: 'listAdvancementRules',
       summary: 'Every advancement rule, in the order they apply',
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('viewer')] as const,
       request: { query: z.object({ lifecycleModelId: z.string().optional(), enabled: z.enum(['true', 'false']).optional() }) },
-      responses: { 200: json(z.object({ items: z.array(RuleSchema) }), 'The rules'), ...errorResponses },
+      responses: { 200: json(z.object({ items: z.array(RuleSchema) }), 'The rules'), ...readErrors },
     }),
     async (c) => {
       const { lifecycleModelId, enabled } = c.req.valid('query');
@@ -278,12 +285,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/advancement-rules',
+      operationId: 'createAdvancementRule',
       summary: 'Create an advancement rule (version 1)',
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('operator')] as const,
       request: body(RuleInputSchema),
-      responses: { 201: json(RuleSchema, 'The stored rule'), ...errorResponses },
+      responses: { 201: json(RuleSchema, 'The stored rule', responseHeaders.etag), 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const rule = await grove().advancement.createRule(c.req.valid('json'));
@@ -296,12 +304,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'put',
       path: '/advancement-rules/{id}',
+      operationId: 'replaceAdvancementRule',
       summary: 'Replace an advancement rule; meta.version is the version the edit is based on (stale: 409)',
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('operator')] as const,
       request: { params: RuleIdParam, ...body(RuleInputSchema) },
-      responses: { 200: json(RuleSchema, 'The stored rule'), ...errorResponses },
+      responses: { 200: json(RuleSchema, 'The stored rule', responseHeaders.etag), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -320,12 +329,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'delete',
       path: '/advancement-rules/{id}',
+      operationId: 'deleteAdvancementRule',
       summary: 'Delete an advancement rule (admin); its past events keep its id',
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('admin')] as const,
       request: { params: RuleIdParam, headers: IfMatch },
-      responses: { 204: { description: 'Deleted' }, ...errorResponses },
+      responses: { 204: emptyResponse('Deleted'), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -342,6 +352,7 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/sprouts',
+      operationId: 'listSprouts',
       summary: 'Sprouts by id, optionally of one tier; every one, or one page with `after`/`limit`',
       tags: ['grove'],
       security: bearer,
@@ -350,7 +361,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
         query: z.object({
           tier: z.string().optional(),
           after: z.string().optional().openapi({ description: 'Only sprouts whose id sorts after this one (keyset paging).' }),
-          limit: z.string().regex(/^\d{1,5}$/, `must be a whole number from 1 to ${SPROUT_PAGE}`).optional(),
+          limit: z.coerce
+            .number({ error: SPROUT_LIMIT_MESSAGE })
+            .int(SPROUT_LIMIT_MESSAGE)
+            .min(1, SPROUT_LIMIT_MESSAGE)
+            .max(SPROUT_PAGE, SPROUT_LIMIT_MESSAGE)
+            .optional()
+            .openapi({ description: `Sprouts per page (default ${SPROUT_PAGE} once \`after\` is given)` }),
           signals: z.enum(['true', 'false']).optional().openapi({ description: "With each sprout's signals, keyed by period." }),
         }),
       },
@@ -362,7 +379,7 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
           }),
           'The sprouts',
         ),
-        ...errorResponses,
+        ...readErrors,
       },
     }),
     async (c) => {
@@ -372,8 +389,7 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
       let sprouts: Sprout[];
       let nextAfter: string | undefined;
       if (limit !== undefined || after !== undefined) {
-        const size = limit === undefined ? SPROUT_PAGE : Number(limit);
-        if (size < 1 || size > SPROUT_PAGE) throw new ApiError(400, 'INVALID_REQUEST', `limit: must be a whole number from 1 to ${SPROUT_PAGE}`, 'limit');
+        const size = limit ?? SPROUT_PAGE;
         sprouts = await grove().sprouts.page({ ...filter, ...(after !== undefined ? { after } : {}), limit: size });
         if (sprouts.length === size) nextAfter = sprouts[sprouts.length - 1]?.id;
       } else {
@@ -399,12 +415,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/sprouts',
+      operationId: 'createSprouts',
       summary: 'Create sprouts, all or none (ids generated where missing)',
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('operator')] as const,
       request: body(z.strictObject({ sprouts: z.array(SproutInputSchema) }).openapi('SproutImport')),
-      responses: { 201: json(z.object({ ids: z.array(z.string()) }), 'The ids, in input order'), ...errorResponses },
+      responses: { 201: json(z.object({ ids: z.array(z.string()) }), 'The ids, in input order'), 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const ids = await grove().sprouts.importSprouts(c.req.valid('json').sprouts);
@@ -416,6 +433,7 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/sprouts/{id}',
+      operationId: 'getSprout',
       summary: 'One sprout with its signals per period and its advancements (newest first)',
       tags: ['grove'],
       security: bearer,
@@ -423,7 +441,8 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
       request: { params: SproutIdParam },
       responses: {
         200: json(SproutSchema.extend({ signals: SignalsSchema, advancements: z.array(AdvancementEventSchema) }).openapi('SproutDetail'), 'The sprout'),
-        ...errorResponses,
+        404: errorResponses[404],
+        ...readErrors,
       },
     }),
     async (c) => {
@@ -438,12 +457,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/sprouts/{id}/tier',
+      operationId: 'setSproutTier',
       summary: "Set a sprout's tier by hand: a manual-override event with the reason",
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('operator')] as const,
       request: { params: SproutIdParam, ...body(z.strictObject({ tier: z.string(), reason: z.string() }).openapi('TierOverride')) },
-      responses: { 200: json(AdvancementEventSchema, 'The manual-override event'), ...errorResponses },
+      responses: { 200: json(AdvancementEventSchema, 'The manual-override event'), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const { tier, reason } = c.req.valid('json');
@@ -459,12 +479,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/sprout-events',
+      operationId: 'recordUsageEvents',
       summary: `Record usage events, all or none (up to ${MAX_EVENTS_PER_REQUEST.toLocaleString('en')} per request; createdAt may be past, not future)`,
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('operator')] as const,
       request: body(z.strictObject({ events: z.array(UsageEventSchema) }).openapi('UsageEventImport')),
-      responses: { 201: json(z.object({ inserted: z.number() }), 'How many were recorded'), ...errorResponses },
+      responses: { 201: json(z.object({ inserted: z.int() }), 'How many were recorded'), ...writeErrors },
     }),
     async (c) => {
       const inserted = await grove().sprouts.importEvents(c.req.valid('json').events, { maxEvents: MAX_EVENTS_PER_REQUEST });
@@ -478,21 +499,23 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/advancement-events',
+      operationId: 'listAdvancementEvents',
       summary: 'The advancement audit trail, newest first',
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('viewer')] as const,
       request: {
         query: z.object({
-          since: z.string().optional().openapi({ description: 'From this instant (inclusive), ISO 8601 with an offset.' }),
-          until: z.string().optional().openapi({ description: 'To this instant (exclusive).' }),
+          since: instantInput('From this instant (inclusive), ISO 8601 with an offset.').optional(),
+          until: instantInput('To this instant (exclusive).').optional(),
           ruleId: z.string().optional(),
           executionId: z.string().optional(),
           sproutId: z.string().optional(),
-          limit: z.string().optional().openapi({ description: 'At most this many (1 to 10,000; default 100).' }),
+          // Text to the route: the service refuses a number out of range by name.
+          limit: z.string().optional().openapi({ type: 'integer', minimum: 1, maximum: 10_000, default: 100, description: 'At most this many, newest first' }),
         }),
       },
-      responses: { 200: json(z.object({ items: z.array(AdvancementEventSchema) }), 'The events'), ...errorResponses },
+      responses: { 200: json(z.object({ items: z.array(AdvancementEventSchema) }), 'The events'), ...readErrors },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -509,12 +532,13 @@ export function groveRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/advancement-events/rollback',
+      operationId: 'rollbackAdvancements',
       summary: 'Roll back the auto-advancements of a time range (optionally one rule or one execution); `preview` changes nothing',
       tags: ['grove'],
       security: bearer,
       middleware: [requireRole('operator')] as const,
       request: body(RollbackRequestSchema),
-      responses: { 200: json(RollbackResponseSchema, 'The plan and, without preview, what was done'), ...errorResponses },
+      responses: { 200: json(RollbackResponseSchema, 'The plan and, without preview, what was done'), 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const { preview, reason, ...rest } = c.req.valid('json');

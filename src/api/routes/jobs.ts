@@ -7,6 +7,7 @@ import { ApiError, type ApiEnv, apiActor, requireRole } from '../http.js';
 import { validationHook } from '../validation.js';
 import {
   bearer,
+  componentRef,
   errorResponses,
   etag,
   ExecutionSchema,
@@ -16,9 +17,14 @@ import {
   jobView,
   keepRedactedSecrets,
   parseIfMatch,
+  readErrors,
+  responseHeaders,
   ScheduleCache,
+  writeErrors,
 } from '../views.js';
 import { JobListCache } from '../job-list.js';
+import { jobConfigComponents } from '../openapi-job-configs.js';
+import { emptyResponse, jsonResponse as json, withDocumentedBody } from '../openapi-routes.js';
 import { withShortIds } from './executions.js';
 
 export interface JobRouteDeps {
@@ -27,7 +33,6 @@ export interface JobRouteDeps {
   list?: JobListCache;
 }
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
 const body = <S extends z.ZodType>(schema: S, required = true) => ({ body: { required, content: { 'application/json': { schema } } } });
 
 const IdParam = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, example: 'advancement-batch' }) });
@@ -43,27 +48,35 @@ const MAX_JOB_PAGE = 1000;
 const JobList = z
   .object({
     items: z.array(JobSchema),
-    total: z.number().openapi({ description: 'Configs matching the filters (all pages)' }),
-    enabledCount: z.number().openapi({ description: 'Enabled configs among them' }),
-    failedCount: z.number().openapi({ description: 'Among them, configs whose last execution failed (status failing or critical)' }),
+    total: z.int().openapi({ description: 'Configs matching the filters (all pages)' }),
+    enabledCount: z.int().openapi({ description: 'Enabled configs among them' }),
+    failedCount: z.int().openapi({ description: 'Among them, configs whose last execution failed (status failing or critical)' }),
   })
   .openapi('JobList');
 const VersionSchema = z
   .object({
-    version: z.number(),
+    version: z.int(),
     changedBy: z.string(),
-    changedAt: z.string(),
-    changes: z.array(z.record(z.string(), z.unknown())),
-    restoredFrom: z.number().nullable(),
-    config: z.record(z.string(), z.unknown()),
+    changedAt: z.iso.datetime(),
+    changes: z.array(
+      z
+        .object({
+          path: z.string().openapi({ example: 'payload.schedule.cronExpression' }),
+          from: z.unknown().openapi({ description: 'The value before; absent when the field was added' }),
+          to: z.unknown().openapi({ description: 'The value after; absent when the field was removed' }),
+        })
+        .openapi('ConfigChange', { description: 'One changed field (secrets read as REDACTED)' }),
+    ),
+    restoredFrom: z.int().nullable(),
+    config: componentRef<JobConfig>('JobConfig'),
   })
   .openapi('ConfigVersion');
 const JobTypeSchema = z
   .object({
     name: z.string(),
     description: z.string(),
-    parameters: z.record(z.string(), z.unknown()),
-    defaults: z.record(z.string(), z.unknown()),
+    parameters: z.record(z.string(), z.unknown()).openapi({ description: 'The JSON Schema of the parameters as written (also in this document as `<Type>ParametersInput`)' }),
+    defaults: z.record(z.string(), z.unknown()).openapi({ description: 'The type’s defaults for omitted config sections and fields' }),
     secretParameters: z.array(z.string()),
     changesData: z.boolean().openapi({ description: 'A run that is not a dry run changes records operators own: ask before running it' }),
     usesBatchSize: z.boolean().openapi({ description: 'The type works in pages of limits.batchSize, which a run may override' }),
@@ -74,6 +87,13 @@ const JobTypeSchema = z
   .openapi('JobType');
 
 const COUNTER_LABELS = { processed: 'Processed', succeeded: 'Succeeded', failed: 'Failed' } as const;
+
+/** A job's executions listed unless the request asks for another number (at most MAX_EXECUTION_PAGE). */
+const EXECUTION_PAGE = 20;
+const MAX_EXECUTION_PAGE = 1000;
+const EXECUTION_LIMIT_MESSAGE = `must be a whole number from 1 to ${MAX_EXECUTION_PAGE}`;
+/** Config versions are stored as int4; nine digits keep a number in range. */
+const MAX_VERSION = 999_999_999;
 
 /** Writes not pinned by If-Match re-read and reapply this many times when another writer got in between. */
 const UNPINNED_ATTEMPTS = 3;
@@ -136,6 +156,8 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
   const list = deps.list ?? new JobListCache(system, schedules);
   const registry = system.jobTypes;
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  // The job configs of the types this system knows, typed per type in the document.
+  for (const [name, schema] of Object.entries(jobConfigComponents(registry))) app.openAPIRegistry.registerComponent('schemas', name, schema);
 
   const view = async (id: string) => jobView(await system.configs.overview(id), registry, schedules, system.clock.now());
 
@@ -165,10 +187,11 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/job-types',
+      operationId: 'listJobTypes',
       summary: 'Job types with their parameter JSON Schemas and defaults',
       tags: ['jobs'],
       security: bearer,
-      responses: { 200: json(z.object({ items: z.array(JobTypeSchema) }), 'Job types'), 401: errorResponses[401] },
+      responses: { 200: json(z.object({ items: z.array(JobTypeSchema) }), 'Job types'), ...readErrors },
     }),
     (c) => {
       const items = registry.list().map((type) => {
@@ -197,6 +220,7 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/jobs',
+      operationId: 'listJobs',
       summary: 'List job configs with status, next runs and last execution',
       tags: ['jobs'],
       security: bearer,
@@ -207,10 +231,11 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
           q: z.string().max(200).optional().openapi({ description: 'Text in the id, title, display name or description' }),
           sort: SortParam.optional().openapi({ description: 'Sort key; a leading - sorts descending' }),
           limit: z.coerce.number().int().min(1).max(MAX_JOB_PAGE).optional().openapi({ description: `Configs per page (default ${JOB_PAGE})` }),
-          offset: z.coerce.number().int().min(0).optional().openapi({ description: 'Skip this many matching configs' }),
+          // The type given outright: the generator would read "coerced null is 0" as nullable.
+          offset: z.coerce.number().int().min(0).optional().openapi({ type: 'integer', minimum: 0, description: 'Skip this many matching configs' }),
         }),
       },
-      responses: { 200: json(JobList, 'Job configs'), 400: errorResponses[400], 401: errorResponses[401] },
+      responses: { 200: json(JobList, 'Job configs (gzip-encoded when the client accepts it)'), ...readErrors },
     }),
     async (c) => {
       const { type, enabled, q, sort, limit, offset } = c.req.valid('query');
@@ -249,16 +274,21 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
   );
 
   app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/jobs',
-      summary: 'Create a job config (validated whole; omitted fields take defaults)',
-      tags: ['jobs'],
-      security: bearer,
-      middleware: [requireRole('operator')] as const,
-      request: body(JobConfigInputSchema),
-      responses: { 201: json(JobSchema, 'Created'), ...errorResponses },
-    }),
+    withDocumentedBody(
+      app.openAPIRegistry,
+      createRoute({
+        method: 'post',
+        path: '/jobs',
+        operationId: 'createJob',
+        summary: 'Create a job config (validated whole; omitted fields take defaults)',
+        tags: ['jobs'],
+        security: bearer,
+        middleware: [requireRole('operator')] as const,
+        request: body(JobConfigInputSchema),
+        responses: { 201: json(JobSchema, 'Created', { ...responseHeaders.etag, ...responseHeaders.location }), 409: errorResponses[409], ...writeErrors },
+      }),
+      { $ref: '#/components/schemas/JobConfigInput' },
+    ),
     async (c) => {
       const created = await system.configs.create(withoutViewKeys(c.req.valid('json')), { actor: apiActor(c) });
       c.header('ETag', etag(created.meta.version));
@@ -271,11 +301,12 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/jobs/{id}',
+      operationId: 'getJob',
       summary: 'One job config with status, next runs and last execution',
       tags: ['jobs'],
       security: bearer,
       request: { params: IdParam },
-      responses: { 200: json(JobSchema, 'The job'), 401: errorResponses[401], 404: errorResponses[404] },
+      responses: { 200: json(JobSchema, 'The job', responseHeaders.etag), 404: errorResponses[404], ...readErrors },
     }),
     async (c) => {
       const job = await view(c.req.valid('param').id);
@@ -285,16 +316,21 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
   );
 
   app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/jobs/{id}',
-      summary: 'Replace a job config (omitted fields take their defaults again; secrets sent back redacted are kept)',
-      tags: ['jobs'],
-      security: bearer,
-      middleware: [requireRole('operator')] as const,
-      request: { params: IdParam, headers: IfMatch, ...body(JobConfigInputSchema) },
-      responses: { 200: json(JobSchema, 'Saved'), ...errorResponses },
-    }),
+    withDocumentedBody(
+      app.openAPIRegistry,
+      createRoute({
+        method: 'put',
+        path: '/jobs/{id}',
+        operationId: 'replaceJob',
+        summary: 'Replace a job config (omitted fields take their defaults again; secrets sent back redacted are kept)',
+        tags: ['jobs'],
+        security: bearer,
+        middleware: [requireRole('operator')] as const,
+        request: { params: IdParam, headers: IfMatch, ...body(JobConfigInputSchema) },
+        responses: { 200: json(JobSchema, 'Saved', responseHeaders.etag), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
+      }),
+      { $ref: '#/components/schemas/JobConfigInput' },
+    ),
     async (c) => {
       const { id } = c.req.valid('param');
       const input = withoutViewKeys(c.req.valid('json'));
@@ -306,20 +342,26 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
   );
 
   app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/jobs/{id}',
-      summary: 'Change part of a job config: a JSON Merge Patch (RFC 7396) of { meta?, payload? }, then validated whole',
-      tags: ['jobs'],
-      security: bearer,
-      middleware: [requireRole('operator')] as const,
-      request: {
-        params: IdParam,
-        headers: IfMatch,
-        ...body(z.strictObject({ meta: z.record(z.string(), z.unknown()).optional(), payload: z.record(z.string(), z.unknown()).optional() }).openapi('JobConfigPatch')),
-      },
-      responses: { 200: json(JobSchema, 'Saved'), ...errorResponses },
-    }),
+    withDocumentedBody(
+      app.openAPIRegistry,
+      createRoute({
+        method: 'patch',
+        path: '/jobs/{id}',
+        operationId: 'updateJob',
+        summary: 'Change part of a job config: a JSON Merge Patch (RFC 7396) of { meta?, payload? }, then validated whole',
+        tags: ['jobs'],
+        security: bearer,
+        middleware: [requireRole('operator')] as const,
+        request: {
+          params: IdParam,
+          headers: IfMatch,
+          // Loose inside: the merged config is validated whole, naming every failing field.
+          ...body(z.strictObject({ meta: z.record(z.string(), z.unknown()).optional(), payload: z.record(z.string(), z.unknown()).optional() })),
+        },
+        responses: { 200: json(JobSchema, 'Saved', responseHeaders.etag), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
+      }),
+      { $ref: '#/components/schemas/JobConfigPatch' },
+    ),
     async (c) => {
       const { id } = c.req.valid('param');
       const patch = c.req.valid('json');
@@ -334,12 +376,13 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'delete',
       path: '/jobs/{id}',
+      operationId: 'deleteJob',
       summary: 'Delete a job config with its history (admin; refused while an execution runs)',
       tags: ['jobs'],
       security: bearer,
       middleware: [requireRole('admin')] as const,
       request: { params: IdParam, headers: IfMatch },
-      responses: { 204: { description: 'Deleted' }, ...errorResponses },
+      responses: { 204: emptyResponse('Deleted'), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -353,6 +396,7 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/jobs/{id}/duplicate',
+      operationId: 'duplicateJob',
       summary: 'Copy a job config under a new id (switched off)',
       tags: ['jobs'],
       security: bearer,
@@ -361,7 +405,7 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
         params: IdParam,
         ...body(z.strictObject({ id: z.string().max(200).optional(), title: z.string().max(200).optional() }).openapi('DuplicateRequest'), false),
       },
-      responses: { 201: json(JobSchema, 'The copy'), ...errorResponses },
+      responses: { 201: json(JobSchema, 'The copy', { ...responseHeaders.etag, ...responseHeaders.location }), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -382,11 +426,12 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/jobs/{id}/versions',
+      operationId: 'listJobVersions',
       summary: 'Every stored version of a job config, newest first, with who changed what',
       tags: ['jobs'],
       security: bearer,
       request: { params: IdParam },
-      responses: { 200: json(z.object({ items: z.array(VersionSchema) }), 'Versions'), 401: errorResponses[401], 404: errorResponses[404] },
+      responses: { 200: json(z.object({ items: z.array(VersionSchema) }), 'Versions'), 404: errorResponses[404], ...readErrors },
     }),
     async (c) => {
       const versions = redactVersions(await system.configs.versions(c.req.valid('param').id), registry);
@@ -394,9 +439,9 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
         version: v.version,
         changedBy: v.changedBy,
         changedAt: v.changedAt.toISOString(),
-        changes: v.changes as unknown as Record<string, unknown>[],
+        changes: v.changes,
         restoredFrom: v.restoredFrom ?? null,
-        config: v.config as unknown as Record<string, unknown>,
+        config: v.config,
       }));
       return c.json({ items }, 200);
     },
@@ -406,20 +451,28 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/jobs/{id}/versions/{version}/restore',
+      operationId: 'restoreJobVersion',
       summary: 'Store an earlier version of a job config as a new version',
       tags: ['jobs'],
       security: bearer,
       middleware: [requireRole('operator')] as const,
       request: {
-        params: IdParam.extend({ version: z.string().regex(/^\d{1,9}$/, 'must be a version number').openapi({ param: { name: 'version', in: 'path' }, example: '1' }) }),
+        params: IdParam.extend({
+          version: z.coerce
+            .number({ error: 'must be a version number' })
+            .int('must be a version number')
+            .min(1, 'must be a version number')
+            .max(MAX_VERSION, 'must be a version number')
+            .openapi({ param: { name: 'version', in: 'path' }, example: 1 }),
+        }),
         headers: IfMatch,
       },
-      responses: { 200: json(JobSchema, 'Restored as a new version'), ...errorResponses },
+      responses: { 200: json(JobSchema, 'Restored as a new version', responseHeaders.etag), 404: errorResponses[404], 409: errorResponses[409], ...writeErrors },
     }),
     async (c) => {
       const { id, version } = c.req.valid('param');
       const pinned = ifMatch(c);
-      const restored = await system.configs.restore(id, Number(version), pinned === undefined ? { actor: apiActor(c) } : { actor: apiActor(c), expectedVersion: pinned });
+      const restored = await system.configs.restore(id, version, pinned === undefined ? { actor: apiActor(c) } : { actor: apiActor(c), expectedVersion: pinned });
       c.header('ETag', etag(restored.meta.version));
       return c.json(await view(id), 200);
     },
@@ -429,6 +482,7 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'post',
       path: '/jobs/{id}/run',
+      operationId: 'runJob',
       summary: 'Queue a run of the job now; a repeated Idempotency-Key returns the execution it started',
       tags: ['executions'],
       security: bearer,
@@ -438,7 +492,14 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
         ...body(z.strictObject({ dryRun: z.boolean().optional(), batchSize: z.int().min(1).max(1_000_000).optional() }).openapi('RunRequest'), false),
       },
-      responses: { 202: json(z.object({ executionId: z.string(), created: z.boolean() }), 'Queued'), ...errorResponses },
+      responses: {
+        202: json(
+          z.object({ executionId: z.string(), created: z.boolean().openapi({ description: 'False when a repeated Idempotency-Key found the execution it started before' }) }),
+          'Queued',
+        ),
+        404: errorResponses[404],
+        ...writeErrors,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -459,23 +520,29 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/jobs/{id}/executions',
+      operationId: 'listJobExecutions',
       summary: 'A job’s executions, newest first',
       tags: ['executions'],
       security: bearer,
       request: {
         params: IdParam,
         query: z.object({
-          limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000').optional(),
+          limit: z.coerce
+            .number({ error: EXECUTION_LIMIT_MESSAGE })
+            .int(EXECUTION_LIMIT_MESSAGE)
+            .min(1, EXECUTION_LIMIT_MESSAGE)
+            .max(MAX_EXECUTION_PAGE, EXECUTION_LIMIT_MESSAGE)
+            .optional()
+            .openapi({ description: `Executions to list (default ${EXECUTION_PAGE})` }),
           status: z.enum(Object.values(ExecutionStatus) as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
         }),
       },
-      responses: { 200: json(z.object({ items: z.array(ExecutionSchema) }), 'Executions'), ...errorResponses },
+      responses: { 200: json(z.object({ items: z.array(ExecutionSchema) }), 'Executions'), 404: errorResponses[404], ...readErrors },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const { limit, status } = c.req.valid('query');
-      const n = limit === undefined ? 20 : Number(limit);
-      if (n < 1 || n > 1000) throw new ApiError(400, 'INVALID_REQUEST', 'limit: must be a whole number from 1 to 1000', 'limit');
+      const n = limit ?? EXECUTION_PAGE;
       const items = await system.executions.list(id, status ? { limit: n, status } : { limit: n });
       return c.json({ items: await withShortIds(system, items) }, 200);
     },

@@ -2,14 +2,16 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { describeSchedule, nextSlots, ScheduleError } from '../../domain/schedule/index.js';
 import type { ApiEnv } from '../http.js';
 import { validationHook } from '../validation.js';
-import { bearer, errorResponses } from '../views.js';
+import { jsonResponse } from '../openapi-routes.js';
+import { bearer, readErrors } from '../views.js';
 
 /** Slots a preview may ask for. */
 const MAX_PREVIEW = 100;
+const COUNT_MESSAGE = `must be a whole number from 1 to ${MAX_PREVIEW}`;
 
 const Preview = z
   .union([
-    z.object({ valid: z.literal(true), description: z.string(), nextRuns: z.array(z.string()) }),
+    z.object({ valid: z.literal(true), description: z.string(), nextRuns: z.array(z.iso.datetime()) }),
     z.object({ valid: z.literal(false), error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) }),
   ])
   .openapi('SchedulePreview');
@@ -21,6 +23,7 @@ export function scheduleRoutes(deps: { now: () => Date }): OpenAPIHono<ApiEnv> {
     createRoute({
       method: 'get',
       path: '/schedule/preview',
+      operationId: 'previewSchedule',
       summary: 'Describe a cron expression in a zone and list its next runs (a refused one answers 200 with valid: false)',
       tags: ['schedule'],
       security: bearer,
@@ -28,16 +31,21 @@ export function scheduleRoutes(deps: { now: () => Date }): OpenAPIHono<ApiEnv> {
         query: z.object({
           cron: z.string().max(500).openapi({ example: '0 2 * * *' }),
           tz: z.string().max(100).optional().openapi({ description: 'IANA zone (default UTC)', example: 'Europe/Berlin' }),
-          count: z.string().regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_PREVIEW}`).optional(),
+          count: z.coerce
+            .number({ error: COUNT_MESSAGE })
+            .int(COUNT_MESSAGE)
+            .min(1, COUNT_MESSAGE)
+            .max(MAX_PREVIEW, COUNT_MESSAGE)
+            .optional()
+            .openapi({ description: 'Next runs to list (default 5)' }),
           from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'List runs after this instant (default now)' }),
         }),
       },
-      responses: { 200: { description: 'The reading', content: { 'application/json': { schema: Preview } } }, 400: errorResponses[400], 401: errorResponses[401] },
+      responses: { 200: jsonResponse(Preview, 'The reading'), ...readErrors },
     }),
     (c) => {
       const { cron, tz, count, from } = c.req.valid('query');
-      const n = count === undefined ? 5 : Number(count);
-      if (n < 1 || n > MAX_PREVIEW) return c.json({ error: { code: 'INVALID_REQUEST', message: `count: must be a whole number from 1 to ${MAX_PREVIEW}`, field: 'count' } }, 400);
+      const n = count ?? 5;
       const zone = tz ?? 'UTC';
       try {
         const description = describeSchedule(cron, zone);
