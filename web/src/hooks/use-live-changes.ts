@@ -14,13 +14,24 @@ function configOf(data: unknown): string | undefined {
   }
 }
 
+/** Whether a `ready` event says the stream resumed: the events missed meanwhile follow it. */
+function resumedOf(data: unknown): boolean {
+  try {
+    const parsed: unknown = typeof data === 'string' ? JSON.parse(data) : undefined;
+    return typeof parsed === 'object' && parsed !== null && (parsed as { resumed?: unknown }).resumed === true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Calls `onChange` (at most once per GATHER_MS) when `/api/events` reports an execution or
  * config change from any process (only those of `configId` when given), when the server says
- * this client fell behind (`resync`), and when the stream is back after a break (every `ready`
- * but the first: events sent while it was down were missed). EventSource cannot send headers,
- * so the token goes in the query, which the server accepts for this one route. The browser
- * reconnects by itself.
+ * events were lost for this client (`resync`), and when the stream is back after a break that
+ * the server could not resume from (a `ready` after the first without `resumed`). The browser
+ * reconnects by itself and sends the last event's id (Last-Event-ID), so the server replays
+ * the changes missed meanwhile, and those reach `onChange` as any other. EventSource cannot
+ * send headers, so the token goes in the query, which the server accepts for this one route.
  */
 export function useLiveChanges(onChange: () => void, configId?: string): void {
   const latest = useRef(onChange);
@@ -44,8 +55,8 @@ export function useLiveChanges(onChange: () => void, configId?: string): void {
     source.addEventListener('execution', ofThisConfig);
     source.addEventListener('config', ofThisConfig);
     source.addEventListener('resync', changed);
-    source.addEventListener('ready', () => {
-      if (connected) changed();
+    source.addEventListener('ready', (event) => {
+      if (connected && !resumedOf((event as MessageEvent).data)) changed();
       connected = true;
     });
     return () => {
