@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createGroveJobs, type GroveJobs, systemClock } from '../../src/app.js';
@@ -5,6 +6,7 @@ import { eventsRoute } from '../../src/api/events.js';
 import { defineJobType } from '../../src/domain/config/index.js';
 import { createPostgresSql } from '../../src/store/drivers/postgres.js';
 import { migrate } from '../../src/store/migrate.js';
+import { DEFAULT_SCHEMA, defaultDomainSchema, searchPath } from '../../src/store/schemas.js';
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { scenarioConfig } from '../support/engine.js';
@@ -135,6 +137,11 @@ describe('live events where NOTIFY does not reach (a client of an embedded store
     await database.create();
     const runnerSql = createPostgresSql({ connectionString: database.url, maxConnections: 2 });
     await migrate(runnerSql);
+    // The shared session finds the store's tables as the embedded store's owner makes it: by a
+    // search path it did not set itself (here the database's, for every new session).
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    await admin.query(`alter database ${database.name} set search_path to ${searchPath(DEFAULT_SCHEMA, defaultDomainSchema(DEFAULT_SCHEMA))}`).finally(() => admin.end());
     const viewerSql = createPostgresSql({ connectionString: database.url, maxConnections: 2, sharedSession: true });
     viewer = createGroveJobs({ clock: systemClock, store: createSqlStore(viewerSql), jobTypes: [gatedJob({ started: gate(), progressed: gate() })] });
     runner = createGroveJobs({ clock: systemClock, store: createSqlStore(runnerSql), jobTypes: [gatedJob({ started: gate(), progressed: gate() })] });
