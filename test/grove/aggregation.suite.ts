@@ -13,7 +13,8 @@ import {
 } from '../../src/domain/grove/index.js';
 import type { AggregationStore } from '../../src/engine/ports.js';
 import { createAggregationStore } from '../../src/store/grove/aggregation.js';
-import { quoteIdentifier, type Sql } from '../../src/store/sql.js';
+import { searchPath } from '../../src/store/schemas.js';
+import type { Sql } from '../../src/store/sql.js';
 import { POSTGRES_URL, type SqlFactory } from '../support/test-store.js';
 
 /** An event as the tests write it: SignalEvent plus its sprout. */
@@ -341,7 +342,7 @@ export function runAggregationSuite(factory: SqlFactory): void {
       const patient = createAggregationStore(sql, { watermarkLockTimeoutMs: 30_000 });
       await store.refreshSignals({ periods: ['all_time'], full: false, now });
 
-      const open = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${quoteIdentifier(sql.schema)}` });
+      const open = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${searchPath(sql.schema, sql.domainSchema).replaceAll(' ', '')}` });
       await open.connect();
       try {
         // 'slow' draws id 1 and stays uncommitted; 'fast' draws id 2 and commits.
