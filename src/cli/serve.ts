@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { ensureAdminToken, initialiseStore, type OpenedGroveJobs, serve, type ServeOptions, TrustedProxies } from '../app.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
-import { addLogOptions, type CommandLog, type LogOptions, withCommandLog } from './log.js';
-import { logEngine, openLogged, parseWholeNumber } from './worker.js';
+import { addLogOptions, type LogOptions, withCommandLog } from './log.js';
+import { logEngine, logStoreOpened, openLogged, parseWholeNumber } from './worker.js';
 
 /** Seconds running executions get to finish on shutdown before they go back to the queue. */
 const GRACE_SECONDS = 30;
@@ -96,31 +96,6 @@ export function registerServe(program: Command, context: CliContext): void {
       }
     }),
   );
-}
-
-/** The store's lines every long-running command prints first: where it is, its migrations, a new store's defaults. */
-export function logStoreOpened(out: CommandLog, system: OpenedGroveJobs): void {
-  const { location, migration } = system;
-  if (location.kind === 'postgres') {
-    out.announce('store:opened', `Store: PostgreSQL at ${location.where}`, { kind: 'postgres', where: location.where });
-  } else if (location.role === 'owner') {
-    out.announce('store:opened', `Store: embedded PostgreSQL in ${location.where}`, { kind: 'embedded', where: location.where, role: 'owner', socket: location.socket });
-  } else {
-    out.announce('store:opened', `Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached through ${location.socket})`, {
-      kind: 'embedded',
-      where: location.where,
-      role: location.role,
-      socket: location.socket,
-    });
-  }
-  if (migration) {
-    out.announce(
-      'store:migrated',
-      migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`,
-      { applied: migration.applied, current: migration.current },
-    );
-  }
-  if (system.installedDefaults) out.announce('store:defaults-installed', `New store: installed the default configs ${system.installedDefaults.join(', ')}`, { configs: system.installedDefaults });
 }
 
 /** Listens, saying which port is taken (or not allowed) and what to do, instead of a raw EADDRINUSE. */

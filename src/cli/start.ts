@@ -3,8 +3,7 @@ import { initialiseStore } from '../app.js';
 import type { CliContext } from './context.js';
 import { configsTable, nextRunAt } from './jobs.js';
 import { addLogOptions, type LogOptions, withCommandLog } from './log.js';
-import { logStoreOpened } from './serve.js';
-import { openLogged, parseWholeNumber, runEngineUntilStopped } from './worker.js';
+import { logStoreOpened, openLogged, parseWholeNumber, runEngineUntilStopped } from './worker.js';
 
 /**
  * `grove-jobs start`: opens (and migrates) the store, prints the job configs with their next

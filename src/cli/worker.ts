@@ -86,6 +86,31 @@ export function openLogged(context: CliContext, out: CommandLog): Promise<Opened
   });
 }
 
+/** The store's lines every long-running command prints first: where it is, its migrations, a new store's defaults. */
+export function logStoreOpened(out: CommandLog, system: OpenedGroveJobs): void {
+  const { location, migration } = system;
+  if (location.kind === 'postgres') {
+    out.announce('store:opened', `Store: PostgreSQL at ${location.where}`, { kind: 'postgres', where: location.where });
+  } else if (location.role === 'owner') {
+    out.announce('store:opened', `Store: embedded PostgreSQL in ${location.where}`, { kind: 'embedded', where: location.where, role: 'owner', socket: location.socket });
+  } else {
+    out.announce('store:opened', `Store: embedded PostgreSQL in ${location.where}, held by another grove-jobs process (reached through ${location.socket})`, {
+      kind: 'embedded',
+      where: location.where,
+      role: location.role,
+      socket: location.socket,
+    });
+  }
+  if (migration) {
+    out.announce(
+      'store:migrated',
+      migration.applied.length > 0 ? `Migrations: applied ${migration.applied.join(', ')}` : `Migrations: up to date (schema version ${migration.current})`,
+      { applied: migration.applied, current: migration.current },
+    );
+  }
+  if (system.installedDefaults) out.announce('store:defaults-installed', `New store: installed the default configs ${system.installedDefaults.join(', ')}`, { configs: system.installedDefaults });
+}
+
 /** Runs the scheduler and a worker until the process is asked to stop; logs each finished execution. */
 export async function runEngineUntilStopped(system: OpenedGroveJobs, context: CliContext, options: EngineRunOptions, out: CommandLog): Promise<void> {
   if (options.scheduler) await system.startScheduler();
@@ -148,6 +173,7 @@ export function registerWorker(program: Command, context: CliContext): void {
         const system = await openLogged(context, out);
         let metrics: RunningServer | undefined;
         try {
+          logStoreOpened(out, system);
           if (metricsPort !== undefined) {
             metrics = await listenForMetrics(system, options.metricsHost, metricsPort);
             out.announce('metrics:listening', `Metrics: ${metrics.url}/metrics`, { url: `${metrics.url}/metrics`, port: metrics.port });
