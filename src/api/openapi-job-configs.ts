@@ -166,12 +166,30 @@ const strictObject = (properties: Record<string, JsonSchema>, required: string[]
   additionalProperties: false,
 });
 
+/** What the components of a set of job types depend on, in registry order. */
+const typesKey = (types: readonly AnyJobType[]) => types.flatMap((type) => [type.name, type.parameters, type.defaults, type.secretParameters]);
+
+/**
+ * The last set of job types described, and its components: building them takes about 30 ms,
+ * and every API a process (or a test file) creates has the same types.
+ */
+let described: { key: unknown[]; components: Record<string, JsonSchema> } | undefined;
+
 /**
  * The job-config components for the job types of `registry`: `JobConfig`, `JobConfigInput`,
  * `JobConfigPatch` and what they are made of (`<Type>Payload`, `<Type>Parameters`, … per type).
  */
 export function jobConfigComponents(registry: JobTypeRegistry): Record<string, JsonSchema> {
   const types = registry.list();
+  const key = typesKey(types);
+  if (!described || described.key.length !== key.length || described.key.some((part, i) => part !== key[i])) {
+    described = { key, components: buildComponents(types) };
+  }
+  // A copy: each document owns its schemas.
+  return structuredClone(described.components);
+}
+
+function buildComponents(types: readonly AnyJobType[]): Record<string, JsonSchema> {
 
   const shown = z.registry<{ id: string; description?: string }>();
   shown.add(metaSchema, { id: 'JobConfigMeta' });
