@@ -31,7 +31,7 @@ import { signalAggregationJobType } from './jobs/signal-aggregation/index.js';
 import { httpRequestJobType } from './jobs/http-request/index.js';
 import { createLogNotifier, createNotifier, createWebhookNotifier } from './notify/index.js';
 import { openDataDir } from './store/data-dir.js';
-import { createPostgresSql } from './store/drivers/postgres.js';
+import { createPostgresSql, type PostgresConnection } from './store/drivers/postgres.js';
 import { checkSchemaName, DEFAULT_SCHEMA, defaultDomainSchema } from './store/schemas.js';
 import { migrate, type MigrationReport } from './store/migrate.js';
 import type { Sql } from './store/sql.js';
@@ -373,6 +373,8 @@ export interface OpenSqlOptions {
   domain?: boolean;
   /** Connections in the pool (PostgreSQL; default 10). */
   maxConnections?: number;
+  /** A PostgreSQL server given by connection settings (an application's pool's), when DATABASE_URL is not set. */
+  connection?: PostgresConnection;
 }
 
 /** PostgreSQL when DATABASE_URL is set; otherwise PGlite in GROVE_JOBS_DATA_DIR (default ./.grove-jobs). */
@@ -384,6 +386,13 @@ export async function openSql(env: StoreEnv, options: OpenSqlOptions = {}): Prom
     return {
       sql: createPostgresSql({ connectionString: env.DATABASE_URL, schema, domainSchema, ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}) }),
       location: { kind: 'postgres', where: redact(env.DATABASE_URL) },
+    };
+  }
+  if (options.connection) {
+    const { host, port, database } = options.connection;
+    return {
+      sql: createPostgresSql({ connection: options.connection, schema, domainSchema, ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}) }),
+      location: { kind: 'postgres', where: options.connection.connectionString ? redact(options.connection.connectionString) : `${typeof host === 'string' ? host : 'localhost'}:${port ?? 5432}/${database ?? ''}` },
     };
   }
   const dir = resolve(env.GROVE_JOBS_DATA_DIR || '.grove-jobs');
@@ -421,6 +430,8 @@ export interface OpenGroveJobsOptions {
   domain?: boolean;
   /** Connections in this process's pool (PostgreSQL; default 10). */
   maxConnections?: number;
+  /** A PostgreSQL server given by connection settings, when env has no DATABASE_URL. */
+  connection?: PostgresConnection;
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -451,6 +462,7 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     followOwner: options.followOwner ?? true,
     domain,
     ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+    ...(options.connection ? { connection: options.connection } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   try {

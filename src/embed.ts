@@ -8,10 +8,17 @@ import { builtInJobTypes, extendSystem, openGroveJobs, type OpenedGroveJobs } fr
 import type { AnyJobType, ApplyConflict, JobConfigInputFor } from './domain/config/index.js';
 import type { ApplyResult } from './engine/config-apply.js';
 import type { Clock, Notifier } from './engine/ports.js';
+import type { PostgresConnection } from './store/drivers/postgres.js';
 
 export interface StartGroveJobsOptions<Types extends readonly AnyJobType[]> {
-  /** The PostgreSQL server (`postgres://…`). Without it, the embedded store in `dataDir`. */
+  /** The PostgreSQL server (`postgres://…`). Without it (or `pool`), the embedded store in `dataDir`. */
   connectionString?: string;
+  /**
+   * Your application's pg pool: Grove Jobs connects with its settings (host, credentials, TLS)
+   * through a pool of its own (`maxConnections`), so that its schema setting never reaches
+   * your connections.
+   */
+  pool?: { options: PostgresConnection };
   /** The embedded store's folder (default ./.grove-jobs), when there is no connection string. */
   dataDir?: string;
   /** The schema of Grove Jobs' tables (default grove_jobs): beside your own, never among them. */
@@ -84,6 +91,7 @@ export async function startGroveJobs<const Types extends readonly AnyJobType[]>(
     ensureDefaults: false,
     jobTypes: [...builtInJobTypes, ...options.jobTypes],
     ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+    ...(options.pool && !options.connectionString ? { connection: options.pool.options } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.notifier ? { notifier: options.notifier } : {}),
   });

@@ -92,6 +92,22 @@ describe('Grove Jobs embedded in an application on PostgreSQL', () => {
     }
   }, 120_000);
 
+  it('connects with the settings of the app’s pg pool, never changing the app’s own connections', async () => {
+    const appPool = new pg.Pool({ connectionString: url, max: 2 });
+    const jobs = await startGroveJobs({ pool: appPool, jobTypes: [sendReport], configs, scheduler: false, worker: false, maxConnections: 2 });
+    try {
+      expect(jobs.applied.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged']);
+      expect(jobs.location.where).not.toContain('postgres@');
+      const { rows } = await appPool.query<{ search_path: string }>('show search_path');
+      expect(rows[0]?.search_path).toBe('"$user", public');
+      const own = await appPool.query('select count(*)::int as n from executions');
+      expect(own.rows[0]).toEqual({ n: 1 });
+    } finally {
+      await jobs.close();
+      await appPool.end();
+    }
+  }, 120_000);
+
   it('mounts its API in a Hono app and an Express app, with the app’s own authentication', async () => {
     const jobs = await startGroveJobs({ connectionString: url, jobTypes: [sendReport], configs, scheduler: false, worker: false });
     const http = jobs.http({

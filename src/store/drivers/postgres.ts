@@ -3,8 +3,14 @@ import { storeRetryDelayMs } from '../../domain/execution/index.js';
 import { DEFAULT_SCHEMA, defaultDomainSchema, searchPath } from '../schemas.js';
 import { quoteIdentifier, type Sql, type SqlQuery } from '../sql.js';
 
+/** Connection settings as pg takes them (a `pg.Pool`'s `options` will do). */
+export type PostgresConnection = pg.ClientConfig;
+
 export interface PostgresOptions {
-  connectionString: string;
+  /** Where the server is: a connection string, or a pg connection config (an application's pool's `options`). */
+  connectionString?: string;
+  /** Host, port, database, user, password, TLS … as pg takes them; used when there is no connection string. */
+  connection?: PostgresConnection;
   /** The engine's schema (default grove_jobs). */
   schema?: string;
   /** The Grove domain's schema; default: the one for `schema` (see schemas.ts); null: no domain (engine only). */
@@ -24,16 +30,26 @@ const types = {
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/** The connection settings alone: of an application's pool options, what reaches the server, not how its pool is run. */
+function connectionOf(options: PostgresOptions): pg.ClientConfig {
+  if (options.connectionString !== undefined) return { connectionString: options.connectionString };
+  if (options.connection === undefined) throw new Error('a PostgreSQL store needs a connection string or connection settings');
+  const { connectionString, host, port, database, user, password, ssl, options: serverOptions, application_name, connectionTimeoutMillis, keepAlive, statement_timeout, query_timeout } = options.connection;
+  const picked: pg.ClientConfig = { connectionString, host, port, database, user, password, ssl, options: serverOptions, application_name, connectionTimeoutMillis, keepAlive, statement_timeout, query_timeout };
+  return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined)) as pg.ClientConfig;
+}
+
 /** How long an idle pooled connection stays open. */
 const IDLE_CONNECTION_MS = 10 * 60_000;
 
 /** A `Sql` over a PostgreSQL server (or an embedded store's socket) through a `pg` pool. */
 export function createPostgresSql(options: PostgresOptions): Sql {
   const schema = options.schema ?? DEFAULT_SCHEMA;
+  const server = connectionOf(options);
   const domainSchema = options.domainSchema === null ? undefined : (options.domainSchema ?? defaultDomainSchema(schema));
   const shared = options.sharedSession ?? false;
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    ...server,
     max: options.maxConnections ?? 10,
     // Keep idle connections for minutes, not the driver's 10 s: a scheduler that wakes once a
     // minute would otherwise reconnect, re-prepare its statements and re-plan its functions
@@ -45,7 +61,14 @@ export function createPostgresSql(options: PostgresOptions): Sql {
     // the values, while a fresh plan per call costs more than running them.
     ...(shared
       ? {}
-      : { options: ['-c plan_cache_mode=force_generic_plan', '-c jit=off', `-c search_path=${searchPath(schema, domainSchema).replaceAll(' ', '')}`].join(' ') }),
+      : {
+          options: [
+            ...(server.options ? [server.options] : []),
+            '-c plan_cache_mode=force_generic_plan',
+            '-c jit=off',
+            `-c search_path=${searchPath(schema, domainSchema).replaceAll(' ', '')}`,
+          ].join(' '),
+        }),
   });
   // A connection's error (a restarted server) must not crash the process: the pool drops the
   // client and the next query connects again. The pool listens on idle clients only; this
@@ -87,7 +110,7 @@ export function createPostgresSql(options: PostgresOptions): Sql {
   };
 
   const connectListener = (): Promise<pg.Client> => {
-    const client = new pg.Client({ connectionString: options.connectionString, keepAlive: true });
+    const client = new pg.Client({ ...server, keepAlive: true });
     const made = (async () => {
       await client.connect();
       for (const channel of channels.keys()) await inTurn(client, `listen ${quoteIdentifier(channel)}`);
