@@ -1,7 +1,8 @@
 // The console after its event stream breaks: `serve` stops, the configuration changes while it is
 // down (the CLI on the same data folder), and `serve` starts again on the same port. The pages'
-// EventSource reconnects by itself; on its `ready` the grid and the editor re-read what they show,
-// with no reload. Run `npm run build` first (dist/ and web/dist/).
+// EventSource reconnects by itself with the last event's id; the server replays what it missed
+// (or says resync), and the grid and the editor re-read what they show, with no reload. Run
+// `npm run build` first (dist/ and web/dist/).
 import { describe, expect, it } from 'vitest';
 import { cliProcess } from '../support/cli.js';
 import { chromiumAvailable, useConsole } from './support.js';
