@@ -111,6 +111,35 @@ describe('GET /metrics', () => {
     expect(again.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1);
   });
 
+  it("counts a place busy while its handler runs and free once it ends, from the system's workers", async () => {
+    const scenario = makeScenario(await factory.make());
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    scenario.setBehaviour(async () => {
+      await held;
+      return { summary: 'held' };
+    });
+    const busySystem = scenario.system;
+    try {
+      await busySystem.startWorker({ concurrency: 2 });
+      const app = metricsRoute({ system: busySystem, places: () => busySystem.places() });
+      await busySystem.configs.create(scenarioConfig('busy-job', { cronExpression: '0 0 1 1 *', isEnabled: false }), { actor: 'test' });
+      const running = busySystem.events.waitFor('execution:started', (execution) => execution.configId === 'busy-job');
+      const done = finishedCount(busySystem, 1, (execution) => execution.configId === 'busy-job');
+      await busySystem.executions.trigger('busy-job', { requestedBy: 'test' });
+      await running;
+      const during = await (await app.request('/metrics')).text();
+      expect(sample(during, 'grove_jobs_busy_workers')).toBe(1);
+      expect(sample(during, 'grove_jobs_worker_places')).toBe(2);
+      release();
+      await done;
+      expect(sample(await (await app.request('/metrics')).text(), 'grove_jobs_busy_workers')).toBe(0);
+    } finally {
+      release();
+      await busySystem.close({ graceMs: 0 });
+    }
+  });
+
   it('passes promtool check metrics', async (context) => {
     if (!promtool) context.skip(PROMTOOL_MISSING);
     const text = await (await metricsRoute({ system, places: () => ({ busy: 1, total: 4 }) }).request('/metrics')).text();
