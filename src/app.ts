@@ -432,6 +432,8 @@ export interface OpenGroveJobsOptions {
   maxConnections?: number;
   /** A PostgreSQL server given by connection settings, when env has no DATABASE_URL. */
   connection?: PostgresConnection;
+  /** Job types besides the default ones (built-in, the Grove domain's when enabled, GROVE_JOBS_JOB_TYPES'); `jobTypes` replaces them all instead. */
+  addJobTypes?: readonly AnyJobType[];
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -482,6 +484,7 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
         ...builtInJobTypes,
         ...(grove ? groveJobTypes(grove, notifier, dataDir) : []),
         ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES)),
+        ...(options.addJobTypes ?? []),
       ],
     });
     // Every new store gets the default configs, whichever command opens it first; a command

@@ -28,6 +28,11 @@ export interface StartGroveJobsOptions<Types extends readonly AnyJobType[]> {
   /** Your job types (defineJobType); the built-in `http-request` is always there. */
   jobTypes: Types;
   /**
+   * The Grove domain too (default false): sprouts, usage signals and tier advancement, with
+   * their tables in their own schema (`grove`, or `<schema>_grove`), their job types and routes.
+   */
+  grove?: boolean;
+  /**
    * Configs declared in code, applied at start: created when missing (switched on unless they
    * say otherwise), their declared fields updated when the code changed them; applying the
    * same declarations again stores nothing. A field an operator changed since keeps the
@@ -87,9 +92,9 @@ export async function startGroveJobs<const Types extends readonly AnyJobType[]>(
   };
   const system = await openGroveJobs({
     env,
-    domain: false,
+    domain: options.grove ?? false,
     ensureDefaults: false,
-    jobTypes: [...builtInJobTypes, ...options.jobTypes],
+    addJobTypes: options.jobTypes,
     ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     ...(options.pool && !options.connectionString ? { connection: options.pool.options } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -108,7 +113,7 @@ export async function startGroveJobs<const Types extends readonly AnyJobType[]>(
           system,
           tokens: system.tokens,
           readiness: () => system.readiness(),
-          grove: false,
+          grove: options.grove ?? false,
           consoleDir: httpOptions.console ? undefined : null,
           ...(httpOptions.caller ? { auth: { caller: httpOptions.caller } } : {}),
         });

@@ -45,7 +45,9 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** Routers mounted under `/api` besides the built-in ones (Grove routes, events). */
   extraApiRoutes?: ReadonlyArray<OpenAPIHono<ApiEnv>>;
-  auth?: Pick<AuthOptions, 'clientAddress' | 'now' | 'maxFailures' | 'windowMs'>;
+  auth?: Pick<AuthOptions, 'clientAddress' | 'now' | 'maxFailures' | 'windowMs' | 'caller'>;
+  /** The Grove domain's routes (sprouts, rules, advancement events); default true. An engine-only system passes false. */
+  grove?: boolean;
   /** Aborted when the server stops: open event streams end. */
   signal?: AbortSignal;
   /** Event streams open at once, per process and per token (defaults: MAX_STREAMS, MAX_STREAMS_PER_TOKEN). */
@@ -288,7 +290,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.route('/api', jobRoutes({ system, schedules: new ScheduleCache() }));
   app.route('/api', executionRoutes({ system }));
   app.route('/api', scheduleRoutes({ now: () => system.clock.now() }));
-  app.route('/api', groveRoutes({ system }));
+  if (options.grove !== false) app.route('/api', groveRoutes({ system }));
   app.route('/api', eventsRoute({ system, ...(options.signal ? { signal: options.signal } : {}), ...options.streams }));
   for (const routes of options.extraApiRoutes ?? []) app.route('/api', routes);
 

@@ -46,7 +46,7 @@ describe('serve: request timeouts', () => {
     await system?.close();
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.query(`drop schema if exists ${schema}, ${schema}_grove cascade`);
     await admin.end();
   });
 

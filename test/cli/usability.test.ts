@@ -25,7 +25,7 @@ beforeEach(() => {
 afterAll(async () => {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
-  for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
+  for (const schema of schemas) await client.query(`drop schema if exists "${schema}", "${schema}_grove" cascade`);
   await client.end();
 });
 

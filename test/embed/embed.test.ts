@@ -147,4 +147,24 @@ describe('Grove Jobs embedded in an application on PostgreSQL', () => {
       await jobs.close();
     }
   }, 120_000);
+
+  it('installs the Grove domain in its own schema only when asked, with its job types and routes', async () => {
+    const jobs = await startGroveJobs({ connectionString: url, jobTypes: [sendReport], grove: true, scheduler: false, worker: false });
+    try {
+      expect(jobs.jobTypes.names()).toContain('advancement-batch');
+      expect(await jobs.grove.sprouts.count()).toBe(0);
+      const document = (await (await jobs.http().fetch(new Request('http://app/api/openapi.json'))).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(document.paths).some((path) => path.includes('sprouts'))).toBe(true);
+    } finally {
+      await jobs.close();
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const found = await client.query(`select table_schema from information_schema.tables where table_name = 'sprouts'`);
+      expect(found.rows).toEqual([{ table_schema: 'grove' }]);
+    } finally {
+      await client.end();
+    }
+  }, 120_000);
 });
