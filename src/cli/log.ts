@@ -79,8 +79,12 @@ export function addLogOptions(command: Command, env: Record<string, string | und
     .option('--json', 'print the banner (standard output) as JSON lines of the same shape as the log');
 }
 
+/** Other names LOG_LEVEL often holds in a shared environment. */
+const LEVEL_ALIASES: Record<string, LogLevelName> = { warning: 'warn', critical: 'fatal', off: 'silent' };
+
 export function parseLogLevel(text: string): LogLevelName {
-  const level = text.trim().toLowerCase();
+  const given = text.trim().toLowerCase();
+  const level = LEVEL_ALIASES[given] ?? given;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new UsageError('--log-level', `'${text}' must be one of ${LOG_LEVELS.join(', ')} (from --log-level, GROVE_JOBS_LOG_LEVEL or LOG_LEVEL)`);
   }

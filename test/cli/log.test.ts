@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openCommandLog } from '../../src/cli/log.js';
+import { openCommandLog, parseLogLevel } from '../../src/cli/log.js';
 import { SseReader } from '../api/sse-reader.js';
 import { cli, exited, startCliProcess } from '../support/cli.js';
 
@@ -104,12 +104,14 @@ describe('the log of serve', () => {
     expect(entries(verbose.server.stderr()).find((entry) => entry.event === 'request' && entry.path === '/healthz')).toMatchObject({ level: 20, status: 200 });
   }, 120_000);
 
-  it('takes LOG_LEVEL when GROVE_JOBS_LOG_LEVEL is not set, and refuses a level it does not know', async () => {
+  it('takes LOG_LEVEL when GROVE_JOBS_LOG_LEVEL is not set, in any case and with common aliases (warning), and refuses a level it does not know', async () => {
     const env = freshEnv({ LOG_LEVEL: 'loud' });
     const refused = await cli(['serve', '--port', '0'], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("grove-jobs: --log-level: 'loud' must be one of trace, debug, info, warn, error, fatal, silent");
     expect(refused.stdout).toBe('');
+    expect(parseLogLevel('WARNING')).toBe('warn');
+    expect(parseLogLevel(' Debug ')).toBe('debug');
     const flag = await cli(['worker', '--log-level', 'verbose'], freshEnv());
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("--log-level: 'verbose' must be one of");
