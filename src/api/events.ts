@@ -6,7 +6,7 @@ import { storeRetryDelayMs } from '../domain/execution/index.js';
 import type { ChangesSince, ExecutionChange, ExecutionRecord } from '../engine/ports.js';
 import { ApiError, type ApiEnv, requireRole } from './http.js';
 import { validationHook } from './validation.js';
-import { bearer, errorResponses, ErrorSchema } from './views.js';
+import { bearer, errorResponses, ErrorSchema, responseHeaders } from './views.js';
 
 /** How often the watcher reads the executions table for changes other processes made. */
 export const POLL_INTERVAL_MS = 400;
@@ -752,6 +752,7 @@ export function eventsRoute(deps: {
     createRoute({
       method: 'get',
       path: '/events',
+      operationId: 'streamEvents',
       summary: 'Live execution and config changes as server-sent events (from every process on the store)',
       description: EVENTS_DESCRIPTION,
       tags: ['events'],
@@ -762,18 +763,30 @@ export function eventsRoute(deps: {
           'last-event-id': z.string().optional().openapi({ description: 'The `id` of the last event received: the stream replays what came after it, or sends one `resync`' }),
         }),
         query: z.object({
+          token: z.string().optional().openapi({ description: 'The API token, for clients that cannot send an Authorization header (a browser’s EventSource); this route alone takes it here. The access log never records it.' }),
           lastEventId: z.string().optional().openapi({ description: 'As the `Last-Event-ID` header, for clients that cannot set headers; the header wins when both are sent' }),
         }),
       },
       responses: {
         200: {
           description: 'An event stream: `ready`, then `execution`, `config` and `resync` events, each with an `id`',
+          headers: { ...responseHeaders.requestId },
           content: { 'text/event-stream': { schema: z.string().openapi({ example: 'event: ready\ndata: {"at":"2026-12-07T10:00:00.000Z","resumed":false}\nid: 1796637600000-1-3fa9c2d1\nretry: 3000\n\n' }) } },
         },
+        400: errorResponses[400],
         401: errorResponses[401],
         403: errorResponses[403],
-        429: { description: `This token holds the most event streams it may (${maxPerToken}); close one first`, content: { 'application/json': { schema: ErrorSchema } } },
-        503: { description: `The process holds the most event streams it may (${maxStreams}), or is stopping`, content: { 'application/json': { schema: ErrorSchema } } },
+        429: {
+          description: `This token holds the most event streams it may (${maxPerToken}): close one first; or too many failed authentications (see Retry-After)`,
+          headers: { ...responseHeaders.requestId, 'Retry-After': { $ref: '#/components/headers/RetryAfter' } },
+          content: { 'application/json': { schema: ErrorSchema } },
+        },
+        500: errorResponses[500],
+        503: {
+          description: `The process holds the most event streams it may (${maxStreams}), or is stopping`,
+          headers: { ...responseHeaders.requestId, 'Retry-After': { $ref: '#/components/headers/RetryAfter' } },
+          content: { 'application/json': { schema: ErrorSchema } },
+        },
       },
     }),
     async (c) => {

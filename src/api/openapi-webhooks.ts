@@ -133,9 +133,15 @@ const DELIVERY =
   'POSTed as JSON to the config’s `notifications.webhookUrl` when its channels include `webhook`, with `User-Agent: grove-jobs`. ' +
   'Redirects are not followed; each attempt is cut after 10 s. A 2xx answer delivers it; 408, 429, 5xx and network errors are tried again ' +
   '(5 attempts in all, 0.5 s after the first, doubling); any other status gives it up. ' +
-  'With `notifications.webhookSecret` set, `X-Grove-Signature` signs the body: verify it against the raw bytes before parsing.';
+  'With `notifications.webhookSecret` set, the body is signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`: verify with any Standard Webhooks library) and by `X-Grove-Signature`; verify against the raw bytes before parsing.';
 
 const DeliveryHeaders = z.object({
+  'webhook-id': z.string().openapi({ description: 'Standard Webhooks message id, the same on every attempt of one notification: the receiver’s idempotency key', example: '2b9c6f0e-5d1f-4f8e-9a43-1c2d3e4f5a6b' }),
+  'webhook-timestamp': z.string().openapi({ description: 'Standard Webhooks: this attempt’s time, whole seconds since the Unix epoch', example: '1796637600' }),
+  'webhook-signature': z
+    .string()
+    .optional()
+    .openapi({ description: 'Standard Webhooks: `v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>`; only when the config has a webhook secret (see docs/webhooks.md)', example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
   'x-grove-signature': z
     .string()
     .optional()
@@ -168,7 +174,7 @@ export function registerWebhooks(registry: OpenAPIHono['openAPIRegistry']): void
       summary: webhook.summary,
       description: DELIVERY,
       tags: ['webhooks'],
-      // Sent by the server, not called on it: no token (X-Grove-Signature authenticates the sender).
+      // Sent by the server, not called on it: no token (the signatures authenticate the sender).
       security: [],
       request: { headers: DeliveryHeaders, body: { required: true, content: { 'application/json': { schema: webhook.schema } } } },
       responses: deliveryResponses,

@@ -23,7 +23,7 @@ interface Document {
  * The event stream's route is described in events.ts, which another change is reworking: it
  * has no operationId, no 400/500 and no `token` query parameter yet.
  */
-const UNFINISHED = new Set(['get /api/events']);
+const UNFINISHED = new Set<string>();
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
 let harness: ApiHarness;
