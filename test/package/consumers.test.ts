@@ -94,7 +94,7 @@ afterAll(async () => {
 
 describe('the packed package in consumer projects', () => {
   it.concurrent.each(consumers)(
-    '$fixture installs from the tarball, type-checks strict and runs a job against PostgreSQL',
+    '$fixture installs from the tarball, type-checks strict, applies its configs once across restarts, runs a job and mounts the API, in its own schema beside the app\'s executions table',
     async ({ fixture, alsoChecked }) => {
       const dir = join(workDir, fixture);
       cpSync(join(repo, 'test/package', fixture), dir, { recursive: true });
@@ -111,10 +111,38 @@ describe('the packed package in consumer projects', () => {
       const database = `grove_consumer_${randomBytes(6).toString('hex')}`;
       databases.push(database);
       await admin((client) => client.query(`create database ${database}`));
-      const { stdout } = await sh(process.execPath, ['dist/main.js'], { cwd: dir, timeout: RUN_TIMEOUT_MS, env: { DATABASE_URL: databaseUrl(database) } });
-      const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as unknown;
+      // The application's own table, named as one of Grove Jobs' tables is: Grove Jobs keeps to its schema.
+      const url = databaseUrl(database);
+      const app = new pg.Client({ connectionString: url });
+      await app.connect();
+      try {
+        await app.query(`create table executions (id serial primary key, what text not null); insert into executions (what) values ('the app''s own')`);
+      } finally {
+        await app.end();
+      }
       const name = fixture === 'cjs-consumer' ? 'CJS' : 'ESM';
-      expect(result).toEqual({ status: 'success', summary: `greeted ${name} 2 times`, items: { total: 2, processed: 2, succeeded: 2, failed: 0 } });
+      const id = fixture === 'cjs-consumer' ? 'greet-cjs' : 'greet-esm';
+      // Started three times: the declared configs are created once, then left as they are.
+      for (const start of [1, 2, 3]) {
+        const { stdout } = await sh(process.execPath, ['dist/main.js'], { cwd: dir, timeout: RUN_TIMEOUT_MS, env: { DATABASE_URL: url } });
+        const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as unknown;
+        expect(result).toEqual({
+          applied: start === 1 ? [[id, 'created', 1], ['greet-weekly', 'created', 1]] : [[id, 'unchanged', 1], ['greet-weekly', 'unchanged', 1]],
+          status: 'success',
+          summary: `greeted ${name} 2 times`,
+          items: { total: 2, processed: 2, succeeded: 2, failed: 0 },
+          api: [id, 'greet-weekly'],
+        });
+      }
+      const check = new pg.Client({ connectionString: url });
+      await check.connect();
+      try {
+        expect((await check.query('select what from public.executions')).rows).toEqual([{ what: "the app's own" }]);
+        expect((await check.query('select count(*)::int as n from grove_jobs.job_config_versions')).rows).toEqual([{ n: 2 }]);
+        expect((await check.query('select count(*)::int as n from grove_jobs.executions')).rows).toEqual([{ n: 3 }]);
+      } finally {
+        await check.end();
+      }
 
       // Without DATABASE_URL the embedded store is asked for, and its missing package is named.
       const embedded = await run(process.execPath, ['-e', "require('grove-jobs').openGroveJobs({ env: { GROVE_JOBS_DATA_DIR: 'data' } }).catch((e) => console.log(e.message))"], {

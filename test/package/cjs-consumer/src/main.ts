@@ -1,6 +1,10 @@
 // A CommonJS application embedding Grove Jobs (compiled to require()): defines a job type,
-// runs it once against PostgreSQL (DATABASE_URL) and prints the execution as one JSON line.
-import { defineJobType, openGroveJobs } from 'grove-jobs';
+// declares two configs in code (applied at each start: the same declarations again store
+// nothing), runs one against PostgreSQL (DATABASE_URL) in Grove Jobs' own schema, mounts the
+// API in its Express app, and prints what happened as one JSON line.
+import { defineJobType, type JobConfigInputFor, startGroveJobs } from 'grove-jobs';
+import express = require('express');
+import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
 const greet = defineJobType({
@@ -18,20 +22,43 @@ const greet = defineJobType({
   },
 });
 
+const configs: Array<JobConfigInputFor<typeof greet>> = [
+  { meta: { id: 'greet-cjs' }, payload: { jobType: 'greet', parameters: { name: 'CJS' }, schedule: { cronExpression: '0 3 * * *' } } },
+  { meta: { id: 'greet-weekly' }, payload: { jobType: 'greet', parameters: { name: 'week', times: 3 }, schedule: { cronExpression: '0 9 * * MON', timezone: 'Europe/Berlin' } } },
+];
+// @ts-expect-error batchSize is a number
+export const typo: JobConfigInputFor<typeof greet> = { meta: { id: 'x' }, payload: { jobType: 'greet', parameters: { name: 'x' }, limits: { batchSize: 'fifty' } } };
+
 async function main(): Promise<void> {
-  const grove = await openGroveJobs({ env: { DATABASE_URL: process.env['DATABASE_URL'] }, jobTypes: [greet] });
+  const jobs = await startGroveJobs({ connectionString: process.env['DATABASE_URL'], jobTypes: [greet], configs, scheduler: false, worker: { concurrency: 1 } });
   try {
-    await grove.configs.create(
-      { meta: { id: 'greet-cjs' }, payload: { jobType: 'greet', parameters: { name: 'CJS' }, schedule: { cronExpression: '0 3 * * *' } } },
-      { actor: 'cjs-consumer' },
-    );
-    await grove.startWorker({ concurrency: 1 });
-    const finished = grove.events.waitFor('execution:finished', (execution) => execution.configId === 'greet-cjs');
-    await grove.executions.trigger('greet-cjs', { requestedBy: 'cjs-consumer' });
+    const finished = jobs.events.waitFor('execution:finished', (execution) => execution.configId === 'greet-cjs');
+    await jobs.executions.trigger('greet-cjs', { requestedBy: 'cjs-consumer' });
     const execution = await finished;
-    console.log(JSON.stringify({ status: execution.status, summary: execution.summary, items: execution.items }));
+
+    const app = express();
+    app.use('/jobs', jobs.http({ caller: (request) => (request.headers.get('x-user') ? { role: 'viewer', name: 'cjs' } : undefined) }).listener);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    let api: string[];
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs/api/jobs`, { headers: { 'x-user': 'cjs' } });
+      api = ((await response.json()) as { items: Array<{ meta: { id: string } }> }).items.map((job) => job.meta.id).sort();
+    } finally {
+      server.close();
+    }
+
+    console.log(
+      JSON.stringify({
+        applied: jobs.applied.map((r) => [r.id, r.outcome, r.version]),
+        status: execution.status,
+        summary: execution.summary,
+        items: execution.items,
+        api,
+      }),
+    );
   } finally {
-    await grove.close();
+    await jobs.close();
   }
 }
 
