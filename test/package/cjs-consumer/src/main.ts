@@ -3,6 +3,8 @@
 // nothing), runs one against PostgreSQL (DATABASE_URL) in Grove Jobs' own schema, mounts the
 // API in its Express app, and prints what happened as one JSON line.
 import { defineJobType, type JobConfigInputFor, startGroveJobs } from 'grove-jobs';
+// How a CommonJS module without esModuleInterop imports a CommonJS package.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import express = require('express');
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
