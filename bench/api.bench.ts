@@ -7,7 +7,9 @@
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { createApiToken, openGroveJobs, serve } from '../src/app.js';
+import { openGroveJobs } from '../src/open.js';
+import { createApiToken } from '../src/first-start.js';
+import { serve } from '../src/server.js';
 
 const SERVER = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONFIGS = 1000;

@@ -29,8 +29,10 @@ export type {
   JobConfigInputFor,
   ApplyConflict,
 } from './domain/config/index.js';
-export { createGroveJobs, openGroveJobs, openSql, migrateStore, systemClock, builtInJobTypes } from './app.js';
-export type { GroveJobs, GroveJobsOptions, OpenGroveJobsOptions, OpenedGroveJobs, StoreEnv, Clock, Store } from './app.js';
+export { createGroveJobs, systemClock, builtInJobTypes } from './app.js';
+export type { GroveJobs, GroveJobsOptions, Clock, Store } from './app.js';
+export { openGroveJobs, openSql, migrateStore } from './open.js';
+export type { OpenGroveJobsOptions, OpenedGroveJobs, StoreEnv } from './open.js';
 export { startGroveJobs } from './embed.js';
 export type { StartGroveJobsOptions, EmbeddedGroveJobs, GroveJobsHttp, HttpOptions } from './embed.js';
 export type { ApplyOptions, ApplyResult } from './engine/config-apply.js';

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { openGroveJobs, type OpenedGroveJobs, type StoreEnv } from '../app.js';
+import { openGroveJobs, type OpenedGroveJobs, type StoreEnv } from '../open.js';
 
 /** Where a command writes; tests pass collectors. */
 export interface CliIo {

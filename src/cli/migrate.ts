@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { migrateStore } from '../app.js';
+import { migrateStore } from '../open.js';
 import type { CliContext } from './context.js';
 import { json } from './output.js';
 

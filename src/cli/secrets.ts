@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { rotateSecretKey } from '../app.js';
+import { rotateSecretKey } from '../open.js';
 import type { CliContext } from './context.js';
 import { json } from './output.js';
 

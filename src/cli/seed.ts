@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { seedDemoData } from '../app.js';
+import { seedDemoData } from '../first-start.js';
 import { GroveError, GroveErrorCode } from '../domain/grove/index.js';
 import { type CliContext, withSystem } from './context.js';
 import { json } from './output.js';

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { ensureAdminToken, initialiseStore, type OpenedGroveJobs, serve, type ServeOptions, TrustedProxies } from '../app.js';
+import { TrustedProxies } from '../app.js';
+import { type OpenedGroveJobs } from '../open.js';
+import { ensureAdminToken, initialiseStore } from '../first-start.js';
+import { serve, type ServeOptions } from '../server.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import { addLogOptions, type LogOptions, withCommandLog } from './log.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AdvancementEvent, Sprout, SproutSignals } from '../domain/grove/index.js';
-import type { OpenedGroveJobs } from '../app.js';
+import type { OpenedGroveJobs } from '../open.js';
 import { type CliContext, withSystem } from './context.js';
 import { readJsonArrayOrLines, readJsonFile } from './input.js';
 import { formatUtc, json, table } from './output.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { initialiseStore } from '../app.js';
+import { initialiseStore } from '../first-start.js';
 import type { CliContext } from './context.js';
 import { configsTable, nextRunAt } from './jobs.js';
 import { addLogOptions, type LogOptions, withCommandLog } from './log.js';

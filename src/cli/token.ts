@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApiToken } from '../app.js';
+import { createApiToken } from '../first-start.js';
 import { type CliContext, withSystem } from './context.js';
 import { UsageError } from './errors.js';
 import { json } from './output.js';

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { openGroveJobs, type OpenedGroveJobs, type ProcessLog, type RunningServer, serveMetrics } from '../app.js';
+import { type ProcessLog } from '../app.js';
+import { openGroveJobs, type OpenedGroveJobs } from '../open.js';
+import { type RunningServer, serveMetrics } from '../server.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import { executionLine } from './execution-view.js';

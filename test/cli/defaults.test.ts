@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openGroveJobs } from '../../src/app.js';
+import { openGroveJobs } from '../../src/open.js';
 import { DEFAULT_CONFIGS } from '../../src/jobs/defaults.js';
 import { cli } from '../support/cli.js';
 import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from '../support/test-store.js';

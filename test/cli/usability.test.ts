@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OpenedGroveJobs } from '../../src/app.js';
+import type { OpenedGroveJobs } from '../../src/open.js';
 import { openCommandLog } from '../../src/cli/log.js';
 import { reportEngineErrors } from '../../src/cli/worker.js';
 import { EngineEvents } from '../../src/engine/events.js';

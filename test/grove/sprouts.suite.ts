@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGroveJobs, createGroveStores, type GroveJobs, initialiseStore, seedDemoData } from '../../src/app.js';
+import { createGroveJobs, createGroveStores, type GroveJobs } from '../../src/app.js';
+import { initialiseStore, seedDemoData } from '../../src/first-start.js';
 import { GroveError, GroveErrorCode } from '../../src/domain/grove/index.js';
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
