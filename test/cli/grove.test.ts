@@ -123,7 +123,7 @@ describe('grove-jobs sprouts, events, rules, tier and rollback', () => {
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
     await client.query(
-      `insert into "${env['GROVE_JOBS_SCHEMA']}".advancement_rules (id, title, lifecycle_model_id, from_tier, to_tier, criteria, logic_operator, sort_order, created_at, updated_at)
+      `insert into "${env['GROVE_JOBS_SCHEMA']}_grove".advancement_rules (id, title, lifecycle_model_id, from_tier, to_tier, criteria, logic_operator, sort_order, created_at, updated_at)
        values ('old-jump', 'Old jump', 'botanical', 'seed', 'tree', '[{"signal":"retrievals","operator":">=","threshold":0}]', 'AND', 0, now(), now())`,
     );
     await client.end();

@@ -244,10 +244,14 @@ describe('secrets', () => {
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
     try {
-      const tables = await client.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE'`, [schema]);
+      // The engine's schema and the Grove domain's.
+      const tables = await client.query<{ table_schema: string; table_name: string }>(
+        `select table_schema, table_name from information_schema.tables where table_schema = any($1::text[]) and table_type = 'BASE TABLE'`,
+        [[schema, `${schema}_grove`]],
+      );
       expect(tables.rows.length).toBeGreaterThan(10);
-      for (const { table_name: table } of tables.rows) {
-        const rows = await client.query<{ row: string }>(`select t::text as row from "${schema}"."${table}" t`);
+      for (const { table_schema: where, table_name: table } of tables.rows) {
+        const rows = await client.query<{ row: string }>(`select t::text as row from "${where}"."${table}" t`);
         outputs.push({ where: `table ${table}`, text: rows.rows.map((r) => r.row).join('\n') });
       }
     } finally {
