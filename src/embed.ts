@@ -60,8 +60,14 @@ export interface HttpOptions {
    * to give it (viewer, operator, admin); undefined falls back to Grove Jobs' bearer tokens.
    */
   caller?: CallerHook;
-  /** Serve the web console too (default false: mounted under a path prefix, only the API works). */
+  /** Serve the web console too (default false: only the API). */
   console?: boolean;
+  /**
+   * The path prefix you mount the app at, as your server strips it (`'/jobs'` for
+   * `app.mount('/jobs', …)` or `app.use('/jobs', …)`); default '' (the root). The console's
+   * page takes its addresses from it: without it, a console mounted under a prefix loads nothing.
+   */
+  basePath?: string;
 }
 
 /** A Fetch-API handler and a Node listener of the same app: mount whichever your server takes. */
@@ -116,6 +122,7 @@ export async function startGroveJobs<const Types extends readonly AnyJobType[]>(
           readiness: () => system.readiness(),
           grove: options.grove ?? false,
           consoleDir: httpOptions.console ? undefined : null,
+          ...(httpOptions.basePath ? { basePath: httpOptions.basePath } : {}),
           ...(httpOptions.caller ? { auth: { caller: httpOptions.caller } } : {}),
         });
         const listener = getRequestListener(app.fetch);

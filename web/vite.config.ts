@@ -2,10 +2,12 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// The console is served by `grove-jobs serve` from web/dist at `/`, its files under /assets/.
+// The console is served from web/dist by `grove-jobs serve` at `/`, or by an application at the
+// path it mounts it at: index.html's <base href> (set by the server) says where, and every URL in
+// the build is relative to it (assets/…).
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  base: '/',
+  base: './',
   plugins: [react()],
   build: {
     outDir: 'dist',

@@ -54,6 +54,12 @@ export interface ApiOptions {
   streams?: { maxStreams?: number; maxStreamsPerToken?: number };
   /** The built web console (default: web/dist of this package); null serves the placeholder page. */
   consoleDir?: string | null;
+  /**
+   * The path prefix the app is mounted at ('/jobs'), without a final slash; default '' (the
+   * root of its server). The console's index gets `<base href="<basePath>/">`, so its relative
+   * URLs (assets, API calls, its own pages) resolve under the prefix.
+   */
+  basePath?: string;
   /** Where unexpected errors (500) are logged, one line each with the request id and stack (default: stderr). */
   errorLog?: ErrorLog;
   /** Where each request is logged (access-log.ts); without it, nowhere. */
@@ -131,14 +137,28 @@ async function readIfPresent(path: string): Promise<Buffer | undefined> {
   }
 }
 
-/** Serves web/dist: index.html for the console's routes (the placeholder while it is not built) and /assets/*. */
-function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null, policies: PagePolicies): void {
+/**
+ * index.html with its `<base href>` at `basePath` + '/' (the built one has `<base href="/">`;
+ * one is added first in the head when there is none): every URL of the console is relative to it.
+ */
+function withBase(html: string, basePath: string): string {
+  const base = `<base href="${escapeHtml(basePath)}/">`;
+  if (/<base\b[^>]*>/i.test(html)) return html.replace(/<base\b[^>]*>/i, base);
+  return html.replace(/<head\b[^>]*>/i, (head) => `${head}${base}`);
+}
+
+/**
+ * Serves web/dist: index.html for the console's routes (the placeholder while it is not built)
+ * and /assets/*. `basePath` is where the app is mounted (see ApiOptions.basePath).
+ */
+function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null, policies: PagePolicies, basePath: string): void {
+  if (basePath !== '' && (!basePath.startsWith('/') || basePath.endsWith('/'))) throw new Error(`basePath '${basePath}': a path like '/jobs' (a leading slash, none at the end), or '' for the root`);
   const index = async (c: Context) => {
-    const html = dir === null ? undefined : await readIfPresent(join(dir, 'index.html'));
-    if (html === undefined) return c.html(CONSOLE_PLACEHOLDER, 200, { 'content-security-policy': policies.for(CONSOLE_PLACEHOLDER) });
+    const file = dir === null ? undefined : await readIfPresent(join(dir, 'index.html'));
+    if (file === undefined) return c.html(CONSOLE_PLACEHOLDER, 200, { 'content-security-policy': policies.for(CONSOLE_PLACEHOLDER) });
+    const html = withBase(file.toString('utf8'), basePath);
     // The index's inline script (the early reads) runs by its hash, whatever build is served.
-    const policy = policies.for(html.toString('utf8'));
-    return c.body(html as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'content-security-policy': policy });
+    return c.body(html, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'content-security-policy': policies.for(html) });
   };
   const assets = new AssetCache();
   app.get('/', index);
@@ -242,7 +262,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.use('*', securityHeaders());
 
   const pages = new PagePolicies();
-  mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir, pages);
+  mountConsole(app, options.consoleDir === undefined ? CONSOLE_DIR : options.consoleDir, pages, options.basePath ?? '');
   app.openapi(healthzRoute, (c) => c.json({ ok: true as const }, 200));
   app.route('/', metricsRoute({ system, ...options.metrics }));
   registerMetricsPath(app.openAPIRegistry);

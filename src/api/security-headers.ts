@@ -18,7 +18,8 @@ const sources = (hashes: readonly string[]) => hashes.map((hash) => ` '${hash}'`
 /**
  * The policy of a page (the console, the API documentation): its own scripts and styles only,
  * each inline one named by its hash, never `unsafe-inline`. (React and uPlot set element styles
- * through the DOM, which the policy does not govern.) Images from 'self' only: the icon is /favicon.svg.
+ * through the DOM, which the policy does not govern.) Images from 'self' only: the icon is favicon.svg.
+ * A `<base>` may only name this origin.
  */
 export function pagePolicy(hashes: InlineHashes): string {
   return [
@@ -28,7 +29,8 @@ export function pagePolicy(hashes: InlineHashes): string {
     "img-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",
-    "base-uri 'none'",
+    // The console's <base href> names where it is mounted on this server (api/app.ts, withBase).
+    "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ');

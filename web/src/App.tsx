@@ -28,15 +28,16 @@ export function App() {
   // index.html has usually brought the user already: the first render is then the signed-in page.
   const [me, setMe] = useState<Me | null>(() => (token ? (api.meAtHand() ?? null) : null));
   const [problem, setProblem] = useState<string | null>(null);
+  /** The server answered 401: the console waits for a token (until then it asks nothing). */
+  const [tokenNeeded, setTokenNeeded] = useState(false);
   const { route, navigate, guards } = useRoute();
 
   useEffect(() => {
-    if (!token) {
-      setMe(null);
-      return;
-    }
     // Already known from the first render: the token changes only while signed out, with no user.
     if (me) return;
+    if (!token && tokenNeeded) return;
+    // Asked without a token too: an application embedding the console may let its own users in
+    // (its session cookie); only a 401 asks for a token.
     let current = true;
     api.me().then(
       (who) => {
@@ -48,9 +49,12 @@ export function App() {
       (error: unknown) => {
         if (!current) return;
         if (error instanceof ApiRequestError && error.status === 401) {
-          window.localStorage.removeItem(TOKEN_KEY);
-          setToken(null);
-          setProblem('The server refused that token. Paste a valid one.');
+          if (token) {
+            window.localStorage.removeItem(TOKEN_KEY);
+            setToken(null);
+            setProblem('The server refused that token. Paste a valid one.');
+          }
+          setTokenNeeded(true);
         } else setProblem(`Could not reach the server: ${(error as Error).message}`);
       },
     );
@@ -61,6 +65,7 @@ export function App() {
 
   const signOut = useCallback(() => {
     window.localStorage.removeItem(TOKEN_KEY);
+    setTokenNeeded(true);
     setToken(null);
     setMe(null);
   }, []);
@@ -72,6 +77,7 @@ export function App() {
     if (next === tokenRef.current) return;
     // Another token is another user: who it is is asked again.
     setMe(null);
+    setTokenNeeded(false);
     setToken(next);
   }, []);
   useTokenFromAddress(signIn);
@@ -93,16 +99,16 @@ export function App() {
           Skip to content
         </a>
         <header className="app-header">
-          <a className="brand" {...link('/')}>
+          <a className="brand" {...link('./')}>
             <HourglassIcon /> Grove Jobs
           </a>
           {session ? (
             <>
               <nav aria-label="Main">
-                <a className={`nav-link nav-link--jobs${onJobs ? ' nav-link--active' : ''}`} aria-current={onJobs ? 'page' : undefined} {...link('/')}>
+                <a className={`nav-link nav-link--jobs${onJobs ? ' nav-link--active' : ''}`} aria-current={onJobs ? 'page' : undefined} {...link('./')}>
                   <HourglassIcon size={20} /> Jobs
                 </a>
-                <a className={`nav-link nav-link--rules${route.page === 'rules' ? ' nav-link--active' : ''}`} aria-current={route.page === 'rules' ? 'page' : undefined} {...link('/rules')}>
+                <a className={`nav-link nav-link--rules${route.page === 'rules' ? ' nav-link--active' : ''}`} aria-current={route.page === 'rules' ? 'page' : undefined} {...link('rules')}>
                   <LightningIcon size={20} /> Advancement rules
                 </a>
               </nav>
@@ -110,16 +116,18 @@ export function App() {
                 <span>
                   {session.me.name} · <span data-role={session.me.role}>{session.me.role}</span>
                 </span>
-                <button type="button" className="button button--small" onClick={signOut}>
-                  Sign out
-                </button>
+                {token ? (
+                  <button type="button" className="button button--small" onClick={signOut}>
+                    Sign out
+                  </button>
+                ) : null}
               </div>
             </>
           ) : null}
         </header>
         <main id="main">
           {!session ? (
-            token && !problem ? (
+            !tokenNeeded && !problem ? (
               <p className="muted">Signing in…</p>
             ) : (
               <SignIn onToken={signIn} problem={problem} />
@@ -133,7 +141,7 @@ export function App() {
               {route.page === 'not-found' ? (
                 <div className="notice notice--error" role="alert">
                   <p>There is no page at {route.path}.</p>
-                  <a className="back-link" {...link('/')}>
+                  <a className="back-link" {...link('./')}>
                     ← All jobs
                   </a>
                 </div>
@@ -142,7 +150,7 @@ export function App() {
           )}
         </main>
         <footer className="app-footer">
-          <a href="/api/docs">API documentation</a>
+          <a href="api/docs">API documentation</a>
         </footer>
         </LeaveGuardContext.Provider>
       </NavigateContext.Provider>

@@ -243,7 +243,11 @@ function query(params: Record<string, string | number | undefined>): string {
   return text ? `?${text}` : '';
 }
 
-/** The API client over `fetch`; `getToken` is read on every call so a new sign-in takes effect at once. */
+/**
+ * The API client over `fetch`; `getToken` is read on every call so a new sign-in takes effect at
+ * once. Paths are relative ('api/jobs'): they resolve against the document's base, which the
+ * server sets to where the console is mounted; `base` (ending in '/') puts them elsewhere.
+ */
 export function createApiClient(getToken: () => string | null, base = ''): ApiClient {
   async function call<T>(method: Method, path: string, options: { body?: unknown; version?: number } = {}): Promise<T> {
     const token = getToken();
@@ -253,24 +257,24 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
   const enc = encodeURIComponent;
   const atHand = <T>(path: string) => (base === '' ? takeArrived<T>(path, getToken()) : undefined);
   return {
-    me: () => call<Me>('GET', '/api/me'),
-    jobTypes: async () => (await call<{ items: JobType[] }>('GET', '/api/job-types')).items,
-    jobs: (q = {}) => call<JobList>('GET', `/api/jobs${query({ ...q })}`),
-    job: (id) => call<JobView>('GET', `/api/jobs/${enc(id)}`),
-    createJob: (config) => call<JobView>('POST', '/api/jobs', { body: config }),
-    replaceJob: (id, config, version) => call<JobView>('PUT', `/api/jobs/${enc(id)}`, { body: config, version }),
-    patchJob: (id, patch, version) => call<JobView>('PATCH', `/api/jobs/${enc(id)}`, version === undefined ? { body: patch } : { body: patch, version }),
-    deleteJob: (id, version) => call<void>('DELETE', `/api/jobs/${enc(id)}`, { version }),
-    duplicateJob: (id, copy = {}) => call<JobView>('POST', `/api/jobs/${enc(id)}/duplicate`, { body: copy }),
-    versions: async (id) => (await call<{ items: ConfigVersion[] }>('GET', `/api/jobs/${enc(id)}/versions`)).items,
-    restoreVersion: (id, version, current) => call<JobView>('POST', `/api/jobs/${enc(id)}/versions/${version}/restore`, { version: current }),
-    runNow: (id, options = {}) => call<{ executionId: string; created: boolean }>('POST', `/api/jobs/${enc(id)}/run`, { body: options }),
-    executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `/api/jobs/${enc(id)}/executions${query({ limit })}`)).items,
-    preview: (cron, tz, count = 5) => call<SchedulePreview>('GET', `/api/schedule/preview${query({ cron, tz, count })}`),
-    rules: async () => (await call<{ items: AdvancementRule[] }>('GET', '/api/advancement-rules')).items,
-    meAtHand: () => atHand<Me>('/api/me'),
-    jobsAtHand: (q) => atHand<JobList>(`/api/jobs${query({ ...q })}`),
-    jobTypesAtHand: () => atHand<{ items: JobType[] }>('/api/job-types')?.items,
+    me: () => call<Me>('GET', 'api/me'),
+    jobTypes: async () => (await call<{ items: JobType[] }>('GET', 'api/job-types')).items,
+    jobs: (q = {}) => call<JobList>('GET', `api/jobs${query({ ...q })}`),
+    job: (id) => call<JobView>('GET', `api/jobs/${enc(id)}`),
+    createJob: (config) => call<JobView>('POST', 'api/jobs', { body: config }),
+    replaceJob: (id, config, version) => call<JobView>('PUT', `api/jobs/${enc(id)}`, { body: config, version }),
+    patchJob: (id, patch, version) => call<JobView>('PATCH', `api/jobs/${enc(id)}`, version === undefined ? { body: patch } : { body: patch, version }),
+    deleteJob: (id, version) => call<void>('DELETE', `api/jobs/${enc(id)}`, { version }),
+    duplicateJob: (id, copy = {}) => call<JobView>('POST', `api/jobs/${enc(id)}/duplicate`, { body: copy }),
+    versions: async (id) => (await call<{ items: ConfigVersion[] }>('GET', `api/jobs/${enc(id)}/versions`)).items,
+    restoreVersion: (id, version, current) => call<JobView>('POST', `api/jobs/${enc(id)}/versions/${version}/restore`, { version: current }),
+    runNow: (id, options = {}) => call<{ executionId: string; created: boolean }>('POST', `api/jobs/${enc(id)}/run`, { body: options }),
+    executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `api/jobs/${enc(id)}/executions${query({ limit })}`)).items,
+    preview: (cron, tz, count = 5) => call<SchedulePreview>('GET', `api/schedule/preview${query({ cron, tz, count })}`),
+    rules: async () => (await call<{ items: AdvancementRule[] }>('GET', 'api/advancement-rules')).items,
+    meAtHand: () => atHand<Me>('api/me'),
+    jobsAtHand: (q) => atHand<JobList>(`api/jobs${query({ ...q })}`),
+    jobTypesAtHand: () => atHand<{ items: JobType[] }>('api/job-types')?.items,
   };
 }
 
@@ -328,11 +332,11 @@ async function groveCall<T>(method: Method, path: string, body?: unknown, versio
   return send<T>(path, requestInit(method, window.localStorage.getItem(TOKEN_KEY), body, version));
 }
 
-export const createRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('POST', '/api/advancement-rules', rule);
-export const updateRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('PUT', `/api/advancement-rules/${encodeURIComponent(rule.meta.id)}`, rule);
+export const createRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('POST', 'api/advancement-rules', rule);
+export const updateRule = (rule: AdvancementRuleInput) => groveCall<AdvancementRule>('PUT', `api/advancement-rules/${encodeURIComponent(rule.meta.id)}`, rule);
 /** Deletes a rule at the version shown (a stale one gets 409); its past events keep its id. */
 export const deleteRule = (rule: AdvancementRule) =>
-  groveCall<void>('DELETE', `/api/advancement-rules/${encodeURIComponent(rule.meta.id)}`, undefined, rule.meta.version);
+  groveCall<void>('DELETE', `api/advancement-rules/${encodeURIComponent(rule.meta.id)}`, undefined, rule.meta.version);
 export const advancementEvents = async (q: { since?: string; until?: string; ruleId?: string; limit?: number } = {}) =>
-  (await groveCall<{ items: AdvancementEvent[] }>('GET', `/api/advancement-events${query(q)}`)).items;
-export const rollbackAdvancements = (request: RollbackRequest) => groveCall<RollbackAnswer>('POST', '/api/advancement-events/rollback', request);
+  (await groveCall<{ items: AdvancementEvent[] }>('GET', `api/advancement-events${query(q)}`)).items;
+export const rollbackAdvancements = (request: RollbackRequest) => groveCall<RollbackAnswer>('POST', 'api/advancement-events/rollback', request);

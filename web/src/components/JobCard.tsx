@@ -41,7 +41,7 @@ export const JobCard = memo(function JobCard({ job, now, counterLabels, onChange
     parameters: Record<string, unknown>;
   };
   const next = job.nextRuns[0];
-  const href = `/jobs/${encodeURIComponent(id)}`;
+  const href = `jobs/${encodeURIComponent(id)}`;
 
   async function act(run: () => Promise<string>) {
     setBusy(true);

@@ -25,21 +25,22 @@ function resumedOf(data: unknown): boolean {
 }
 
 /**
- * Calls `onChange` (at most once per GATHER_MS) when `/api/events` reports an execution or
+ * Calls `onChange` (at most once per GATHER_MS) when `api/events` reports an execution or
  * config change from any process (only those of `configId` when given), when the server says
  * events were lost for this client (`resync`), and when the stream is back after a break that
  * the server could not resume from (a `ready` after the first without `resumed`). The browser
  * reconnects by itself and sends the last event's id (Last-Event-ID), so the server replays
  * the changes missed meanwhile, and those reach `onChange` as any other. EventSource cannot
- * send headers, so the token goes in the query, which the server accepts for this one route.
+ * send headers, so the token goes in the query, which the server accepts for this one route;
+ * without a token the embedding application's own authentication (its cookie) lets it in.
  */
 export function useLiveChanges(onChange: () => void, configId?: string): void {
   const latest = useRef(onChange);
   latest.current = onChange;
   useEffect(() => {
     const token = window.localStorage.getItem(TOKEN_KEY);
-    if (!token || typeof EventSource === 'undefined') return;
-    const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    if (typeof EventSource === 'undefined') return;
+    const source = new EventSource(token ? `api/events?token=${encodeURIComponent(token)}` : 'api/events');
     let timer: number | undefined;
     let connected = false;
     const changed = () => {

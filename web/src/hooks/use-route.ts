@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { consolePath, consoleUrl } from '../base-path';
 
-/** The console's pages; the server answers these paths with index.html. */
+/** The console's pages; the server answers these paths (below its base path) with index.html. */
 export type Route =
   | { page: 'jobs' }
   | { page: 'new-job'; type: string | null }
@@ -8,6 +9,7 @@ export type Route =
   | { page: 'rules' }
   | { page: 'not-found'; path: string };
 
+/** The page at `pathname`, a path of the console's own ('/jobs/<id>'; see consolePath). */
 export function parseRoute(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
   if (pathname === '/' || pathname === '/jobs' || pathname === '/jobs/') return { page: 'jobs' };
@@ -38,10 +40,11 @@ function question(guards: ReadonlySet<LeaveGuard>, to: Route | null): string | n
 }
 
 const here = () => window.location.pathname + window.location.search;
-const read = () => parseRoute(window.location.pathname, window.location.search);
+const read = () => parseRoute(consolePath(window.location.pathname), window.location.search);
 
 /**
- * A small history-API router: `navigate` pushes a path, Back and Forward re-read it. A page's
+ * A small history-API router: `navigate` pushes a path written relative to the document's base
+ * ('jobs/<id>', 'rules', './': see base-path.ts), Back and Forward re-read it. A page's
  * leave guard is asked first (a confirm dialog); declining keeps the page and its address.
  */
 export function useRoute(): { route: Route; navigate: (to: string, replace?: boolean) => void; guards: LeaveGuards } {
@@ -83,11 +86,11 @@ export function useRoute(): { route: Route; navigate: (to: string, replace?: boo
     };
   }, []);
   const navigate = useCallback((to: string, replace = false) => {
-    const target = new URL(to, window.location.href);
-    const asked = question(guardSet.current, parseRoute(target.pathname, target.search));
+    const target = consoleUrl(to);
+    const asked = question(guardSet.current, parseRoute(consolePath(target.pathname), target.search));
     if (asked && !window.confirm(asked)) return;
-    if (replace) window.history.replaceState(null, '', to);
-    else window.history.pushState(null, '', to);
+    if (replace) window.history.replaceState(null, '', target);
+    else window.history.pushState(null, '', target);
     shown.current = here();
     setRoute(read());
     window.scrollTo(0, 0);

@@ -25,11 +25,11 @@ const TABS: Array<{ id: Tab; label: string }> = [
 function BackToJobs({ navigate }: { navigate: (to: string) => void }) {
   return (
     <a
-      href="/"
+      href="./"
       className="back-link"
       onClick={(event) => {
         event.preventDefault();
-        navigate('/');
+        navigate('./');
       }}
     >
       ← All jobs
@@ -105,7 +105,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
   if (!job) return <p className="muted">Loading {id}…</p>;
   const title = String(job.meta['title'] ?? id);
   const next = job.nextRuns[0];
-  const select = (next: Tab) => navigate(`/jobs/${encodeURIComponent(id)}${next === 'status' ? '?tab=status' : ''}`, true);
+  const select = (next: Tab) => navigate(`jobs/${encodeURIComponent(id)}${next === 'status' ? '?tab=status' : ''}`, true);
 
   return (
     <section className="page editor" aria-labelledby="editor-heading">
@@ -153,7 +153,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
               onClick={() =>
                 void act(async () => {
                   const copy = await api.duplicateJob(id);
-                  navigate(`/jobs/${encodeURIComponent(String(copy.meta['id']))}`);
+                  navigate(`jobs/${encodeURIComponent(String(copy.meta['id']))}`);
                 })
               }
             >
@@ -167,7 +167,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
                   void act(async () => {
                     if (!window.confirm(`Delete ${title} and its history? This cannot be undone.`)) return;
                     await api.deleteJob(id, Number(job.meta['version']));
-                    navigate('/');
+                    navigate('./');
                   })
                 }
               >

@@ -192,7 +192,7 @@ export function JobsPage() {
           className="toolbar toolbar--new"
           onSubmit={(event) => {
             event.preventDefault();
-            if (newType) navigate(`/jobs/new?type=${encodeURIComponent(newType)}`);
+            if (newType) navigate(`jobs/new?type=${encodeURIComponent(newType)}`);
           }}
         >
           <div className="field field--inline">

@@ -144,7 +144,7 @@ export function NewJobPage({ type }: { type: string | null }) {
           if (Object.keys(parameters).length > 0) payload['parameters'] = parameters;
           api
             .createJob({ meta: { id: shownId, title }, payload })
-            .then((job) => navigate(`/jobs/${encodeURIComponent(String(job.meta['id']))}`, true), setError)
+            .then((job) => navigate(`jobs/${encodeURIComponent(String(job.meta['id']))}`, true), setError)
             .finally(() => setBusy(false));
         }}
       >
@@ -231,7 +231,7 @@ export function NewJobPage({ type }: { type: string | null }) {
           <button type="submit" className="button button--primary" disabled={busy || !jobType || !title.trim() || !shownId || missing.length > 0 || invalid}>
             Create job
           </button>
-          <button type="button" className="button" onClick={() => navigate('/')}>
+          <button type="button" className="button" onClick={() => navigate('./')}>
             Cancel
           </button>
         </div>

@@ -52,7 +52,8 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`/api${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  // Relative: under the document's base, where the server mounted the console.
+  const response = await fetch(`api${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const text = await response.text();
   let parsed: unknown;
   try {
@@ -82,6 +83,6 @@ export const statusApi = {
   /** EventSource cannot send headers: the event stream alone takes the token in the query. */
   eventsUrl: () => {
     const token = readToken();
-    return token ? `/api/events?token=${encodeURIComponent(token)}` : '/api/events';
+    return token ? `api/events?token=${encodeURIComponent(token)}` : 'api/events';
   },
 };
