@@ -21,11 +21,14 @@ import { assertPostgresReachable, testDatabase } from '../support/test-store.js'
 
 const MIGRATIONS = new URL('../../src/store/migrations/', import.meta.url);
 
-/** What the previous release's `migrate` did: every engine file, 0004 and 0005 included, in `public`. */
+/** The last migration the previous release had. */
+const PREVIOUS_RELEASE_LAST = 24;
+
+/** What the previous release's `migrate` did: every engine file it had, 0004 and 0005 included, in `public`. */
 async function migrateAsThePreviousRelease(sql: Sql): Promise<void> {
   await sql.transaction(async (tx) => {
     await tx.exec('create table grove_migrations (version integer primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())');
-    for (const name of readdirSync(MIGRATIONS).filter((file) => /^\d{4}_.*\.sql$/.test(file)).sort()) {
+    for (const name of readdirSync(MIGRATIONS).filter((file) => /^\d{4}_.*\.sql$/.test(file) && Number(file.slice(0, 4)) <= PREVIOUS_RELEASE_LAST).sort()) {
       const text = readFileSync(new URL(name, MIGRATIONS), 'utf8');
       await tx.exec(text);
       const checksum = createHash('sha256').update(text).digest('hex');
