@@ -95,14 +95,18 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.ch
 
 /** The hourglass of the console's header, orange: the icon of every page the server gives. */
 const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#E65100" d="M6 2h12v6l-4 4 4 4v6H6v-6l4-4-4-4V2zm2 2v3.2l4 4 4-4V4H8zm4 8.8-4 4V20h8v-3.2l-4-4z"/></svg>`;
-/** What every page's head holds besides its title: the icon (a browser asks /favicon.ico of a page naming none) and a phone's width. */
-const PAGE_HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="/favicon.svg" type="image/svg+xml">';
+/**
+ * What every page's head holds besides its title: the icon (a browser asks /favicon.ico of a page
+ * naming none) and a phone's width. `icon` is relative, so that the page works where the app is
+ * mounted under a path prefix.
+ */
+const pageHead = (icon: string) => `<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="${icon}" type="image/svg+xml">`;
 
 const CONSOLE_PLACEHOLDER = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">${PAGE_HEAD}<title>Grove Jobs</title>
+<html lang="en"><head><meta charset="utf-8"><base href="/">${pageHead('favicon.svg')}<title>Grove Jobs</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;color:#222}h1{color:#E65100}a{color:#1976D2}</style></head>
 <body><h1>&#x231B; Grove Jobs</h1>
-<p>The web console is coming. Meanwhile the HTTP API is up: see <a href="/api/docs">the API documentation</a> or the <a href="/api/openapi.json">OpenAPI document</a>.</p>
+<p>The web console is coming. Meanwhile the HTTP API is up: see <a href="api/docs">the API documentation</a> or the <a href="api/openapi.json">OpenAPI document</a>.</p>
 <p>API calls take the token from this page's address (<code>#token=…</code>) as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 </body></html>`;
 
@@ -155,7 +159,10 @@ function mountConsole(app: OpenAPIHono<ApiEnv>, dir: string | null, policies: Pa
   if (basePath !== '' && (!basePath.startsWith('/') || basePath.endsWith('/'))) throw new Error(`basePath '${basePath}': a path like '/jobs' (a leading slash, none at the end), or '' for the root`);
   const index = async (c: Context) => {
     const file = dir === null ? undefined : await readIfPresent(join(dir, 'index.html'));
-    if (file === undefined) return c.html(CONSOLE_PLACEHOLDER, 200, { 'content-security-policy': policies.for(CONSOLE_PLACEHOLDER) });
+    if (file === undefined) {
+      const placeholder = withBase(CONSOLE_PLACEHOLDER, basePath);
+      return c.html(placeholder, 200, { 'content-security-policy': policies.for(placeholder) });
+    }
     const html = withBase(file.toString('utf8'), basePath);
     // The index's inline script (the early reads) runs by its hash, whatever build is served.
     return c.body(html, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'content-security-policy': policies.for(html) });
@@ -235,11 +242,11 @@ function docsPage(document: { info: { title: string; version: string }; paths?: 
     ),
   );
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">${PAGE_HEAD}<title>${escapeHtml(document.info.title)} API</title>
+<html lang="en"><head><meta charset="utf-8">${pageHead('../favicon.svg')}<title>${escapeHtml(document.info.title)} API</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}@media (max-width:600px){body{margin:1rem}}.table{overflow-x:auto}table{border-collapse:collapse}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}td code{overflow-wrap:anywhere}.m{font-weight:600;color:#E65100}</style></head>
 <body><h1>${escapeHtml(document.info.title)} API ${escapeHtml(document.info.version)}</h1>
 <p>JSON over HTTP. Send <code>Authorization: Bearer &lt;token&gt;</code>; roles: <b>viewer</b> reads, <b>operator</b> edits, runs, cancels and retries, <b>admin</b> also deletes.
-Errors are <code>{ "error": { "code", "message", "field"? } }</code>. The full description is the <a href="/api/openapi.json">OpenAPI 3.1 document</a>.</p>
+Errors are <code>{ "error": { "code", "message", "field"? } }</code>. The full description is the <a href="openapi.json">OpenAPI 3.1 document</a>.</p>
 <div class="table"><table><thead><tr><th>method</th><th>path</th><th>what</th><th>auth</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table></div></body></html>`;

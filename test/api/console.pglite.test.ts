@@ -64,7 +64,10 @@ describe('the API serving the built console', () => {
     const bare = createApi({ system: h.system, tokens: createTokenStore(h.sql), consoleDir: join(dir, 'missing') });
     const page = await bare.request('/');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/docs');
+    // Relative links under its base, so that they also work where the app is mounted under a prefix.
+    const html = await page.text();
+    expect(html).toContain('<base href="/">');
+    expect(html).toContain('href="api/docs"');
     expect((await bare.request('/assets/index-abc123.js')).status).toBe(404);
   });
 

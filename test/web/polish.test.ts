@@ -276,7 +276,8 @@ describe.skipIf(!available)('the console: sign-in, save feedback, live editor, u
   it('serves an icon for the console and the API documentation, which fits a phone', async () => {
     const docs = await (await fetch(`${h.base}/api/docs`)).text();
     expect(docs).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
-    expect(docs).toMatch(/<link rel="icon" href="\/favicon\.svg"/);
+    // Relative (the app may be mounted under a prefix): /api/docs names ../favicon.svg.
+    expect(docs).toMatch(/<link rel="icon" href="\.\.\/favicon\.svg"/);
     for (const path of ['/favicon.svg', '/favicon.ico']) {
       const icon = await fetch(`${h.base}${path}`);
       expect(icon.status, path).toBe(200);
