@@ -54,7 +54,15 @@ export async function serve(system: OpenedGroveJobs, options: ServeOptions): Pro
     metrics: { places: () => system.places() },
     ...(options.log ? { accessLog: options.log, errorLog: errorLogOf(options.log) } : {}),
   });
-  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  return listen(app.fetch, options.host, options.port, options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, () => stopping.abort());
+}
+
+/**
+ * Listens with `fetch` on host:port. A request's headers and body must arrive within
+ * `requestTimeout`; `close` stops accepting (calling `onClose` first) and ends the connections
+ * still open (event streams never end by themselves).
+ */
+function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number, requestTimeout: number, onClose: () => void = () => undefined): Promise<RunningServer> {
   const serverOptions = {
     headersTimeout: requestTimeout,
     requestTimeout,
@@ -62,18 +70,16 @@ export async function serve(system: OpenedGroveJobs, options: ServeOptions): Pro
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
   };
   return new Promise((resolve, reject) => {
-    const server = serveHttp({ fetch: app.fetch, hostname: options.host, port: options.port, serverOptions }, (info) => {
-      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    const server = serveHttp({ fetch, hostname, port, serverOptions }, (info) => {
+      const host = hostname.includes(':') ? `[${hostname}]` : hostname;
       resolve({
         url: `http://${host}:${info.port}`,
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
-            stopping.abort();
+            onClose();
             server.close(() => done());
-            // Event streams never end by themselves: cut every connection still open.
-            const http = server as unknown as { closeAllConnections?: () => void };
-            http.closeAllConnections?.();
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
           }),
       });
     });
@@ -92,19 +98,5 @@ function errorLogOf(log: ProcessLog): (line: string) => void {
  */
 export async function serveMetrics(system: GroveJobs, options: { host: string; port: number }): Promise<RunningServer> {
   const app = metricsRoute({ system, places: () => system.places() });
-  return new Promise((resolve, reject) => {
-    const server = serveHttp({ fetch: app.fetch, hostname: options.host, port: options.port, serverOptions: { headersTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS } }, (info) => {
-      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
-    });
-    server.once('error', reject);
-  });
+  return listen(app.fetch, options.host, options.port, REQUEST_TIMEOUT_MS);
 }

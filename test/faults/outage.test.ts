@@ -201,9 +201,19 @@ describe.skipIf(!hasClusterTools)('two workers through a PostgreSQL restart and 
       // Each outage logged once as it starts and once as it ends, not once per retry: the stop
       // for sure, the restart when a call of that worker failed during it.
       for (const worker of workers) {
-        const lines = worker.output().split('\n');
-        const started = lines.filter((line) => line.includes('store out of reach'));
-        const ended = lines.filter((line) => / store reached again by .* after \d+\.\d s /.test(line));
+        // The log: JSON lines on standard error.
+        const entries = worker
+          .stderr()
+          .split('\n')
+          .flatMap((line) => {
+            try {
+              return [JSON.parse(line) as { event?: string; msg?: string }];
+            } catch {
+              return [];
+            }
+          });
+        const started = entries.filter((entry) => entry.event === 'store:unreachable' && entry.msg?.startsWith('store out of reach'));
+        const ended = entries.filter((entry) => entry.event === 'store:reached' && /^store reached again by .* after \d+\.\d s /.test(entry.msg ?? ''));
         expect(started.length, worker.output()).toBeGreaterThanOrEqual(1);
         expect(started.length, worker.output()).toBeLessThanOrEqual(2);
         expect(ended.length, worker.output()).toBe(started.length);

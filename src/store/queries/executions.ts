@@ -764,6 +764,23 @@ export const HELD = `held as materialized (
 )`;
 
 /**
+ * The picked executions (a `picked` CTE of ids, after HELD) as the event watcher shows them: one
+ * held by a claim counts as running from its claim, before its row says so.
+ */
+export const SHOWN = `shown as (
+           select e.*, case when h.id is null then e.status else 'running' end as live_status,
+                  coalesce(h.claimed_at, e.started_at) as live_started_at
+             from executions e join picked on picked.id = e.id
+             left join held h on h.id = e.id and e.status = 'queued'
+         )`;
+
+/** The columns of an ExecutionChangeRow, read from SHOWN as `e` with its version joined as `v`. */
+export const CHANGE_COLUMNS = `e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.live_status as status,
+                e.trigger, e.attempt, e.slot_at, e.queued_at, e.live_started_at as started_at, e.finished_at, e.duration_ms, e.items_total,
+                e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message,
+                (e.dry_run or coalesce(coalesce(e.config, v.config) -> 'payload' -> 'parameters' -> 'dryRun' = 'true'::jsonb, false)) as dry_run`;
+
+/**
  * What changed for live updates: running executions, the newest `limit` queued ones, the
  * executions in `ids`, and those finished since `finishedSince`. One branch per condition, each
  * read from its own narrow table or index (the claims, the queue's newest, the primary key,
@@ -777,16 +794,8 @@ export const watchExecutions = (ids: readonly string[], finishedSince: Date, lim
            union (select id from execution_queue order by queued_at desc limit $3)
            union (select id from executions where id = any($1::uuid[]))
            union (select id from execution_endings where finished_at >= $2::timestamptz)
-         ), shown as (
-           select e.*, case when h.id is null then e.status else 'running' end as live_status,
-                  coalesce(h.claimed_at, e.started_at) as live_started_at
-             from executions e join picked on picked.id = e.id
-             left join held h on h.id = e.id and e.status = 'queued'
-         )
-         select e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.live_status as status,
-                e.trigger, e.attempt, e.slot_at, e.queued_at, e.live_started_at as started_at, e.finished_at, e.duration_ms, e.items_total,
-                e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message,
-                (e.dry_run or coalesce(coalesce(e.config, v.config) -> 'payload' -> 'parameters' -> 'dryRun' = 'true'::jsonb, false)) as dry_run
+         ), ${SHOWN}
+         select ${CHANGE_COLUMNS}
            from shown e ${versionJoin('e')}
           order by case e.live_status when 'running' then 0 when 'queued' then 2 else 1 end, e.queued_at desc
           limit $3`,

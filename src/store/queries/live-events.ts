@@ -1,5 +1,5 @@
 import type { SqlQuery } from '../sql.js';
-import { HELD, versionJoin } from './executions.js';
+import { CHANGE_COLUMNS, HELD, SHOWN, versionJoin } from './executions.js';
 
 /*
  * What a resumed event stream replays (the API's `/api/events` with `Last-Event-ID`): the
@@ -21,16 +21,8 @@ export const executionsChangedSince = (since: Date, limit: number): SqlQuery => 
            (select id from held)
            union (select id from execution_queue where queued_at >= $1::timestamptz order by queued_at limit $2)
            union (select id from execution_endings where finished_at >= $1::timestamptz order by finished_at limit $2)
-         ), shown as (
-           select e.*, case when h.id is null then e.status else 'running' end as live_status,
-                  coalesce(h.claimed_at, e.started_at) as live_started_at
-             from executions e join picked on picked.id = e.id
-             left join held h on h.id = e.id and e.status = 'queued'
-         )
-         select e.id, e.config_id, coalesce(coalesce(e.config, v.config) -> 'payload' ->> 'jobType', '') as job_type, e.live_status as status,
-                e.trigger, e.attempt, e.slot_at, e.queued_at, e.live_started_at as started_at, e.finished_at, e.duration_ms, e.items_total,
-                e.items_processed, e.items_succeeded, e.items_failed, e.summary, e.error ->> 'message' as error_message,
-                (e.dry_run or coalesce(coalesce(e.config, v.config) -> 'payload' -> 'parameters' -> 'dryRun' = 'true'::jsonb, false)) as dry_run
+         ), ${SHOWN}
+         select ${CHANGE_COLUMNS}
            from shown e ${versionJoin('e')}
           order by greatest(e.queued_at, e.live_started_at, e.finished_at), e.id
           limit $2`,
