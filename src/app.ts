@@ -34,6 +34,7 @@ export { systemClock, TrustedProxies };
 export type { Clock, Store };
 export type { ExecutionRecord, LogLine, Notification } from './engine/ports.js';
 export type { WriteOptions } from './engine/config-service.js';
+export type { ApplyOptions, ApplyResult, AppliedChange, ScheduleShape } from './engine/config-apply.js';
 
 /** Job types every system gets. */
 export const builtInJobTypes: readonly AnyJobType[] = [httpRequestJobType];

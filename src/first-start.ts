@@ -1,5 +1,5 @@
 // What a new store gets once: the default configs, the demo data, the first admin token.
-import { ConfigError, ConfigErrorCode } from './domain/config/index.js';
+import { ConfigError, ConfigErrorCode, SYSTEM_MANAGER } from './domain/config/index.js';
 import { DEMO_RULES, demoEvents, demoSprouts, SIGNAL_PERIODS } from './domain/grove/index.js';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONFIGS } from './jobs/defaults.js';
@@ -60,7 +60,8 @@ export async function installDefaultConfigs(system: GroveJobs, actor = 'grove-jo
   const installed: string[] = [];
   for (const config of DEFAULT_CONFIGS) {
     try {
-      await system.configs.create(config, { actor });
+      // What Grove Jobs installs itself is the system's: any declaration may take those fields.
+      await system.configs.create(config, { actor, manager: SYSTEM_MANAGER });
       installed.push(config.meta.id);
     } catch (error) {
       if (!(error instanceof ConfigError && error.code === ConfigErrorCode.Exists)) throw error;

@@ -3,8 +3,11 @@ import { ExecutionOperationError } from '../domain/execution/index.js';
 import { GroveError, GroveErrorCode } from '../domain/grove/index.js';
 import { ScheduleError } from '../domain/schedule/index.js';
 
-/** Exit codes: 0 success, 1 failure inside grove-jobs, 2 bad input or not found (nothing changed), 3 stale version. */
-export const ExitCode = { Ok: 0, Failure: 1, BadInput: 2, Conflict: 3 } as const;
+/**
+ * Exit codes: 0 success, 1 failure inside grove-jobs, 2 bad input or not found (nothing
+ * changed), 3 stale version or (diff, apply) conflicts, 4 `diff`: something would change.
+ */
+export const ExitCode = { Ok: 0, Failure: 1, BadInput: 2, Conflict: 3, Changes: 4 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Bad command-line input; `field` names the option or argument. */

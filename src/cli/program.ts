@@ -19,6 +19,8 @@ import { registerAdvancement } from './advancement.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
 import { registerSecrets } from './secrets.js';
+import { registerApply } from './apply.js';
+import { registerExport } from './export.js';
 
 /** The package's version, read once from package.json (two levels up from src/cli and dist/cli). */
 function packageVersion(): string {
@@ -58,6 +60,8 @@ export function createProgram(context: CliContext): Command {
   registerServe(program, context);
   registerToken(program, context);
   registerSecrets(program, context);
+  registerApply(program, context);
+  registerExport(program, context);
   return program;
 }
 

@@ -2,11 +2,15 @@ import {
   applyMergePatch,
   ConfigError,
   ConfigErrorCode,
+  configLeaves,
   diffConfigs,
+  type FieldOwners,
   invalidConfig,
   type JobConfig,
   type JobTypeRegistry,
+  managerOfActor,
   mapSecretLeaves,
+  planOwners,
   redactChanges,
   secretPathsOf,
   validateJobConfig,
@@ -14,7 +18,7 @@ import {
 import { applyConfigs, type ApplyOptions, type ApplyResult } from './config-apply.js';
 import { ConfigSecrets, type RunSecrets } from './config-secrets.js';
 import type { EngineEvents } from './events.js';
-import type { AppliedDeclaration, Clock, ConfigOverview, ConfigVersionRecord, Store } from './ports.js';
+import type { AppliedDeclaration, Clock, ConfigOverview, ConfigVersionRecord, ConfigWrite, Store } from './ports.js';
 
 export interface WriteOptions {
   /** Who makes the change, recorded in the version history. */
@@ -28,6 +32,13 @@ export interface WriteOptions {
   onSecretsDropped?: (paths: string[]) => void;
   /** A declaration's apply (config-apply.ts): remembered with the write. */
   applied?: AppliedDeclaration;
+  /** Who the fields this write sets will belong to (default: the actor's, domain/config/apply.ts managerOfActor). */
+  manager?: string;
+  /** A note kept with the new version. */
+  message?: string;
+  /** Fields that become the writer's even where unchanged, and fields that become no one's (an apply's claim and release). */
+  claimed?: readonly string[];
+  released?: readonly string[];
 }
 
 /** Re-reads allowed for a change not pinned to a version, when writers keep racing it. */
@@ -101,10 +112,9 @@ export class ConfigService {
   }
 
   async create(input: unknown, options: WriteOptions): Promise<JobConfig> {
-    const plain = this.validate(this.secrets.openCandidate(input), options.actor);
-    const changes = redactChanges(diffConfigs(undefined, plain), [plain.payload.jobType], this.registry);
-    const config = this.secrets.seal(plain);
-    const created = await this.store.insertConfig({ config, changes, ...(options.applied ? { applied: options.applied } : {}) });
+    const write = this.prepareCreate(input, options);
+    const config = write.config;
+    const created = await this.store.insertConfig(write);
     if (!created) {
       throw new ConfigError(ConfigErrorCode.Exists, `job config '${config.meta.id}' already exists`, [
         { path: 'meta.id', message: `'${config.meta.id}' is taken` },
@@ -112,6 +122,65 @@ export class ConfigService {
     }
     this.events?.emit('config:changed', { configId: config.meta.id });
     return config;
+  }
+
+  /** What creating a config stores (validated, secrets sealed, every field the creator's); writes nothing. */
+  prepareCreate(input: unknown, options: WriteOptions): ConfigWrite {
+    const plain = this.validate(this.secrets.openCandidate(input), options.actor);
+    const changes = redactChanges(diffConfigs(undefined, plain), [plain.payload.jobType], this.registry);
+    const owners = planOwners({ before: undefined, after: configLeaves(plain), owners: {}, owner: this.ownerOf(plain, options) });
+    return { config: this.secrets.seal(plain), changes, owners, ...this.extras(options) };
+  }
+
+  /**
+   * What changing a config to `candidate` stores, or undefined when nothing changes (no
+   * version, unless a restore); writes nothing. Secrets a change of origin drops are listed.
+   */
+  prepareChange(
+    current: JobConfig,
+    owners: FieldOwners,
+    candidate: unknown,
+    options: WriteOptions,
+    restoredFrom?: number,
+  ): { write: ConfigWrite | undefined; dropped: string[] } {
+    const id = current.meta.id;
+    const dropped = restoredFrom === undefined ? this.movedSecrets(current, candidate) : [];
+    const kept = dropped.length === 0 ? candidate : mapSecretLeaves(candidate, dropped.map((path) => path.split('.')), () => undefined);
+    const plain = this.validateChange(id, current, this.secrets.openCandidate(kept), options.actor);
+    const before = this.secrets.open(current);
+    const types = [before.payload.jobType, plain.payload.jobType];
+    const changes = redactChanges(diffConfigs(before, plain), types, this.registry);
+    // Nothing changed: no new version, unless an operator asked for a restore.
+    if (changes.length === 0 && restoredFrom === undefined) return { write: undefined, dropped };
+    const nextOwners = planOwners({
+      before: configLeaves(before),
+      after: configLeaves(plain),
+      owners,
+      owner: this.ownerOf(plain, options),
+      ...(options.claimed ? { claimed: options.claimed } : {}),
+      ...(options.released ? { released: options.released } : {}),
+    });
+    const write: ConfigWrite = { config: this.secrets.seal(plain), changes, owners: nextOwners, ...this.extras(options) };
+    if (restoredFrom !== undefined) write.restoredFrom = restoredFrom;
+    return { write, dropped };
+  }
+
+  /** Tells this process's listeners that a config changed (a write made elsewhere, e.g. an apply's one transaction). */
+  announce(id: string): void {
+    this.events?.emit('config:changed', { configId: id });
+  }
+
+  /** Who set each field of a config. */
+  owners(id: string): Promise<FieldOwners> {
+    return this.store.getConfigOwners(id);
+  }
+
+  private ownerOf(config: JobConfig, options: WriteOptions) {
+    return { manager: options.manager ?? managerOfActor(options.actor), by: options.actor, at: config.meta.updatedAt, version: config.meta.version };
+  }
+
+  private extras(options: WriteOptions): Pick<ConfigWrite, 'applied' | 'message'> {
+    return { ...(options.applied ? { applied: options.applied } : {}), ...(options.message ? { message: options.message } : {}) };
   }
 
   /**
@@ -194,22 +263,12 @@ export class ConfigService {
       const based = options.expectedVersion ?? current.meta.version;
       if (based !== current.meta.version) throw conflict(id, current.meta.version, based);
 
-      const candidate = build(current);
-      const dropped = restoredFrom === undefined ? this.movedSecrets(current, candidate) : [];
-      const kept = dropped.length === 0 ? candidate : mapSecretLeaves(candidate, dropped.map((path) => path.split('.')), () => undefined);
-      const plain = this.validateChange(id, current, this.secrets.openCandidate(kept), options.actor);
-      const before = this.secrets.open(current);
-      const types = [before.payload.jobType, plain.payload.jobType];
-      const changes = redactChanges(diffConfigs(before, plain), types, this.registry);
-      // Nothing changed: no new version, unless an operator asked for a restore.
-      if (changes.length === 0 && restoredFrom === undefined) return current;
-      const next = this.secrets.seal(plain);
-
-      const write = { config: next, changes, ...(restoredFrom === undefined ? {} : { restoredFrom }), ...(options.applied ? { applied: options.applied } : {}) };
+      const { write, dropped } = this.prepareChange(current, await this.store.getConfigOwners(id), build(current), options, restoredFrom);
+      if (write === undefined) return current;
       if (await this.store.replaceConfig(write, current.meta.version)) {
         this.events?.emit('config:changed', { configId: id });
         if (dropped.length > 0) options.onSecretsDropped?.(dropped);
-        return next;
+        return write.config;
       }
       if (attempt >= attempts) {
         const now = await this.get(id);

@@ -1,4 +1,4 @@
-import type { ConfigChange, ExecutionStatus, ExecutionTrigger, JobConfig, LogLevel } from '../domain/config/index.js';
+import type { ConfigChange, ExecutionStatus, ExecutionTrigger, FieldOwners, JobConfig, LogLevel } from '../domain/config/index.js';
 import type { Digest, HealthCheckResult, HealthSeverity, HealthStatus } from '../domain/grove/index.js';
 
 /**
@@ -20,6 +20,8 @@ export interface ConfigVersionRecord {
   changes: ConfigChange[];
   /** Set when this version restored an earlier one. */
   restoredFrom?: number;
+  /** The writer's note (`grove-jobs apply --message`, fields an apply took back by force). */
+  message?: string;
 }
 
 /** What a write records besides the config itself. */
@@ -29,7 +31,32 @@ export interface ConfigWrite {
   restoredFrom?: number;
   /** A declaration's apply: what it stated, remembered with the write (domain/config/apply.ts). */
   applied?: AppliedDeclaration;
+  /** Who set each field, after this write. */
+  owners: FieldOwners;
+  /** The writer's note, kept with the version. */
+  message?: string;
 }
+
+/** Why Store.applyConfigs rolled back: someone else wrote the config first (or it runs, for a deletion). */
+export class ConfigApplyRace extends Error {
+  constructor(
+    readonly configId: string,
+    readonly reason: 'changed' | 'exists' | 'running',
+  ) {
+    super(`job config '${configId}' ${reason === 'exists' ? 'was created' : reason === 'running' ? 'has a running execution' : 'was changed'} by someone else during the apply; nothing was applied`);
+    this.name = 'ConfigApplyRace';
+  }
+}
+
+/**
+ * One config's part of an apply, written with the others in one transaction (Store.applyConfigs):
+ * a new config, a new version, or only what the apply remembers and owns (its fields were already as stated).
+ */
+export type ConfigApplyWrite =
+  | { kind: 'insert'; write: ConfigWrite }
+  | { kind: 'replace'; write: ConfigWrite; expectedVersion: number }
+  | { kind: 'remember'; id: string; version: number; owners: FieldOwners; applied: AppliedDeclaration }
+  | { kind: 'delete'; id: string; expectedVersion: number };
 
 /** What one declaration (a manager: code, a folder of files) stated at its last apply of a config. */
 export interface AppliedDeclaration {
@@ -56,6 +83,13 @@ export interface Store extends ExecutionStore {
   getAppliedDeclaration(id: string, manager: string): Promise<AppliedDeclaration | undefined>;
   /** Remembers an apply that stored no new version (its fields were already as stated). */
   rememberAppliedDeclaration(id: string, applied: AppliedDeclaration): Promise<void>;
+  /** Who set each field of a config ({} for one stored before owners were recorded, or missing). */
+  getConfigOwners(id: string): Promise<FieldOwners>;
+  /**
+   * An apply's writes, all or none: a version conflict, a taken id, or a deletion refused
+   * (running execution) rolls every one back and is thrown as a ConfigApplyRace naming the config.
+   */
+  applyConfigs(writes: readonly ConfigApplyWrite[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -634,7 +634,8 @@ CREATE TABLE grove_jobs.job_config_versions (
     changed_by text NOT NULL,
     changed_at timestamp with time zone NOT NULL,
     changes jsonb DEFAULT '[]'::jsonb NOT NULL,
-    restored_from integer
+    restored_from integer,
+    message text
 );
 
 --
@@ -651,6 +652,7 @@ CREATE TABLE grove_jobs.job_configs (
     updated_at timestamp with time zone NOT NULL,
     created_by text NOT NULL,
     updated_by text NOT NULL,
+    owners jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT job_configs_version_check CHECK ((version >= 1))
 );
 

@@ -1,13 +1,14 @@
-import type { ExecutionStatus, ExecutionTrigger, JobConfig, LogLevel } from '../domain/config/index.js';
-import type {
-  ConfigOverview,
-  ConfigVersionRecord,
-  ConfigWrite,
-  ExecutionChange,
-  ExecutionError,
-  ExecutionRecord,
-  ExecutionSummary,
-  Store,
+import type { ExecutionStatus, ExecutionTrigger, FieldOwners, JobConfig, LogLevel } from '../domain/config/index.js';
+import {
+  ConfigApplyRace,
+  type ConfigOverview,
+  type ConfigVersionRecord,
+  type ConfigWrite,
+  type ExecutionChange,
+  type ExecutionError,
+  type ExecutionRecord,
+  type ExecutionSummary,
+  type Store,
 } from '../engine/ports.js';
 import * as configs from './queries/configs.js';
 import * as executionIds from './queries/execution-ids.js';
@@ -32,6 +33,7 @@ function toVersionRecord(row: configs.ConfigVersionRow): ConfigVersionRecord {
     changes: row.changes,
   };
   if (row.restored_from !== null) record.restoredFrom = row.restored_from;
+  if (row.message !== null) record.message = row.message;
   return record;
 }
 
@@ -246,34 +248,70 @@ export function createSqlStore(sql: Sql): Store {
     return row ? toExecution(row) : undefined;
   };
 
+  /** Inserts version 1 with its version row, schedule state and owners; false when the id is taken. */
+  const insertConfigIn = async (tx: Sql, write: ConfigWrite): Promise<boolean> => {
+    const inserted = await tx.query(configs.insertConfig(write.config));
+    if (inserted.length === 0) return false;
+    await writeVersionIn(tx, write);
+    return true;
+  };
+  /** Stores a new version while the stored one is still `expectedVersion`; false otherwise. */
+  const replaceConfigIn = async (tx: Sql, write: ConfigWrite, expectedVersion: number): Promise<boolean> => {
+    const before = (await tx.query<configs.ConfigRow>(configs.getConfig(write.config.meta.id)))[0]?.config;
+    const updated = await tx.query(configs.replaceConfig(write.config, expectedVersion));
+    if (updated.length === 0) return false;
+    if (scheduleChanged(before, write.config)) await tx.query(configs.restartSchedule(write.config.meta.id, write.config.meta.updatedAt));
+    await writeVersionIn(tx, write);
+    return true;
+  };
+  const writeVersionIn = async (tx: Sql, write: ConfigWrite): Promise<void> => {
+    const id = write.config.meta.id;
+    await tx.query(configs.insertConfigVersion(write.config, write.changes, write.restoredFrom, write.message));
+    await tx.query(configs.setConfigOwners(id, write.owners, write.config.meta.version));
+    await tx.query(configs.insertScheduleState(id));
+    if (write.applied) await tx.query(configs.rememberAppliedDeclaration(id, write.applied.manager, write.applied.stated, write.applied.at));
+    await tx.query(slots.notifyConfigChanged(id));
+  };
+  const deleteConfigIn = async (tx: Sql, id: string, expectedVersion: number | undefined) => {
+    // A claim in flight for this config finishes first (a claim never waits on a deletion),
+    // and the deletion then counts the executions running from a snapshot that includes it.
+    await tx.query(configs.lockForDeletion(id));
+    const [row] = await tx.query<{ version: number | null; running: number; deleted: number }>(configs.deleteConfig(id, expectedVersion ?? null));
+    if (!row || row.version === null) return { outcome: 'not-found' as const };
+    if (row.deleted === 1) {
+      await tx.query(slots.notifyConfigChanged(id));
+      return { outcome: 'deleted' as const, version: row.version };
+    }
+    return { outcome: row.running > 0 ? ('running' as const) : ('version-conflict' as const), version: row.version };
+  };
+
   return {
     hearsOtherProcesses: sql.hearsOtherProcesses,
     listConfigs: async () => (await sql.query<configs.ConfigRow>(configs.listConfigs())).map((row) => row.config),
 
     getConfig: async (id) => (await sql.query<configs.ConfigRow>(configs.getConfig(id)))[0]?.config,
 
-    insertConfig: (write: ConfigWrite) =>
-      sql.transaction(async (tx) => {
-        const inserted = await tx.query(configs.insertConfig(write.config));
-        if (inserted.length === 0) return false;
-        await tx.query(configs.insertConfigVersion(write.config, write.changes, write.restoredFrom));
-        await tx.query(configs.insertScheduleState(write.config.meta.id));
-        if (write.applied) await tx.query(configs.rememberAppliedDeclaration(write.config.meta.id, write.applied.manager, write.applied.stated, write.applied.at));
-        await tx.query(slots.notifyConfigChanged(write.config.meta.id));
-        return true;
-      }),
+    insertConfig: (write: ConfigWrite) => sql.transaction((tx) => insertConfigIn(tx, write)),
 
-    replaceConfig: (write: ConfigWrite, expectedVersion: number) =>
+    replaceConfig: (write: ConfigWrite, expectedVersion: number) => sql.transaction((tx) => replaceConfigIn(tx, write, expectedVersion)),
+
+    getConfigOwners: async (id) => (await sql.query<{ owners: FieldOwners }>(configs.getConfigOwners(id)))[0]?.owners ?? {},
+
+    applyConfigs: (writes) =>
       sql.transaction(async (tx) => {
-        const before = (await tx.query<configs.ConfigRow>(configs.getConfig(write.config.meta.id)))[0]?.config;
-        const updated = await tx.query(configs.replaceConfig(write.config, expectedVersion));
-        if (updated.length === 0) return false;
-        await tx.query(configs.insertConfigVersion(write.config, write.changes, write.restoredFrom));
-        await tx.query(configs.insertScheduleState(write.config.meta.id));
-        if (scheduleChanged(before, write.config)) await tx.query(configs.restartSchedule(write.config.meta.id, write.config.meta.updatedAt));
-        if (write.applied) await tx.query(configs.rememberAppliedDeclaration(write.config.meta.id, write.applied.manager, write.applied.stated, write.applied.at));
-        await tx.query(slots.notifyConfigChanged(write.config.meta.id));
-        return true;
+        for (const step of writes) {
+          if (step.kind === 'insert') {
+            if (!(await insertConfigIn(tx, step.write))) throw new ConfigApplyRace(step.write.config.meta.id, 'exists');
+          } else if (step.kind === 'replace') {
+            if (!(await replaceConfigIn(tx, step.write, step.expectedVersion))) throw new ConfigApplyRace(step.write.config.meta.id, 'changed');
+          } else if (step.kind === 'remember') {
+            if ((await tx.query(configs.setConfigOwners(step.id, step.owners, step.version))).length === 0) throw new ConfigApplyRace(step.id, 'changed');
+            await tx.query(configs.rememberAppliedDeclaration(step.id, step.applied.manager, step.applied.stated, step.applied.at));
+          } else {
+            const outcome = await deleteConfigIn(tx, step.id, step.expectedVersion);
+            if (outcome.outcome !== 'deleted') throw new ConfigApplyRace(step.id, outcome.outcome === 'running' ? 'running' : 'changed');
+          }
+        }
       }),
 
     getAppliedDeclaration: async (id, manager) => {
@@ -288,19 +326,7 @@ export function createSqlStore(sql: Sql): Store {
     listConfigOverviews: async (id) =>
       (await sql.query<configs.ConfigOverviewRow>(configs.listConfigOverviews(id ?? null))).map(toOverview),
 
-    deleteConfig: (id, expectedVersion) =>
-      sql.transaction(async (tx) => {
-        // A claim in flight for this config finishes first (a claim never waits on a deletion),
-        // and the deletion then counts the executions running from a snapshot that includes it.
-        await tx.query(configs.lockForDeletion(id));
-        const [row] = await tx.query<{ version: number | null; running: number; deleted: number }>(configs.deleteConfig(id, expectedVersion ?? null));
-        if (!row || row.version === null) return { outcome: 'not-found' as const };
-        if (row.deleted === 1) {
-          await tx.query(slots.notifyConfigChanged(id));
-          return { outcome: 'deleted' as const, version: row.version };
-        }
-        return { outcome: row.running > 0 ? ('running' as const) : ('version-conflict' as const), version: row.version };
-      }),
+    deleteConfig: (id, expectedVersion) => sql.transaction((tx) => deleteConfigIn(tx, id, expectedVersion)),
 
     listConfigVersions: async (id) =>
       (await sql.query<configs.ConfigVersionRow>(configs.listConfigVersions(id))).map(toVersionRecord),

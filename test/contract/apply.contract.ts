@@ -59,7 +59,8 @@ export function runApplyContract(factory: SqlFactory): void {
       const [result] = await system.configs.apply([changed], { actor: 'code' });
       expect(result).toMatchObject({ outcome: 'updated', version: 3, set: ['payload.parameters.count'], reverted: [] });
       // The cron the code still declares differs from the operator's: theirs stays, and the apply says so.
-      expect(result?.conflicts).toEqual([{ path: 'payload.schedule.cronExpression', declared: '0 3 * * *', live: '30 3 * * *' }]);
+      const byOps = { manager: 'ops', by: 'ops', at: '2026-12-07T10:00:00.000Z', version: 2 };
+      expect(result?.conflicts).toEqual([{ path: 'payload.schedule.cronExpression', declared: '0 3 * * *', live: '30 3 * * *', owner: byOps }]);
       let stored = await system.configs.get('nightly');
       expect(stored.payload.limits.batchSize).toBe(7);
       expect(stored.payload.schedule.cronExpression).toBe('30 3 * * *');
@@ -69,7 +70,7 @@ export function runApplyContract(factory: SqlFactory): void {
       const moved = { ...changed, payload: { ...changed.payload, schedule: { cronExpression: '0 4 * * *' } } };
       const [kept] = await system.configs.apply([moved], { actor: 'code' });
       expect(kept).toMatchObject({ outcome: 'unchanged', version: 3 });
-      expect(kept?.conflicts).toEqual([{ path: 'payload.schedule.cronExpression', declared: '0 4 * * *', live: '30 3 * * *' }]);
+      expect(kept?.conflicts).toEqual([{ path: 'payload.schedule.cronExpression', declared: '0 4 * * *', live: '30 3 * * *', owner: byOps }]);
       // Forced, the declaration takes it back.
       const [forced] = await system.configs.apply([moved], { actor: 'code', force: true });
       expect(forced).toMatchObject({ outcome: 'updated', version: 4, set: ['payload.schedule.cronExpression'] });
@@ -93,7 +94,7 @@ export function runApplyContract(factory: SqlFactory): void {
       expect((error as ConfigError).message).toMatch(/^configs\[1\]\.payload\.limits\.batchSize: /);
       expect(await system.configs.list()).toEqual([]);
       const twice = await system.configs.apply([hourly, hourly], { actor: 'code' }).catch((e: unknown) => e);
-      expect((twice as ConfigError).message).toBe("configs[1].meta.id: 'hourly' is declared twice");
+      expect((twice as ConfigError).message).toBe("configs[1].meta.id: 'hourly' is declared twice (first in configs[0])");
     });
 
     it('merges a secret like any field but remembers only its fingerprint', async () => {
@@ -112,6 +113,90 @@ export function runApplyContract(factory: SqlFactory): void {
     it('creates a config switched off when asked to, as the console does', async () => {
       await system.configs.apply([hourly], { actor: 'cli', manager: 'files', enableNew: false });
       expect((await system.configs.get('hourly')).payload.schedule.isEnabled).toBe(false);
+    });
+
+    describe('field ownership (grove-jobs apply)', () => {
+      const files = { manager: 'files', onConflict: 'stop' as const };
+
+      it('records who set each field: the declaration what it states, an operator what they change', async () => {
+        await system.configs.apply([nightly], files);
+        let owners = await system.configs.owners('nightly');
+        expect(owners['payload.schedule.cronExpression']).toEqual({ manager: 'apply:files', by: 'apply:files', at: '2026-12-07T10:00:00.000Z', version: 1 });
+        expect(owners['payload.limits.batchSize']).toBeUndefined();
+        clock.advanceBy(60_000);
+        await system.configs.patch('nightly', { payload: { limits: { batchSize: 9 } } }, { actor: 'api:ops-token' });
+        owners = await system.configs.owners('nightly');
+        expect(owners['payload.limits.batchSize']).toEqual({ manager: 'api', by: 'api:ops-token', at: '2026-12-07T10:01:00.000Z', version: 2 });
+        expect(owners['payload.schedule.cronExpression']?.manager).toBe('apply:files');
+      });
+
+      it('keeps an operator’s edit of another field and the file’s fields across applies, storing no new version', async () => {
+        await system.configs.apply([nightly], files);
+        await system.configs.patch('nightly', { payload: { limits: { batchSize: 9 } } }, { actor: 'cli:alice' });
+        const [again] = await system.configs.apply([nightly], files);
+        expect(again).toMatchObject({ outcome: 'unchanged', version: 2, conflicts: [] });
+        const stored = await system.configs.get('nightly');
+        expect(stored.payload.limits.batchSize).toBe(9);
+        expect(stored.payload.schedule.cronExpression).toBe('0 3 * * *');
+      });
+
+      it('stops on an operator’s edit of a field the files state, changing nothing; --force takes it back and says so in the version', async () => {
+        const other = { meta: { id: 'other' }, payload: { jobType: 'test-job', schedule: { cronExpression: '0 5 * * *' } } };
+        await system.configs.apply([nightly, other], files);
+        clock.advanceBy(60_000);
+        await system.configs.patch('nightly', { payload: { schedule: { cronExpression: '30 3 * * *' } } }, { actor: 'console:ops' });
+        const otherChanged = { ...other, payload: { ...other.payload, schedule: { cronExpression: '0 6 * * *' } } };
+        const stopped = await system.configs.apply([nightly, otherChanged], files);
+        expect(stopped.find((r) => r.id === 'nightly')?.conflicts).toEqual([
+          {
+            path: 'payload.schedule.cronExpression',
+            declared: '0 3 * * *',
+            live: '30 3 * * *',
+            owner: { manager: 'console', by: 'console:ops', at: '2026-12-07T10:01:00.000Z', version: 2 },
+          },
+        ]);
+        // Nothing applied, the other config's change included.
+        expect((await system.configs.get('other')).payload.schedule.cronExpression).toBe('0 5 * * *');
+        expect((await system.configs.get('nightly')).payload.schedule.cronExpression).toBe('30 3 * * *');
+
+        const forced = await system.configs.apply([nightly, otherChanged], { ...files, force: true, message: 'release 42' });
+        expect(forced.map((r) => [r.id, r.outcome])).toEqual([['nightly', 'updated'], ['other', 'updated']]);
+        expect((await system.configs.get('nightly')).payload.schedule.cronExpression).toBe('0 3 * * *');
+        const [latest] = await system.configs.versions('nightly');
+        expect(latest).toMatchObject({ changedBy: 'apply:files', message: 'release 42; taken back by force: payload.schedule.cronExpression (from console:ops)' });
+        expect((await system.configs.owners('nightly'))['payload.schedule.cronExpression']?.manager).toBe('apply:files');
+        expect((await system.configs.apply([nightly, otherChanged], files)).map((r) => r.outcome)).toEqual(['unchanged', 'unchanged']);
+      });
+
+      it('takes fields of the configs Grove Jobs installed itself without a conflict', async () => {
+        await system.configs.create(hourly, { actor: 'grove-jobs (defaults)', manager: 'system' });
+        const [result] = await system.configs.apply([{ ...hourly, payload: { ...hourly.payload, schedule: { cronExpression: '15 * * * *' } } }], files);
+        expect(result).toMatchObject({ outcome: 'updated', conflicts: [], set: ['payload.schedule.cronExpression'] });
+        expect(result?.changes).toEqual([
+          { path: 'payload.schedule.cronExpression', from: '0 * * * *', to: '15 * * * *', owner: { manager: 'system', by: 'grove-jobs (defaults)', at: '2026-12-07T10:00:00.000Z', version: 1 } },
+        ]);
+        expect(result?.schedule).toEqual({
+          before: { cronExpression: '0 * * * *', timezone: 'Europe/Berlin', isEnabled: false },
+          after: { cronExpression: '15 * * * *', timezone: 'Europe/Berlin', isEnabled: false },
+        });
+      });
+
+      it('plans without writing on a dry run', async () => {
+        const [planned] = await system.configs.apply([nightly], { ...files, dryRun: true });
+        expect(planned).toMatchObject({ id: 'nightly', outcome: 'created' });
+        expect(await system.configs.list()).toEqual([]);
+      });
+
+      it('prunes the configs it wholly owns that no file names any more, and only those', async () => {
+        const edited = { meta: { id: 'edited' }, payload: { jobType: 'test-job', schedule: { cronExpression: '0 7 * * *' } } };
+        const theirs = { meta: { id: 'theirs' }, payload: { jobType: 'test-job', schedule: { cronExpression: '0 8 * * *' } } };
+        await system.configs.apply([nightly, hourly, edited], files);
+        await system.configs.patch('edited', { payload: { limits: { batchSize: 3 } } }, { actor: 'api:ops' });
+        await system.configs.apply([theirs], { ...files, manager: 'other-team' });
+        const pruned = await system.configs.apply([nightly], { ...files, prune: true });
+        expect(pruned.map((r) => [r.id, r.outcome])).toEqual([['nightly', 'unchanged'], ['hourly', 'deleted']]);
+        expect((await system.configs.list()).map((c) => c.meta.id)).toEqual(['edited', 'nightly', 'theirs']);
+      });
     });
   });
 }

@@ -18,4 +18,19 @@ export {
   type SecretPath,
   secretValues,
 } from './secrets.js';
-export { configLeaves, fromLeaves, planApply, sameValue, type ApplyConflict, type ApplyInput, type ApplyPlan, type ConfigLeaves } from './apply.js';
+export {
+  applyManager,
+  configLeaves,
+  fromLeaves,
+  managerOfActor,
+  planApply,
+  planOwners,
+  sameValue,
+  SYSTEM_MANAGER,
+  type ApplyConflict,
+  type ApplyInput,
+  type ApplyPlan,
+  type ConfigLeaves,
+  type FieldOwner,
+  type FieldOwners,
+} from './apply.js';

@@ -1,4 +1,4 @@
-import type { ConfigChange, JobConfig } from '../../domain/config/index.js';
+import type { ConfigChange, FieldOwners, JobConfig } from '../../domain/config/index.js';
 import type { SqlQuery } from '../sql.js';
 import { claimJoin, liveStartedAt, liveStatus } from './executions.js';
 
@@ -14,6 +14,7 @@ export interface ConfigVersionRow {
   changed_at: Date;
   changes: ConfigChange[];
   restored_from: number | null;
+  message: string | null;
 }
 
 export const listConfigs = (): SqlQuery => ({
@@ -25,6 +26,20 @@ export const getConfig = (id: string): SqlQuery => ({
   name: 'configs-get',
   text: 'select config from job_configs where id = $1',
   values: [id],
+});
+
+/** Who set each field of a config (migration 0027); no row for a config that does not exist. */
+export const getConfigOwners = (id: string): SqlQuery => ({
+  name: 'configs-get-owners',
+  text: 'select owners from job_configs where id = $1',
+  values: [id],
+});
+
+/** Records the owners a write (or an apply that took fields without changing them) leaves; only at the version they describe. */
+export const setConfigOwners = (id: string, owners: FieldOwners, version: number): SqlQuery => ({
+  name: 'configs-set-owners',
+  text: 'update job_configs set owners = $2::jsonb where id = $1 and version = $3 returning id',
+  values: [id, JSON.stringify(owners), version],
 });
 
 const configColumns = (config: JobConfig) => [
@@ -67,10 +82,11 @@ export const insertConfigVersion = (
   config: JobConfig,
   changes: readonly ConfigChange[],
   restoredFrom: number | undefined,
+  message: string | undefined,
 ): SqlQuery => ({
   name: 'config-versions-insert',
-  text: `insert into job_config_versions (config_id, version, config, changed_by, changed_at, changes, restored_from)
-         values ($1, $2, $3::jsonb, $4, $5::timestamptz, $6::jsonb, $7)`,
+  text: `insert into job_config_versions (config_id, version, config, changed_by, changed_at, changes, restored_from, message)
+         values ($1, $2, $3::jsonb, $4, $5::timestamptz, $6::jsonb, $7, $8)`,
   values: [
     config.meta.id,
     config.meta.version,
@@ -79,19 +95,20 @@ export const insertConfigVersion = (
     config.meta.updatedAt,
     JSON.stringify(changes),
     restoredFrom ?? null,
+    message ?? null,
   ],
 });
 
 export const listConfigVersions = (id: string): SqlQuery => ({
   name: 'config-versions-list',
-  text: `select version, config, changed_by, changed_at, changes, restored_from
+  text: `select version, config, changed_by, changed_at, changes, restored_from, message
            from job_config_versions where config_id = $1 order by version desc`,
   values: [id],
 });
 
 export const getConfigVersion = (id: string, version: number): SqlQuery => ({
   name: 'config-versions-get',
-  text: `select version, config, changed_by, changed_at, changes, restored_from
+  text: `select version, config, changed_by, changed_at, changes, restored_from, message
            from job_config_versions where config_id = $1 and version = $2`,
   values: [id, version],
 });
