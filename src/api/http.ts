@@ -146,5 +146,7 @@ export function requireRole(minimum: Role): MiddlewareHandler<ApiEnv> {
 
 /** Who the history records for a change made through the API. */
 export function apiActor(c: Context<ApiEnv>): string {
-  return `api:${c.get('tokenName')}`;
+  // The console says it is the console (a label for the history and field owners, not a permission).
+  const via = c.req.header('x-grove-client') === 'console' ? 'console' : 'api';
+  return `${via}:${c.get('tokenName')}`;
 }

@@ -1,22 +1,14 @@
 import type { Command } from 'commander';
 import type { ApplyConflict, FieldOwner } from '../domain/config/index.js';
-import { nextSlots } from '../domain/schedule/index.js';
-import type { ApplyOptions, ApplyResult, ScheduleShape } from '../app.js';
-import type { OpenedGroveJobs } from '../open.js';
+import type { ApplyOptions, ApplyResult } from '../app.js';
 import { readConfigDocuments, resolveSecrets } from './config-files.js';
 import { type CliContext, cliActor, withSystem } from './context.js';
 import { CommandExit, ExitCode, UsageError } from './errors.js';
 import { formatInZone, json } from './output.js';
 
-/** Runs listed before and after a schedule change. */
-const PREVIEW_RUNS = 5;
 /** Default manager of `grove-jobs apply`: the fields its files state become `apply:files`'. */
 export const DEFAULT_FILES_MANAGER = 'files';
 
-/** A result as diff/apply print it: with the next runs before and after a schedule change. */
-export interface ReportedResult extends ApplyResult {
-  nextRuns?: { timezone: string; before?: string[]; after: string[] };
-}
 
 interface FilesOptions {
   manager: string;
@@ -65,7 +57,7 @@ async function runFiles(context: CliContext, path: string, options: FilesOptions
       sources: documents.map((document) => document.source),
       ...(options.message ? { message: options.message } : {}),
     };
-    const results = withRuns(await system.configs.apply(declarations, applyOptions), system);
+    const results = await system.configs.apply(declarations, applyOptions);
     const conflicts = results.reduce((sum, result) => sum + result.conflicts.length, 0);
     const changes = results.filter((result) => result.outcome !== 'unchanged').length;
     const applied = !dryRun && conflicts === 0;
@@ -80,20 +72,6 @@ async function runFiles(context: CliContext, path: string, options: FilesOptions
   if (exitCode !== ExitCode.Ok) throw new CommandExit(exitCode);
 }
 
-function withRuns(results: ApplyResult[], system: OpenedGroveJobs): ReportedResult[] {
-  const now = system.clock.now();
-  const runs = (schedule: ScheduleShape | undefined) =>
-    schedule?.isEnabled ? nextSlots(schedule.cronExpression, schedule.timezone, now, PREVIEW_RUNS).map((slot) => slot.toISOString()) : [];
-  return results.map((result) => {
-    const { schedule } = result;
-    if (!schedule) return result;
-    return {
-      ...result,
-      nextRuns: { timezone: schedule.after.timezone, ...(schedule.before ? { before: runs(schedule.before) } : {}), after: runs(schedule.after) },
-    };
-  });
-}
-
 const show = (value: unknown) => (value === undefined ? '(default)' : JSON.stringify(value));
 
 function ownerText(owner: FieldOwner | undefined): string {
@@ -105,7 +83,7 @@ function conflictLine(conflict: ApplyConflict): string {
   return `    ${conflict.path}: file ${show(conflict.declared)}, live ${show(conflict.live)} (${ownerText(conflict.owner)})`;
 }
 
-function runsLines(result: ReportedResult): string[] {
+function runsLines(result: ApplyResult): string[] {
   const { nextRuns } = result;
   if (!nextRuns) return [];
   const zone = nextRuns.timezone;
@@ -120,7 +98,7 @@ function runsLines(result: ReportedResult): string[] {
 const LABEL: Record<ApplyResult['outcome'], string> = { created: 'create', updated: 'update', unchanged: 'unchanged', deleted: 'delete' };
 
 /** The plan or the outcome, config by config, then one summary line. */
-export function renderResults(results: readonly ReportedResult[], state: { applied: boolean; dryRun: boolean; conflicts: number }): string {
+export function renderResults(results: readonly ApplyResult[], state: { applied: boolean; dryRun: boolean; conflicts: number }): string {
   const lines: string[] = [];
   for (const result of results) {
     const from = result.source ? `  (${result.source})` : '';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type JobConfig, patchForPath, applyMergePatch, redactConfig, redactVersions } from '../domain/config/index.js';
+import { diffConfigs, type FieldOwners, type JobConfig, patchForPath, applyMergePatch, redactConfig, redactVersions } from '../domain/config/index.js';
 import { describeSchedule, nextSlots } from '../domain/schedule/index.js';
 import { misfireGraceSeconds } from '../domain/schedule/plan-slots.js';
 import type { WriteOptions } from '../app.js';
@@ -106,6 +106,21 @@ export function assignmentsToPatch(assignments: readonly string[]): Record<strin
   return patch as Record<string, unknown>;
 }
 
+/**
+ * On standard error (so `--json` stays one document): the changed fields that config files
+ * manage, whose next `grove-jobs apply` will stop on them.
+ */
+function warnOfFileFields(io: CliContext['io'], before: JobConfig, after: JobConfig, owners: FieldOwners): void {
+  if (before.meta.version === after.meta.version) return;
+  const changed = diffConfigs(before, after).map((change) => change.path);
+  const fromFiles = changed.filter((path) => owners[path]?.manager.startsWith('apply:'));
+  if (fromFiles.length === 0) return;
+  const managers = [...new Set(fromFiles.map((path) => owners[path]?.manager))].join(', ');
+  io.err(
+    `${fromFiles.join(', ')} came from config files (${managers}): the next grove-jobs apply of them stops on ${fromFiles.length === 1 ? 'this field' : 'these fields'} (exit 3). Change the files too, or apply them with --force to take ${fromFiles.length === 1 ? 'it' : 'them'} back.`,
+  );
+}
+
 /** `grove-jobs jobs …`: list, show, create, set, enable, disable, versions, restore. */
 export function registerJobs(program: Command, context: CliContext): void {
   const jobs = program.command('jobs').description('list, inspect and change job configs (every change is a new version)');
@@ -170,7 +185,9 @@ export function registerJobs(program: Command, context: CliContext): void {
         const patch = assignmentsToPatch(assignments);
         const write = writeOptions(options.ifVersion);
         const before = await system.configs.get(id);
+        const owners = await system.configs.owners(id);
         const config = await system.configs.patch(id, patch, write);
+        warnOfFileFields(io, before, config, owners);
         if (options.json) return io.out(json(redactConfig(config, system.jobTypes)));
         io.out(
           config.meta.version === before.meta.version
@@ -192,7 +209,9 @@ export function registerJobs(program: Command, context: CliContext): void {
       .option('--json', 'print the stored config')
       .action((id: string, options: JsonOption & { ifVersion?: string }) =>
         withSystem(context, async (system) => {
+          const [before, owners] = [await system.configs.get(id), await system.configs.owners(id)];
           const config = await system.configs.setEnabled(id, enabled, writeOptions(options.ifVersion));
+          warnOfFileFields(io, before, config, owners);
           if (options.json) return io.out(json(redactConfig(config, system.jobTypes)));
           io.out(`${id} is ${enabled ? 'enabled' : 'disabled'} (version ${config.meta.version}). ${nextRunLine(config, system.clock.now())}`);
         }),
@@ -218,7 +237,8 @@ export function registerJobs(program: Command, context: CliContext): void {
               (v.restoredFrom !== undefined ? `restored version ${v.restoredFrom}: ` : '') +
                 (v.version === 1 && v.restoredFrom === undefined
                   ? 'created'
-                  : v.changes.map((c) => `${c.path} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join('; ') || 'no field changed'),
+                  : v.changes.map((c) => `${c.path} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join('; ') || 'no field changed') +
+                (v.message ? ` (${v.message})` : ''),
             ]),
           ),
         );

@@ -18,6 +18,7 @@ import {
   sameValue,
   secretPathsOf,
 } from '../domain/config/index.js';
+import { nextSlots } from '../domain/schedule/index.js';
 import type { ConfigService } from './config-service.js';
 import { type AppliedDeclaration, type Clock, ConfigApplyRace, type ConfigApplyWrite, type Store } from './ports.js';
 
@@ -77,6 +78,8 @@ export interface ApplyResult {
   changes: AppliedChange[];
   /** The schedule before and after, when it changes (no `before` for a new config). */
   schedule?: { before?: ScheduleShape; after: ScheduleShape };
+  /** With `schedule`: the next runs (ISO instants) before and after, none while switched off. */
+  nextRuns?: { timezone: string; before?: string[]; after: string[] };
   /** Where the declaration came from (ApplyOptions.sources). */
   source?: string;
 }
@@ -105,6 +108,8 @@ export async function applyConfigs(deps: ApplyDeps, declarations: readonly unkno
   for (const { id, index } of checked) planned.push(await planOne(deps, id, index, declarations[index], context));
   if (options.prune) planned.push(...(await planPrune(deps, new Set(seen.keys()), context)));
 
+  const now = deps.clock.now();
+  for (const { result } of planned) withNextRuns(result, now);
   const stopped = options.onConflict === 'stop' && planned.some((plan) => plan.result.conflicts.length > 0);
   if (options.dryRun || stopped) return planned.map((plan) => plan.result);
   const writes = planned.flatMap((plan) => (plan.write ? [plan.write] : []));
@@ -247,6 +252,17 @@ async function planPrune(deps: ApplyDeps, named: Set<string>, context: PlanConte
     });
   }
   return pruned;
+}
+
+/** Runs listed before and after a schedule change. */
+const PREVIEW_RUNS = 5;
+
+/** Adds the next runs before and after to a result whose schedule changes. */
+function withNextRuns(result: ApplyResult, now: Date): void {
+  const { schedule } = result;
+  if (!schedule) return;
+  const runs = (shape: ScheduleShape) => (shape.isEnabled ? nextSlots(shape.cronExpression, shape.timezone, now, PREVIEW_RUNS).map((slot) => slot.toISOString()) : []);
+  result.nextRuns = { timezone: schedule.after.timezone, ...(schedule.before ? { before: runs(schedule.before) } : {}), after: runs(schedule.after) };
 }
 
 function scheduleOf(config: JobConfig): ScheduleShape {

@@ -103,7 +103,8 @@ describe('grove-jobs apply and diff', () => {
     expect((await show('hook')).payload).toMatchObject({ schedule: { cronExpression: '*/15 * * * *' }, parameters: { secretHeaders: { 'x-cron-secret': '[secret]' } } });
 
     // An operator changes a field the files do not state.
-    expect((await run(['jobs', 'set', 'nightly', 'payload.limits.batchSize=7'])).code).toBe(0);
+    // Not a field the files state: no warning.
+    expect(await run(['jobs', 'set', 'nightly', 'payload.limits.batchSize=7'])).toMatchObject({ code: 0, stderr: '' });
     const again = await run(['apply', join(dir, 'jobs')]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/0 created, 0 updated, 0 deleted, 3 unchanged, 0 conflicts\.$/);
@@ -116,7 +117,11 @@ describe('grove-jobs apply and diff', () => {
     const nightly = write('jobs/nightly.yaml', nightlyYaml());
     write('jobs/cleanup.json', JSON.stringify(cleanupJson));
     expect((await run(['apply', join(dir, 'jobs')])).code).toBe(0);
-    expect((await run(['jobs', 'set', 'nightly', 'payload.schedule.cronExpression=30 3 * * *'])).code).toBe(0);
+    const edit = await run(['jobs', 'set', 'nightly', 'payload.schedule.cronExpression=30 3 * * *']);
+    expect(edit.code).toBe(0);
+    expect(edit.stderr).toBe(
+      'payload.schedule.cronExpression came from config files (apply:files): the next grove-jobs apply of them stops on this field (exit 3). Change the files too, or apply them with --force to take it back.',
+    );
     // The files change another config too: nothing of it goes in while there is a conflict.
     write('jobs/cleanup.json', JSON.stringify({ ...cleanupJson, payload: { ...cleanupJson.payload, schedule: { cronExpression: '0 6 * * 0' } } }));
 
@@ -141,6 +146,9 @@ describe('grove-jobs apply and diff', () => {
     expect((await show('nightly')).payload.schedule.cronExpression).toBe('0 3 * * *');
     expect((await show('weekly-cleanup')).payload.schedule.cronExpression).toBe('0 6 * * 0');
     expect((await versions('nightly'))[0]).toMatchObject({ changedBy: 'apply:files', message: 'taken back by force: payload.schedule.cronExpression (from cli:alice)' });
+    expect((await run(['jobs', 'versions', 'nightly'])).stdout).toMatch(
+      /^3 +\S+ +apply:files +payload\.schedule\.cronExpression "30 3 \* \* \*" → "0 3 \* \* \*" \(taken back by force: payload\.schedule\.cronExpression \(from cli:alice\)\)$/m,
+    );
 
     // A field the files stop stating goes back to its default; the schedule preview shows the runs before and after.
     writeFileSync(nightly, nightlyYaml('0 3 * * *').replace('    timezone: America/New_York\n', ''));

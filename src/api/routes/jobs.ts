@@ -26,6 +26,7 @@ import { JobListCache } from '../job-list.js';
 import { jobConfigComponents } from '../openapi-job-configs.js';
 import { emptyResponse, jsonResponse as json, withDocumentedBody } from '../openapi-routes.js';
 import { withShortIds } from './executions.js';
+import { Owner } from './apply.js';
 
 export interface JobRouteDeps {
   system: ApiSystem;
@@ -68,6 +69,7 @@ const VersionSchema = z
         .openapi('ConfigChange', { description: 'One changed field (secrets read as REDACTED)' }),
     ),
     restoredFrom: z.int().nullable(),
+    message: z.string().nullable().openapi({ description: 'The writer’s note (grove-jobs apply --message; fields an apply took back by force)' }),
     config: componentRef<JobConfig>('JobConfig'),
   })
   .openapi('ConfigVersion');
@@ -441,9 +443,37 @@ export function jobRoutes(deps: JobRouteDeps): OpenAPIHono<ApiEnv> {
         changedAt: v.changedAt.toISOString(),
         changes: v.changes,
         restoredFrom: v.restoredFrom ?? null,
+        message: v.message ?? null,
         config: v.config,
       }));
       return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/jobs/{id}/owners',
+      operationId: 'listJobFieldOwners',
+      summary: 'Who set each field of a job config last (an operator, or the files of grove-jobs apply)',
+      tags: ['jobs'],
+      security: bearer,
+      request: { params: IdParam },
+      responses: {
+        200: json(
+          z.object({
+            owners: z.record(z.string(), Owner).openapi({ description: 'Field path (payload.schedule.cronExpression) → its owner; fields set by no one (defaults) are absent' }),
+          }),
+          'Owners',
+        ),
+        404: errorResponses[404],
+        ...readErrors,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await system.configs.get(id);
+      return c.json({ owners: await system.configs.owners(id) }, 200);
     },
   );
 

@@ -1,0 +1,4 @@
+import { runApplyRoutesSuite } from './apply.suite.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runApplyRoutesSuite(pgliteFactory());
