@@ -109,7 +109,12 @@ export async function startGroveJobs<const Types extends readonly AnyJobType[]>(
   });
   try {
     const applied = options.configs?.length ? await system.configs.apply(options.configs, { manager: 'code', force: options.force ?? false }) : [];
-    const tell = options.onConflict ?? ((config, conflict) => process.stderr.write(`grove-jobs: ${config}: ${conflict.path} kept at ${JSON.stringify(conflict.live)} (changed since the last start); the code says ${JSON.stringify(conflict.declared)}\n`));
+    const tell =
+      options.onConflict ??
+      ((config, conflict) => {
+        const by = conflict.owner ? `set by ${conflict.owner.by} at ${conflict.owner.at}` : 'changed since the last start';
+        process.stderr.write(`grove-jobs: ${config}: ${conflict.path} kept at ${JSON.stringify(conflict.live)} (${by}); the code says ${JSON.stringify(conflict.declared)}\n`);
+      });
     for (const result of applied) for (const conflict of result.conflicts) tell(result.id, conflict);
     if (options.worker !== false) await system.startWorker({ concurrency: options.worker?.concurrency ?? 4 });
     if (options.scheduler !== false) await system.startScheduler();
