@@ -7,7 +7,7 @@ import type { CallerHook } from './api/auth.js';
 import { builtInJobTypes, extendSystem } from './app.js';
 import { openGroveJobs, type OpenedGroveJobs } from './open.js';
 import type { AnyJobType, ApplyConflict, JobConfigInputFor } from './domain/config/index.js';
-import type { ApplyResult } from './engine/config-apply.js';
+import type { ApplyOptions, ApplyResult } from './engine/config-apply.js';
 import type { Clock, Notifier } from './engine/ports.js';
 import type { PostgresConnection } from './store/drivers/postgres.js';
 
@@ -83,6 +83,13 @@ export interface EmbeddedGroveJobs extends OpenedGroveJobs {
   readonly applied: readonly ApplyResult[];
   /** The HTTP API (with its OpenAPI document at /api/openapi.json), to mount in your server. */
   http(options?: HttpOptions): GroveJobsHttp;
+  /**
+   * Applies declared configs as `grove-jobs apply` applies files: by field ownership, all or
+   * nothing, new configs switched off unless they say otherwise, and on a conflict nothing
+   * applied (the results list the conflicts) unless `force`. Defaults: manager `files`,
+   * `onConflict: 'stop'`, `enableNew: false`.
+   */
+  apply(documents: readonly unknown[], options?: ApplyOptions): Promise<ApplyResult[]>;
 }
 
 /**
@@ -120,6 +127,8 @@ export async function startGroveJobs<const Types extends readonly AnyJobType[]>(
     if (options.scheduler !== false) await system.startScheduler();
     return extendSystem(system, {
       applied,
+      apply: (documents: readonly unknown[], applyOptions: ApplyOptions = {}) =>
+        system.configs.apply(documents, { manager: 'files', onConflict: 'stop', enableNew: false, ...applyOptions }),
       http: (httpOptions: HttpOptions = {}): GroveJobsHttp => {
         const app = createApi({
           system,

@@ -95,6 +95,20 @@ describe('grove-jobs apply and diff', () => {
     expect(preview.stdout).not.toContain(HOOK_SECRET);
     expect(preview.stdout).toMatch(/3 to create, 0 to update, 0 to delete, 0 unchanged, 0 conflicts\. Nothing applied \(a preview\)\.$/);
 
+    const planned = await run(['diff', join(dir, 'jobs'), '--json']);
+    expect(planned.code).toBe(4);
+    expect(JSON.parse(planned.stdout)).toMatchObject({
+      applied: false,
+      dryRun: true,
+      manager: 'apply:files',
+      conflicts: 0,
+      changes: 3,
+      results: [
+        { id: 'nightly', outcome: 'created', nextRuns: { timezone: 'America/New_York', after: [] } },
+        { id: 'hook', outcome: 'created' },
+        { id: 'weekly-cleanup', outcome: 'created', source: expect.stringMatching(/jobs\/more\/cleanup\.json, item 1$/) },
+      ],
+    });
     const applied = await run(['apply', join(dir, 'jobs'), '--message', 'from the repository']);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/3 created, 0 updated, 0 deleted, 0 unchanged, 0 conflicts\.$/);

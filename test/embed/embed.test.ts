@@ -167,4 +167,23 @@ describe('Grove Jobs embedded in an application on PostgreSQL', () => {
       await client.end();
     }
   }, 120_000);
+
+  it('applies documents as grove-jobs apply does: created switched off, and nothing applied over an operator’s edit unless forced', async () => {
+    const jobs = await startGroveJobs({ connectionString: url, schema: 'grove_jobs_documents', jobTypes: [sendReport], scheduler: false, worker: false });
+    try {
+      const adHoc = { meta: { id: 'ad-hoc' }, payload: { jobType: 'send-report', schedule: { cronExpression: '0 9 * * *' } } };
+      expect((await jobs.apply([adHoc])).map((r) => r.outcome)).toEqual(['created']);
+      expect((await jobs.configs.get('ad-hoc')).payload.schedule.isEnabled).toBe(false);
+      await jobs.configs.patch('ad-hoc', { payload: { schedule: { cronExpression: '0 10 * * *' } } }, { actor: 'console:ops' });
+      const renamed = { ...adHoc, meta: { id: 'ad-hoc', title: 'Ad hoc report' } };
+      const [stopped] = await jobs.apply([renamed]);
+      expect(stopped?.conflicts).toEqual([expect.objectContaining({ path: 'payload.schedule.cronExpression', live: '0 10 * * *', owner: expect.objectContaining({ manager: 'console', by: 'console:ops' }) })]);
+      expect((await jobs.configs.get('ad-hoc')).meta.title).toBe('ad-hoc');
+      const [forced] = await jobs.apply([renamed], { force: true });
+      expect(forced).toMatchObject({ outcome: 'updated', conflicts: [] });
+      expect((await jobs.configs.get('ad-hoc')).payload.schedule.cronExpression).toBe('0 9 * * *');
+    } finally {
+      await jobs.close();
+    }
+  }, 120_000);
 });
