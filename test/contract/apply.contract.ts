@@ -181,6 +181,28 @@ export function runApplyContract(factory: SqlFactory): void {
         });
       });
 
+      it('applies nothing when someone else writes a config between the plan and the writes, and says which', async () => {
+        const other = { meta: { id: 'other' }, payload: { jobType: 'test-job', schedule: { cronExpression: '0 5 * * *' } } };
+        await system.configs.apply([nightly, other], files);
+        const store = createSqlStore(sql);
+        const operator = createGroveJobs({ clock, store, jobTypes: [testJobType, signedCall] });
+        // An operator's save lands after the apply has planned, before it writes.
+        const racing = createGroveJobs({
+          clock,
+          store: { ...store, applyConfigs: async (writes) => {
+            await operator.configs.patch('other', { payload: { limits: { batchSize: 4 } } }, { actor: 'console:ops' });
+            return store.applyConfigs(writes);
+          } },
+          jobTypes: [testJobType, signedCall],
+        });
+        const moved = (config: typeof nightly | typeof other, cron: string) => ({ ...config, payload: { ...config.payload, schedule: { cronExpression: cron } } });
+        const error = await racing.configs.apply([moved(nightly, '0 1 * * *'), moved(other, '0 6 * * *')], files).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).message).toBe("job config 'other' was changed by someone else during the apply; nothing was applied");
+        expect((await system.configs.get('nightly')).payload.schedule.cronExpression).toBe('0 3 * * *');
+        expect((await system.configs.get('other')).payload.limits.batchSize).toBe(4);
+      });
+
       it('plans without writing on a dry run', async () => {
         const [planned] = await system.configs.apply([nightly], { ...files, dryRun: true });
         expect(planned).toMatchObject({ id: 'nightly', outcome: 'created' });
