@@ -62,12 +62,29 @@ export interface RunOptions {
 
 export interface ConfigVersion {
   version: number;
+  /** The actor: `console:ops-token`, `cli:alice`, `apply:files` for a version an apply stored. */
   changedBy: string;
   changedAt: string;
   changes: Array<Record<string, unknown>>;
   restoredFrom: number | null;
+  /** The writer's note (`grove-jobs apply --message`, or what an apply took back by force). */
+  message: string | null;
   config: Record<string, unknown>;
 }
+
+/** Who set a field of a stored config last (GET /api/jobs/{id}/owners). */
+export interface FieldOwner {
+  /** `console`, `api`, `cli`, `system` (installed by Grove Jobs) or `apply:<name>` (config files). */
+  manager: string;
+  /** The actor recorded with the version (`apply:files`, `console:ops-token`). */
+  by: string;
+  /** ISO 8601. */
+  at: string;
+  version: number;
+}
+
+/** Field path (payload.schedule.cronExpression) → its owner; fields nobody set (defaults) are absent. */
+export type FieldOwners = Record<string, FieldOwner>;
 
 export interface AdvancementRule {
   meta: { id: string; title: string; version: number; createdAt: string; updatedAt: string };
@@ -124,6 +141,7 @@ export interface ApiClient {
   deleteJob(id: string, version: number): Promise<void>;
   duplicateJob(id: string, copy?: { id?: string; title?: string }): Promise<JobView>;
   versions(id: string): Promise<ConfigVersion[]>;
+  owners(id: string): Promise<FieldOwners>;
   restoreVersion(id: string, version: number, current: number): Promise<JobView>;
   runNow(id: string, options?: RunOptions): Promise<{ executionId: string; created: boolean }>;
   executions(id: string, limit?: number): Promise<ExecutionView[]>;
@@ -227,9 +245,16 @@ async function send<T>(url: string, init: RequestInit, early?: Promise<Answer>):
   return parse<T>({ status: response.status, statusText: response.statusText, text: response.status === 204 ? '' : await response.text() });
 }
 
+/**
+ * Says that a request comes from the console: the server then records the console's changes as
+ * `console:<token name>` (not `api:`), so that field owners and the history tell an operator's
+ * edit here from a script's. A label, not a permission. index.html's early reads send it too.
+ */
+export const CLIENT_HEADER = { name: 'x-grove-client', value: 'console' } as const;
+
 /** A JSON request: the bearer token when signed in, a body when given, and If-Match at `version`. */
 function requestInit(method: Method, token: string | null, body?: unknown, version?: number): RequestInit {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', [CLIENT_HEADER.name]: CLIENT_HEADER.value };
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (version !== undefined) headers['if-match'] = `"${version}"`;
@@ -267,6 +292,7 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     deleteJob: (id, version) => call<void>('DELETE', `api/jobs/${enc(id)}`, { version }),
     duplicateJob: (id, copy = {}) => call<JobView>('POST', `api/jobs/${enc(id)}/duplicate`, { body: copy }),
     versions: async (id) => (await call<{ items: ConfigVersion[] }>('GET', `api/jobs/${enc(id)}/versions`)).items,
+    owners: async (id) => (await call<{ owners: FieldOwners }>('GET', `api/jobs/${enc(id)}/owners`)).owners,
     restoreVersion: (id, version, current) => call<JobView>('POST', `api/jobs/${enc(id)}/versions/${version}/restore`, { version: current }),
     runNow: (id, options = {}) => call<{ executionId: string; created: boolean }>('POST', `api/jobs/${enc(id)}/run`, { body: options }),
     executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `api/jobs/${enc(id)}/executions${query({ limit })}`)).items,

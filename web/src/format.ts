@@ -127,6 +127,22 @@ export function formatDateTime(iso: string, zone?: string): string {
   return format.format(new Date(iso));
 }
 
+const instantUtc = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+});
+
+/** "7 Dec 2026, 14:02 UTC": when a record was written, the same for every viewer (as the CLI prints it). */
+export function formatInstantUtc(iso: string): string {
+  return instantUtc.format(new Date(iso));
+}
+
 /**
  * A count with its noun, singular for one: plural(1, 'run') → "1 run", plural(3, 'run') → "3 runs",
  * plural(2, 'entry', 'entries') → "2 entries". The one place the console chooses the form.

@@ -1,11 +1,12 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { ApiRequestError, type JobType, type JobView, type SchedulePreview } from '../api-client';
-import { fieldMessage, formatRunTime } from '../format';
+import { ApiRequestError, type FieldOwners, type JobType, type JobView, type SchedulePreview } from '../api-client';
+import { fieldMessage, fieldName, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
+import { type FieldOwnership, FieldOwnershipContext, isFromFiles } from '../hooks/use-from-files';
 import { useLeaveGuard } from '../hooks/use-route';
 import { useSession } from '../hooks/use-session';
 import { CronField } from './CronField';
-import { ChoiceGroup, Field } from './Field';
+import { CheckField, ChoiceGroup, Field } from './Field';
 import { ErrorNotice } from './Notice';
 import { checkParameter, ParameterFields } from './ParameterFields';
 import { Section } from './Section';
@@ -128,6 +129,42 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
   const latestVersion = Number(job.meta['version']);
   const baseDraft = useMemo(() => draftOf(base), [base]);
   const dirty = JSON.stringify(toInput(draft)) !== JSON.stringify(toInput(baseDraft));
+  const id = draft.meta.id;
+
+  // Who set each field of the version the draft started from, read again with each new base
+  // (a save, a restore, a version saved elsewhere). Only a help: a failed read marks no field.
+  const [owners, setOwners] = useState<{ version: number; owners: FieldOwners } | null>(null);
+  const [ownersError, setOwnersError] = useState(false);
+  useEffect(() => {
+    let current = true;
+    api.owners(id).then(
+      (read) => {
+        if (!current) return;
+        setOwners({ version, owners: read });
+        setOwnersError(false);
+      },
+      () => {
+        if (current) setOwnersError(true);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, id, version]);
+  const ownership = useMemo<FieldOwnership>(() => {
+    // Owners of an older base than the draft's would mark what that version had: none until read again.
+    const known = owners?.version === version ? owners.owners : {};
+    const before = toInput(baseDraft);
+    const after = toInput(draft);
+    const edited = new Set(
+      Object.entries(known)
+        .filter(([path, owner]) => isFromFiles(owner) && JSON.stringify(getAt(after, path)) !== JSON.stringify(getAt(before, path)))
+        .map(([path]) => path),
+    );
+    return { owners: known, edited };
+  }, [owners, version, draft, baseDraft]);
+  /** The edited fields from config files, as the form labels them, with their managers ("Cron expression (apply:files)"). */
+  const editedFromFiles = [...ownership.edited].map((path) => `${fieldName(path)} (${ownership.owners[path]?.manager ?? 'apply'})`);
 
   // A new stored version replaces the draft during the same render when nothing is being typed;
   // unsaved changes stay, and are said to be based on an older version (Save would be refused).
@@ -316,7 +353,7 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
   );
   const zones = useMemo(() => (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []), []);
 
-  return (
+  const form = (
     <form
       className="config-form"
       aria-label="Configuration"
@@ -351,10 +388,13 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
               )}
             </Field>
             <div className="field field--check" data-path="payload.schedule.isEnabled">
-              <label className="switch">
-                <input type="checkbox" role="switch" checked={p.schedule.isEnabled} onChange={(event) => change('payload.schedule.isEnabled', event.target.checked)} />
-                <span>Schedule active</span>
-              </label>
+              <CheckField
+                asSwitch
+                label="Schedule active"
+                path="payload.schedule.isEnabled"
+                checked={p.schedule.isEnabled}
+                onChange={(checked) => change('payload.schedule.isEnabled', checked)}
+              />
             </div>
             {select('payload.schedule.misfirePolicy', 'Misfire policy', ['run-once', 'skip', 'run-all'], 'Slots missed while down: run once, skip, or run each')}
             {num(
@@ -434,14 +474,18 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
           </Section>
           <Section title="Notifications">
             <div className="field field--check">
-              <label>
-                <input type="checkbox" checked={p.notifications.onSuccess} onChange={(event) => change('payload.notifications.onSuccess', event.target.checked)} />
-                <span>Notify on success</span>
-              </label>
-              <label>
-                <input type="checkbox" checked={p.notifications.onFailure} onChange={(event) => change('payload.notifications.onFailure', event.target.checked)} />
-                <span>Notify on failure</span>
-              </label>
+              <CheckField
+                label="Notify on success"
+                path="payload.notifications.onSuccess"
+                checked={p.notifications.onSuccess}
+                onChange={(checked) => change('payload.notifications.onSuccess', checked)}
+              />
+              <CheckField
+                label="Notify on failure"
+                path="payload.notifications.onFailure"
+                checked={p.notifications.onFailure}
+                onChange={(checked) => change('payload.notifications.onFailure', checked)}
+              />
             </div>
             <ChoiceGroup legend="Channels" path="payload.notifications.channels" error={errors['payload.notifications.channels']}>
               {['log', 'webhook'].map((channel) => (
@@ -495,6 +539,12 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
               </p>
             </div>
           ) : null}
+          {editedFromFiles.length > 0 ? (
+            <p className="notice notice--conflict from-files-summary" role="status">
+              Fields from config files changed: {editedFromFiles.join(', ')}. Change the files too, or the next <code>grove-jobs apply</code> stops on a
+              conflict.
+            </p>
+          ) : null}
           <ErrorNotice error={saveError} />
           {saved ? (
             <p className="notice notice--ok" role="status" tabIndex={-1}>
@@ -523,9 +573,11 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
       ) : (
         <p className="muted">Read only: your token's role is viewer.</p>
       )}
+      {ownersError ? <p className="muted">Could not read who set each field: fields from config files are not marked.</p> : null}
       <Section title="Version history">
         <VersionHistory id={draft.meta.id} current={latestVersion} onRestored={adopt} />
       </Section>
     </form>
   );
+  return <FieldOwnershipContext.Provider value={ownership}>{form}</FieldOwnershipContext.Provider>;
 }

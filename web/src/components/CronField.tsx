@@ -1,6 +1,10 @@
 import { useId, useState } from 'react';
 import type { SchedulePreview } from '../api-client';
 import { formatRunTime } from '../format';
+import { useFromFiles } from '../hooks/use-from-files';
+import { FromFilesMark, FromFilesWarning } from './FromFiles';
+
+const PATH = 'payload.schedule.cronExpression';
 
 interface Props {
   value: string;
@@ -21,10 +25,11 @@ export function CronField({ value, zone, preview, checking, error, onChange }: P
   const id = useId();
   const [helpOpen, setHelpOpen] = useState(false);
   const shownError = error;
+  const files = useFromFiles(PATH);
   const toggle = () => setHelpOpen((open) => !open);
   const now = new Date();
   return (
-    <div className={`field cron-field${shownError ? ' field--invalid' : ''}`} data-path="payload.schedule.cronExpression">
+    <div className={`field cron-field${shownError ? ' field--invalid' : ''}`} data-path={PATH}>
       <div className="label-row">
         <label htmlFor={id}>Cron expression</label>
         <span className="tooltip-host">
@@ -52,18 +57,20 @@ export function CronField({ value, zone, preview, checking, error, onChange }: P
             <code>0 0 1 * *</code> the first of each month. Times are read in the time zone below.
           </span>
         </span>
+        <FromFilesMark files={files} />
       </div>
       <input
         id={id}
-        name="payload.schedule.cronExpression"
+        name={PATH}
         className="mono"
         value={value}
         spellCheck={false}
         autoComplete="off"
         aria-invalid={Boolean(shownError)}
-        aria-describedby={`${id}-reading${shownError ? ` ${id}-error` : ''}`}
+        aria-describedby={[`${id}-reading`, shownError ? `${id}-error` : '', files?.describedBy ?? ''].filter(Boolean).join(' ')}
         onChange={(event) => onChange(event.target.value)}
       />
+      <FromFilesWarning files={files} />
       <div className="cron-reading" id={`${id}-reading`} aria-live="polite">
         {checking && !preview ? <span className="muted">Reading the schedule…</span> : null}
         {preview?.valid ? (

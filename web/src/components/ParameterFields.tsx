@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { JsonSchema } from '../api-client';
-import { ChoiceGroup, Field } from './Field';
+import { CheckField, ChoiceGroup, Field } from './Field';
 
 interface Props {
   schema: JsonSchema;
@@ -135,10 +135,7 @@ export function ParameterFields({ schema, value, secret, errors, choices = {}, o
         if (type === 'boolean') {
           return (
             <div key={name} className="field field--check" data-path={path}>
-              <label>
-                <input type="checkbox" name={path} checked={current === true || (current === undefined && s.default === true)} onChange={(event) => set(name, event.target.checked)} />
-                <span>{label}</span>
-              </label>
+              <CheckField label={label} path={path} checked={current === true || (current === undefined && s.default === true)} onChange={(checked) => set(name, checked)} />
               {s.description ? <div className="hint">{s.description}</div> : null}
               {error ? (
                 <p className="field-error" role="alert">

@@ -17,6 +17,16 @@ function describeChanges(version: ConfigVersion): string {
   return `changed ${shown.join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`;
 }
 
+/** Who stored a version; one stored by `grove-jobs apply` (`apply:files`) is marked as coming from config files. */
+function ChangedBy({ actor }: { actor: string }) {
+  if (!actor.startsWith('apply:')) return <>{actor}</>;
+  return (
+    <span className="from-files" title="Stored by grove-jobs apply from config files">
+      {actor}
+    </span>
+  );
+}
+
 /** Every stored version, newest first; an operator restores one as a new version. */
 export function VersionHistory({ id, current, onRestored }: { id: string; current: number; onRestored: (job: JobView) => void }) {
   const api = useApi();
@@ -61,11 +71,15 @@ export function VersionHistory({ id, current, onRestored }: { id: string; curren
       {versions === null ? <p className="muted">Loading versions…</p> : null}
       <ol className="versions" aria-label="Versions">
         {(all ? versions : versions?.slice(0, SHOWN))?.map((version) => (
-          <li key={version.version}>
-            <span>
-              <strong>Version {version.version}</strong>
-              {version.version === current ? ' (current)' : ''} · {formatDateTime(version.changedAt)} · {version.changedBy} · {describeChanges(version)}
-            </span>
+          <li key={version.version} data-version={version.version}>
+            <div className="version-text">
+              <span>
+                <strong>Version {version.version}</strong>
+                {version.version === current ? ' (current)' : ''} · {formatDateTime(version.changedAt)} · <ChangedBy actor={version.changedBy} /> ·{' '}
+                {describeChanges(version)}
+              </span>
+              {version.message ? <p className="version-message">{version.message}</p> : null}
+            </div>
             {canOperate && version.version !== current ? (
               <button type="button" className="button button--small" onClick={() => void restore(version.version)} aria-label={`Restore version ${version.version}`}>
                 Restore

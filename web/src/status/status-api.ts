@@ -6,6 +6,8 @@ import type { ExecutionData, LiveExecutionEvent } from './live-state.js';
 export type { ExecutionData, LiveExecutionEvent };
 
 export const TOKEN_KEY = 'grove-jobs.token';
+/** The console's requests say so (api-client's CLIENT_HEADER): a run started here is recorded as the console's. */
+const CLIENT_HEADER = { name: 'x-grove-client', value: 'console' } as const;
 
 export interface JobData {
   meta: { id: string; title?: string };
@@ -49,7 +51,7 @@ export function readToken(): string | null {
 
 async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const token = readToken();
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', [CLIENT_HEADER.name]: CLIENT_HEADER.value };
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   // Relative: under the document's base, where the server mounted the console.
