@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliProcess, exited, startCliProcess } from '../support/cli.js';
+import { acceptingAt, clusterToolsAvailable, createTestCluster, type TestCluster } from '../support/pg-cluster.js';
 import { type ReceivedRequest, startReceiver } from '../support/receiver.js';
 
 /**
@@ -15,9 +12,6 @@ import { type ReceivedRequest, startReceiver } from '../support/receiver.js';
  * starts, stops and drops its own cluster on a free port.
  */
 
-const run = promisify(execFile);
-const VERSION = '15';
-const CLUSTER = `grove_fault_${process.pid}`;
 const READY = 'Press Ctrl-C to stop.';
 /** How long PostgreSQL stays stopped in the outage. */
 const OUTAGE_MS = 20_000;
@@ -32,67 +26,7 @@ const CONFIGS = POLICIES.flatMap((policy) => [1, 2, 3].map((n) => ({ id: `fault-
 /** Disabled until the end, then given a schedule by another process while the others are off. */
 const CHANGED = 'fault-changed';
 
-const hasClusterTools = await run('sh', ['-c', 'command -v pg_createcluster && command -v pg_ctlcluster && command -v pg_dropcluster']).then(
-  () => true,
-  () => false,
-);
-if (!hasClusterTools && process.env['CI'] === 'true') {
-  throw new Error('The fault suite needs pg_createcluster, pg_ctlcluster and pg_dropcluster (postgresql-common) under CI; install them.');
-}
-
-/** Drops the clusters of earlier runs of this file whose process is gone (killed before its afterAll). */
-async function dropLeftovers(): Promise<void> {
-  const { stdout } = await run('pg_lsclusters', ['--no-header']);
-  for (const line of stdout.split('\n')) {
-    const [version, name] = line.trim().split(/\s+/);
-    const pid = /^grove_fault_(\d+)$/.exec(name ?? '')?.[1];
-    if (version !== VERSION || !pid || isAlive(Number(pid))) continue;
-    await run('pg_dropcluster', ['--stop', VERSION, name as string]).catch(() => undefined);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Stops and restarts are "fast": open connections are cut at once, as a crash or failover would. */
-const ctl = (action: 'start' | 'stop' | 'restart') => run('pg_ctlcluster', ['--skip-systemctl-redirect', VERSION, CLUSTER, action]);
-
-/**
- * Polls until PostgreSQL at `url` answers a query (bounded); resolves with when its server
- * started (ms since epoch): a little before it accepted connections, so a delay measured from
- * it is never shorter than the real one.
- */
-async function acceptingAt(url: string, deadlineMs = 30_000): Promise<number> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ ms: number }>('select extract(epoch from pg_postmaster_start_time()) * 1000 as ms');
-      return Math.round(Number(rows[0]?.ms));
-    } catch (error) {
-      if (Date.now() > until) throw new Error(`PostgreSQL did not accept connections within ${deadlineMs} ms`, { cause: error });
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const hasClusterTools = await clusterToolsAvailable('The fault suite');
 
 interface Delivery {
   configId: string;
@@ -102,23 +36,17 @@ interface Delivery {
 
 describe.skipIf(!hasClusterTools)('two workers through a PostgreSQL restart and a 20-second outage', () => {
   let url = '';
-  let created = false;
+  let cluster: TestCluster | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'grove-fault-'));
 
   beforeAll(async () => {
-    await dropLeftovers();
-    const port = await freePort();
-    // Trust for local connections only: the cluster listens on localhost and lives for this file.
-    await run('pg_createcluster', [VERSION, CLUSTER, '-p', String(port), '--', '--auth=trust']);
-    created = true;
-    await ctl('start');
-    url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    await acceptingAt(url);
+    cluster = await createTestCluster('grove_fault');
+    url = cluster.url;
   }, 120_000);
 
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
-    if (created) await run('pg_dropcluster', ['--stop', VERSION, CLUSTER]);
+    await cluster?.drop();
   }, 60_000);
 
   it('delivers each (config, slot) at most once, resumes within seconds of each return, follows each misfire policy for the outage, hears another process change a schedule, and exits cleanly', async () => {
@@ -168,7 +96,7 @@ describe.skipIf(!hasClusterTools)('two workers through a PostgreSQL restart and 
 
       // A restart: connections cut at once, the server back within a second or two.
       const restartedAt = Date.now();
-      await ctl('restart');
+      await cluster?.ctl('restart');
       const restartBack = await acceptingAt(url);
       const restartFirst = await firstAfter('the first delivery after the restart', restartBack);
 
@@ -177,9 +105,9 @@ describe.skipIf(!hasClusterTools)('two workers through a PostgreSQL restart and 
 
       // The outage.
       const stoppedAt = Date.now();
-      await ctl('stop');
+      await cluster?.ctl('stop');
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-      await ctl('start');
+      await cluster?.ctl('start');
       const outageBack = await acceptingAt(url);
       const outageFirst = await firstAfter('the first delivery after the outage', outageBack);
       // Two more slots of every config after that, to see none is missing.
