@@ -4,7 +4,9 @@ import { configId, planImport, zoneOffsets } from './untangle.js';
 
 const NOW = new Date('2026-12-07T00:00:00Z');
 
-const call = (fn: string, body: unknown = {}): ImportedAction => ({
+type HttpAction = Extract<ImportedAction, { kind: 'http-request' }>;
+
+const call = (fn: string, body: unknown = {}): HttpAction => ({
   kind: 'http-request',
   method: 'POST',
   url: `https://project.example.test/functions/v1/${fn}`,
