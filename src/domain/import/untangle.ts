@@ -80,7 +80,7 @@ interface Candidate {
 
 /** The plan for a set of imported entries (see the rules above). */
 export function planImport(entries: readonly ImportEntry[], options: UntangleOptions): ImportPlan {
-  const outcomes = new Map<string, Omit<PlannedEntry, 'config'> & { target: string }>();
+  const outcomes: Outcomes = new Map();
   const groups = new Map<string, Candidate[]>();
   entries.forEach((entry, index) => {
     const key = actionKey(entry.action);
@@ -135,7 +135,7 @@ export function planImport(entries: readonly ImportEntry[], options: UntangleOpt
 }
 
 /** Rule 2: one of each schedule; the representative is the first entry that runs (else the first). */
-function dropDuplicates(group: Candidate[], outcomes: Map<string, Omit<PlannedEntry, 'config'> & { target: string }>): Candidate[] {
+function dropDuplicates(group: Candidate[], outcomes: Outcomes): Candidate[] {
   const bySchedule = new Map<string, Candidate[]>();
   for (const candidate of group) {
     const key = `${candidate.cron}|${candidate.timezone}`;
@@ -146,15 +146,7 @@ function dropDuplicates(group: Candidate[], outcomes: Map<string, Omit<PlannedEn
     const representative = same.find((c) => c.entry.active) ?? (same[0] as Candidate);
     for (const other of same) {
       if (other === representative) continue;
-      representative.covers.push(other.entry.key);
-      outcomes.set(other.entry.key, {
-        key: other.entry.key,
-        original: other.entry.original,
-        outcome: 'duplicate',
-        of: representative.entry.key,
-        target: representative.entry.key,
-        detail: `duplicate of ${representative.entry.key}: the same command on the same schedule (${representative.cron}${zoneSuffix(representative.timezone)})`,
-      });
+      merge(outcomes, other, representative, 'duplicate', `the same command on the same schedule (${representative.cron}${zoneSuffix(representative.timezone)})`);
     }
     kept.push(representative);
   }
@@ -220,7 +212,7 @@ function shiftWeekdays(field: string, days: number): string | undefined {
 const clock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 /** Rule 3: pairs of daily/weekly UTC entries that are one wall-clock time in `zone`, across its daylight-saving shift. */
-function mergeTwins(group: Candidate[], zone: string, now: Date, outcomes: Map<string, Omit<PlannedEntry, 'config'> & { target: string }>): Candidate[] {
+function mergeTwins(group: Candidate[], zone: string, now: Date, outcomes: Outcomes): Candidate[] {
   const { standard, daylight } = zoneOffsets(zone, now);
   if (standard === daylight) return group;
   const kept = [...group];
@@ -246,15 +238,7 @@ function mergeTwins(group: Candidate[], zone: string, now: Date, outcomes: Map<s
       // The first of the two (in source order) carries on, at the wall-clock time in the zone.
       const [first, second] = a.index < b.index ? [a, b] : [b, a];
       const names = `${pair.day.entry.key} (${pair.day.cron} UTC) is ${clock(wall)} ${zone} in daylight time, ${pair.std.entry.key} (${pair.std.cron} UTC) the same time in standard time`;
-      first.covers.push(second.entry.key, ...second.covers);
-      outcomes.set(second.entry.key, {
-        key: second.entry.key,
-        original: second.entry.original,
-        outcome: 'twin',
-        of: first.entry.key,
-        target: first.entry.key,
-        detail: `twin of ${first.entry.key}: ${names}; one config at ${cron} in ${zone}`,
-      });
+      merge(outcomes, second, first, 'twin', `${names}; one config at ${cron} in ${zone}`);
       first.cron = cron;
       first.timezone = zone;
       kept.splice(j, 1);
@@ -265,7 +249,7 @@ function mergeTwins(group: Candidate[], zone: string, now: Date, outcomes: Map<s
 }
 
 /** Rule 4: densest first; an entry whose every slot over the horizon is a slot of one already kept (and that runs if it runs) is subsumed by it. */
-function dropSubsumed(group: Candidate[], now: Date, outcomes: Map<string, Omit<PlannedEntry, 'config'> & { target: string }>): Candidate[] {
+function dropSubsumed(group: Candidate[], now: Date, outcomes: Outcomes): Candidate[] {
   if (group.length < 2) return group;
   const until = new Date(now.getTime() + HORIZON_DAYS * DAY_MS);
   const slots = new Map<Candidate, { compiled: CronSchedule; times: number[] | undefined }>();
@@ -284,15 +268,7 @@ function dropSubsumed(group: Candidate[], now: Date, outcomes: Map<string, Omit<
       kept.push(candidate);
       continue;
     }
-    by.covers.push(candidate.entry.key, ...candidate.covers);
-    outcomes.set(candidate.entry.key, {
-      key: candidate.entry.key,
-      original: candidate.entry.original,
-      outcome: 'subsumed',
-      of: by.entry.key,
-      target: by.entry.key,
-      detail: `subsumed by ${by.entry.key}: every run of ${candidate.cron}${zoneSuffix(candidate.timezone)} in the next ${HORIZON_DAYS} days is also a run of ${by.cron}${zoneSuffix(by.timezone)}`,
-    });
+    merge(outcomes, candidate, by, 'subsumed', `every run of ${candidate.cron}${zoneSuffix(candidate.timezone)} in the next ${HORIZON_DAYS} days is also a run of ${by.cron}${zoneSuffix(by.timezone)}`);
   }
   return kept.sort((a, b) => a.index - b.index);
 
@@ -322,6 +298,17 @@ function enumerate(compiled: CronSchedule, now: Date, until: Date): number[] | u
     if (batch.length < 5000) return times;
     after = batch[batch.length - 1] as Date;
   }
+}
+
+type Outcomes = Map<string, Omit<PlannedEntry, 'config'> & { target: string }>;
+
+const LEAD: Record<Exclude<EntryOutcome, 'config'>, string> = { duplicate: 'duplicate of', twin: 'twin of', subsumed: 'subsumed by' };
+
+/** Records that `dropped` goes into `into` (which then covers it and whatever it covered), and why. */
+function merge(outcomes: Outcomes, dropped: Candidate, into: Candidate, outcome: Exclude<EntryOutcome, 'config'>, why: string): void {
+  into.covers.push(dropped.entry.key, ...dropped.covers);
+  const { key, original } = dropped.entry;
+  outcomes.set(key, { key, original, outcome, of: into.entry.key, target: into.entry.key, detail: `${LEAD[outcome]} ${into.entry.key}: ${why}` });
 }
 
 const zoneSuffix = (zone: string) => (zone === 'UTC' ? ' UTC' : ` in ${zone}`);
