@@ -44,6 +44,13 @@ export interface ImportEntry {
   action: ImportedAction;
   /** Anything the person importing should know (e.g. a workflow without workflow_dispatch: the line to add). */
   notes?: string[];
+  /**
+   * Secret headers whose values the parser never sees: `grove-jobs import` reads each from its
+   * own environment when importing, puts `prefix` before it, and adds it to the action's
+   * `secretHeaders`; it is never printed. Header name → where its value comes from, e.g.
+   * `{ authorization: { variable: 'GITHUB_TOKEN', prefix: 'Bearer ' } }` for GitHub Actions.
+   */
+  secretFromEnv?: Record<string, { variable: string; prefix?: string }>;
 }
 
 /** A line or entry that could not be imported, and why (reported in the plan, never silently dropped). */
