@@ -63,7 +63,7 @@ describe('parseCrontab on a whole crontab', () => {
     {
       source: 'crontab',
       key: 'crontab:13',
-      name: 'cd',
+      name: 'npm',
       original: '0 2 * * *',
       cron: '0 2 * * *',
       timezone: 'Europe/Berlin',
@@ -141,7 +141,7 @@ describe('parseCrontab, one line at a time', () => {
       behaviour: 'runs a command with a leading assignment through /bin/sh',
       text: '0 1 * * * NODE_ENV=production node /srv/app/job.js',
       action: { kind: 'command', executable: '/bin/sh', args: ['-c', 'NODE_ENV=production node /srv/app/job.js'] },
-      name: 'NODE_ENV=production',
+      name: 'node',
     },
   ];
   it.each(rows)('$behaviour', ({ text, cron, timezone, action, name, notes, skip }) => {
@@ -161,9 +161,16 @@ describe('parseCrontab, one line at a time', () => {
     if (notes !== undefined) expect(entry?.notes).toEqual(notes);
   });
 
-  it('names the file in keys and reads times in the zone given', () => {
-    const { entries } = parseCrontab('\n0 1 * * * /opt/bin/x', { file: 'deploy.crontab', timezone: 'Europe/London' });
-    expect(entries.map(({ key, timezone, notes }) => ({ key, timezone, notes }))).toEqual([{ key: 'crontab:deploy.crontab:2', timezone: 'Europe/London', notes: undefined }]);
+  it('reads times in the zone given, without a note', () => {
+    const { entries } = parseCrontab('\n0 1 * * * /opt/bin/x', { timezone: 'Europe/London' });
+    expect(entries.map(({ key, timezone, notes }) => ({ key, timezone, notes }))).toEqual([{ key: 'crontab:2', timezone: 'Europe/London', notes: undefined }]);
+  });
+
+  it('names the file in a reason that points at another line', () => {
+    expect(parseCrontab('CRON_TZ=Nowhere/Special\n0 1 * * * /opt/bin/x', { file: 'deploy.crontab' }).skipped.map((skip) => skip.reason)).toEqual([
+      "CRON_TZ on line 1 of deploy.crontab: 'Nowhere/Special' is not a known IANA time zone",
+      "CRON_TZ on line 1 of deploy.crontab: 'Nowhere/Special' is not a known IANA time zone",
+    ]);
   });
 
   it('skips every line when the zone given is unknown', () => {

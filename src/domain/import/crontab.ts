@@ -30,7 +30,7 @@ const FIELDS_LINE = /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S.*)$/;
 const DISCARD_OUTPUT = /\s+(?:1?>\s*\/dev\/null\s+2>&1|&>\s*\/dev\/null)\s*$/;
 
 export interface CrontabOptions {
-  /** Names the file in keys (`crontab:<file>:<line>`), so that several files can be imported at once. */
+  /** Names the file in reasons that point at another line (`CRON_TZ on line 3 of deploy.crontab`). */
   file?: string;
   /**
    * The zone of the machine the crontab ran on: cron reads times in it until a CRON_TZ or TZ
@@ -60,8 +60,9 @@ interface Zone {
  * Commands: a plain `curl …` becomes an http-request (see readCurl); any other command without
  * shell syntax becomes `{ executable, args }`; a command with shell syntax (pipes, `&&`, `;`,
  * redirections, `$…`, globs, …) runs as `/bin/sh -c <command>` with a note. A trailing
- * `>/dev/null 2>&1` (or `&>/dev/null`) is dropped. key: `crontab:<line>` (`crontab:<file>:<line>`
- * with `file`); name: the request URL's last path segment, or the program's basename.
+ * `>/dev/null 2>&1` (or `&>/dev/null`) is dropped. key: `crontab:<line>` (1-based); name: the
+ * request URL's last path segment, the program's basename, or for a shell command the program
+ * of its first step that is not a `cd`, `export`, … or an assignment.
  */
 export function parseCrontab(text: string, options: CrontabOptions = {}): { entries: ImportEntry[]; skipped: ImportSkip[] } {
   const entries: ImportEntry[] = [];
@@ -73,7 +74,7 @@ export function parseCrontab(text: string, options: CrontabOptions = {}): { entr
 
   for (const [index, rawLine] of text.split(/\r?\n/).entries()) {
     const lineNumber = index + 1;
-    const key = options.file === undefined ? `crontab:${lineNumber}` : `crontab:${options.file}:${lineNumber}`;
+    const key = `crontab:${lineNumber}`;
     const line = rawLine.trim();
     if (line === '' || line.startsWith('#')) continue;
     const skip = (reason: string, original = line) => skipped.push({ key, original, reason });
@@ -83,7 +84,7 @@ export function parseCrontab(text: string, options: CrontabOptions = {}): { entr
       const name = variable[1] ?? '';
       const value = unquote((variable[2] ?? '').trim());
       if (name === 'CRON_TZ' || name === 'TZ') {
-        const zone = zoneOf(value, `${name} on line ${lineNumber}`);
+        const zone = zoneOf(value, `${name} on line ${lineNumber}${options.file === undefined ? '' : ` of ${options.file}`}`);
         if (zone.invalid !== undefined) skip(zone.invalid);
         if (name === 'CRON_TZ') cronTz = zone;
         else tz = zone;
@@ -182,10 +183,25 @@ function commandAction(command: string, env: Readonly<Record<string, string>>): 
     return { action: withEnv({ kind: 'command', executable: program, args }), name: basename(program), notes: [] };
   }
   const shell = env.SHELL ?? '/bin/sh';
-  const first = command.trim().split(/\s+/)[0] ?? shell;
   return {
     action: withEnv({ kind: 'command', executable: shell, args: ['-c', command] }),
-    name: basename(first.replace(/^['"]|['"]$/g, '')),
+    name: shellCommandName(command) ?? basename(shell),
     notes: [`runs through ${shell} -c because the command uses shell syntax (${split.reason}): the worker needs that shell`],
   };
+}
+
+/** Steps that only prepare for the command that does the work (`cd /srv/app && npm run x`). */
+const PREPARATION = new Set(['cd', 'export', 'set', 'source', '.', 'umask', 'sleep']);
+
+/**
+ * A name for a shell command line: the program of its first step that is not a preparation
+ * or an assignment, e.g. `npm` for `cd /srv/app && NODE_ENV=production npm run cleanup`.
+ */
+function shellCommandName(command: string): string | undefined {
+  for (const step of command.split(/&&|\|\||[;|&]/)) {
+    const words = step.trim().split(/\s+/).filter((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+    const program = words[0]?.replace(/^['"(]+|['")]+$/g, '');
+    if (program && !PREPARATION.has(program)) return basename(program);
+  }
+  return undefined;
 }

@@ -5,3 +5,4 @@ export * from './github-actions.js';
 export * from './curl.js';
 export * from './secret-headers.js';
 export * from './shell-words.js';
+export * from './untangle.js';

@@ -32,6 +32,7 @@ describe('parsePgCronSchedule', () => {
     { behaviour: 'expands @monthly', schedule: '@monthly', expected: { cron: '0 0 1 * *' } },
     { behaviour: 'expands @yearly and @annually alike', schedule: '@ANNUALLY', expected: { cron: '0 0 1 1 *' } },
     { behaviour: 'refuses @reboot as not a schedule', schedule: '@reboot', expected: { error: "'@reboot' runs when pg_cron starts, which is not a schedule" } },
+    { behaviour: 'refuses @restart, which pg_cron takes for @reboot', schedule: '@restart', expected: { error: "'@restart' runs when pg_cron starts, which is not a schedule" } },
     { behaviour: 'refuses an unknown macro', schedule: '@every 5m', expected: { error: "'@every 5m' is not a macro pg_cron knows" } },
     { behaviour: 'refuses six fields', schedule: '0 */5 * * * *', expected: { error: "'0 */5 * * * *' has 6 fields; pg_cron schedules have five fields, or take the form 'N seconds'" } },
     { behaviour: 'refuses an empty schedule', schedule: '   ', expected: { error: 'the schedule is empty' } },

@@ -55,7 +55,8 @@ export function parsePgCronSchedule(schedule: string): PgCronSchedule {
 
   if (text.startsWith('@')) {
     const macro = text.toLowerCase();
-    if (macro === '@reboot') return { error: "'@reboot' runs when pg_cron starts, which is not a schedule" };
+    // pg_cron takes @restart as another spelling of @reboot.
+    if (macro === '@reboot' || macro === '@restart') return { error: `'${text}' runs when pg_cron starts, which is not a schedule` };
     const cron = MACROS[macro];
     if (cron === undefined) return { error: `'${text}' is not a macro pg_cron knows` };
     return validate(cron) ?? { cron };
