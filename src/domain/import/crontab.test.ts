@@ -184,6 +184,7 @@ describe('parseCrontab on curl commands', () => {
   const get = (url: string, overrides: Partial<Extract<ImportedAction, { kind: 'http-request' }>> = {}): ImportedAction => ({ kind: 'http-request', method: 'GET', url, headers: {}, secretHeaders: {}, ...overrides });
   const rows: Array<{ behaviour: string; command: string; action: ImportedAction; name?: string; notes?: string[] }> = [
     { behaviour: 'reads a bare GET', command: 'curl https://status.example.com/ping', action: get('https://status.example.com/ping'), name: 'ping' },
+    { behaviour: 'reads an unquoted URL with a query', command: 'curl -fsS https://example.com/cron/run?task=digest', action: get('https://example.com/cron/run?task=digest'), name: 'run' },
     { behaviour: 'names a request without a path by its host', command: 'curl -s https://hooks.example.com', action: get('https://hooks.example.com'), name: 'hooks.example.com' },
     { behaviour: 'reads curl by its full path, quiet flags bundled, URL first', command: `/usr/bin/curl 'https://example.com/a?x=1&y=2' -fsSL -o /dev/null`, action: get('https://example.com/a?x=1&y=2') },
     {

@@ -137,6 +137,7 @@ describe('parseWorkflows on single files', () => {
     { behaviour: 'finds nothing in a workflow whose on is a list', text: 'on: [push, workflow_dispatch]\njobs: {}\n', crons: [], skips: [] },
     { behaviour: 'reads a flow-style schedule', text: "on: { schedule: [{ cron: '*/30 * * * *' }], workflow_dispatch: {} }\n", crons: ['*/30 * * * *'], skips: [] },
     { behaviour: 'reads a schedule list level with its key', text: "on:\n  schedule:\n  - cron: '0 9 * * 1-5'\n  workflow_dispatch:\n", crons: ['0 9 * * 1-5'], skips: [] },
+    { behaviour: 'reads on: in a YAML 1.1 file, where it is the key true', text: "%YAML 1.1\n---\non:\n  schedule:\n    - cron: '0 7 * * *'\n", crons: ['0 7 * * *'], skips: [] },
     { behaviour: 'normalises blanks in a cron', text: "on:\n  schedule:\n    - cron: '  0   9 * * *  '\n", crons: ['0 9 * * *'], skips: [] },
     { behaviour: 'skips a cron with six fields', text: "on:\n  schedule:\n    - cron: '0 0 9 * * *'\n", crons: [], skips: ["'0 0 9 * * *' has 6 fields; GitHub Actions crons have five"] },
     { behaviour: 'skips a cron with L, which GitHub does not take', text: "on:\n  schedule:\n    - cron: '0 23 L * *'\n", crons: [], skips: ["'0 23 L * *' uses a cron extension (L, W, # or ?) that GitHub Actions does not take"] },

@@ -70,7 +70,8 @@ export function parseWorkflows(files: readonly WorkflowFile[], options: Workflow
       skipped.push({ key: file.path, original: file.path, reason: 'not a workflow: the file is not a YAML mapping' });
       continue;
     }
-    const on = workflow.on;
+    // A file that asks for YAML 1.1 (`%YAML 1.1`) reads the key `on` as the boolean true.
+    const on = workflow.on ?? workflow.true;
     const triggers = asRecord(on);
     const fileName = basename(file.path);
     const name = typeof workflow.name === 'string' && workflow.name.trim() !== '' ? workflow.name.trim() : fileName.replace(/\.ya?ml$/i, '');

@@ -10,6 +10,8 @@ describe('shellWords', () => {
     { behaviour: 'keeps an empty quoted word', text: `a '' b`, expected: { kind: 'words', words: ['a', '', 'b'] } },
     { behaviour: 'reads a backslash outside quotes', text: 'a\\ b c\\;', expected: { kind: 'words', words: ['a b', 'c;'] } },
     { behaviour: 'takes = after the first word as text', text: 'run --env=prod', expected: { kind: 'words', words: ['run', '--env=prod'] } },
+    { behaviour: 'still reports & inside an unquoted URL', text: 'curl https://example.com/a?b=1&c=2', expected: { kind: 'shell', reason: '& or &&' } },
+    { behaviour: 'reads a URL with a query and a star unquoted', text: 'curl https://example.com/a?b=*', expected: { kind: 'words', words: ['curl', 'https://example.com/a?b=*'] } },
     { behaviour: 'reports a pipe', text: 'a | b', expected: { kind: 'shell', reason: 'a pipe or ||' } },
     { behaviour: 'reports &&', text: 'a && b', expected: { kind: 'shell', reason: '& or &&' } },
     { behaviour: 'reports ;', text: 'a; b', expected: { kind: 'shell', reason: 'a command list (;)' } },

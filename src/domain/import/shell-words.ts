@@ -4,7 +4,8 @@
  * outside quotes takes the next character literally. Anything that would make the shell do
  * more than run one program with those words (pipes, lists, redirections, substitutions,
  * variables, globs, a leading `NAME=value`) is reported instead, so the caller can keep the
- * line for a shell.
+ * line for a shell. `?`, `*` and `[` inside a URL (`https://…/a?b=1`) stay text: no file
+ * could match them, so sh passes them on unchanged.
  */
 
 export type ShellWords = { kind: 'words'; words: string[] } | { kind: 'shell'; reason: string };
@@ -26,6 +27,8 @@ const SHELL_CHARACTERS: Record<string, string> = {
   '{': 'a brace group or expansion',
   '}': 'a brace group or expansion',
 };
+
+const URL_START = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
 /** Characters a backslash escapes inside double quotes (elsewhere it is kept). */
 const DOUBLE_QUOTE_ESCAPES = new Set(['"', '\\', '$', '`', '\n']);
@@ -82,7 +85,9 @@ export function shellWords(text: string): ShellWords {
       continue;
     }
     const meaning = SHELL_CHARACTERS[ch];
-    if (meaning !== undefined) return shell(meaning);
+    // A glob in a URL could only match a file under a directory named `https:`: sh leaves it as written.
+    const literalGlob = (ch === '*' || ch === '?' || ch === '[') && URL_START.test(word);
+    if (meaning !== undefined && !literalGlob) return shell(meaning);
     if (ch === '=' && words.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(word)) return shell('a NAME=value assignment');
     word += ch;
     inWord = true;
