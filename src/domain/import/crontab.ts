@@ -1,6 +1,6 @@
 import { isKnownTimeZone, parseSchedule } from '../schedule/index.js';
 import { readCurl, requestName } from './curl.js';
-import { basename, shellWords } from './shell-words.js';
+import { lastPathSegment, shellWords } from './shell-words.js';
 import type { ImportedAction, ImportEntry, ImportSkip } from './types.js';
 
 /**
@@ -175,17 +175,17 @@ function commandAction(command: string, env: Readonly<Record<string, string>>): 
   const split = shellWords(command.replace(DISCARD_OUTPUT, ''));
   if (split.kind === 'words') {
     const [program = '', ...args] = split.words;
-    if (basename(program) === 'curl') {
+    if (lastPathSegment(program) === 'curl') {
       const request = readCurl(split.words);
       if (request.kind === 'request') return { action: request.action, name: requestName(request.action.url), notes: request.notes };
-      return { action: withEnv({ kind: 'command', executable: program, args }), name: basename(program), notes: [`kept as a command: ${request.reason}`] };
+      return { action: withEnv({ kind: 'command', executable: program, args }), name: lastPathSegment(program), notes: [`kept as a command: ${request.reason}`] };
     }
-    return { action: withEnv({ kind: 'command', executable: program, args }), name: basename(program), notes: [] };
+    return { action: withEnv({ kind: 'command', executable: program, args }), name: lastPathSegment(program), notes: [] };
   }
   const shell = env.SHELL ?? '/bin/sh';
   return {
     action: withEnv({ kind: 'command', executable: shell, args: ['-c', command] }),
-    name: shellCommandName(command) ?? basename(shell),
+    name: shellCommandName(command) ?? lastPathSegment(shell),
     notes: [`runs through ${shell} -c because the command uses shell syntax (${split.reason}): the worker needs that shell`],
   };
 }
@@ -201,7 +201,7 @@ function shellCommandName(command: string): string | undefined {
   for (const step of command.split(/&&|\|\||[;|&]/)) {
     const words = step.trim().split(/\s+/).filter((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
     const program = words[0]?.replace(/^['"(]+|['")]+$/g, '');
-    if (program && !PREPARATION.has(program)) return basename(program);
+    if (program && !PREPARATION.has(program)) return lastPathSegment(program);
   }
   return undefined;
 }

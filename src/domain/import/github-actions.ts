@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import { parseSchedule } from '../schedule/index.js';
-import { basename } from './shell-words.js';
+import { lastPathSegment } from './shell-words.js';
 import type { ImportedAction, ImportEntry, ImportSkip } from './types.js';
 
 /**
@@ -73,7 +73,7 @@ export function parseWorkflows(files: readonly WorkflowFile[], options: Workflow
     // A file that asks for YAML 1.1 (`%YAML 1.1`) reads the key `on` as the boolean true.
     const on = workflow.on ?? workflow.true;
     const triggers = asRecord(on);
-    const fileName = basename(file.path);
+    const fileName = lastPathSegment(file.path);
     const name = typeof workflow.name === 'string' && workflow.name.trim() !== '' ? workflow.name.trim() : fileName.replace(/\.ya?ml$/i, '');
     const action = dispatchAction(options, fileName);
     const notes = workflowNotes(options, triggers, file.path);

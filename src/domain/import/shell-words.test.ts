@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basename, shellWords, type ShellWords } from './shell-words.js';
+import { lastPathSegment, shellWords, type ShellWords } from './shell-words.js';
 
 describe('shellWords', () => {
   const rows: Array<{ behaviour: string; text: string; expected: ShellWords }> = [
@@ -31,12 +31,12 @@ describe('shellWords', () => {
   });
 });
 
-describe('basename', () => {
+describe('lastPathSegment', () => {
   it.each([
     ['/usr/bin/curl', 'curl'],
     ['curl', 'curl'],
     ['./bin/run/', 'run'],
   ])('%s → %s', (path, expected) => {
-    expect(basename(path)).toBe(expected);
+    expect(lastPathSegment(path)).toBe(expected);
   });
 });

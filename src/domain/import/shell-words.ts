@@ -99,7 +99,7 @@ export function shellWords(text: string): ShellWords {
 }
 
 /** The last path segment of a program path: `/usr/bin/curl` → `curl`. */
-export function basename(path: string): string {
+export function lastPathSegment(path: string): string {
   const trimmed = path.replace(/\/+$/, '');
   return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
 }
