@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { configLeaves, fromLeaves, type JobConfig, type JobTypeRegistry, secretPathsOf } from '../domain/config/index.js';
+import { type JobConfig, type JobTypeRegistry, secretPathsOf } from '../domain/config/index.js';
 import { type CliContext, withSystem } from './context.js';
 import { UsageError } from './errors.js';
 import { json } from './output.js';
@@ -30,18 +30,35 @@ export function secretVariable(configId: string, path: string): string {
     .toUpperCase();
 }
 
-/** A stored config as a file states it: every field but the server's, secrets as `{ fromEnv }` placeholders. */
+/** Fields the server keeps: never in a file (apply ignores them). */
+const SERVER_FIELDS: Record<string, readonly string[]> = {
+  meta: ['version', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy'],
+  payload: ['lastExecution'],
+};
+
+/**
+ * A config as a file states it: every field but the server's, secrets as `{ fromEnv }`
+ * placeholders (empty objects, such as a `{}` request body, kept as they are).
+ */
 export function exportConfig(config: JobConfig, registry: JobTypeRegistry): ExportedConfig {
   const id = config.meta.id;
   const secrets = secretPathsOf([config.payload.jobType], registry).map((path) => path.join('.'));
   const variables: string[] = [];
-  const leaves = Object.entries(configLeaves(config)).map(([path, value]): [string, unknown] => {
-    if (!secrets.some((prefix) => path === prefix || path.startsWith(`${prefix}.`)) || value === '') return [path, value];
+  const walk = (value: unknown, path: string): unknown => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const dropped = SERVER_FIELDS[path] ?? [];
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([key]) => !dropped.includes(key))
+          .map(([key, child]) => [key, walk(child, path === '' ? key : `${path}.${key}`)]),
+      );
+    }
+    if (typeof value !== 'string' || value === '' || !secrets.some((prefix) => path === prefix || path.startsWith(`${prefix}.`))) return value;
     const variable = secretVariable(id, path);
     variables.push(variable);
-    return [path, { fromEnv: variable }];
-  });
-  return { id, document: ordered(fromLeaves({ 'meta.id': id, ...Object.fromEntries(leaves) })) as Record<string, unknown>, variables };
+    return { fromEnv: variable };
+  };
+  return { id, document: ordered(walk(config, '')) as Record<string, unknown>, variables };
 }
 
 /** Field order in an exported file: what a reader looks for first; anything else after, by name. */

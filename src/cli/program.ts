@@ -21,6 +21,7 @@ import { registerToken } from './token.js';
 import { registerSecrets } from './secrets.js';
 import { registerApply } from './apply.js';
 import { registerExport } from './export.js';
+import { registerImport } from './import.js';
 
 /** The package's version, read once from package.json (two levels up from src/cli and dist/cli). */
 function packageVersion(): string {
@@ -62,6 +63,7 @@ export function createProgram(context: CliContext): Command {
   registerSecrets(program, context);
   registerApply(program, context);
   registerExport(program, context);
+  registerImport(program, context);
   return program;
 }
 
