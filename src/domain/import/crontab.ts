@@ -1,3 +1,4 @@
+import { MACROS } from '../schedule/parse-cron.js';
 import { isKnownTimeZone, parseSchedule } from '../schedule/index.js';
 import { readCurl, requestName } from './curl.js';
 import { lastPathSegment, shellWords } from './shell-words.js';
@@ -8,17 +9,6 @@ import type { ImportedAction, ImportEntry, ImportSkip } from './types.js';
  * (/etc/crontab, /etc/cron.d/*) has a user column after the five time fields; it is not read
  * here: its user name would be taken for the command.
  */
-
-/** crontab(5)'s macros as five-field crons; `@reboot` is not a schedule. */
-const MACROS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
 
 const VARIABLE_LINE = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
 const MACRO_LINE = /^(@[A-Za-z]+)\s+(\S.*)$/;

@@ -1,3 +1,4 @@
+import { MACROS } from '../schedule/parse-cron.js';
 import { isKnownTimeZone, parseSchedule } from '../schedule/index.js';
 import { isDefaultJsonContentType, sortHeaders } from './secret-headers.js';
 import { asJson, type SqlArgument, SqlReader, type SqlValue, tokenizeSql } from './sql-values.js';
@@ -8,17 +9,6 @@ import type { ImportedAction, ImportEntry, ImportSkip } from './types.js';
  * read into import entries. pg_cron runs in UTC unless the `cron.timezone` setting says
  * otherwise; the caller passes that setting in, this module reads nothing.
  */
-
-/** Macros pg_cron takes (from Vixie cron), as five-field crons. */
-const MACROS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
 
 /** pg_cron's interval jobs: `[1-59] seconds`. */
 const SECONDS_SCHEDULE = /^([0-9]+)\s+seconds?$/i;

@@ -66,7 +66,8 @@ const MONTH: FieldInfo = { name: 'month', min: 1, max: 12, names: ['', ...MONTH_
 // 7 is Sunday as well as 0; it is folded into 0 after parsing.
 const DAY_OF_WEEK: FieldInfo = { name: 'day-of-week', min: 0, max: 7, names: DAY_NAMES, fullNames: DAY_FULL_NAMES };
 
-const MACROS: Readonly<Record<string, string>> = {
+/** The `@` macros (Vixie cron's, which crontab(5) and pg_cron share) as five-field crons; `@reboot` is not a schedule. */
+export const MACROS: Readonly<Record<string, string>> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',
