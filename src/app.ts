@@ -19,6 +19,8 @@ import { notificationDigestJobType } from './jobs/notification-digest/index.js';
 import { orphanCleanupJobType } from './jobs/orphan-cleanup/index.js';
 import { signalAggregationJobType } from './jobs/signal-aggregation/index.js';
 import { httpRequestJobType } from './jobs/http-request/index.js';
+import { sqlJobType, type SqlRunner } from './jobs/sql/index.js';
+import { commandJobType, type CommandPolicy } from './jobs/command/index.js';
 import { createLogNotifier, createNotifier, createWebhookNotifier } from './notify/index.js';
 import type { Sql } from './store/sql.js';
 import { createAdvancementStore } from './store/grove/advancement.js';
@@ -36,8 +38,21 @@ export type { ExecutionRecord, LogLine, Notification } from './engine/ports.js';
 export type { WriteOptions } from './engine/config-service.js';
 export type { ApplyOptions, ApplyResult, AppliedChange, ScheduleShape } from './engine/config-apply.js';
 
-/** Job types every system gets. */
-export const builtInJobTypes: readonly AnyJobType[] = [httpRequestJobType];
+/** What the built-in job types are given by the process that opens the store. */
+export interface BuiltInJobTypeOptions {
+  /** Runs `sql` statements on the store's own database; without it a `sql` config must name its `database`. */
+  sqlRunner?: SqlRunner;
+  /** What `command` configs may run (`--allow-commands`); without it they are refused, naming the flag. */
+  commands?: CommandPolicy;
+}
+
+/** The built-in job types with what this process allows and reaches. */
+export function builtInJobTypesWith(options: BuiltInJobTypeOptions = {}): AnyJobType[] {
+  return [httpRequestJobType, sqlJobType(options.sqlRunner ? { store: options.sqlRunner } : {}), commandJobType(options.commands)];
+}
+
+/** Job types every system gets (`sql` without the store's connection, `command` switched off; openGroveJobs gives them both). */
+export const builtInJobTypes: readonly AnyJobType[] = builtInJobTypesWith();
 
 /**
  * A structured log (the CLI's pino logger fits): an entry's fields, then its message. Given to

@@ -20,8 +20,10 @@ import { createTokenStore } from './store/tokens.js';
 import type { TokenStore } from './engine/ports.js';
 import type { Readiness } from './api/app.js';
 import { join } from 'node:path';
-import { builtInJobTypes, createGroveJobs, createGroveStores, defaultNotifier, extendSystem, groveJobTypes, silentNotifier, type GroveJobs, type GroveStores, type ProcessLog } from './app.js';
+import { builtInJobTypes, builtInJobTypesWith, createGroveJobs, createGroveStores, defaultNotifier, extendSystem, groveJobTypes, silentNotifier, type GroveJobs, type GroveStores, type ProcessLog } from './app.js';
 import { installDefaultConfigs } from './first-start.js';
+import { createPgSqlRunner, socketConnection, type SqlRunner } from './jobs/sql/index.js';
+import { parseEnvNames, type CommandPolicy } from './jobs/command/index.js';
 
 export interface StoreLocation {
   /** `postgres` when DATABASE_URL is set, otherwise the embedded store in a data folder. */
@@ -51,6 +53,10 @@ export interface StoreEnv {
   GROVE_JOBS_JOB_TYPES?: string;
   /** The key secrets are encrypted with (base64 of 32 bytes); default: `<data folder>/secret-key`. */
   GROVE_JOBS_SECRET_KEY?: string;
+  /** The folder `command` jobs may run executables from (`--allow-commands`); unset: command jobs are refused. */
+  GROVE_JOBS_ALLOW_COMMANDS?: string;
+  /** Comma-separated variable names `command` configs may set besides PATH, HOME, LANG (`--allow-command-env`). */
+  GROVE_JOBS_ALLOW_COMMAND_ENV?: string;
 }
 
 function isJobType(value: unknown): value is AnyJobType {
@@ -158,6 +164,30 @@ export interface OpenGroveJobsOptions {
   connection?: PostgresConnection;
   /** Job types besides the default ones (built-in, the Grove domain's when enabled, GROVE_JOBS_JOB_TYPES'); `jobTypes` replaces them all instead. */
   addJobTypes?: readonly AnyJobType[];
+  /**
+   * What `command` jobs may run (`--allow-commands`, `--allow-command-env`); null: none.
+   * Default: GROVE_JOBS_ALLOW_COMMANDS and GROVE_JOBS_ALLOW_COMMAND_ENV from `env`.
+   */
+  commands?: CommandPolicy | null;
+}
+
+/** The command policy `env` states; undefined (command jobs refused) without GROVE_JOBS_ALLOW_COMMANDS. */
+export function commandPolicyFromEnv(env: StoreEnv): CommandPolicy | undefined {
+  if (!env.GROVE_JOBS_ALLOW_COMMANDS) return undefined;
+  return { allowDir: env.GROVE_JOBS_ALLOW_COMMANDS, allowEnv: parseEnvNames(env.GROVE_JOBS_ALLOW_COMMAND_ENV) };
+}
+
+/**
+ * The `sql` job type's way to the store's own database: a connection of its own per run, made
+ * with the store's settings (the embedded store: through its owner's socket), with
+ * search_path public so that no statement reaches the engine's tables by an unqualified name.
+ */
+function storeSqlRunner(env: StoreEnv, options: OpenGroveJobsOptions, location: StoreLocation): SqlRunner | undefined {
+  if (location.kind === 'embedded') {
+    return location.socket === undefined ? undefined : createPgSqlRunner({ connection: socketConnection(location.socket), searchPath: 'public', interrupt: 'wait' });
+  }
+  const connection = env.DATABASE_URL ? { connectionString: env.DATABASE_URL } : options.connection;
+  return connection ? createPgSqlRunner({ connection, searchPath: 'public', interrupt: 'cancel' }) : undefined;
 }
 
 export interface OpenedGroveJobs extends GroveJobs {
@@ -190,6 +220,8 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
     const secrets = SecretBox.fromEnv(options.env);
     const notifier = options.notifier ?? defaultNotifier(clock, options.logger, secrets);
     const dataDir = location.kind === 'embedded' ? location.where : undefined;
+    const sqlRunner = storeSqlRunner(options.env, options, location);
+    const commands = options.commands === null ? undefined : (options.commands ?? commandPolicyFromEnv(options.env));
     const system = createGroveJobs({
       clock,
       store: createSqlStore(sql),
@@ -197,7 +229,7 @@ export async function openGroveJobs(options: OpenGroveJobsOptions): Promise<Open
       notifier,
       secrets,
       jobTypes: options.jobTypes ?? [
-        ...builtInJobTypes,
+        ...builtInJobTypesWith({ ...(sqlRunner ? { sqlRunner } : {}), ...(commands ? { commands } : {}) }),
         ...(grove ? groveJobTypes(grove, notifier, dataDir) : []),
         ...(await loadJobTypeModules(options.env.GROVE_JOBS_JOB_TYPES)),
         ...(options.addJobTypes ?? []),

@@ -6,7 +6,7 @@ import { serve, type ServeOptions } from '../server.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import { addLogOptions, type LogOptions, withCommandLog } from './log.js';
-import { logEngine, logStoreOpened, openLogged, parseWholeNumber } from './worker.js';
+import { addCommandOptions, type CommandOptions, commandPolicyOf, logCommandPolicy, logEngine, logStoreOpened, openLogged, parseWholeNumber } from './worker.js';
 
 /** Seconds running executions get to finish on shutdown before they go back to the queue. */
 const GRACE_SECONDS = 30;
@@ -31,7 +31,8 @@ export function registerServe(program: Command, context: CliContext): void {
     )
     .option('--max-streams-per-token <n>', 'event streams one API token may hold open at once (1-10000)', '20')
     .option('--max-streams <n>', 'event streams this process holds open at once (1-100000)', '1000');
-  type ServeCommandOptions = LogOptions & { host: string; port: string; worker: boolean; demo: boolean; concurrency: string; trustProxy?: string; maxStreamsPerToken: string; maxStreams: string };
+  addCommandOptions(command, context.env);
+  type ServeCommandOptions = LogOptions & CommandOptions & { host: string; port: string; worker: boolean; demo: boolean; concurrency: string; trustProxy?: string; maxStreamsPerToken: string; maxStreams: string };
   addLogOptions(command, context.env).action(async (options: ServeCommandOptions) =>
     withCommandLog(context, options, async (out) => {
       const port = parseWholeNumber('--port', options.port, 0, 65_535);
@@ -44,9 +45,11 @@ export function registerServe(program: Command, context: CliContext): void {
       } catch (error) {
         throw new UsageError('--trust-proxy', (error as Error).message);
       }
-      const system = await openLogged(context, out);
+      const commands = commandPolicyOf(options);
+      const system = await openLogged(context, out, commands);
       try {
         logStoreOpened(out, system);
+        logCommandPolicy(out, commands);
         const initialised = await initialiseStore(system, { demo: options.demo });
         if (initialised.demo) {
           out.announce('store:demo-loaded', `Demo data: ${initialised.demo.sprouts} sprouts, ${initialised.demo.events} usage events, ${initialised.demo.rules} advancement rules`, { ...initialised.demo });

@@ -3,7 +3,7 @@ import { initialiseStore } from '../first-start.js';
 import type { CliContext } from './context.js';
 import { configsTable, nextRunAt } from './jobs.js';
 import { addLogOptions, type LogOptions, withCommandLog } from './log.js';
-import { logStoreOpened, openLogged, parseWholeNumber, runEngineUntilStopped } from './worker.js';
+import { addCommandOptions, type CommandOptions, commandPolicyOf, logCommandPolicy, logStoreOpened, openLogged, parseWholeNumber, runEngineUntilStopped } from './worker.js';
 
 /**
  * `grove-jobs start`: opens (and migrates) the store, prints the job configs with their next
@@ -17,13 +17,16 @@ export function registerStart(program: Command, context: CliContext): void {
     .option('--once', 'print and exit instead of running')
     .option('--no-demo', 'on a new store, install the default configs but load no demo data')
     .option('--concurrency <n>', 'executions the worker runs at once (1-1000)', '4');
-  addLogOptions(command, context.env).action(async (options: LogOptions & { once?: boolean; concurrency: string; demo: boolean }) =>
+  addCommandOptions(command, context.env);
+  addLogOptions(command, context.env).action(async (options: LogOptions & CommandOptions & { once?: boolean; concurrency: string; demo: boolean }) =>
     withCommandLog(context, options, async (out) => {
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
-      const system = await openLogged(context, out);
+      const commands = commandPolicyOf(options);
+      const system = await openLogged(context, out, commands);
       try {
         const { location } = system;
         logStoreOpened(out, system);
+        logCommandPolicy(out, commands);
         const initialised = await initialiseStore(system, { demo: options.demo });
         if (initialised.demo) {
           out.announce(

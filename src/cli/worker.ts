@@ -1,7 +1,8 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type ProcessLog } from '../app.js';
-import { openGroveJobs, type OpenedGroveJobs } from '../open.js';
+import { openGroveJobs, type OpenedGroveJobs, type OpenGroveJobsOptions } from '../open.js';
 import { type RunningServer, serveMetrics } from '../server.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
@@ -78,13 +79,67 @@ export function reportEngineErrors(system: Pick<OpenedGroveJobs, 'events'>, log:
   });
 }
 
-/** Opens the store for a long-running command: a followed embedded store's change of owner, notifications and undelivered webhooks go to its log. */
-export function openLogged(context: CliContext, out: CommandLog): Promise<OpenedGroveJobs> {
+export type CommandPolicy = NonNullable<OpenGroveJobsOptions['commands']>;
+
+export interface CommandOptions {
+  allowCommands?: string;
+  allowCommandEnv?: string;
+}
+
+/** `--allow-commands DIR` and `--allow-command-env NAME,NAME`, defaulting to GROVE_JOBS_ALLOW_COMMANDS and GROVE_JOBS_ALLOW_COMMAND_ENV. */
+export function addCommandOptions(command: Command, env: Record<string, string | undefined>): Command {
+  return command
+    .option(
+      '--allow-commands <dir>',
+      'let command jobs run executables from this folder (default GROVE_JOBS_ALLOW_COMMANDS; without it, command jobs are refused)',
+      env['GROVE_JOBS_ALLOW_COMMANDS'] || undefined,
+    )
+    .option(
+      '--allow-command-env <names>',
+      'comma-separated variable names command jobs may set, besides PATH, HOME and LANG (default GROVE_JOBS_ALLOW_COMMAND_ENV)',
+      env['GROVE_JOBS_ALLOW_COMMAND_ENV'] || undefined,
+    );
+}
+
+/** The command policy the options state; null (command jobs refused) without --allow-commands. */
+export function commandPolicyOf(options: CommandOptions): CommandPolicy | null {
+  const names = (options.allowCommandEnv ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  if (options.allowCommands === undefined) {
+    if (names.length > 0) throw new UsageError('--allow-command-env', 'has no effect without --allow-commands DIR (command jobs are off without it)');
+    return null;
+  }
+  let folder = false;
+  try {
+    folder = statSync(options.allowCommands).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!folder) throw new UsageError('--allow-commands', `'${options.allowCommands}' is not a folder`);
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError('--allow-command-env', `'${name}' is not an environment variable name (letters, digits and _, not starting with a digit)`);
+  }
+  return { allowDir: options.allowCommands, allowEnv: names };
+}
+
+/** Says what command jobs may run in this process, when they may run at all. */
+export function logCommandPolicy(out: CommandLog, commands: CommandPolicy | null): void {
+  if (!commands) return;
+  const variables = ['PATH', 'HOME', 'LANG', ...commands.allowEnv].join(', ');
+  out.announce('commands:allowed', `Command jobs: may run executables from ${commands.allowDir} (variables they may set: ${variables}).`, { allowDir: commands.allowDir, allowEnv: [...commands.allowEnv] });
+}
+
+/**
+ * Opens the store for a long-running command: a followed embedded store's change of owner,
+ * notifications and undelivered webhooks go to its log. `commands`: what command jobs may run
+ * (null: none).
+ */
+export function openLogged(context: CliContext, out: CommandLog, commands?: CommandPolicy | null): Promise<OpenedGroveJobs> {
   return openGroveJobs({
     env: context.env,
     ensureDefaults: true,
     log: (line) => out.log.warn({ event: 'store:owner-changed' }, line),
     logger: out.log,
+    ...(commands !== undefined ? { commands } : {}),
   });
 }
 
@@ -164,18 +219,21 @@ export function registerWorker(program: Command, context: CliContext): void {
     .option('--no-scheduler', 'only run executions; leave slot claiming to other processes')
     .option('--metrics-port <port>', "serve this process's Prometheus metrics at /metrics on this port (0: any free port; default: no metrics)")
     .option('--metrics-host <host>', 'address the metrics listen on', '127.0.0.1');
+  addCommandOptions(command, context.env);
   addLogOptions(command, context.env).action(
-    async (options: LogOptions & { concurrency: string; grace: string; lease: string; maxPrefetch: string; scheduler: boolean; metricsPort?: string; metricsHost: string }) =>
+    async (options: LogOptions & CommandOptions & { concurrency: string; grace: string; lease: string; maxPrefetch: string; scheduler: boolean; metricsPort?: string; metricsHost: string }) =>
       withCommandLog(context, options, async (out) => {
         const concurrency = parseWholeNumber('--concurrency', options.concurrency, 1, 1000);
         const graceSeconds = parseWholeNumber('--grace', options.grace, 0, 86_400);
         const leaseSeconds = parseWholeNumber('--lease', options.lease, 3, 3600);
         const maxPrefetch = parseWholeNumber('--max-prefetch', options.maxPrefetch, 0, 5000);
         const metricsPort = options.metricsPort === undefined ? undefined : parseWholeNumber('--metrics-port', options.metricsPort, 0, 65_535);
-        const system = await openLogged(context, out);
+        const commands = commandPolicyOf(options);
+        const system = await openLogged(context, out, commands);
         let metrics: RunningServer | undefined;
         try {
           logStoreOpened(out, system);
+          logCommandPolicy(out, commands);
           if (metricsPort !== undefined) {
             metrics = await listenForMetrics(system, options.metricsHost, metricsPort);
             out.announce('metrics:listening', `Metrics: ${metrics.url}/metrics`, { url: `${metrics.url}/metrics`, port: metrics.port });
