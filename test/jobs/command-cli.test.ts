@@ -61,4 +61,19 @@ describe('--allow-commands and --allow-command-env', () => {
     expect(notAllowed.code).toBe(1);
     expect(notAllowed.stdout).toContain('command jobs are off in this process');
   }, 60_000);
+
+  it('shows a sql config without its database connection string', async () => {
+    const password = 'pw-3e8a1f6c90bd';
+    const file = join(root, 'sql.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ meta: { id: 'purge' }, payload: { jobType: 'sql', schedule: { cronExpression: '0 3 * * *' }, parameters: { statement: 'select 1', database: `postgres://app:${password}@db.example.test:5432/app` } } }),
+    );
+    expect((await cli(['jobs', 'create', '--file', file], env)).code).toBe(0);
+    const shown = await cli(['jobs', 'show', 'purge', '--json'], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('select 1');
+    expect(shown.stdout).not.toContain(password);
+    expect(shown.stdout).not.toContain('db.example.test');
+  }, 60_000);
 });

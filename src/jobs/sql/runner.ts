@@ -117,6 +117,7 @@ async function runStatement(options: PgSqlRunnerOptions, request: StatementRun):
   // A dropped connection reports through the query under way; the client's own event must not crash the process.
   client.on('error', () => undefined);
   let pid: number | undefined;
+  let begun = false;
   let running = false;
   let dropTimer: NodeJS.Timeout | undefined;
   const drop = () => void client.end().catch(() => undefined);
@@ -137,6 +138,7 @@ async function runStatement(options: PgSqlRunnerOptions, request: StatementRun):
       pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
     }
     await client.query('begin');
+    begun = true;
     // Whole milliseconds, at least 1: 0 would switch the server's timeout off.
     await client.query(`set local statement_timeout = ${Math.max(1, Math.ceil(request.timeoutMs))}`);
     if (options.searchPath !== undefined) await client.query(`set local search_path to ${options.searchPath}`);
@@ -158,7 +160,8 @@ async function runStatement(options: PgSqlRunnerOptions, request: StatementRun):
     await client.query(request.dryRun ? 'rollback' : 'commit');
     return { ...streamed, durationMs };
   } catch (error) {
-    await client.query('rollback').catch(() => undefined);
+    // On a connection that never began (or was dropped), there is nothing to roll back.
+    if (begun) await client.query('rollback').catch(() => undefined);
     // Timeout, cancel or shutdown: the engine's own reason, so it records the right status.
     if (signal.aborted) throw signal.reason;
     if (isStatementTimeout(error)) {
