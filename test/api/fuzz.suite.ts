@@ -77,6 +77,12 @@ export const FUZZ_ROUTES: readonly RouteSpec[] = [
   { method: 'POST', template: '/api/jobs/{id}/duplicate', body: () => ({ id: 'fz-copy', title: 'Copy' }), slots: [['id'], ['title']] },
   { method: 'POST', template: '/api/jobs/{id}/versions/{version}/restore' },
   { method: 'POST', template: '/api/jobs/{id}/run', body: () => ({ dryRun: true, batchSize: 10 }), slots: [['dryRun'], ['batchSize']] },
+  {
+    method: 'POST',
+    template: '/api/apply',
+    body: () => ({ documents: [httpConfig('fz-applied')], dryRun: true, message: 'fuzz' }),
+    slots: [['documents', 0, 'meta', 'id'], ['documents', 0, 'payload', 'schedule', 'cronExpression'], ['documents', 0, 'payload', 'parameters', 'secretHeaders', 'Authorization'], ['documents', 1], ['manager'], ['dryRun'], ['force'], ['message']],
+  },
   { method: 'POST', template: '/api/executions/{execution}/retry' },
   { method: 'POST', template: '/api/executions/{execution}/cancel' },
   { method: 'POST', template: '/api/advancement-rules', body: () => rule('fz-rule-new'), slots: [['meta', 'id'], ['meta', 'title'], ['payload', 'criteria', 0, 'threshold'], ['payload', 'order'], ['payload', 'fromTier'], ['payload', 'criteria']] },

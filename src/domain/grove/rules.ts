@@ -77,7 +77,8 @@ export const advancementRuleInput = z.strictObject({
   meta: z.strictObject({
     id: ruleId,
     title: z.string().trim().min(1).max(200).optional(),
-    version: z.int().min(1).optional(),
+    // Stored as a PostgreSQL integer: a larger number could never match a stored version.
+    version: z.int().min(1).max(2_147_483_647, 'is not a version: versions are at most 2147483647').optional(),
   }),
   payload: z
     .strictObject({
