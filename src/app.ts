@@ -29,7 +29,7 @@ import { createMaintenanceStore } from './store/grove/maintenance.js';
 import { createSproutStore } from './store/grove/sprouts.js';
 import { createStoreFlags } from './store/flags.js';
 import { systemClock } from './system-clock.js';
-import { TrustedProxies } from './api/client-address.js';
+import { TrustedProxies } from './api/trusted-proxies.js';
 import type { ApiSystem } from './api/system.js';
 
 export { systemClock, TrustedProxies };

@@ -3,7 +3,7 @@
 import { getRequestListener } from '@hono/node-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApi } from './api/app.js';
-import type { CallerHook } from './api/auth.js';
+import type { CallerHook } from './api/caller.js';
 import { builtInJobTypes, extendSystem } from './app.js';
 import { openGroveJobs, type OpenedGroveJobs } from './open.js';
 import type { AnyJobType, ApplyConflict, JobConfigInputFor } from './domain/config/index.js';

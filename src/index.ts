@@ -36,4 +36,4 @@ export type { OpenGroveJobsOptions, OpenedGroveJobs, StoreEnv } from './open.js'
 export { startGroveJobs } from './embed.js';
 export type { StartGroveJobsOptions, EmbeddedGroveJobs, GroveJobsHttp, HttpOptions } from './embed.js';
 export type { ApplyOptions, ApplyResult } from './engine/config-apply.js';
-export type { Caller, CallerHook } from './api/auth.js';
+export type { Caller, CallerHook } from './api/caller.js';

@@ -18,7 +18,7 @@ import { createStoreFlags } from './store/flags.js';
 import { systemClock } from './system-clock.js';
 import { createTokenStore } from './store/tokens.js';
 import type { TokenStore } from './engine/ports.js';
-import type { Readiness } from './api/app.js';
+import type { Readiness } from './api/readiness.js';
 import { join } from 'node:path';
 import { builtInJobTypes, builtInJobTypesWith, createGroveJobs, createGroveStores, defaultNotifier, extendSystem, groveJobTypes, silentNotifier, type GroveJobs, type GroveStores, type ProcessLog } from './app.js';
 import { installDefaultConfigs } from './first-start.js';

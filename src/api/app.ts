@@ -26,14 +26,9 @@ import { healthzRoute, readyzRoute, registerMetricsPath } from './openapi-system
 import { jsonResponse } from './openapi-routes.js';
 import { registerWebhooks } from './openapi-webhooks.js';
 import { bearer, readErrors, registerResponseComponents, ScheduleCache } from './views.js';
+import type { Readiness } from './readiness.js';
 
-/** What `/readyz` reports: the database answers and its migrations are those this process knows. */
-export interface Readiness {
-  ready: boolean;
-  database: 'ok' | 'unreachable';
-  migrations?: { applied: number; expected: number };
-  message?: string;
-}
+export type { Readiness } from './readiness.js';
 
 export interface ApiOptions {
   system: ApiSystem;

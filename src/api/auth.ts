@@ -2,7 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiTokenRecord, TokenStore } from '../engine/ports.js';
 import { socketAddress } from './client-address.js';
+import type { CallerHook } from './caller.js';
 import { ApiError, type ApiEnv, ROLES, type Role } from './http.js';
+
+export type { Caller, CallerHook } from './caller.js';
 
 /** Bytes of randomness in a token: 256 bits, beyond guessing. */
 const TOKEN_BYTES = 32;
@@ -36,15 +39,6 @@ export async function issueToken(tokens: TokenStore, input: { role: Role; name: 
   const record = await tokens.insertToken({ name: input.name, role: input.role, hash: hashToken(token), createdAt: input.now });
   return { token, record };
 }
-
-/** A caller as an embedding application recognises it. */
-export interface Caller {
-  role: Role;
-  /** Recorded as the actor of what it changes. */
-  name: string;
-}
-
-export type CallerHook = (request: Request) => Caller | undefined | Promise<Caller | undefined>;
 
 export interface AuthOptions {
   tokens: TokenStore;

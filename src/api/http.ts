@@ -5,9 +5,9 @@ import { ExecutionErrorCode, ExecutionOperationError } from '../domain/execution
 import { GroveError, GroveErrorCode } from '../domain/grove/index.js';
 import { ScheduleError } from '../domain/schedule/index.js';
 
-/** Token roles, least to most: viewer reads; operator edits, runs, rolls back; admin also manages tokens and deletes. */
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from './caller.js';
+
+export { ROLES, type Role };
 
 /** What the auth middleware puts on every authenticated request. */
 export interface ApiEnv {

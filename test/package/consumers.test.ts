@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,17 @@ describe('the packed package in consumer projects', () => {
       expect(existsSync(join(dir, 'node_modules/grove-jobs/node_modules/zod'))).toBe(false);
       // The embedded store's packages are optional peers: a PostgreSQL install goes without them.
       expect(existsSync(join(dir, 'node_modules/@electric-sql/pglite'))).toBe(false);
+      // The other runtime packages are bundled into dist/vendor/: pg is the one dependency, and
+      // none of the bundled packages is installed (the ESM fixture has a hono of its own).
+      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/grove-jobs/package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      expect(Object.keys(manifest.dependencies ?? {})).toEqual(['pg']);
+      for (const bundled of ['@hono/zod-openapi', '@hono/node-server', 'pino', 'pino-pretty', 'prom-client', 'commander', 'cli-progress', 'cronstrue']) {
+        expect(existsSync(join(dir, 'node_modules', bundled)), bundled).toBe(false);
+      }
+      expect(existsSync(join(dir, 'node_modules/hono'))).toBe(fixture === 'esm-consumer');
+      // The CLI runs from the install as well (its commander and cronstrue are the bundled ones).
+      const cli = await sh(join(dir, 'node_modules/.bin/grove-jobs'), ['next', '0 9 * * 1', '--tz', 'UTC', '--count', '1'], { cwd: dir, timeout: RUN_TIMEOUT_MS });
+      expect(cli.stdout).toContain('At 09:00, only on Monday');
 
       for (const project of ['tsconfig.json', ...alsoChecked]) await sh(process.execPath, [tsc, '-p', project], { cwd: dir, timeout: TSC_TIMEOUT_MS });
 
