@@ -17,6 +17,8 @@ import { createPostgresSql } from '../../src/store/drivers/postgres.js';
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { aJobConfig, testJobType } from '../support/builders.js';
+import { writeConfigAsOlderRelease } from '../support/older-release.js';
+import { applyMergePatch } from '../../src/domain/config/index.js';
 import { assertPostgresReachable, testDatabase } from '../support/test-store.js';
 
 const MIGRATIONS = new URL('../../src/store/migrations/', import.meta.url);
@@ -41,8 +43,10 @@ async function migrateAsThePreviousRelease(sql: Sql): Promise<void> {
 async function fillAsThePreviousRelease(sql: Sql): Promise<{ executionId: string; sprouts: number; rules: number }> {
   const grove = createGroveStores(sql);
   const system = createGroveJobs({ clock: { now: () => new Date(), sleepUntil: async () => undefined }, store: createSqlStore(sql), grove, jobTypes: [testJobType] });
-  await system.configs.create(aJobConfig({ id: 'kept-config' }), { actor: 'test' });
-  await system.configs.patch('kept-config', { payload: { limits: { batchSize: 42 } } }, { actor: 'test' });
+  await writeConfigAsOlderRelease(sql, system.configs.prepareCreate(aJobConfig({ id: 'kept-config' }), { actor: 'test' }));
+  const created = await system.configs.get('kept-config');
+  const patched = system.configs.prepareChange(created, {}, applyMergePatch(created, { payload: { limits: { batchSize: 42 } } }), { actor: 'test' }).write;
+  if (patched) await writeConfigAsOlderRelease(sql, patched);
   const { execution } = await system.executions.trigger('kept-config', { requestedBy: 'test' });
   await system.runHere(execution.id);
   const demo = await seedDemoData(system, { sprouts: 20, events: 400, seed: 7 });

@@ -9,6 +9,7 @@ import { STORE_RETRY_FIRST_MS, STORE_RETRY_MAX_MS } from '../../src/domain/execu
 import { migrate } from '../../src/store/migrate.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
+import { writeConfigAsOlderRelease } from '../support/older-release.js';
 
 const actor = { actor: 'test' };
 
@@ -298,7 +299,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
       const older = await factory.make(undefined, { migrated: false });
       await migrate(older, { upTo: 22 });
       const before = makeScenario(older);
-      await before.system.configs.create(scenarioConfig('kept', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor);
+      await writeConfigAsOlderRelease(older, before.system.configs.prepareCreate(scenarioConfig('kept', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor));
       const [running, finished] = [randomUUID(), randomUUID()];
       const now = before.clock.now();
       await older.query({
@@ -337,7 +338,7 @@ export function runEngineScenarios(factory: SqlFactory): void {
       await migrate(older, { upTo: 16 });
       const before = makeScenario(older);
       // (Left open: closing a system closes its store's connections, which `after` uses too.)
-      await before.system.configs.create(scenarioConfig('kept', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor);
+      await writeConfigAsOlderRelease(older, before.system.configs.prepareCreate(scenarioConfig('kept', { cronExpression: '0 0 1 1 *', isEnabled: false }, { limits: { maxConcurrent: 5 } }), actor));
       // As release 0016 left them: one execution queued, one running under a lease, one finished.
       const [queued, running, finished] = [randomUUID(), randomUUID(), randomUUID()];
       const now = before.clock.now();
