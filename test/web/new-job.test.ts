@@ -36,7 +36,7 @@ describe.skipIf(!available)('new jobs from the console', () => {
       await page.getByRole('button', { name: 'New job' }).click();
       await page.getByRole('heading', { name: 'New job' }).waitFor();
       await page.getByLabel('Title').fill(`Console ${name}`);
-      const asksCron = name === 'http-request' || name === 'signal-aggregation';
+      const asksCron = ['http-request', 'signal-aggregation', 'sql', 'command'].includes(name);
       // The form settles once the type's defaults are read: wait for it rather than count at once.
       await expect.poll(() => page.getByLabel('Cron expression').count(), { message: name }).toBe(asksCron ? 1 : 0);
       await expect.poll(() => page.getByLabel('Url').count(), { message: name }).toBe(name === 'http-request' ? 1 : 0);
@@ -48,7 +48,16 @@ describe.skipIf(!available)('new jobs from the console', () => {
         await page.getByRole('list', { name: 'Next runs' }).waitFor();
       }
       if (name === 'http-request') await page.getByLabel('Url').fill('https://example.com/hook');
+      if (name === 'sql') await page.getByLabel('Statement').fill('select 1');
       await page.getByRole('button', { name: 'Create job' }).click();
+      if (name === 'command') {
+        // This server runs no commands (no --allow-commands): the form says so, and nothing is created.
+        await page.getByText(/--allow-commands/).first().waitFor();
+        const { items } = await h.api<{ items: Array<{ meta: { id: string } }> }>('GET', '/api/jobs');
+        expect(items.map((item) => item.meta.id)).not.toContain(`console-${name}`);
+        await page.goto(`${h.base}/`);
+        continue;
+      }
       await page.getByRole('heading', { name: `Console ${name}` }).waitFor();
       const job = await h.api<Job>('GET', `/api/jobs/console-${name}`);
       expect(job.payload.jobType).toBe(name);
