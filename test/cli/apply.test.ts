@@ -220,11 +220,17 @@ describe('grove-jobs apply and diff', () => {
 
 describe('grove-jobs export', () => {
   it('writes the default configs and a config of every job type as files that apply takes back with no new version', async () => {
-    // A config of every job type (the default configs cover the Grove types), one with secrets.
+    // A config of every job type (the default configs cover the Grove types), one with secrets;
+    // command configs need a process that may run commands from a folder.
+    const commands = mkdtempSync(join(tmpdir(), 'grove-commands-'));
+    writeFileSync(join(commands, 'report.sh'), '#!/bin/sh\necho report\n', { mode: 0o755 });
+    env['GROVE_JOBS_ALLOW_COMMANDS'] = commands;
     for (const [id, jobType, parameters] of [
       ['call', 'http-request', { url: 'https://example.test/hook', secretHeaders: { authorization: `Bearer ${HOOK_SECRET}` } }],
       ['aggregate', 'signal-aggregation', {}],
       ['report-pdf', 'report', { format: 'pdf' }],
+      ['tidy-up', 'sql', { statement: 'delete from sessions where ended_at < now() - interval \'30 days\'' }],
+      ['run-report', 'command', { executable: 'report.sh', args: ['--all'] }],
     ] as const) {
       const file = write(`${id}.json`, JSON.stringify({ meta: { id }, payload: { jobType, schedule: { cronExpression: '0 4 * * *' }, parameters } }));
       const created = await run(['jobs', 'create', '--file', file]);
@@ -233,7 +239,7 @@ describe('grove-jobs export', () => {
     expect((await run(['jobs', 'set', 'call', 'payload.notifications.webhookUrl=https://hooks.example.test/x', `payload.notifications.webhookSecret=whsec_${HOOK_SECRET}`])).code).toBe(0);
     const list = JSON.parse((await run(['jobs', 'list', '--json'])).stdout) as { items: Array<{ meta: { id: string; version: number }; payload: { jobType: string } }> };
     const types = new Set(list.items.map((c) => c.payload.jobType));
-    expect([...types].sort()).toEqual(['advancement-batch', 'health-check', 'http-request', 'notification-digest', 'orphan-cleanup', 'report', 'signal-aggregation']);
+    expect([...types].sort()).toEqual(['advancement-batch', 'command', 'health-check', 'http-request', 'notification-digest', 'orphan-cleanup', 'report', 'signal-aggregation', 'sql']);
 
     const exported = await run(['export', '--dir', join(dir, 'out'), '--json']);
     expect(exported.code, exported.stderr).toBe(0);
