@@ -31,3 +31,16 @@ export function nextSlots(cronExpression: string, timeZone: string, after: Date,
 export function describeSchedule(cronExpression: string, timeZone: string): string {
   return describeCompiled(compileSchedule(cronExpression, timeZone));
 }
+export {
+  planSchedulePreview,
+  DEFAULT_PREVIEW_COUNT,
+  DstRule,
+  PreviewState,
+  type DstAffectedRun,
+  type MovedRun,
+  type PreviewRun,
+  type PreviewSide,
+  type SchedulePreview,
+  type SchedulePreviewInput,
+  type SchedulePreviewOptions,
+} from './preview.js';

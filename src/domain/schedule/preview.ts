@@ -1,0 +1,213 @@
+import { compileSchedule } from './compile.js';
+import { describeCompiled } from './describe.js';
+import { nextWallMatch, slotsAfter } from './next-slots.js';
+import { nextTransition, offsetAt } from './time-zone.js';
+import { ScheduleKind } from './types.js';
+
+/** The schedule part of a job config, as the preview compares it. */
+export interface SchedulePreviewInput {
+  cronExpression: string;
+  timezone: string;
+  isEnabled: boolean;
+}
+
+/** One run: its UTC instant and the wall clock it shows in the before and the after zone. */
+export interface PreviewRun {
+  /** ISO 8601 UTC instant, e.g. "2027-03-14T07:00:00.000Z". */
+  at: string;
+  /** Wall clock with offset in the before zone, e.g. "2027-03-14T03:00:00-04:00". */
+  wallBefore: string;
+  /** Wall clock with offset in the after zone. */
+  wallAfter: string;
+}
+
+export const PreviewState = { On: 'on', Off: 'off', Never: 'never' } as const;
+export type PreviewState = (typeof PreviewState)[keyof typeof PreviewState];
+
+/** One side of the comparison. `note` says in words why there are no runs, when there are none. */
+export interface PreviewSide extends SchedulePreviewInput {
+  state: PreviewState;
+  description: string;
+  note?: string;
+}
+
+export interface MovedRun {
+  from: PreviewRun;
+  to: PreviewRun;
+}
+
+export const DstRule = {
+  /** Fixed-time, wall time in a spring-forward gap: runs once at the first instant after the gap. */
+  GapRunsAfter: 'gap-runs-after',
+  /** Interval, wall time in a gap: skipped. */
+  GapSkipped: 'gap-skipped',
+  /** Fixed-time, wall time occurs twice: runs once, at its first occurrence. */
+  DoubledRunsOnce: 'doubled-runs-once',
+  /** Interval, wall time occurs twice: runs at both occurrences. */
+  DoubledRunsTwice: 'doubled-runs-twice',
+} as const;
+export type DstRule = (typeof DstRule)[keyof typeof DstRule];
+
+/** A wall time of the after-schedule that a daylight-saving transition affects. */
+export interface DstAffectedRun {
+  /** Local date of the wall time asked for, YYYY-MM-DD. */
+  date: string;
+  /** The wall time asked for, HH:MM:SS (it does not exist, or exists twice). */
+  wallClock: string;
+  rule: DstRule;
+  /** The UTC instants the schedule runs for it (none when skipped, two when doubled). */
+  instants: string[];
+  explanation: string;
+}
+
+export interface SchedulePreview {
+  before: PreviewSide;
+  after: PreviewSide;
+  runs: { before: PreviewRun[]; after: PreviewRun[] };
+  moved: MovedRun[];
+  vanished: PreviewRun[];
+  added: PreviewRun[];
+  dstDates: DstAffectedRun[];
+  /** The first run the changed cron or zone produces; null when neither changed or it never runs. */
+  firstRunUnderNewRule: PreviewRun | null;
+}
+
+export interface SchedulePreviewOptions {
+  /** Runs listed per side; default DEFAULT_PREVIEW_COUNT. */
+  count?: number;
+}
+
+/** Ten runs cover a daily schedule's next week and a half: enough to see a move at a glance. */
+export const DEFAULT_PREVIEW_COUNT = 10;
+/** Wall times listed per transition: a per-minute schedule would otherwise list 60. */
+const MAX_AFFECTED_PER_TRANSITION = 12;
+
+const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
+
+/** "2027-03-14T03:00:00" of a naive second count (wall time read as if UTC). */
+function naiveText(naive: number): string {
+  return new Date(naive * 1000).toISOString().slice(0, 19);
+}
+
+/** Wall clock with offset of an instant (seconds) in a zone, e.g. "2027-03-14T03:00:00-04:00". */
+export function wallClockIn(timeZone: string, instant: number): string {
+  const offset = offsetAt(timeZone, instant);
+  const sign = offset < 0 ? '-' : '+';
+  const minutes = Math.abs(offset) / 60;
+  return `${naiveText(instant + offset)}${sign}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+}
+
+function sameRule(a: SchedulePreviewInput, b: SchedulePreviewInput): boolean {
+  return a.cronExpression.trim() === b.cronExpression.trim() && a.timezone === b.timezone;
+}
+
+function side(input: SchedulePreviewInput, runs: number[], count: number): PreviewSide {
+  const description = describeCompiled(compileSchedule(input.cronExpression, input.timezone));
+  const base = { cronExpression: input.cronExpression, timezone: input.timezone, isEnabled: input.isEnabled, description };
+  if (!input.isEnabled) return { ...base, state: PreviewState.Off, note: 'switched off: no runs' };
+  if (runs.length === 0 && count > 0) return { ...base, state: PreviewState.Never, note: 'no upcoming runs (every matching wall time falls in a daylight-saving gap)' };
+  return { ...base, state: PreviewState.On };
+}
+
+/**
+ * Wall times of a schedule that the zone's daylight-saving transitions in (now, now + 12
+ * months] affect, each with SCHEDULING.md's rule and the instants used.
+ */
+function planDstDates(input: SchedulePreviewInput, now: Date): DstAffectedRun[] {
+  if (!input.isEnabled) return [];
+  const schedule = compileSchedule(input.cronExpression, input.timezone);
+  const fixed = schedule.kind === ScheduleKind.Fixed;
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const found: DstAffectedRun[] = [];
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  // Twelve calendar months on (UTC): the same date next year.
+  const until = Math.floor(new Date(now.getTime()).setUTCFullYear(now.getUTCFullYear() + 1) / 1000);
+  for (let t = nextTransition(input.timezone, nowSeconds, until); t; t = nextTransition(input.timezone, t.at, until)) {
+    const gap = t.after > t.before;
+    // Naive wall times that do not exist (gap) or exist twice (fall back).
+    const from = t.at + Math.min(t.before, t.after);
+    const to = t.at + Math.max(t.before, t.after);
+    let listed = 0;
+    for (let m = nextWallMatch(schedule.spec, from, to); m !== undefined && listed < MAX_AFFECTED_PER_TRANSITION; m = nextWallMatch(schedule.spec, m + 1, to)) {
+      const text = naiveText(m);
+      const entry = { date: text.slice(0, 10), wallClock: text.slice(11) };
+      if (gap && fixed) {
+        found.push({ ...entry, rule: DstRule.GapRunsAfter, instants: [iso(t.at)], explanation: `${entry.wallClock} does not exist that day: runs once at the first instant after the gap (${wallClockIn(input.timezone, t.at)})` });
+      } else if (gap) {
+        found.push({ ...entry, rule: DstRule.GapSkipped, instants: [], explanation: `${entry.wallClock} does not exist that day: an interval schedule skips it` });
+      } else {
+        const first = m - t.before;
+        const second = m - t.after;
+        if (fixed) {
+          if (first > nowSeconds) found.push({ ...entry, rule: DstRule.DoubledRunsOnce, instants: [iso(first)], explanation: `${entry.wallClock} happens twice that day: runs once, at its first occurrence` });
+        } else {
+          found.push({ ...entry, rule: DstRule.DoubledRunsTwice, instants: [first, second].filter((s) => s > nowSeconds).map(iso), explanation: `${entry.wallClock} happens twice that day: an interval schedule runs at both occurrences` });
+        }
+      }
+      listed++;
+    }
+  }
+  return found;
+}
+
+/**
+ * What a change of schedule does to the next runs, before it is saved: the next `count`
+ * runs under each side, the runs that move, vanish or are new, the after-schedule's
+ * daylight-saving dates in the next 12 months and, when the cron or zone changes, the
+ * first run under the new rule. A side switched off has no runs.
+ *
+ * A listed before-run with no equal after-run is paired, in order, with the listed after-runs
+ * that have no equal before-run: paired ones moved, unpaired before-runs vanished, unpaired
+ * after-runs are new. Equality is looked for among twice `count` runs of the other side, and
+ * a run past the other side's last one computed is left out (it may merely be unlisted).
+ *
+ * @example
+ * // '0 9 * * *' from America/New_York to Europe/London, now 2027-01-04T00:00Z:
+ * // runs.before[0].at = 2027-01-04T14:00:00.000Z, runs.after[0].at = 2027-01-04T09:00:00.000Z,
+ * // every run moved, firstRunUnderNewRule.at = 2027-01-04T09:00:00.000Z
+ * @throws ScheduleError when either side's cron or zone is invalid.
+ */
+export function planSchedulePreview(
+  before: SchedulePreviewInput,
+  after: SchedulePreviewInput,
+  now: Date,
+  options: SchedulePreviewOptions = {},
+): SchedulePreview {
+  const count = Math.max(0, Math.floor(options.count ?? DEFAULT_PREVIEW_COUNT));
+  // Each side is compared against twice as many runs of the other as are listed, so that a
+  // listed run is not taken for vanished or new merely because the other list ended first.
+  const runsOf = (input: SchedulePreviewInput): number[] =>
+    input.isEnabled ? slotsAfter(compileSchedule(input.cronExpression, input.timezone), now, 2 * count).map((d) => d.getTime() / 1000) : [];
+  const beforeWide = runsOf(before);
+  const afterWide = runsOf(after);
+  const beforeRuns = beforeWide.slice(0, count);
+  const afterRuns = afterWide.slice(0, count);
+  const run = (seconds: number): PreviewRun => ({
+    at: new Date(seconds * 1000).toISOString(),
+    wallBefore: wallClockIn(before.timezone, seconds),
+    wallAfter: wallClockIn(after.timezone, seconds),
+  });
+
+  // The last instant a side's runs speak for: past it, a run missing from them may just be unlisted.
+  const horizonOf = (runs: number[]) => (runs.length < 2 * count ? Infinity : (runs[runs.length - 1] ?? Infinity));
+  const beforeSet = new Set(beforeWide);
+  const afterSet = new Set(afterWide);
+  const lostRuns = beforeRuns.filter((s) => !afterSet.has(s) && s <= horizonOf(afterWide));
+  const newRuns = afterRuns.filter((s) => !beforeSet.has(s) && s <= horizonOf(beforeWide));
+  const paired = Math.min(lostRuns.length, newRuns.length);
+  const moved: MovedRun[] = [];
+  for (let i = 0; i < paired; i++) moved.push({ from: run(lostRuns[i] ?? 0), to: run(newRuns[i] ?? 0) });
+
+  const ruleChanged = !sameRule(before, after);
+  const first = afterRuns[0];
+  return {
+    before: side(before, beforeRuns, count),
+    after: side(after, afterRuns, count),
+    runs: { before: beforeRuns.map(run), after: afterRuns.map(run) },
+    moved,
+    vanished: lostRuns.slice(paired).map(run),
+    added: newRuns.slice(paired).map(run),
+    dstDates: planDstDates(after, now),
+    firstRunUnderNewRule: ruleChanged && first !== undefined ? run(first) : null,
+  };
+}
