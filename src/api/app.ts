@@ -20,6 +20,7 @@ import { accessLog, type RequestLog } from './access-log.js';
 import { groveRoutes } from './routes/grove.js';
 import { jobRoutes } from './routes/jobs.js';
 import { applyRoutes } from './routes/apply.js';
+import { previewRoutes } from './routes/preview.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { validationHook } from './validation.js';
 import { healthzRoute, readyzRoute, registerMetricsPath } from './openapi-system.js';
@@ -312,6 +313,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   registerWebhooks(app.openAPIRegistry);
   app.route('/api', jobRoutes({ system, schedules: new ScheduleCache() }));
   app.route('/api', applyRoutes({ system }));
+  app.route('/api', previewRoutes({ system }));
   app.route('/api', executionRoutes({ system }));
   app.route('/api', scheduleRoutes({ now: () => system.clock.now() }));
   if (options.grove !== false) app.route('/api', groveRoutes({ system }));

@@ -73,6 +73,7 @@ export const FUZZ_ROUTES: readonly RouteSpec[] = [
   { method: 'POST', template: '/api/jobs', body: () => httpConfig('fz-new'), slots: CONFIG_SLOTS },
   { method: 'PUT', template: '/api/jobs/{id}', body: () => httpConfig('fz-http'), slots: CONFIG_SLOTS },
   { method: 'PATCH', template: '/api/jobs/{id}', body: () => ({ meta: { title: 'Patched' }, payload: { parameters: { body: { a: 1 } } } }), slots: CONFIG_SLOTS },
+  { method: 'POST', template: '/api/jobs/{id}/preview', body: () => ({ payload: { schedule: { cronExpression: '30 2 * * *', timezone: 'America/New_York', isEnabled: true } } }), slots: CONFIG_SLOTS },
   { method: 'DELETE', template: '/api/jobs/{id}' },
   { method: 'POST', template: '/api/jobs/{id}/duplicate', body: () => ({ id: 'fz-copy', title: 'Copy' }), slots: [['id'], ['title']] },
   { method: 'POST', template: '/api/jobs/{id}/versions/{version}/restore' },
