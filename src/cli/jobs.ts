@@ -6,6 +6,7 @@ import type { WriteOptions } from '../app.js';
 import { cliActor, type CliContext, withSystem } from './context.js';
 import { readJsonFile } from './input.js';
 import { UsageError } from './errors.js';
+import { formatPreview, previewSet } from './preview.js';
 import { formatFromNow, formatInZone, formatUtc, json, table } from './output.js';
 
 interface JsonOption {
@@ -179,11 +180,13 @@ export function registerJobs(program: Command, context: CliContext): void {
     .argument('<id>', 'config id')
     .argument('<assignments...>', 'path=value pairs (values are JSON when they parse, text otherwise)')
     .option('--if-version <n>', 'refuse the change unless the config is still at this version')
-    .option('--json', 'print the stored config')
-    .action((id: string, assignments: string[], options: JsonOption & { ifVersion?: string }) =>
+    .option('--json', 'print the stored config (with --preview, the preview as the API answers it)')
+    .option('--preview', 'print what the change would do to the next runs (moved runs, daylight-saving dates) and store nothing')
+    .action((id: string, assignments: string[], options: JsonOption & { ifVersion?: string; preview?: boolean }) =>
       withSystem(context, async (system) => {
         const patch = assignmentsToPatch(assignments);
         const write = writeOptions(options.ifVersion);
+        if (options.preview) return io.out(formatPreview(id, await previewSet(system, id, patch, write.actor, write.expectedVersion), options.json ?? false));
         const before = await system.configs.get(id);
         const owners = await system.configs.owners(id);
         const config = await system.configs.patch(id, patch, write);
