@@ -22,6 +22,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { applyRoutes } from './routes/apply.js';
 import { previewRoutes } from './routes/preview.js';
 import { scheduleRoutes } from './routes/schedule.js';
+import { pauseRoutes } from './routes/pause.js';
 import { validationHook } from './validation.js';
 import { healthzRoute, readyzRoute, registerMetricsPath } from './openapi-system.js';
 import { jsonResponse } from './openapi-routes.js';
@@ -314,6 +315,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.route('/api', jobRoutes({ system, schedules: new ScheduleCache() }));
   app.route('/api', applyRoutes({ system }));
   app.route('/api', previewRoutes({ system }));
+  app.route('/api', pauseRoutes({ system }));
   app.route('/api', executionRoutes({ system }));
   app.route('/api', scheduleRoutes({ now: () => system.clock.now() }));
   if (options.grove !== false) app.route('/api', groveRoutes({ system }));

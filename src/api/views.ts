@@ -73,7 +73,15 @@ export const JobSchema = z
     status: z.enum(JobStatus),
     nextRuns: z.array(instant()),
     schedule: z.object({ description: z.string(), timezone: z.string() }),
-    paused: z.object({ at: instant(), reason: z.string().nullable() }).nullable(),
+    paused: z
+      .object({
+        at: instant(),
+        reason: z.string().nullable(),
+        until: instant().nullable().openapi({ description: 'The pause ends by itself then; null: until resumed' }),
+        by: z.string().nullable().openapi({ description: 'Who paused it (grove-jobs: after consecutive failures)' }),
+      })
+      .nullable()
+      .openapi({ description: 'Paused: no slot runs, and slots in the pause are not caught up. Null: not paused.' }),
     consecutiveFailures: z.int(),
     lastExecution: ExecutionSummarySchema.nullable(),
     droppedSecrets: z
@@ -282,10 +290,14 @@ export function jobView(overview: ConfigOverview, registry: JobTypeRegistry, sch
     meta: config.meta,
     payload: config.payload,
     status,
-    // A switched-off config has no next runs.
-    nextRuns: config.payload.schedule.isEnabled ? reading.nextRuns.map((d) => d.toISOString()) : [],
+    // A switched-off config has no next runs; a paused one none before its pause ends.
+    nextRuns: config.payload.schedule.isEnabled
+      ? reading.nextRuns.filter((d) => !overview.pausedAt || (overview.pausedUntil !== null && d >= overview.pausedUntil)).map((d) => d.toISOString())
+      : [],
     schedule: { description: reading.description, timezone: config.payload.schedule.timezone },
-    paused: overview.pausedAt ? { at: overview.pausedAt.toISOString(), reason: overview.pausedReason } : null,
+    paused: overview.pausedAt
+      ? { at: overview.pausedAt.toISOString(), reason: overview.pausedReason, until: overview.pausedUntil?.toISOString() ?? null, by: overview.pausedBy }
+      : null,
     consecutiveFailures: overview.consecutiveFailures,
     lastExecution: overview.lastExecution ? executionSummaryView(overview.lastExecution) : null,
   };

@@ -22,6 +22,7 @@ import { registerSecrets } from './secrets.js';
 import { registerApply } from './apply.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
+import { registerPause } from './pause.js';
 
 /** The package's version, read once from package.json (two levels up from src/cli and dist/cli). */
 function packageVersion(): string {
@@ -64,6 +65,7 @@ export function createProgram(context: CliContext): Command {
   registerApply(program, context);
   registerExport(program, context);
   registerImport(program, context);
+  registerPause(program, context);
   return program;
 }
 

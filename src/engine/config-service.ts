@@ -11,6 +11,7 @@ import {
   managerOfActor,
   mapSecretLeaves,
   planOwners,
+  planPause,
   redactChanges,
   secretPathsOf,
   validateJobConfig,
@@ -231,6 +232,44 @@ export class ConfigService {
     const [found] = await this.store.listConfigOverviews(id);
     if (!found) throw notFound(id);
     return found;
+  }
+
+  /**
+   * Pauses a config: its schedule stays switched on, no slot of it runs until the pause ends
+   * (at `until`, by the scheduler; or by resume). A second pause replaces the first. Slots
+   * that fall in a pause are passed, not caught up (Scheduler #handlePaused).
+   */
+  async pause(id: string, input: { reason?: unknown; until?: unknown }, actor: string): Promise<ConfigOverview> {
+    const now = this.clock.now();
+    const plan = planPause(input, now);
+    await this.get(id);
+    await this.store.pauseSchedule(id, { at: now, until: plan.until, reason: plan.reason, by: actor });
+    this.events?.emit('config:changed', { configId: id });
+    return this.overview(id);
+  }
+
+  /**
+   * Ends a config's pause at once; slots until now fell in it and are passed. A pause after
+   * consecutive failures also switched the schedule off: resuming switches it on again (a new
+   * version by `actor`). `resumed` false: the config was not paused, nothing changed.
+   */
+  async resume(id: string, actor: string): Promise<{ resumed: boolean; overview: ConfigOverview }> {
+    const before = await this.overview(id);
+    if (!before.pausedAt) return { resumed: false, overview: before };
+    const now = this.clock.now();
+    let resumed = true;
+    if (before.config.payload.schedule.isEnabled) resumed = await this.store.endPause(id, now, null);
+    else {
+      // Switching the schedule on ends the pause in the same write (restartSchedule); the
+      // failure streak starts again, or the next failure would pause it at once.
+      await this.setEnabled(id, true, { actor });
+      await this.store.markPaused(id, null, null, null);
+    }
+    if (resumed) {
+      this.events?.emit('config:resumed', { configId: id, at: now, by: actor });
+      this.events?.emit('config:changed', { configId: id });
+    }
+    return { resumed, overview: await this.overview(id) };
   }
 
   /**

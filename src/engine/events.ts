@@ -15,6 +15,8 @@ export interface EngineEventMap {
   'slot:missed': { configId: string; slot: Date; executionId: string | null; missedSlots?: number };
   'config:changed': { configId: string };
   'config:paused': { configId: string; consecutiveFailures: number };
+  /** A pause ended: resumed by `by`, or (by null) at the end it was given, by the scheduler. */
+  'config:resumed': { configId: string; at: Date; by: string | null };
   /** A call of a scheduler's or worker's loop to the store failed (out of reach, say); the loop tries again shortly. */
   'engine:error': EngineErrorSource & { message: string };
   /**

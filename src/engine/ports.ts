@@ -307,6 +307,20 @@ export interface SchedulableConfig {
   config: JobConfig;
   /** Slots up to and including this instant are claimed or decided; null: never scheduled. */
   lastSlotAt: Date | null;
+  /** Paused (by hand or after consecutive failures) since then: no slot runs; null: not paused. */
+  pausedAt: Date | null;
+  /** The pause ends by itself at this instant; null: it lasts until resumed. */
+  pausedUntil: Date | null;
+}
+
+/** A pause by hand: the schedule stays switched on, no slot runs until it ends. */
+export interface PauseInput {
+  at: Date;
+  /** Null: until resumed. */
+  until: Date | null;
+  reason: string;
+  /** The actor who paused. */
+  by: string;
 }
 
 /** The outcome of one slot claim. */
@@ -320,6 +334,8 @@ export interface ScheduleState {
   consecutiveFailures: number;
   pausedAt: Date | null;
   pausedReason: string | null;
+  pausedUntil: Date | null;
+  pausedBy: string | null;
 }
 
 /** An execution as live updates show it (no config snapshot, no result). */
@@ -482,7 +498,14 @@ export interface ExecutionStore {
   requestCancel(id: string, now: Date): Promise<ExecutionRecord | undefined>;
   /** Counts a failed run (returns the streak); a success resets it. */
   recordRunOutcome(configId: string, failed: boolean): Promise<number>;
-  markPaused(configId: string, at: Date | null, reason: string | null): Promise<void>;
+  markPaused(configId: string, at: Date | null, reason: string | null, by: string | null): Promise<void>;
+  /** Pauses a config's schedule (replacing a pause it has) and tells the schedulers. */
+  pauseSchedule(configId: string, pause: PauseInput): Promise<void>;
+  /**
+   * Ends a config's pause; slots up to `from` fell in it and are passed. With `until`, only a
+   * pause that ends at that instant (one set again meanwhile stays). False when none ended.
+   */
+  endPause(configId: string, from: Date, until: Date | null): Promise<boolean>;
   getScheduleState(configId: string): Promise<ScheduleState | undefined>;
   /**
    * Calls back when any process changes a config, with its id; without one when the store
@@ -541,6 +564,8 @@ export interface ConfigOverview {
   consecutiveFailures: number;
   pausedAt: Date | null;
   pausedReason: string | null;
+  pausedUntil: Date | null;
+  pausedBy: string | null;
   /** The latest execution that was not skipped, if any. */
   lastExecution: ExecutionSummary | null;
 }

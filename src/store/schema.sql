@@ -679,7 +679,9 @@ CREATE TABLE grove_jobs.schedule_state (
     next_slot_at timestamp with time zone,
     consecutive_failures integer DEFAULT 0 NOT NULL,
     paused_at timestamp with time zone,
-    paused_reason text
+    paused_reason text,
+    paused_until timestamp with time zone,
+    paused_by text
 );
 
 --

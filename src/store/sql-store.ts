@@ -158,6 +158,8 @@ function toOverview(row: configs.ConfigOverviewRow): ConfigOverview {
     consecutiveFailures: row.consecutive_failures ?? 0,
     pausedAt: date(row.paused_at),
     pausedReason: row.paused_reason,
+    pausedUntil: date(row.paused_until),
+    pausedBy: row.paused_by,
     lastExecution: last,
   };
 }
@@ -260,7 +262,10 @@ export function createSqlStore(sql: Sql): Store {
     const before = (await tx.query<configs.ConfigRow>(configs.getConfig(write.config.meta.id)))[0]?.config;
     const updated = await tx.query(configs.replaceConfig(write.config, expectedVersion));
     if (updated.length === 0) return false;
-    if (scheduleChanged(before, write.config)) await tx.query(configs.restartSchedule(write.config.meta.id, write.config.meta.updatedAt));
+    if (scheduleChanged(before, write.config)) {
+      const switchedOn = before?.payload.schedule.isEnabled === false && write.config.payload.schedule.isEnabled;
+      await tx.query(configs.restartSchedule(write.config.meta.id, write.config.meta.updatedAt, switchedOn));
+    }
     await writeVersionIn(tx, write);
     return true;
   };
@@ -340,6 +345,8 @@ export function createSqlStore(sql: Sql): Store {
       (await sql.query<slots.SchedulableRow>(slots.listSchedulable())).map((row) => ({
         config: row.config as JobConfig,
         lastSlotAt: date(row.last_slot_at),
+        pausedAt: date(row.paused_at),
+        pausedUntil: date(row.paused_until),
       })),
 
     ensureScheduleState: async (configId, from) => {
@@ -527,13 +534,35 @@ export function createSqlStore(sql: Sql): Store {
       return (await one<{ consecutive_failures: number }>(slots.recordFailedRun(configId)))?.consecutive_failures ?? 0;
     },
 
-    markPaused: async (configId, at, reason) => {
-      await sql.query(slots.markPaused(configId, at, reason));
+    markPaused: async (configId, at, reason, by) => {
+      await sql.query(slots.markPaused(configId, at, reason, by));
     },
+
+    pauseSchedule: async (configId, pause) => {
+      await sql.transaction(async (tx) => {
+        await tx.query(slots.pauseSchedule(configId, pause.at, pause.until, pause.reason, pause.by));
+        await tx.query(slots.notifyConfigChanged(configId));
+      });
+    },
+
+    endPause: async (configId, from, until) =>
+      sql.transaction(async (tx) => {
+        const ended = await tx.query(slots.endPause(configId, from, until));
+        if (ended.length > 0) await tx.query(slots.notifyConfigChanged(configId));
+        return ended.length > 0;
+      }),
 
     getScheduleState: async (configId) => {
       const row = await one<slots.ScheduleStateRow>(slots.getScheduleState(configId));
-      return row ? { consecutiveFailures: row.consecutive_failures, pausedAt: date(row.paused_at), pausedReason: row.paused_reason } : undefined;
+      return row
+        ? {
+            consecutiveFailures: row.consecutive_failures,
+            pausedAt: date(row.paused_at),
+            pausedReason: row.paused_reason,
+            pausedUntil: date(row.paused_until),
+            pausedBy: row.paused_by,
+          }
+        : undefined;
     },
 
     onConfigChanged: (listener) => sql.listen(CONFIG_CHANNEL, listener),

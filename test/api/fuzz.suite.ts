@@ -78,6 +78,8 @@ export const FUZZ_ROUTES: readonly RouteSpec[] = [
   { method: 'POST', template: '/api/jobs/{id}/duplicate', body: () => ({ id: 'fz-copy', title: 'Copy' }), slots: [['id'], ['title']] },
   { method: 'POST', template: '/api/jobs/{id}/versions/{version}/restore' },
   { method: 'POST', template: '/api/jobs/{id}/run', body: () => ({ dryRun: true, batchSize: 10 }), slots: [['dryRun'], ['batchSize']] },
+  { method: 'POST', template: '/api/jobs/{id}/pause', body: () => ({ reason: 'fuzz', until: '2099-01-01T00:00:00Z' }), slots: [['reason'], ['until']] },
+  { method: 'POST', template: '/api/jobs/{id}/resume' },
   {
     method: 'POST',
     template: '/api/apply',

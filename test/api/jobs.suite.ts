@@ -311,6 +311,8 @@ describe('job status', () => {
     consecutiveFailures: over.consecutiveFailures ?? 0,
     pausedAt: over.pausedAt ?? null,
     pausedReason: null,
+    pausedUntil: null,
+    pausedBy: null,
     lastExecution: over.last ? ({ status: over.last } as ConfigOverview['lastExecution']) : null,
   });
   it.each([

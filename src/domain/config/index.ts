@@ -34,3 +34,4 @@ export {
   type FieldOwner,
   type FieldOwners,
 } from './apply.js';
+export { MAX_PAUSE_REASON_LENGTH, planPause, type PausePlan } from './pause.js';

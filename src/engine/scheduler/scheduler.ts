@@ -168,7 +168,8 @@ export class Scheduler {
     const lane = async () => {
       while (index < schedulable.length) {
         const item = schedulable[index++] as (typeof schedulable)[number];
-        const next = await this.#handleConfig(item.config, item.lastSlotAt, now, onTime);
+        const paused = await this.#handlePaused(item, now);
+        const next = paused ? paused.next : await this.#handleConfig(item.config, item.lastSlotAt, now, onTime);
         if (next && (!earliest || next < earliest)) earliest = next;
       }
     };
@@ -221,6 +222,33 @@ export class Scheduler {
       while (count < wanted && runner.reserve()) count++;
       return { runner, ...first, count };
     }
+    return undefined;
+  }
+
+  /**
+   * A paused config: no slot of it runs. Returns when to look at it again (its pause's end,
+   * or never: a config change wakes the loop), or undefined when it is not paused (any more).
+   *
+   * Slots that fall in a pause are passed, not misfires (docs/scheduling.md, "Pauses"): the
+   * misfire policy stands for slots the scheduler could not start, while a pause is someone's
+   * decision that they should not run, as switching the config off is. So at the pause's end
+   * the cursor moves to just before it, and the first slot at or after the end runs as usual;
+   * none from the pause is caught up, whatever `misfirePolicy` says. Ending it is the
+   * store's conditional update: with several schedulers one ends it, and a pause set again
+   * meanwhile (another end) stays.
+   */
+  async #handlePaused(item: SchedulableConfig, now: Date): Promise<{ next: Date | undefined } | undefined> {
+    const { pausedAt, pausedUntil } = item;
+    if (!pausedAt) return undefined;
+    if (!pausedUntil || pausedUntil.getTime() > now.getTime()) return { next: pausedUntil ?? undefined };
+    // One millisecond before the end: a slot at the end itself is after the pause.
+    const from = new Date(pausedUntil.getTime() - 1);
+    const ended = await this.deps.store.endPause(item.config.meta.id, from, pausedUntil);
+    if (!ended) return { next: now }; // someone paused or resumed it meanwhile: read it again at once
+    this.deps.events.emit('config:resumed', { configId: item.config.meta.id, at: pausedUntil, by: null });
+    item.lastSlotAt = item.lastSlotAt && item.lastSlotAt > from ? item.lastSlotAt : from;
+    item.pausedAt = null;
+    item.pausedUntil = null;
     return undefined;
   }
 

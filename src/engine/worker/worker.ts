@@ -19,6 +19,8 @@ const HEARTBEATS_PER_LEASE = 3;
 export const MAX_IDLE_MS = 5000;
 /** Executions whose lease expired are ended by the first worker to look, at most this many per look. */
 const EXPIRED_PER_PASS = 100;
+/** Who the pause after consecutive failures is recorded as paused by (the API and CLI show it). */
+export const AUTO_PAUSE_ACTOR = 'grove-jobs';
 /**
  * A worker whose executions are short claims ahead: it keeps about this much work in hand
  * beyond its running places (by the recent length of its executions), so a place that frees
@@ -1019,7 +1021,7 @@ export class Worker {
     const limit = notifications.pauseAfterConsecutiveFailures;
     if (limit > 0 && streak >= limit && current.payload.schedule.isEnabled) {
       await configs.setEnabled(execution.configId, false, { actor: 'grove-jobs (auto-pause)' });
-      await store.markPaused(execution.configId, now, `paused after ${streak} failed runs in a row`);
+      await store.markPaused(execution.configId, now, `paused after ${streak} consecutive failures`, AUTO_PAUSE_ACTOR);
       events.emit('config:paused', { configId: execution.configId, consecutiveFailures: streak });
       notifier.notify({ ...notificationOf(execution, current, now), kind: NotificationKind.Critical, consecutiveFailures: streak });
     }

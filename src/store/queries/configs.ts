@@ -127,14 +127,18 @@ export const insertScheduleState = (id: string): SqlQuery => ({
 
 /**
  * A changed schedule (cron, zone, or switched on) applies from the change on: slots before
- * it are neither due nor missed under the new schedule.
+ * it are neither due nor missed under the new schedule. Switching it on ends a pause (the
+ * pause after consecutive failures switched it off); a cron or zone change keeps a pause.
  */
-export const restartSchedule = (id: string, from: string): SqlQuery => ({
+export const restartSchedule = (id: string, from: string, switchedOn: boolean): SqlQuery => ({
   name: 'configs-restart-schedule',
   text: `update schedule_state set last_slot_at = greatest(coalesce(last_slot_at, $2::timestamptz), $2::timestamptz),
-                paused_at = null, paused_reason = null
+                paused_at = case when $3::boolean then null else paused_at end,
+                paused_reason = case when $3::boolean then null else paused_reason end,
+                paused_until = case when $3::boolean then null else paused_until end,
+                paused_by = case when $3::boolean then null else paused_by end
           where config_id = $1`,
-  values: [id, from],
+  values: [id, from, switchedOn],
 });
 
 /** A config with its running count, schedule state and last (not skipped) execution. */
@@ -144,6 +148,8 @@ export interface ConfigOverviewRow {
   consecutive_failures: number | null;
   paused_at: Date | null;
   paused_reason: string | null;
+  paused_until: Date | null;
+  paused_by: string | null;
   last_id: string | null;
   last_status: string | null;
   last_trigger: string | null;
@@ -172,7 +178,7 @@ export const listConfigOverviews = (id: string | null): SqlQuery => ({
   text: `select c.config,
                 (select (r.claimed - coalesce(d.ended, 0))::int from config_running r left join config_ended d on d.config_id = r.config_id
                   where r.config_id = c.id) as running,
-                s.consecutive_failures, s.paused_at, s.paused_reason,
+                s.consecutive_failures, s.paused_at, s.paused_reason, s.paused_until, s.paused_by,
                 l.id as last_id, l.status as last_status, l.trigger as last_trigger, l.attempt as last_attempt,
                 l.queued_at as last_queued_at, l.started_at as last_started_at, l.finished_at as last_finished_at,
                 l.duration_ms as last_duration_ms, l.items_total as last_items_total, l.items_processed as last_items_processed,

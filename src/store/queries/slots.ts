@@ -3,6 +3,8 @@ import type { SqlQuery } from '../sql.js';
 export interface SchedulableRow {
   config: unknown;
   last_slot_at: Date | null;
+  paused_at: Date | null;
+  paused_until: Date | null;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface SchedulableRow {
 export const listSchedulable = (): SqlQuery => ({
   name: 'slots-list-schedulable',
   text: `with readied as materialized (select count(*) from claim_slots('[]'::jsonb, now(), ''))
-         select c.config, s.last_slot_at
+         select c.config, s.last_slot_at, s.paused_at, s.paused_until
            from job_configs c left join schedule_state s on s.config_id = c.id
           where c.is_enabled and (select count(*) from readied) >= 0
           order by c.id`,
@@ -111,12 +113,41 @@ export const endFailureStreak = (configId: string): SqlQuery => ({
   values: [configId],
 });
 
-export const markPaused = (configId: string, at: Date | null, reason: string | null): SqlQuery => ({
+export const markPaused = (configId: string, at: Date | null, reason: string | null, by: string | null): SqlQuery => ({
   name: 'slots-mark-paused',
-  text: `update schedule_state set paused_at = $2::timestamptz, paused_reason = $3,
+  text: `update schedule_state set paused_at = $2::timestamptz, paused_reason = $3, paused_by = $4, paused_until = null,
                 consecutive_failures = case when $2::timestamptz is null then 0 else consecutive_failures end
           where config_id = $1`,
-  values: [configId, at, reason],
+  values: [configId, at, reason, by],
+});
+
+/**
+ * A pause by hand. A config the scheduler has not seen yet gets its state row here, its
+ * schedule starting at the pause (slots before it were never due). A second pause replaces the
+ * first (new reason, end and actor).
+ */
+export const pauseSchedule = (configId: string, at: Date, until: Date | null, reason: string, by: string): SqlQuery => ({
+  name: 'slots-pause',
+  text: `insert into schedule_state (config_id, last_slot_at, paused_at, paused_until, paused_reason, paused_by)
+         values ($1, $2::timestamptz, $2::timestamptz, $3::timestamptz, $4, $5)
+         on conflict (config_id) do update set paused_at = excluded.paused_at, paused_until = excluded.paused_until,
+                paused_reason = excluded.paused_reason, paused_by = excluded.paused_by`,
+  values: [configId, at, until, reason, by],
+});
+
+/**
+ * Ends a pause: slots up to `from` fell in the pause and are passed, not missed (the cursor
+ * moves there, never back). `until` non-null: only the pause that ends then (the scheduler
+ * ending it at its end; a pause set again meanwhile stays). Returns the row when a pause ended.
+ */
+export const endPause = (configId: string, from: Date, until: Date | null): SqlQuery => ({
+  name: 'slots-end-pause',
+  text: `update schedule_state set last_slot_at = greatest(coalesce(last_slot_at, $2::timestamptz), $2::timestamptz),
+                paused_at = null, paused_until = null, paused_reason = null, paused_by = null, consecutive_failures = 0
+          where config_id = $1 and paused_at is not null
+            and ($3::timestamptz is null or paused_until = $3::timestamptz)
+         returning config_id`,
+  values: [configId, from, until],
 });
 
 export interface ScheduleStateRow {
@@ -125,11 +156,13 @@ export interface ScheduleStateRow {
   consecutive_failures: number;
   paused_at: Date | null;
   paused_reason: string | null;
+  paused_until: Date | null;
+  paused_by: string | null;
 }
 
 export const getScheduleState = (configId: string): SqlQuery => ({
   name: 'slots-get-state',
-  text: `select config_id, last_slot_at, consecutive_failures, paused_at, paused_reason from schedule_state where config_id = $1`,
+  text: `select config_id, last_slot_at, consecutive_failures, paused_at, paused_reason, paused_until, paused_by from schedule_state where config_id = $1`,
   values: [configId],
 });
 
