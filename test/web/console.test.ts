@@ -88,6 +88,8 @@ describe.skipIf(!available)('the operator console', () => {
     await cron.fill('0 3 * * *');
     await page.getByRole('list', { name: 'Next runs' }).getByText(/3:00 AM UTC/).first().waitFor();
     await page.getByRole('button', { name: 'Save changes' }).click();
+    // A schedule change shows what changes in the next runs before it is stored.
+    await page.getByRole('region', { name: /Before you save/ }).getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Schedule updated' }).waitFor();
 
     const job = await h.api<Job>('GET', '/api/jobs/advancement-batch');
@@ -181,6 +183,7 @@ describe.skipIf(!available)('the operator console', () => {
     const { page, errors } = await open('/jobs/advancement-batch');
     await page.getByRole('switch', { name: 'Schedule active' }).uncheck();
     await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('region', { name: /Before you save/ }).getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Schedule updated' }).waitFor();
     await page.getByRole('link', { name: '← All jobs' }).click();
     await card(page, 'advancement-batch').locator('.badge').getByText('Disabled').waitFor();

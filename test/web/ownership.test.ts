@@ -95,6 +95,8 @@ describe.skipIf(!available)('fields from config files in the console', () => {
     await warning.waitFor();
     await page.getByRole('list', { name: 'Next runs' }).waitFor();
     await page.getByRole('button', { name: 'Save changes' }).click();
+    // A schedule change shows what changes in the next runs before it is stored.
+    await page.getByRole('region', { name: /Before you save/ }).getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Schedule updated' }).waitFor();
 
     // The console's save is recorded as the console's: the marker goes, the title keeps its own.

@@ -103,6 +103,26 @@ export type SchedulePreview =
   | { valid: true; description: string; nextRuns: string[] }
   | { valid: false; error: { code: string; message: string; field?: string } };
 
+/** One run in a what-if preview: the UTC instant and its wall clock in the zone before and after the change. */
+export interface PreviewRun {
+  at: string;
+  wallBefore: string;
+  wallAfter: string;
+}
+
+/** The answer of POST /api/jobs/{id}/preview: what a change would do to the next runs, nothing stored. */
+export interface JobChangePreview {
+  before: { cronExpression: string; timezone: string; isEnabled: boolean; state: 'on' | 'off' | 'never'; description: string; note?: string };
+  after: { cronExpression: string; timezone: string; isEnabled: boolean; state: 'on' | 'off' | 'never'; description: string; note?: string };
+  runs: { before: PreviewRun[]; after: PreviewRun[] };
+  moved: Array<{ from: PreviewRun; to: PreviewRun }>;
+  vanished: PreviewRun[];
+  added: PreviewRun[];
+  dstDates: Array<{ date: string; wallClock: string; rule: string; instants: string[]; explanation: string }>;
+  firstRunUnderNewRule: PreviewRun | null;
+  changes: Array<{ path: string; from?: unknown; to?: unknown }>;
+}
+
 export interface JobListQuery {
   type?: string;
   enabled?: 'true' | 'false';
@@ -146,6 +166,8 @@ export interface ApiClient {
   runNow(id: string, options?: RunOptions): Promise<{ executionId: string; created: boolean }>;
   executions(id: string, limit?: number): Promise<ExecutionView[]>;
   preview(cron: string, tz: string, count?: number): Promise<SchedulePreview>;
+  /** What a merge patch would do to the next runs (POST /api/jobs/{id}/preview); stores nothing. */
+  previewChange(id: string, patch: unknown, version?: number): Promise<JobChangePreview>;
   rules(): Promise<AdvancementRule[]>;
   /** The signed-in user, when index.html's early read has already brought it (once): the first render needs no "Signing in…". */
   meAtHand(): Me | undefined;
@@ -297,6 +319,7 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     runNow: (id, options = {}) => call<{ executionId: string; created: boolean }>('POST', `api/jobs/${enc(id)}/run`, { body: options }),
     executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `api/jobs/${enc(id)}/executions${query({ limit })}`)).items,
     preview: (cron, tz, count = 5) => call<SchedulePreview>('GET', `api/schedule/preview${query({ cron, tz, count })}`),
+    previewChange: (id, patch, version) => call<JobChangePreview>('POST', `api/jobs/${enc(id)}/preview`, version === undefined ? { body: patch } : { body: patch, version }),
     rules: async () => (await call<{ items: AdvancementRule[] }>('GET', 'api/advancement-rules')).items,
     meAtHand: () => atHand<Me>('api/me'),
     jobsAtHand: (q) => atHand<JobList>(`api/jobs${query({ ...q })}`),

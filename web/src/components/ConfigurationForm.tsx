@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { ApiRequestError, type FieldOwners, type JobType, type JobView, type SchedulePreview } from '../api-client';
+import { ApiRequestError, type FieldOwners, type JobChangePreview, type JobType, type JobView, type SchedulePreview } from '../api-client';
 import { fieldMessage, fieldName, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
 import { type FieldOwnership, FieldOwnershipContext, isFromFiles } from '../hooks/use-from-files';
@@ -11,6 +11,7 @@ import { ErrorNotice } from './Notice';
 import { checkParameter, ParameterFields } from './ParameterFields';
 import { Section } from './Section';
 import { VersionHistory } from './VersionHistory';
+import { WhatIfPanel } from './WhatIfPanel';
 
 /** The editable part of a config: what is sent back with PUT (server-managed meta is left out). */
 interface Draft {
@@ -118,6 +119,8 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
   const [conflict, setConflict] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  /** The what-if Save shows before a schedule change is stored: open while not null. */
+  const [whatIf, setWhatIf] = useState<{ preview: JobChangePreview | null; error: unknown } | null>(null);
   const [preview, setPreview] = useState<SchedulePreview | null>(null);
   /** The zone `preview` was read in: its runs are shown in it, whatever the field holds meanwhile (maybe no zone at all). */
   const [previewZone, setPreviewZone] = useState('UTC');
@@ -269,6 +272,7 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
   function change(path: string, value: unknown) {
     setDraft((current) => setAt(current, path, value));
     setSaved(null);
+    setWhatIf(null);
     if (serverErrors[path]) {
       const rest = { ...serverErrors };
       delete rest[path];
@@ -276,7 +280,24 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
     }
   }
 
+  const scheduleEdited = (() => {
+    const before = baseDraft.payload.schedule;
+    const after = draft.payload.schedule;
+    return before.cronExpression !== after.cronExpression || before.timezone !== after.timezone || before.isEnabled !== after.isEnabled;
+  })();
+
+  /** Save with a changed schedule first shows what changes in the next runs (POST …/preview stores nothing). */
+  function showWhatIf() {
+    const { cronExpression, timezone, isEnabled } = draft.payload.schedule;
+    setWhatIf({ preview: null, error: null });
+    api.previewChange(draft.meta.id, { payload: { schedule: { cronExpression, timezone, isEnabled } } }, version).then(
+      (preview) => setWhatIf((open) => (open ? { preview, error: null } : open)),
+      (error: unknown) => setWhatIf((open) => (open ? { preview: null, error } : open)),
+    );
+  }
+
   async function save() {
+    setWhatIf(null);
     setSaving(true);
     setSaveError(null);
     setSaved(null);
@@ -360,7 +381,10 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        if (canSave) void save();
+        // While the what-if is open, only its own Save stores the change.
+        if (!canSave || whatIf !== null) return;
+        if (scheduleEdited) showWhatIf();
+        else void save();
       }}
     >
       <fieldset className="form-grid" disabled={!canOperate}>
@@ -551,7 +575,10 @@ export function ConfigurationForm({ job, jobType, onChanged }: Props) {
               {saved}
             </p>
           ) : null}
-          <div className="form-buttons">
+          {whatIf !== null ? (
+            <WhatIfPanel preview={whatIf.preview} error={whatIf.error} saving={saving} onSave={() => void save()} onBack={() => setWhatIf(null)} />
+          ) : null}
+          <div className="form-buttons" hidden={whatIf !== null}>
             <button type="submit" className="button button--primary" disabled={!canSave}>
               {saving ? 'Saving…' : 'Save changes'}
             </button>
