@@ -164,6 +164,10 @@ export interface ApiClient {
   owners(id: string): Promise<FieldOwners>;
   restoreVersion(id: string, version: number, current: number): Promise<JobView>;
   runNow(id: string, options?: RunOptions): Promise<{ executionId: string; created: boolean }>;
+  /** Pauses a job (POST /api/jobs/{id}/pause): `until` an ISO instant, omitted for until resumed. */
+  pauseJob(id: string, pause: { reason: string; until?: string }): Promise<JobView>;
+  /** Ends a job's pause at once (POST /api/jobs/{id}/resume). */
+  resumeJob(id: string): Promise<JobView>;
   executions(id: string, limit?: number): Promise<ExecutionView[]>;
   preview(cron: string, tz: string, count?: number): Promise<SchedulePreview>;
   /** What a merge patch would do to the next runs (POST /api/jobs/{id}/preview); stores nothing. */
@@ -317,6 +321,8 @@ export function createApiClient(getToken: () => string | null, base = ''): ApiCl
     owners: async (id) => (await call<{ owners: FieldOwners }>('GET', `api/jobs/${enc(id)}/owners`)).owners,
     restoreVersion: (id, version, current) => call<JobView>('POST', `api/jobs/${enc(id)}/versions/${version}/restore`, { version: current }),
     runNow: (id, options = {}) => call<{ executionId: string; created: boolean }>('POST', `api/jobs/${enc(id)}/run`, { body: options }),
+    pauseJob: (id, pause) => call<JobView>('POST', `api/jobs/${enc(id)}/pause`, { body: pause }),
+    resumeJob: (id) => call<JobView>('POST', `api/jobs/${enc(id)}/resume`),
     executions: async (id, limit = 10) => (await call<{ items: ExecutionView[] }>('GET', `api/jobs/${enc(id)}/executions${query({ limit })}`)).items,
     preview: (cron, tz, count = 5) => call<SchedulePreview>('GET', `api/schedule/preview${query({ cron, tz, count })}`),
     previewChange: (id, patch, version) => call<JobChangePreview>('POST', `api/jobs/${enc(id)}/preview`, version === undefined ? { body: patch } : { body: patch, version }),

@@ -5,6 +5,7 @@ import { useApi } from '../hooks/use-api';
 import { useNavigate } from '../hooks/use-route';
 import { useSession } from '../hooks/use-session';
 import { HourglassIcon } from './Icons';
+import { PauseControl, PauseNote } from './PauseControl';
 import { RunDialog } from './RunDialog';
 import { StatusBadge } from './StatusBadge';
 
@@ -82,6 +83,7 @@ export const JobCard = memo(function JobCard({ job, now, counterLabels, onChange
         {/* One text node per line: the grid renders hundreds of these. */}
         <p className="next-run">{`Next: ${next ? formatRunTime(next, job.schedule.timezone, now) : payload.schedule.isEnabled ? 'no upcoming run' : 'not scheduled (disabled)'}`}</p>
         <p className="last-run" data-dry-run={job.lastExecution?.dryRun ? 'true' : undefined}>{`Last: ${formatLastRun(job.lastExecution, counterLabels)}`}</p>
+        <PauseNote job={job} now={now} />
         <ul className="chips" aria-label="Configuration">
           <li className="chip" title="Schedule">
             {job.schedule.description}
@@ -113,6 +115,15 @@ export const JobCard = memo(function JobCard({ job, now, counterLabels, onChange
               />
               <span>Enabled</span>
             </label>
+            <PauseControl
+              job={job}
+              title={title}
+              onDone={(text) => {
+                setMessage({ kind: 'ok', text });
+                onChanged();
+              }}
+              onError={(error) => setMessage({ kind: 'error', text: (error as Error).message })}
+            />
             <button
               type="button"
               className="button button--primary"

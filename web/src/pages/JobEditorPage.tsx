@@ -5,6 +5,7 @@ import { ConfigurationForm } from '../components/ConfigurationForm';
 import { HourglassIcon } from '../components/Icons';
 import { ErrorNotice } from '../components/Notice';
 import { RunDialog } from '../components/RunDialog';
+import { PauseControl, PauseNote } from '../components/PauseControl';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatLastRun, formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
@@ -120,6 +121,7 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
             {id === job.payload['jobType'] ? id : `${id} · ${String(job.payload['jobType'])}`} · version {String(job.meta['version'])}
           </span>
           <p className="next-run">Next: {next ? formatRunTime(next, job.schedule.timezone, new Date()) : 'not scheduled'} · Last: {formatLastRun(job.lastExecution, jobType?.counterLabels)}</p>
+          <PauseNote job={job} now={new Date()} />
         </div>
         <StatusBadge status={job.status} />
         {canOperate ? (
@@ -147,6 +149,16 @@ export function JobEditorPage({ id, tab }: { id: string; tab: Tab }) {
                 onClose={() => setRunOpen(false)}
               />
             ) : null}
+            <PauseControl
+              job={job}
+              title={title}
+              onDone={(text) => {
+                setActionError(null);
+                setMessage(text);
+                void load();
+              }}
+              onError={setActionError}
+            />
             <button
               type="button"
               className="button"
