@@ -235,7 +235,9 @@ export class Scheduler {
    * the cursor moves to just before it, and the first slot at or after the end runs as usual;
    * none from the pause is caught up, whatever `misfirePolicy` says. Ending it is the
    * store's conditional update: with several schedulers one ends it, and a pause set again
-   * meanwhile (another end) stays.
+   * meanwhile (another end) stays. Race left open: a pause written between a pass's read of
+   * the configs and its claim (a few milliseconds) does not stop a slot that pass claims; the
+   * pause's change notification wakes the loop, so every later slot waits.
    */
   async #handlePaused(item: SchedulableConfig, now: Date): Promise<{ next: Date | undefined } | undefined> {
     const { pausedAt, pausedUntil } = item;
@@ -246,6 +248,8 @@ export class Scheduler {
     const ended = await this.deps.store.endPause(item.config.meta.id, from, pausedUntil);
     if (!ended) return { next: now }; // someone paused or resumed it meanwhile: read it again at once
     this.deps.events.emit('config:resumed', { configId: item.config.meta.id, at: pausedUntil, by: null });
+    // Lists and live views of this process show the pause gone (the store told other processes).
+    this.deps.events.emit('config:changed', { configId: item.config.meta.id });
     item.lastSlotAt = item.lastSlotAt && item.lastSlotAt > from ? item.lastSlotAt : from;
     item.pausedAt = null;
     item.pausedUntil = null;
