@@ -168,7 +168,8 @@ export class Scheduler {
     const lane = async () => {
       while (index < schedulable.length) {
         const item = schedulable[index++] as (typeof schedulable)[number];
-        const paused = await this.#handlePaused(item, now);
+        // Only a paused config takes the detour (the usual pass reads one field).
+        const paused = item.pausedAt ? await this.#handlePaused(item, now) : undefined;
         const next = paused ? paused.next : await this.#handleConfig(item.config, item.lastSlotAt, now, onTime);
         if (next && (!earliest || next < earliest)) earliest = next;
       }
