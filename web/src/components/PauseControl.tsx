@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import type { JobView } from '../api-client';
 import { formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
+import { ModalForm, useDialogAction } from './ModalForm';
 import { ErrorNotice } from './Notice';
 
 /** Longest reason the server keeps (MAX_PAUSE_REASON_LENGTH in src/domain/config/pause.ts). */
@@ -32,18 +33,10 @@ interface DialogProps {
  * A modal <dialog>, as Run now's: Escape or Cancel closes it.
  */
 export function PauseDialog({ title, onPause, onClose }: DialogProps) {
-  const ref = useRef<HTMLDialogElement>(null);
   const headingId = useId();
   const [reason, setReason] = useState('');
   const [until, setUntil] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  const { busy, error, run } = useDialogAction(onClose);
 
   const trimmed = reason.trim();
   const untilIso = until === '' ? undefined : utcInstant(until);
@@ -51,76 +44,61 @@ export function PauseDialog({ title, onPause, onClose }: DialogProps) {
   const ready = !busy && trimmed !== '' && trimmed.length <= MAX_REASON && untilError === undefined;
 
   return (
-    <dialog
-      ref={ref}
-      className="run-dialog"
-      aria-labelledby={headingId}
-      onCancel={(event) => {
-        event.preventDefault();
-        if (!busy) onClose();
+    <ModalForm
+      headingId={headingId}
+      busy={busy}
+      onClose={onClose}
+      onSubmit={() => {
+        if (ready) run(() => onPause({ reason: trimmed, ...(untilIso ? { until: untilIso } : {}) }));
       }}
     >
-      <form
-        method="dialog"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (!ready) return;
-          setBusy(true);
-          setError(null);
-          onPause({ reason: trimmed, ...(untilIso ? { until: untilIso } : {}) }).then(onClose, (caught: unknown) => {
-            setError(caught);
-            setBusy(false);
-          });
-        }}
-      >
-        <h2 id={headingId}>Pause {title}</h2>
-        <p className="muted">No run starts while it is paused; the runs it skips are not made up afterwards.</p>
-        <div className="field">
-          <label htmlFor={`${headingId}-reason`}>Reason</label>
-          <textarea
-            id={`${headingId}-reason`}
-            name="reason"
-            required
-            rows={3}
-            maxLength={MAX_REASON}
-            value={reason}
-            disabled={busy}
-            onChange={(event) => setReason(event.target.value)}
-          />
-          <div className="hint">Required. Shown on the job with who paused it.</div>
+      <h2 id={headingId}>Pause {title}</h2>
+      <p className="muted">No run starts while it is paused; the runs it skips are not made up afterwards.</p>
+      <div className="field">
+        <label htmlFor={`${headingId}-reason`}>Reason</label>
+        <textarea
+          id={`${headingId}-reason`}
+          name="reason"
+          required
+          rows={3}
+          maxLength={MAX_REASON}
+          value={reason}
+          disabled={busy}
+          onChange={(event) => setReason(event.target.value)}
+        />
+        <div className="hint">Required. Shown on the job with who paused it.</div>
+      </div>
+      <div className={`field${untilError ? ' field--invalid' : ''}`}>
+        <label htmlFor={`${headingId}-until`}>Ends at (UTC, optional)</label>
+        <input
+          id={`${headingId}-until`}
+          name="until"
+          type="datetime-local"
+          value={until}
+          disabled={busy}
+          aria-invalid={Boolean(untilError)}
+          aria-describedby={`${headingId}-until-hint`}
+          onChange={(event) => setUntil(event.target.value)}
+        />
+        <div className="hint" id={`${headingId}-until-hint`}>
+          In UTC. Empty: paused until someone resumes it.
         </div>
-        <div className={`field${untilError ? ' field--invalid' : ''}`}>
-          <label htmlFor={`${headingId}-until`}>Ends at (UTC, optional)</label>
-          <input
-            id={`${headingId}-until`}
-            name="until"
-            type="datetime-local"
-            value={until}
-            disabled={busy}
-            aria-invalid={Boolean(untilError)}
-            aria-describedby={`${headingId}-until-hint`}
-            onChange={(event) => setUntil(event.target.value)}
-          />
-          <div className="hint" id={`${headingId}-until-hint`}>
-            In UTC. Empty: paused until someone resumes it.
-          </div>
-          {untilError ? (
-            <p className="field-error" role="alert">
-              Ends at {untilError}
-            </p>
-          ) : null}
-        </div>
-        <ErrorNotice error={error} />
-        <div className="form-actions">
-          <button type="submit" className="button button--primary" disabled={!ready}>
-            {busy ? 'Pausing…' : 'Pause'}
-          </button>
-          <button type="button" className="button" disabled={busy} onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </dialog>
+        {untilError ? (
+          <p className="field-error" role="alert">
+            Ends at {untilError}
+          </p>
+        ) : null}
+      </div>
+      <ErrorNotice error={error} />
+      <div className="form-actions">
+        <button type="submit" className="button button--primary" disabled={!ready}>
+          {busy ? 'Pausing…' : 'Pause'}
+        </button>
+        <button type="button" className="button" disabled={busy} onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </ModalForm>
   );
 }
 

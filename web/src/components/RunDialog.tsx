@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { JobType, RunOptions } from '../api-client';
 import { useApi } from '../hooks/use-api';
+import { ModalForm, useDialogAction } from './ModalForm';
 import { ErrorNotice } from './Notice';
 
 interface Props {
@@ -25,15 +26,13 @@ const MAX_BATCH_SIZE = 1_000_000;
  */
 export function RunDialog({ title, jobType, batchSize, dryRunParameter, onRun, onClose }: Props) {
   const api = useApi();
-  const ref = useRef<HTMLDialogElement>(null);
   const headingId = useId();
   const [type, setType] = useState<JobType | null>(null);
   const [typeError, setTypeError] = useState<unknown>(null);
   const [dryRun, setDryRun] = useState(dryRunParameter);
   const [size, setSize] = useState('');
   const [confirmed, setConfirmed] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useDialogAction(onClose);
 
   useEffect(() => {
     let current = true;
@@ -51,12 +50,6 @@ export function RunDialog({ title, jobType, batchSize, dryRunParameter, onRun, o
     };
   }, [api, jobType]);
 
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
-
   const sizeValue = size.trim() === '' ? undefined : Number(size);
   const sizeError =
     sizeValue === undefined || (Number.isInteger(sizeValue) && sizeValue >= 1 && sizeValue <= MAX_BATCH_SIZE)
@@ -66,85 +59,71 @@ export function RunDialog({ title, jobType, batchSize, dryRunParameter, onRun, o
   const ready = type !== null && !busy && sizeError === undefined && (!asksConfirmation || confirmed);
 
   return (
-    <dialog
-      ref={ref}
-      className="run-dialog"
-      aria-labelledby={headingId}
-      onCancel={(event) => {
-        event.preventDefault();
-        if (!busy) onClose();
+    <ModalForm
+      headingId={headingId}
+      busy={busy}
+      onClose={onClose}
+      onSubmit={() => {
+        if (!ready) return;
+        const options: RunOptions = { dryRun, ...(type?.usesBatchSize && sizeValue !== undefined ? { batchSize: sizeValue } : {}) };
+        run(() => onRun(options));
       }}
     >
-      <form
-        method="dialog"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (!ready) return;
-          setBusy(true);
-          setError(null);
-          const options: RunOptions = { dryRun, ...(type?.usesBatchSize && sizeValue !== undefined ? { batchSize: sizeValue } : {}) };
-          onRun(options).then(onClose, (caught: unknown) => {
-            setError(caught);
-            setBusy(false);
-          });
-        }}
-      >
-        <h2 id={headingId}>Run {title} now</h2>
-        {typeError ? <ErrorNotice error={typeError} /> : type === null ? <p className="muted">Reading the job type…</p> : null}
-        <div className="field field--check">
+      <h2 id={headingId}>Run {title} now</h2>
+      {typeError ? <ErrorNotice error={typeError} /> : type === null ? <p className="muted">Reading the job type…</p> : null}
+      <div className="field field--check">
+        <label>
+          <input type="checkbox" name="dryRun" checked={dryRun} disabled={dryRunParameter || busy} onChange={(event) => setDryRun(event.target.checked)} />
+          <span>Dry run</span>
+        </label>
+        <div className="hint">
+          {dryRunParameter ? "This job's dryRun parameter is on: every run of it is a dry run." : 'Reports what the run would do and changes nothing.'}
+        </div>
+      </div>
+      {type?.usesBatchSize ? (
+        <div className={`field${sizeError ? ' field--invalid' : ''}`}>
+          <label htmlFor={`${headingId}-batch`}>Batch size</label>
+          <input
+            id={`${headingId}-batch`}
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={MAX_BATCH_SIZE}
+            step={1}
+            placeholder={String(batchSize)}
+            value={size}
+            disabled={busy}
+            aria-invalid={Boolean(sizeError)}
+            aria-describedby={`${headingId}-batch-hint`}
+            onChange={(event) => setSize(event.target.value)}
+          />
+          <div className="hint" id={`${headingId}-batch-hint`}>
+            For this run only; the job&apos;s batch size is {batchSize}.
+          </div>
+          {sizeError ? (
+            <p className="field-error" role="alert">
+              Batch size {sizeError}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      {asksConfirmation ? (
+        <div className="field field--check run-dialog__confirm">
           <label>
-            <input type="checkbox" name="dryRun" checked={dryRun} disabled={dryRunParameter || busy} onChange={(event) => setDryRun(event.target.checked)} />
-            <span>Dry run</span>
+            <input type="checkbox" name="confirm" checked={confirmed} disabled={busy} onChange={(event) => setConfirmed(event.target.checked)} />
+            <span>Run it for real: unlike a dry run, it changes data</span>
           </label>
-          <div className="hint">
-            {dryRunParameter ? "This job's dryRun parameter is on: every run of it is a dry run." : 'Reports what the run would do and changes nothing.'}
-          </div>
         </div>
-        {type?.usesBatchSize ? (
-          <div className={`field${sizeError ? ' field--invalid' : ''}`}>
-            <label htmlFor={`${headingId}-batch`}>Batch size</label>
-            <input
-              id={`${headingId}-batch`}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={MAX_BATCH_SIZE}
-              step={1}
-              placeholder={String(batchSize)}
-              value={size}
-              disabled={busy}
-              aria-invalid={Boolean(sizeError)}
-              aria-describedby={`${headingId}-batch-hint`}
-              onChange={(event) => setSize(event.target.value)}
-            />
-            <div className="hint" id={`${headingId}-batch-hint`}>
-              For this run only; the job&apos;s batch size is {batchSize}.
-            </div>
-            {sizeError ? (
-              <p className="field-error" role="alert">
-                Batch size {sizeError}
-              </p>
-            ) : null}
-          </div>
-        ) : null}
-        {asksConfirmation ? (
-          <div className="field field--check run-dialog__confirm">
-            <label>
-              <input type="checkbox" name="confirm" checked={confirmed} disabled={busy} onChange={(event) => setConfirmed(event.target.checked)} />
-              <span>Run it for real: unlike a dry run, it changes data</span>
-            </label>
-          </div>
-        ) : null}
-        <ErrorNotice error={error} />
-        <div className="form-actions">
-          <button type="submit" className="button button--primary" disabled={!ready}>
-            {busy ? 'Starting…' : dryRun ? 'Start dry run' : 'Start run'}
-          </button>
-          <button type="button" className="button" disabled={busy} onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </dialog>
+      ) : null}
+      <ErrorNotice error={error} />
+      <div className="form-actions">
+        <button type="submit" className="button button--primary" disabled={!ready}>
+          {busy ? 'Starting…' : dryRun ? 'Start dry run' : 'Start run'}
+        </button>
+        <button type="button" className="button" disabled={busy} onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </ModalForm>
   );
 }
