@@ -39,6 +39,7 @@ const { createPostgresSql } = await load<typeof import('../../src/store/drivers/
 const { migrate } = await load<typeof import('../../src/store/migrate.js')>('store/migrate.js');
 const { createSqlStore } = await load<typeof import('../../src/store/sql-store.js')>('store/sql-store.js');
 const { systemClock } = await load<typeof import('../../src/system-clock.js')>('system-clock.js');
+const { DEFAULT_SCHEMA } = await load<typeof import('../../src/store/schemas.js')>('store/schemas.js');
 
 /**
  * Grove's minute slots fall on second 30 of their minute (six-field cron, seconds first):
@@ -149,6 +150,6 @@ export async function throughput(task: ThroughputTask, io: ChildIo): Promise<Thr
   await system.startWorker({ concurrency: CONCURRENCY });
   const t1 = await done.promise;
   await system.close({ graceMs: 1000 });
-  const [row] = await queryOnce<{ n: number }>(task.dbUrl, `select count(*)::int as n from executions where status = 'success' and finished_at is not null`);
+  const [row] = await queryOnce<{ n: number }>(task.dbUrl, `select count(*)::int as n from ${DEFAULT_SCHEMA}.executions where status = 'success' and finished_at is not null`);
   return { n: task.n, ms: t1 - t0, historyRows: row?.n ?? 0, enqueueMs };
 }
