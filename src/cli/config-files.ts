@@ -60,7 +60,12 @@ export function parseConfigFile(file: string, text: string): ConfigDocument[] {
     documents.forEach((document, index) => {
       const where = many ? `${file}, document ${index + 1}` : file;
       const [error] = document.errors;
-      if (error) throw bad(where, `is not YAML: ${error.message.split('\n')[0] ?? error.message}`);
+      if (error) {
+        // The parser gives up on very deep nesting with the engine's stack message: say what it means.
+        const line = (error.message.split('\n')[0] ?? error.message).replace(/:$/, '');
+        const deep = line.replace(/^Maximum call stack size exceeded/, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+        throw bad(where, deep === line ? `is not YAML: ${line}` : deep);
+      }
       const value: unknown = document.toJS({ maxAliasCount: 100 });
       if (value !== null && value !== undefined) values.push({ value, where });
     });

@@ -195,6 +195,8 @@ describe('grove-jobs apply and diff', () => {
     ['an unknown field', 'many.yaml', `${nightlyYaml().replace('id: nightly', 'id: first')}---\nmeta: { id: other }\npayload: { jobType: report, paylod: 1 }\n`, /many\.yaml, document 2: payload\.paylod: /],
     ['a bad cron', 'bad-cron.json', JSON.stringify({ meta: { id: 'x' }, payload: { jobType: 'report', schedule: { cronExpression: '61 * * * *' } } }), /bad-cron\.json: payload\.schedule\.cronExpression: /],
     ['a missing environment variable', 'hook.yaml', hookYaml.replace('HOOK_SECRET', 'NOT_SET_ANYWHERE'), /hook\.yaml: payload\.parameters\.secretHeaders\.x-cron-secret: environment variable NOT_SET_ANYWHERE is not set/],
+    ['a document nested 20,000 levels', 'deep.yaml', `meta: { id: deep }\npayload: { jobType: report, parameters: ${'['.repeat(20_000)}${']'.repeat(20_000)} }\n`, /deep\.yaml: nests deeper than 64 levels at line 2/],
+    ['a NUL in a JSON file', 'nul.json', '{"meta":{"id":"nul\\u0000"},"payload":{"jobType":"report"}}', /nul\.json: meta\.id/],
     ['a secret written in a file', 'leak.yaml', hookYaml.replace('{ fromEnv: HOOK_SECRET }', HOOK_SECRET), /leak\.yaml: payload\.parameters\.secretHeaders\.x-cron-secret: is a secret, and secrets never sit in files/],
   ])('refuses %s naming the file, the document and the field, and changes nothing (exit 2)', async (_name, file, text, message) => {
     write('jobs/0-good.yaml', nightlyYaml());
