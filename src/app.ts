@@ -35,7 +35,7 @@ import type { ApiSystem } from './api/system.js';
 export { systemClock, TrustedProxies };
 export type { Clock, Store };
 export type { ExecutionRecord, LogLine, Notification } from './engine/ports.js';
-export type { WriteOptions } from './engine/config-service.js';
+export type { ChangePreview, WriteOptions } from './engine/config-service.js';
 export type { ApplyOptions, ApplyResult, AppliedChange, ScheduleShape } from './engine/config-apply.js';
 
 /** What the built-in job types are given by the process that opens the store. */

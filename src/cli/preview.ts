@@ -1,12 +1,9 @@
-import { ConfigError, ConfigErrorCode, type ConfigChange, type JobConfig, applyMergePatch } from '../domain/config/index.js';
-import { planSchedulePreview, type PreviewRun, type SchedulePreview } from '../domain/schedule/index.js';
+import { ConfigError, ConfigErrorCode, applyMergePatch } from '../domain/config/index.js';
+import type { ChangePreview } from '../app.js';
+import type { PreviewRun } from '../domain/schedule/index.js';
 import type { OpenedGroveJobs } from '../open.js';
 import { formatInZone, formatUtc, json, table } from './output.js';
 
-/** The answer of POST /api/jobs/{id}/preview. */
-export type ChangePreview = SchedulePreview & { changes: ConfigChange[] };
-
-const scheduleOf = ({ payload: { schedule } }: JobConfig) => ({ cronExpression: schedule.cronExpression, timezone: schedule.timezone, isEnabled: schedule.isEnabled });
 
 /**
  * `jobs set … --preview`: what the change would do to the next runs, stored nowhere. The patch
@@ -19,10 +16,7 @@ export async function previewSet(system: OpenedGroveJobs, id: string, patch: unk
       { path: 'meta.version', message: `is ${current.meta.version}, not ${expectedVersion}` },
     ]);
   }
-  // The very preparation the change makes (so the same refusals), its write dropped.
-  const { write } = system.configs.prepareChange(current, {}, applyMergePatch(current, patch), { actor });
-  const preview = planSchedulePreview(scheduleOf(current), scheduleOf(write?.config ?? current), system.clock.now());
-  return { ...preview, changes: write?.changes ?? [] };
+  return system.configs.preview(current, applyMergePatch(current, patch), system.clock.now(), actor);
 }
 
 const when = (run: PreviewRun, zone: string) => formatInZone(new Date(run.at), zone);

@@ -10,12 +10,12 @@ import {
   type FieldOwner,
   type FieldOwners,
   fromLeaves,
-  type JobConfig,
   type JobTypeRegistry,
   planApply,
   planOwners,
   REDACTED,
   sameValue,
+  scheduleShape,
   secretPathsOf,
 } from '../domain/config/index.js';
 import { nextSlots } from '../domain/schedule/index.js';
@@ -163,7 +163,7 @@ async function planOne(deps: ApplyDeps, id: string, index: number, declaration: 
         conflicts: [],
         // What the declaration states (the rest are defaults), secrets masked.
         changes: Object.entries(declared).map(([path, to]) => ({ path, to: secret(path) ? REDACTED : to })),
-        schedule: { after: scheduleOf(config) },
+        schedule: { after: scheduleShape(config) },
         ...(source ? { source } : {}),
       },
     };
@@ -203,8 +203,8 @@ async function planOne(deps: ApplyDeps, id: string, index: number, declaration: 
     : undefined;
   if (prepared) {
     const after = deps.configs.secrets.open(prepared.config);
-    const schedule = scheduleOf(after);
-    const before = scheduleOf(opened);
+    const schedule = scheduleShape(after);
+    const before = scheduleShape(opened);
     return {
       write: { kind: 'replace', write: prepared, expectedVersion: stored.meta.version },
       result: {
@@ -263,11 +263,6 @@ function withNextRuns(result: ApplyResult, now: Date): void {
   if (!schedule) return;
   const runs = (shape: ScheduleShape) => (shape.isEnabled ? nextSlots(shape.cronExpression, shape.timezone, now, PREVIEW_RUNS).map((slot) => slot.toISOString()) : []);
   result.nextRuns = { timezone: schedule.after.timezone, ...(schedule.before ? { before: runs(schedule.before) } : {}), after: runs(schedule.after) };
-}
-
-function scheduleOf(config: JobConfig): ScheduleShape {
-  const { cronExpression, timezone, isEnabled } = config.payload.schedule;
-  return { cronExpression, timezone, isEnabled };
 }
 
 /** Runs a validation, naming the declaration's source and the field when it fails. */

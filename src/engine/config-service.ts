@@ -3,6 +3,7 @@ import {
   ConfigError,
   ConfigErrorCode,
   configLeaves,
+  type ConfigChange,
   diffConfigs,
   type FieldOwners,
   invalidConfig,
@@ -13,9 +14,11 @@ import {
   planOwners,
   planPause,
   redactChanges,
+  scheduleShape,
   secretPathsOf,
   validateJobConfig,
 } from '../domain/config/index.js';
+import { planSchedulePreview, type SchedulePreview } from '../domain/schedule/index.js';
 import { applyConfigs, type ApplyOptions, type ApplyResult } from './config-apply.js';
 import { ConfigSecrets, type RunSecrets } from './config-secrets.js';
 import type { EngineEvents } from './events.js';
@@ -41,6 +44,14 @@ export interface WriteOptions {
   claimed?: readonly string[];
   released?: readonly string[];
 }
+
+/** What a change would do to a config's schedule, and the fields it sets (secrets redacted). */
+export interface ChangePreview extends SchedulePreview {
+  changes: ConfigChange[];
+}
+
+/** Runs listed per side of a preview: the schedule domain's default ten. */
+const PREVIEW_RUNS = 10;
 
 /** Re-reads allowed for a change not pinned to a version, when writers keep racing it. */
 const UNPINNED_WRITE_ATTEMPTS = 5;
@@ -169,6 +180,17 @@ export class ConfigService {
   /** Tells this process's listeners that a config changed (a write made elsewhere, e.g. an apply's one transaction). */
   announce(id: string): void {
     this.events?.emit('config:changed', { configId: id });
+  }
+
+  /**
+   * The what-if of changing `current` to `candidate`, stored nowhere: the candidate goes through
+   * the very preparation a save makes (prepareChange), so it is refused with the same
+   * field-named ConfigErrors, and its write is dropped.
+   */
+  preview(current: JobConfig, candidate: unknown, now: Date, actor: string): ChangePreview {
+    const { write } = this.prepareChange(current, {}, candidate, { actor });
+    const after = write?.config ?? current;
+    return { ...planSchedulePreview(scheduleShape(current), scheduleShape(after), now, { count: PREVIEW_RUNS }), changes: write?.changes ?? [] };
   }
 
   /** Who set each field of a config. */

@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiSystem } from '../system.js';
 import { applyMergePatch, ConfigError, ConfigErrorCode } from '../../domain/config/index.js';
-import { previewChange } from '../../engine/change-preview.js';
 import { ApiError, type ApiEnv, apiActor, requireRole } from '../http.js';
 import { validationHook } from '../validation.js';
 import { bearer, errorResponses, keepRedactedSecrets, parseIfMatch, readErrors, writeErrors } from '../views.js';
@@ -111,7 +110,7 @@ export function previewRoutes(deps: { system: ApiSystem }): OpenAPIHono<ApiEnv> 
         ]);
       }
       const candidate = keepRedactedSecrets(applyMergePatch(current, patch), current, system.jobTypes);
-      return c.json(previewChange(system.configs, current, candidate, system.clock.now(), apiActor(c)), 200);
+      return c.json(system.configs.preview(current, candidate, system.clock.now(), apiActor(c)), 200);
     },
   );
   return app;

@@ -141,3 +141,9 @@ export const SYSTEM_DEFAULTS: Omit<JobConfigSections, 'displayName' | 'parameter
   limits: { batchSize: 100, timeoutSeconds: 3600, maxConcurrent: 1 },
   notifications: { onSuccess: false, onFailure: true, channels: ['log'], pauseAfterConsecutiveFailures: 5 },
 };
+
+/** A config's schedule as previews and plans compare it: when, in which zone, and whether it is on. */
+export function scheduleShape(config: JobConfig): { cronExpression: string; timezone: string; isEnabled: boolean } {
+  const { cronExpression, timezone, isEnabled } = config.payload.schedule;
+  return { cronExpression, timezone, isEnabled };
+}
