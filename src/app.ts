@@ -8,6 +8,7 @@ import { ConfigService } from './engine/config-service.js';
 import { ConfigSecrets, type SecretSealer } from './engine/config-secrets.js';
 import { EngineEvents } from './engine/events.js';
 import { ExecutionService } from './engine/execution-service.js';
+import { SlotService } from './engine/slot-service.js';
 import type { AdvancementStore, AggregationStore, AnyNotification, Clock, ExecutionRecord, MaintenanceStore, Notifier, SproutStore, Store, StoreFlags } from './engine/ports.js';
 import { AdvancementService } from './engine/grove/advancement-service.js';
 import { SproutService } from './engine/grove/sprout-service.js';
@@ -198,6 +199,7 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
   const events = new EngineEvents();
   const configs = new ConfigService(store, clock, jobTypes, events, new ConfigSecrets(jobTypes, options.secrets));
   const executions = new ExecutionService(store, clock, configs, events);
+  const slots = new SlotService(store, clock, configs, events);
   const schedulers: Scheduler[] = [];
   const workers: Worker[] = [];
   let closing: Promise<void> | undefined;
@@ -215,6 +217,7 @@ export function createGroveJobs(options: GroveJobsOptions): GroveJobs {
     jobTypes,
     configs,
     executions,
+    slots,
     events,
     notifier,
     get grove(): GroveFacade {

@@ -2,6 +2,7 @@ import type { JobTypeRegistry } from '../domain/config/index.js';
 import type { ConfigService } from '../engine/config-service.js';
 import type { EngineEvents } from '../engine/events.js';
 import type { ExecutionService } from '../engine/execution-service.js';
+import type { SlotService } from '../engine/slot-service.js';
 import type { AdvancementService } from '../engine/grove/advancement-service.js';
 import type { SproutService } from '../engine/grove/sprout-service.js';
 import type { AggregationStore, Clock, Store, StoreFlags } from '../engine/ports.js';
@@ -25,6 +26,7 @@ export interface ApiSystem {
   readonly jobTypes: JobTypeRegistry;
   readonly configs: ConfigService;
   readonly executions: ExecutionService;
+  readonly slots: SlotService;
   readonly events: EngineEvents;
   /** Throws when the system was built without the Grove stores. */
   readonly grove: ApiGrove;

@@ -1,4 +1,5 @@
 import type { ConfigChange, ExecutionStatus, ExecutionTrigger, FieldOwners, JobConfig, LogLevel } from '../domain/config/index.js';
+import type { LedgerInput } from '../domain/schedule/ledger.js';
 import type { Digest, HealthCheckResult, HealthSeverity, HealthStatus } from '../domain/grove/index.js';
 
 /**
@@ -243,6 +244,30 @@ export interface ExecutionError {
   message: string;
   code?: string;
   details?: unknown;
+}
+
+/** The inputs of planLedger that the store reads. */
+export type LedgerReading = Pick<LedgerInput, 'versions' | 'claims' | 'pauses' | 'cursor' | 'manual'>;
+
+export const BackfillOverlap = { Skip: 'skip', Queue: 'queue', All: 'all' } as const;
+export type BackfillOverlap = (typeof BackfillOverlap)[keyof typeof BackfillOverlap];
+
+export interface BackfillInput {
+  config: JobConfig;
+  /** Oldest first. */
+  slots: readonly Date[];
+  now: Date;
+  actor: string;
+  overlap: BackfillOverlap;
+}
+
+export interface BackfillOutcome {
+  /** The queued executions, oldest slot first. */
+  created: ExecutionRecord[];
+  /** Slots run or backfilled meanwhile (by a racing backfill). */
+  taken: Date[];
+  /** Slots left open: no room for them now (overlap `skip`). */
+  noRoom: Date[];
 }
 
 export interface NewExecutionInput {
@@ -507,6 +532,18 @@ export interface ExecutionStore {
    */
   endPause(configId: string, from: Date, until: Date | null): Promise<boolean>;
   getScheduleState(configId: string): Promise<ScheduleState | undefined>;
+  /**
+   * What the slot ledger of a config needs for [from, until]: its versions, its claimed slots
+   * (at most `limit`), pauses, where the schedulers stand and its manual runs
+   * (domain/schedule/ledger.ts decides the fates).
+   */
+  readSlotLedger(configId: string, from: Date, until: Date, limit: number): Promise<LedgerReading>;
+  /**
+   * Queues one execution (trigger `backfill`) per slot of `slots` that no run or backfill took
+   * meanwhile, in one transaction under the config's schedule lock; with overlap `skip`, only
+   * as many as the config has room for now.
+   */
+  backfillSlots(input: BackfillInput): Promise<BackfillOutcome>;
   /**
    * Calls back when any process changes a config, with its id; without one when the store
    * listens on a new connection (the last was lost): any config may have changed meanwhile,

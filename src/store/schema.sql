@@ -154,7 +154,7 @@ CREATE TABLE grove_jobs.executions (
     error jsonb,
     CONSTRAINT executions_attempt_check CHECK ((attempt >= 1)),
     CONSTRAINT executions_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'success'::text, 'partial'::text, 'failed'::text, 'timeout'::text, 'cancelled'::text, 'skipped'::text]))),
-    CONSTRAINT executions_trigger_check CHECK ((trigger = ANY (ARRAY['schedule'::text, 'manual'::text, 'retry'::text, 'api'::text])))
+    CONSTRAINT executions_trigger_check CHECK ((trigger = ANY (ARRAY['schedule'::text, 'manual'::text, 'retry'::text, 'api'::text, 'backfill'::text])))
 )
 WITH (fillfactor='50');
 
@@ -657,6 +657,19 @@ CREATE TABLE grove_jobs.job_configs (
 );
 
 --
+-- Name: schedule_pauses; Type: TABLE; Schema: grove_jobs; Owner: -
+--
+
+CREATE TABLE grove_jobs.schedule_pauses (
+    config_id text NOT NULL,
+    paused_at timestamp with time zone NOT NULL,
+    paused_until timestamp with time zone,
+    ended_at timestamp with time zone,
+    reason text,
+    paused_by text
+);
+
+--
 -- Name: schedule_slots; Type: TABLE; Schema: grove_jobs; Owner: -
 --
 
@@ -666,7 +679,8 @@ CREATE TABLE grove_jobs.schedule_slots (
     decision text NOT NULL,
     execution_id uuid,
     claimed_at timestamp with time zone NOT NULL,
-    claimed_by text
+    claimed_by text,
+    backfill_id uuid
 );
 
 --
@@ -845,6 +859,13 @@ ALTER TABLE ONLY grove_jobs.job_config_versions
 
 ALTER TABLE ONLY grove_jobs.job_configs
     ADD CONSTRAINT job_configs_pkey PRIMARY KEY (id);
+
+--
+-- Name: schedule_pauses schedule_pauses_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.schedule_pauses
+    ADD CONSTRAINT schedule_pauses_pkey PRIMARY KEY (config_id, paused_at);
 
 --
 -- Name: schedule_slots schedule_slots_pkey; Type: CONSTRAINT; Schema: grove_jobs; Owner: -
@@ -1059,6 +1080,20 @@ ALTER TABLE ONLY grove_jobs.executions
 
 ALTER TABLE ONLY grove_jobs.job_config_versions
     ADD CONSTRAINT job_config_versions_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
+
+--
+-- Name: schedule_pauses schedule_pauses_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.schedule_pauses
+    ADD CONSTRAINT schedule_pauses_config_id_fkey FOREIGN KEY (config_id) REFERENCES grove_jobs.job_configs(id) ON DELETE CASCADE;
+
+--
+-- Name: schedule_slots schedule_slots_backfill_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -
+--
+
+ALTER TABLE ONLY grove_jobs.schedule_slots
+    ADD CONSTRAINT schedule_slots_backfill_id_fkey FOREIGN KEY (backfill_id) REFERENCES grove_jobs.executions(id) ON DELETE SET NULL;
 
 --
 -- Name: schedule_slots schedule_slots_config_id_fkey; Type: FK CONSTRAINT; Schema: grove_jobs; Owner: -

@@ -16,6 +16,7 @@ import * as executions from './queries/executions.js';
 import * as liveEvents from './queries/live-events.js';
 import * as slots from './queries/slots.js';
 import { ClaimBook } from './claim-book.js';
+import { createLedgerStore } from './ledger-store.js';
 import { ConfigSnapshotCache } from './config-cache.js';
 import type { Sql } from './sql.js';
 
@@ -291,6 +292,7 @@ export function createSqlStore(sql: Sql): Store {
   };
 
   return {
+    ...createLedgerStore(sql, (input, on) => execution(executions.insertExecution(input), on)),
     hearsOtherProcesses: sql.hearsOtherProcesses,
     listConfigs: async () => (await sql.query<configs.ConfigRow>(configs.listConfigs())).map((row) => row.config),
 

@@ -24,5 +24,5 @@ export const ExecutionStatus = {
 } as const;
 export type ExecutionStatus = (typeof ExecutionStatus)[keyof typeof ExecutionStatus];
 
-export const ExecutionTrigger = { Schedule: 'schedule', Manual: 'manual', Retry: 'retry', Api: 'api' } as const;
+export const ExecutionTrigger = { Schedule: 'schedule', Manual: 'manual', Retry: 'retry', Api: 'api', Backfill: 'backfill' } as const;
 export type ExecutionTrigger = (typeof ExecutionTrigger)[keyof typeof ExecutionTrigger];

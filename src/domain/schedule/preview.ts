@@ -1,8 +1,9 @@
 import { compileSchedule } from './compile.js';
 import { describeCompiled } from './describe.js';
-import { nextWallMatch, slotsAfter } from './next-slots.js';
-import { nextTransition, offsetAt } from './time-zone.js';
-import { ScheduleKind } from './types.js';
+import { type DstAffectedRun, dstAffectedRuns, wallClockIn } from './dst-affected.js';
+import { slotsAfter } from './next-slots.js';
+
+export { DstRule, type DstAffectedRun, wallClockIn } from './dst-affected.js';
 
 /** The schedule part of a job config, as the preview compares it. */
 export interface SchedulePreviewInput {
@@ -36,30 +37,6 @@ export interface MovedRun {
   to: PreviewRun;
 }
 
-export const DstRule = {
-  /** Fixed-time, wall time in a spring-forward gap: runs once at the first instant after the gap. */
-  GapRunsAfter: 'gap-runs-after',
-  /** Interval, wall time in a gap: skipped. */
-  GapSkipped: 'gap-skipped',
-  /** Fixed-time, wall time occurs twice: runs once, at its first occurrence. */
-  DoubledRunsOnce: 'doubled-runs-once',
-  /** Interval, wall time occurs twice: runs at both occurrences. */
-  DoubledRunsTwice: 'doubled-runs-twice',
-} as const;
-export type DstRule = (typeof DstRule)[keyof typeof DstRule];
-
-/** A wall time of the after-schedule that a daylight-saving transition affects. */
-export interface DstAffectedRun {
-  /** Local date of the wall time asked for, YYYY-MM-DD. */
-  date: string;
-  /** The wall time asked for, HH:MM:SS (it does not exist, or exists twice). */
-  wallClock: string;
-  rule: DstRule;
-  /** The UTC instants the schedule runs for it (none when skipped, two when doubled). */
-  instants: string[];
-  explanation: string;
-}
-
 export interface SchedulePreview {
   before: PreviewSide;
   after: PreviewSide;
@@ -82,21 +59,6 @@ export const DEFAULT_PREVIEW_COUNT = 10;
 /** Wall times listed per transition: a per-minute schedule would otherwise list 60. */
 const MAX_AFFECTED_PER_TRANSITION = 12;
 
-const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
-
-/** "2027-03-14T03:00:00" of a naive second count (wall time read as if UTC). */
-function naiveText(naive: number): string {
-  return new Date(naive * 1000).toISOString().slice(0, 19);
-}
-
-/** Wall clock with offset of an instant (seconds) in a zone, e.g. "2027-03-14T03:00:00-04:00". */
-export function wallClockIn(timeZone: string, instant: number): string {
-  const offset = offsetAt(timeZone, instant);
-  const sign = offset < 0 ? '-' : '+';
-  const minutes = Math.abs(offset) / 60;
-  return `${naiveText(instant + offset)}${sign}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
-}
-
 function sameRule(a: SchedulePreviewInput, b: SchedulePreviewInput): boolean {
   return a.cronExpression.trim() === b.cronExpression.trim() && a.timezone === b.timezone;
 }
@@ -109,45 +71,13 @@ function side(input: SchedulePreviewInput, runs: number[], count: number): Previ
   return { ...base, state: PreviewState.On };
 }
 
-/**
- * Wall times of a schedule that the zone's daylight-saving transitions in (now, now + 12
- * months] affect, each with SCHEDULING.md's rule and the instants used.
- */
+/** The after-schedule's wall times that daylight-saving transitions in (now, now + 12 months] affect. */
 function planDstDates(input: SchedulePreviewInput, now: Date): DstAffectedRun[] {
   if (!input.isEnabled) return [];
-  const schedule = compileSchedule(input.cronExpression, input.timezone);
-  const fixed = schedule.kind === ScheduleKind.Fixed;
-  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
-  const found: DstAffectedRun[] = [];
   const nowSeconds = Math.floor(now.getTime() / 1000);
   // Twelve calendar months on (UTC): the same date next year.
   const until = Math.floor(new Date(now.getTime()).setUTCFullYear(now.getUTCFullYear() + 1) / 1000);
-  for (let t = nextTransition(input.timezone, nowSeconds, until); t; t = nextTransition(input.timezone, t.at, until)) {
-    const gap = t.after > t.before;
-    // Naive wall times that do not exist (gap) or exist twice (fall back).
-    const from = t.at + Math.min(t.before, t.after);
-    const to = t.at + Math.max(t.before, t.after);
-    let listed = 0;
-    for (let m = nextWallMatch(schedule.spec, from, to); m !== undefined && listed < MAX_AFFECTED_PER_TRANSITION; m = nextWallMatch(schedule.spec, m + 1, to)) {
-      const text = naiveText(m);
-      const entry = { date: text.slice(0, 10), wallClock: text.slice(11) };
-      if (gap && fixed) {
-        found.push({ ...entry, rule: DstRule.GapRunsAfter, instants: [iso(t.at)], explanation: `${entry.wallClock} does not exist that day: runs once at the first instant after the gap (${wallClockIn(input.timezone, t.at)})` });
-      } else if (gap) {
-        found.push({ ...entry, rule: DstRule.GapSkipped, instants: [], explanation: `${entry.wallClock} does not exist that day: an interval schedule skips it` });
-      } else {
-        const first = m - t.before;
-        const second = m - t.after;
-        if (fixed) {
-          if (first > nowSeconds) found.push({ ...entry, rule: DstRule.DoubledRunsOnce, instants: [iso(first)], explanation: `${entry.wallClock} happens twice that day: runs once, at its first occurrence` });
-        } else {
-          found.push({ ...entry, rule: DstRule.DoubledRunsTwice, instants: [first, second].filter((s) => s > nowSeconds).map(iso), explanation: `${entry.wallClock} happens twice that day: an interval schedule runs at both occurrences` });
-        }
-      }
-      listed++;
-    }
-  }
-  return found;
+  return dstAffectedRuns(compileSchedule(input.cronExpression, input.timezone), nowSeconds, until);
 }
 
 /**

@@ -132,7 +132,10 @@ export const insertScheduleState = (id: string): SqlQuery => ({
  */
 export const restartSchedule = (id: string, from: string, switchedOn: boolean): SqlQuery => ({
   name: 'configs-restart-schedule',
-  text: `update schedule_state set last_slot_at = greatest(coalesce(last_slot_at, $2::timestamptz), $2::timestamptz),
+  text: `with closed as (
+           update schedule_pauses set ended_at = $2::timestamptz where config_id = $1 and ended_at is null and $3::boolean
+         )
+         update schedule_state set last_slot_at = greatest(coalesce(last_slot_at, $2::timestamptz), $2::timestamptz),
                 paused_at = case when $3::boolean then null else paused_at end,
                 paused_reason = case when $3::boolean then null else paused_reason end,
                 paused_until = case when $3::boolean then null else paused_until end,

@@ -113,12 +113,25 @@ export const endFailureStreak = (configId: string): SqlQuery => ({
   values: [configId],
 });
 
-export const markPaused = (configId: string, at: Date | null, reason: string | null, by: string | null): SqlQuery => ({
+/**
+ * The pause after consecutive failures (`at` set), or the end of whatever pause there is (`at`
+ * null; `endedAt` is then the instant it ends). Its history row goes with it.
+ */
+export const markPaused = (configId: string, at: Date | null, reason: string | null, by: string | null, endedAt: Date | null = null): SqlQuery => ({
   name: 'slots-mark-paused',
-  text: `update schedule_state set paused_at = $2::timestamptz, paused_reason = $3, paused_by = $4, paused_until = null,
+  text: `with ended as (
+           update schedule_pauses set ended_at = coalesce($2::timestamptz, $5::timestamptz)
+            where config_id = $1 and ended_at is null and coalesce($2::timestamptz, $5::timestamptz) is not null
+              and paused_at is distinct from $2::timestamptz
+         ), begun as (
+           insert into schedule_pauses (config_id, paused_at, reason, paused_by)
+           select $1, $2::timestamptz, $3, $4 where $2::timestamptz is not null
+           on conflict (config_id, paused_at) do update set reason = excluded.reason, paused_by = excluded.paused_by, ended_at = null
+         )
+         update schedule_state set paused_at = $2::timestamptz, paused_reason = $3, paused_by = $4, paused_until = null,
                 consecutive_failures = case when $2::timestamptz is null then 0 else consecutive_failures end
           where config_id = $1`,
-  values: [configId, at, reason, by],
+  values: [configId, at, reason, by, endedAt],
 });
 
 /**
@@ -128,7 +141,15 @@ export const markPaused = (configId: string, at: Date | null, reason: string | n
  */
 export const pauseSchedule = (configId: string, at: Date, until: Date | null, reason: string, by: string): SqlQuery => ({
   name: 'slots-pause',
-  text: `insert into schedule_state (config_id, last_slot_at, paused_at, paused_until, paused_reason, paused_by)
+  text: `with ended as (
+           update schedule_pauses set ended_at = $2::timestamptz where config_id = $1 and ended_at is null and paused_at <> $2::timestamptz
+         ), begun as (
+           insert into schedule_pauses (config_id, paused_at, paused_until, reason, paused_by)
+           values ($1, $2::timestamptz, $3::timestamptz, $4, $5)
+           on conflict (config_id, paused_at) do update set paused_until = excluded.paused_until, reason = excluded.reason,
+                  paused_by = excluded.paused_by, ended_at = null
+         )
+         insert into schedule_state (config_id, last_slot_at, paused_at, paused_until, paused_reason, paused_by)
          values ($1, $2::timestamptz, $2::timestamptz, $3::timestamptz, $4, $5)
          on conflict (config_id) do update set paused_at = excluded.paused_at, paused_until = excluded.paused_until,
                 paused_reason = excluded.paused_reason, paused_by = excluded.paused_by`,
@@ -142,11 +163,18 @@ export const pauseSchedule = (configId: string, at: Date, until: Date | null, re
  */
 export const endPause = (configId: string, from: Date, until: Date | null): SqlQuery => ({
   name: 'slots-end-pause',
-  text: `update schedule_state set last_slot_at = greatest(coalesce(last_slot_at, $2::timestamptz), $2::timestamptz),
-                paused_at = null, paused_until = null, paused_reason = null, paused_by = null, consecutive_failures = 0
-          where config_id = $1 and paused_at is not null
-            and ($3::timestamptz is null or paused_until = $3::timestamptz)
-         returning config_id`,
+  text: `with ended as (
+           update schedule_state set last_slot_at = greatest(coalesce(last_slot_at, $2::timestamptz), $2::timestamptz),
+                  paused_at = null, paused_until = null, paused_reason = null, paused_by = null, consecutive_failures = 0
+            where config_id = $1 and paused_at is not null
+              and ($3::timestamptz is null or paused_until = $3::timestamptz)
+           returning config_id
+         ), closed as (
+           -- Slots ran again from the pause's end, or from the resume.
+           update schedule_pauses p set ended_at = coalesce($3::timestamptz, $2::timestamptz)
+             from ended e where p.config_id = e.config_id and p.ended_at is null
+         )
+         select config_id from ended`,
   values: [configId, from, until],
 });
 

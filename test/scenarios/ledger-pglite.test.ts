@@ -1,0 +1,4 @@
+import { runLedgerScenarios } from './ledger.scenarios.js';
+import { pgliteFactory } from '../support/test-store.js';
+
+runLedgerScenarios(pgliteFactory());
