@@ -23,6 +23,7 @@ import { applyRoutes } from './routes/apply.js';
 import { previewRoutes } from './routes/preview.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { pauseRoutes } from './routes/pause.js';
+import { slotRoutes } from './routes/slots.js';
 import { validationHook } from './validation.js';
 import { healthzRoute, readyzRoute, registerMetricsPath } from './openapi-system.js';
 import { jsonResponse } from './openapi-routes.js';
@@ -316,6 +317,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   app.route('/api', applyRoutes({ system }));
   app.route('/api', previewRoutes({ system }));
   app.route('/api', pauseRoutes({ system }));
+  app.route('/api', slotRoutes({ system }));
   app.route('/api', executionRoutes({ system }));
   app.route('/api', scheduleRoutes({ now: () => system.clock.now() }));
   if (options.grove !== false) app.route('/api', groveRoutes({ system }));

@@ -80,6 +80,7 @@ export const FUZZ_ROUTES: readonly RouteSpec[] = [
   { method: 'POST', template: '/api/jobs/{id}/run', body: () => ({ dryRun: true, batchSize: 10 }), slots: [['dryRun'], ['batchSize']] },
   { method: 'POST', template: '/api/jobs/{id}/pause', body: () => ({ reason: 'fuzz', until: '2099-01-01T00:00:00Z' }), slots: [['reason'], ['until']] },
   { method: 'POST', template: '/api/jobs/{id}/resume' },
+  { method: 'POST', template: '/api/jobs/{id}/backfill', body: () => ({ from: '2026-11-20T00:00:00Z', until: '2026-11-21T00:00:00Z', overlap: 'queue', dryRun: true }), slots: [['from'], ['until'], ['overlap'], ['dryRun']] },
   {
     method: 'POST',
     template: '/api/apply',
@@ -109,6 +110,8 @@ export const FUZZ_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', template: '/api/jobs', query: ['type', 'enabled', 'q', 'sort', 'limit', 'offset'] },
   { method: 'GET', template: '/api/jobs/{id}' },
   { method: 'GET', template: '/api/jobs/{id}/versions' },
+  { method: 'GET', template: '/api/jobs/{id}/slots', query: ['from', 'until', 'limit'] },
+  { method: 'GET', template: '/api/jobs/{id}/explain', query: ['at'] },
   { method: 'GET', template: '/api/jobs/{id}/executions', query: ['limit', 'status'] },
   { method: 'GET', template: '/api/executions/{execution}/logs', query: ['after', 'limit'] },
   { method: 'GET', template: '/api/sprouts', query: ['tier', 'after', 'limit', 'signals'] },

@@ -28,7 +28,7 @@ const Side = z
   })
   .openapi('PreviewSchedule');
 
-const DstDate = z
+export const DstDate = z
   .object({
     date: z.string().openapi({ description: 'Local date, YYYY-MM-DD', example: '2027-03-14' }),
     wallClock: z.string().openapi({ description: 'The wall time asked for, HH:MM:SS', example: '02:30:00' }),
