@@ -23,6 +23,7 @@ import { registerApply } from './apply.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerPause } from './pause.js';
+import { registerExplain } from './explain.js';
 
 /** The package's version, read once from package.json (two levels up from src/cli and dist/cli). */
 function packageVersion(): string {
@@ -66,6 +67,7 @@ export function createProgram(context: CliContext): Command {
   registerExport(program, context);
   registerImport(program, context);
   registerPause(program, context);
+  registerExplain(program, context);
   return program;
 }
 

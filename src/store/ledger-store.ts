@@ -112,8 +112,8 @@ export function createLedgerStore(sql: Sql, insertExecution: (input: NewExecutio
               dryRun: false,
               batchSize: null,
               queuedAt: input.now,
-              // Oldest slot first: the queue takes the earliest run_after first.
-              runAfter: new Date(input.now.getTime() + index),
+              // Due at once, oldest slot first: the queue takes the earliest run_after first.
+              runAfter: new Date(input.now.getTime() - (room - index)),
               summary: `Backfill of the slot ${slot.toISOString()}`,
               result: null,
             },

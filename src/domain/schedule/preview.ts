@@ -56,8 +56,6 @@ export interface SchedulePreviewOptions {
 
 /** Ten runs cover a daily schedule's next week and a half: enough to see a move at a glance. */
 export const DEFAULT_PREVIEW_COUNT = 10;
-/** Wall times listed per transition: a per-minute schedule would otherwise list 60. */
-const MAX_AFFECTED_PER_TRANSITION = 12;
 
 function sameRule(a: SchedulePreviewInput, b: SchedulePreviewInput): boolean {
   return a.cronExpression.trim() === b.cronExpression.trim() && a.timezone === b.timezone;

@@ -31,19 +31,27 @@ export const ledgerVersions = (configId: string): SqlQuery => ({
   values: [configId],
 });
 
-/** An execution's columns as the ledger reads them, with its run's latest attempt (`alias`_l). */
+/**
+ * An execution's columns as the ledger reads them: its run's latest attempt (joined as
+ * `e`_l), read through the claim that holds it while it runs (`e`_h; a claim leaves its rows as
+ * queued, migration 0023).
+ */
 const executionColumns = (e: string, prefix: string) =>
-  `${e}.id as ${prefix}_id, coalesce(${e}_l.status, ${e}.status) as ${prefix}_status, ${e}.trigger as ${prefix}_trigger,
-   coalesce(${e}_l.attempt, ${e}.attempt) as ${prefix}_attempts, ${e}.queued_at as ${prefix}_queued_at,
-   coalesce(${e}_l.started_at, ${e}.started_at) as ${prefix}_started_at, ${e}.started_at as ${prefix}_first_started_at,
+  `${e}.id as ${prefix}_id,
+   case when ${e}_h.worker_id is not null then 'running' else coalesce(${e}_l.status, ${e}.status) end as ${prefix}_status,
+   ${e}.trigger as ${prefix}_trigger, coalesce(${e}_l.attempt, ${e}.attempt) as ${prefix}_attempts, ${e}.queued_at as ${prefix}_queued_at,
+   coalesce(${e}_h.claimed_at, ${e}_l.started_at, ${e}.started_at) as ${prefix}_started_at,
+   coalesce(${e}.started_at, case when ${e}_l.id is null then ${e}_h.claimed_at end) as ${prefix}_first_started_at,
    case when ${e}_l.id is not null then ${e}_l.finished_at else ${e}.finished_at end as ${prefix}_finished_at,
    case when ${e}_l.id is not null then ${e}_l.duration_ms else ${e}.duration_ms end as ${prefix}_duration_ms,
    coalesce(${e}_l.summary, ${e}.summary) as ${prefix}_summary, ${e}.requested_by as ${prefix}_requested_by`;
-/** The latest retry of a run (executions_run_idx holds attempts after the first). */
+/** The latest retry of a run (executions_run_idx holds attempts after the first), and the claim holding the attempt while it runs. */
 const latestAttempt = (e: string) =>
   `left join lateral (select r.id, r.status, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.summary
                         from executions r where r.run_id = ${e}.id and r.attempt > 1 and ${e}.id is not null
-                       order by r.attempt desc limit 1) ${e}_l on true`;
+                       order by r.attempt desc limit 1) ${e}_l on true
+   left join lateral (select c.worker_id, c.claimed_at from execution_claims c
+                       where coalesce(${e}_l.status, ${e}.status) = 'queued' and coalesce(${e}_l.id, ${e}.id) = any(c.ids) limit 1) ${e}_h on true`;
 
 export interface LedgerExecutionColumns {
   id: string | null;
