@@ -58,7 +58,7 @@ describe('grove-jobs explain and backfill', () => {
     );
     const json = JSON.parse((await cli(['explain', 'nightly', '--at', '2026-03-08T07:00:00Z', '--json'], env)).stdout) as { sentence: string; slots: Array<{ fate: string; dst: unknown }> };
     expect(json.slots).toMatchObject([{ fate: 'before-created', dst: { date: '2026-03-08', wallClock: '02:30:00', rule: 'gap-runs-after' } }]);
-    expect(json.sentence).toMatch(/^At 2026-03-08 03:00 EDT \(07:00 UTC\) \(America\/New_York\) there was a slot; it stands for the 02:30 wall time/);
+    expect(json.sentence).toMatch(/^At 2026-03-08 03:00 EDT \(07:00 UTC\) in America\/New_York there was a slot; it stands for the 02:30 wall time/);
   });
 
   it('lists the slots of a range as a table, with the daylight-saving days', async () => {

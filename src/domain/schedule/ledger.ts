@@ -218,7 +218,7 @@ function phraseFor(slot: Omit<LedgerSlot, 'phrase'>, timeZone: string): string {
     case SlotFate.Unclaimed:
       return 'passed with no scheduler deciding it: the schedule started after it (the config was created, changed or switched on while no scheduler ran)';
     case SlotFate.Upcoming:
-      return `is upcoming, at ${wallAndUtc(timeZone, at)}`;
+      return 'is upcoming';
   }
 }
 

@@ -190,7 +190,7 @@ export function explainPoint(ledger: SlotLedger, point: ExplainPoint, timeZone: 
     return explainPoint(ledger, { kind: 'instant', at: point.instants[0] as Date }, timeZone);
   }
   const at = point.at;
-  const head = `At ${wallAndUtc(timeZone, at)} (${timeZone})`;
+  const head = `At ${wallAndUtc(timeZone, at)}${timeZone === 'UTC' ? '' : ` in ${timeZone}`}`;
   const slot = slotAt(at);
   if (slot) {
     const moved = slot.dst && slot.dst.rule === 'gap-runs-after' ? `; it stands for the ${slot.dst.wallClock.slice(0, 5)} wall time, which does not exist that day` : '';
