@@ -3,14 +3,11 @@ import type {
   AdvancementEventFilterInput,
   AdvancementGroup,
   AdvancementRule,
-  CriterionResult,
   RollbackFilterInput,
   RollbackInput,
   RollbackItem,
   RollbackPlan,
-  PeriodSignals,
   SignalPeriod,
-  SignalSnapshot,
   TieredModel,
 } from '../../domain/grove/index.js';
 
@@ -32,23 +29,44 @@ export interface AdvancementCursor {
   sproutId: string;
 }
 
-/** A sprout to evaluate and its signals for the period (null: no aggregation row). */
+/** A sprout a page read, in the group it was read from (its tier then is that group's tier). */
 export interface AdvancementCandidate {
   groupIndex: number;
   sproutId: string;
-  lifecycleModelId: string;
-  tier: string;
-  signals: PeriodSignals | null;
 }
 
-/** One tier change the batch decided. */
-export interface AdvancementChange {
+/**
+ * What a run evaluates: its scope, each group's rules in the order they are tried
+ * (`groupRules[i]` for `scope.groups[i]`, see applicableRules), and how it writes.
+ */
+export interface AdvancementRun {
+  scope: AdvancementScope;
+  groupRules: ReadonlyArray<readonly AdvancementRule[]>;
+  executionId: string;
+  /** Evaluate and report only: the page statement writes nothing. */
+  dryRun: boolean;
+}
+
+/** One tier change of a page, as listed in a run's sample. */
+export interface AdvancementMove {
   sproutId: string;
-  ruleId: string;
   fromTier: string;
   toTier: string;
-  criteriaMet: CriterionResult[];
-  signalValues: SignalSnapshot;
+  ruleId: string;
+}
+
+/** What one page did (in a dry run: would have done). */
+export interface AdvancementPageOutcome {
+  /** Sprouts of the page with an aggregation row for the period: tested against the rules. */
+  evaluated: number;
+  /** Sprouts a rule matched. */
+  matched: number;
+  /** Sprouts moved (dry run: `matched`); the rest of `matched` changed tier since the read. */
+  advanced: number;
+  /** Moves per rule id. */
+  byRule: Record<string, number>;
+  /** The page's first moves in page order, at most the `sampleLimit` asked for. */
+  sample: AdvancementMove[];
 }
 
 export interface RollbackResult {
@@ -86,11 +104,12 @@ export interface AdvancementStore {
   /** The next `limit` candidates after `after` (keyset over group, then id). */
   readCandidates(scope: AdvancementScope, after: AdvancementCursor | null, limit: number): Promise<AdvancementCandidate[]>;
   /**
-   * Writes one page in one statement, all or nothing: each tier change guarded on the
-   * sprout still being at `fromTier`, and one auto-advancement event per change made.
-   * Returns the sprout ids changed (a sprout changed concurrently is left out).
+   * Evaluates a page read by `readCandidates` against the run's rules in the database and,
+   * unless the run is dry, writes its tier changes and their auto-advancement events in one
+   * statement, all or nothing: each change guarded on the sprout still being at the tier it
+   * was read at, one event per change made, the sprout marked as moved by this execution.
    */
-  applyAdvancements(changes: readonly AdvancementChange[], executionId: string, at: Date): Promise<string[]>;
+  advancePage(run: AdvancementRun, page: readonly AdvancementCandidate[], at: Date, sampleLimit: number): Promise<AdvancementPageOutcome>;
 
   /** Sets a sprout's tier by hand with a manual-override event, atomically. */
   overrideTier(input: { sproutId: string; toTier: string; operator: string; reason: string }, at: Date): Promise<AdvancementEvent>;

@@ -1,14 +1,6 @@
 import type { JobContext, JobOutcome } from '../../domain/config/index.js';
-import {
-  type AdvancementRule,
-  applicableRules,
-  decideAdvancement,
-  planAdvancementGroups,
-  planUsableRules,
-  type SkippedRule,
-  takeSignalSnapshot,
-} from '../../domain/grove/index.js';
-import type { AdvancementChange, AdvancementCursor, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
+import { applicableRules, planAdvancementGroups, planUsableRules, type SkippedRule } from '../../domain/grove/index.js';
+import type { AdvancementCursor, AdvancementRun, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
 import type { AdvancementBatchParameters } from './parameters.js';
 
 /** Changes listed in the result (the first ones of the run); the counts cover all of them. */
@@ -59,11 +51,15 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
       context.log('warn', `rule ${skipped.ruleId} skipped: ${skipped.field}: ${skipped.message}; fix or delete the rule`, { ...skipped });
     }
     const groups = planAdvancementGroups({ models, rules: allRules, fromTiers, lifecycleModelId });
-    // Each group's rules in the order they are tried, resolved once rather than per sprout.
-    const rulesOf = new Map<string, AdvancementRule[]>(
-      groups.map((g) => [`${g.lifecycleModelId}\u0000${g.tier}`, applicableRules(allRules, g.lifecycleModelId, g.tier)]),
-    );
     const scope: AdvancementScope = { groups, period: signalPeriod, runExecutionIds: await store.runExecutionIds(context.executionId) };
+    // Each group's rules in the order they are tried, resolved once; the store evaluates them
+    // in the database as decideAdvancement would, page by page.
+    const run: AdvancementRun = {
+      scope,
+      groupRules: groups.map((g) => applicableRules(allRules, g.lifecycleModelId, g.tier)),
+      executionId: context.executionId,
+      dryRun,
+    };
 
     const result: AdvancementBatchResult = {
       dryRun,
@@ -92,42 +88,15 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
       const page = await store.readCandidates(scope, cursor, context.batchSize);
       if (page.length === 0) break;
 
-      const changes: AdvancementChange[] = [];
-      for (const candidate of page) {
-        if (!candidate.signals) {
-          result.skippedNoSignals += 1;
-          continue;
-        }
-        result.evaluated += 1;
-        const rules = rulesOf.get(`${candidate.lifecycleModelId}\u0000${candidate.tier}`) ?? [];
-        // The rules read the snapshot's own values, so what is recorded is what was tested.
-        const snapshot = takeSignalSnapshot(candidate.signals);
-        const decision = decideAdvancement(candidate, rules, snapshot.ruleSignals);
-        if (decision.advance) {
-          changes.push({
-            sproutId: candidate.sproutId,
-            ruleId: decision.ruleId,
-            fromTier: decision.fromTier,
-            toTier: decision.toTier,
-            criteriaMet: decision.criteriaMet,
-            signalValues: snapshot,
-          });
-        }
-      }
-
-      // The page's writes are timestamped with the engine clock as the page commits.
-      const applied = dryRun ? null : new Set(await store.applyAdvancements(changes, context.executionId, context.now()));
-      for (const change of changes) {
-        if (applied && !applied.has(change.sproutId)) {
-          result.skippedConcurrentChange += 1;
-          continue;
-        }
-        result.advanced += 1;
-        result.byRule[change.ruleId] = (result.byRule[change.ruleId] ?? 0) + 1;
-        if (result.sample.length < ADVANCEMENT_SAMPLE_SIZE) {
-          result.sample.push({ sproutId: change.sproutId, fromTier: change.fromTier, toTier: change.toTier, ruleId: change.ruleId });
-        }
-      }
+      // One statement decides the page and (unless dry) writes its moves and their events,
+      // timestamped with the engine clock as the page commits.
+      const outcome = await store.advancePage(run, page, context.now(), ADVANCEMENT_SAMPLE_SIZE - result.sample.length);
+      result.evaluated += outcome.evaluated;
+      result.skippedNoSignals += page.length - outcome.evaluated;
+      result.skippedConcurrentChange += outcome.matched - outcome.advanced;
+      result.advanced += outcome.advanced;
+      for (const [ruleId, n] of Object.entries(outcome.byRule)) result.byRule[ruleId] = (result.byRule[ruleId] ?? 0) + n;
+      result.sample.push(...outcome.sample);
 
       result.pages += 1;
       const last = page[page.length - 1] as (typeof page)[number];

@@ -14,15 +14,13 @@ import {
   rollbackFilterInput,
   rollbackInput,
   type RollbackPlan,
-  type PeriodSignals,
   readSignalSnapshot,
-  type SignalPeriod,
   type TieredModel,
   tierOverrideInput,
 } from '../../domain/grove/index.js';
-import type { AdvancementCandidate, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
+import type { AdvancementCandidate, AdvancementRun, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
+import { type AdvancePageRow, advancePageQuery, type CompiledAdvancement, compileAdvancement, readCandidates } from './advancement-sql.js';
 import type { Sql, SqlQuery } from '../sql.js';
-import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 // Rows never leave this file: everything returned is camelCase.
 
@@ -57,16 +55,6 @@ interface EventRow {
   rolled_back_by: string | null;
   rollback_of: string | null;
   created_at: Date;
-}
-
-/** A candidate with its period's aggregation columns (null when it has no row). */
-interface CandidateRow extends SignalColumns {
-  group_index: number;
-  id: string;
-  lifecycle_model_id: string;
-  tier: string;
-  has_signals: boolean;
-  computed_at: Date;
 }
 
 interface RollbackCandidateRow {
@@ -115,10 +103,6 @@ function toEvent(row: EventRow): AdvancementEvent {
     rollbackOf: row.rollback_of,
     timestamp: iso(row.created_at),
   };
-}
-
-function toPeriodSignals(row: CandidateRow, period: SignalPeriod): PeriodSignals {
-  return { period, computedAt: iso(row.computed_at), ...toSignalValues(row) };
 }
 
 function toRollbackCandidate(row: RollbackCandidateRow): RollbackCandidate {
@@ -221,68 +205,6 @@ export const countCandidates = (scope: AdvancementScope): SqlQuery => ({
            from unnest($1::text[], $2::text[]) as g(model, tier)
            join sprouts s on s.lifecycle_model_id = g.model and s.tier = g.tier`,
   values: groupArrays(scope),
-});
-
-/**
- * One page of candidates: keyset over (group position, sprout id), never OFFSET. Each group
- * is read through sprouts_tier_idx (lifecycle_model_id, tier, id) from where the last page
- * stopped, so every page costs the same however deep into the table it is. Sprouts that an
- * execution of this run already advanced (sprouts.last_advanced_by, migration 0005) are
- * passed over: paging reaches a tier after the sprouts moved into it, and a sprout must not
- * move twice in one run.
- */
-export const readCandidates = (scope: AdvancementScope, after: { groupIndex: number; sproutId: string } | null, limit: number): SqlQuery => ({
-  name: 'grove-adv-candidates-page',
-  text: `select g.ord::int - 1 as group_index, c.*
-           from unnest($1::text[], $2::text[]) with ordinality as g(model, tier, ord)
-           cross join lateral (
-             select s.id, s.lifecycle_model_id, s.tier, a.sprout_id is not null as has_signals,
-                    a.view_count, a.retrieval_count, a.reference_count, a.search_count, a.upvotes, a.downvotes,
-                    a.export_count, a.promotion_count, a.refinement_count, a.unique_sessions, a.unique_users,
-                    a.unique_lenses, a.unique_hubs, a.first_event_at, a.last_event_at, a.active_span_days,
-                    a.utility_score, a.diversity_index, a.quality_score, a.advancement_eligible, a.computed_at
-               from sprouts s
-               -- A lateral with a limit, so the lookup is one index probe per sprout read: as a plain
-               -- join the planner may merge-join from the start of the index, scanning every row
-               -- before the cursor on every page.
-               left join lateral (
-                 select * from sprout_signal_aggregations a where a.sprout_id = s.id and a.period = $3 limit 1
-               ) a on true
-              where s.lifecycle_model_id = g.model and s.tier = g.tier
-                -- '' sorts before every id (ids are never empty): a later group starts at its beginning.
-                and s.id > case when g.ord = $4 then $5 else '' end
-                and (s.last_advanced_by is null or s.last_advanced_by <> all($6::uuid[]))
-              order by s.id
-              limit $7
-           ) as c
-          where g.ord >= $4
-          order by g.ord, c.id
-          limit $7`,
-  values: [...groupArrays(scope), scope.period, after ? after.groupIndex + 1 : 1, after ? after.sproutId : '', scope.runExecutionIds, limit],
-});
-
-/**
- * One page's tier changes and their events in one statement, hence one transaction: an event
- * is written exactly for each update that happened. The update is guarded on the tier the
- * decision was made from, so a change made meanwhile (an override, another run) is kept and
- * that sprout gets no event.
- */
-export const applyAdvancements = (changesJson: string, executionId: string, at: Date): SqlQuery => ({
-  name: 'grove-adv-apply-page',
-  text: `with input as (
-           select * from jsonb_to_recordset($1::jsonb)
-               as x(sprout_id text, rule_id text, from_tier text, to_tier text, criteria_met jsonb, signal_values jsonb)
-         ), moved as (
-           update sprouts s set tier = i.to_tier, updated_at = $3::timestamptz, last_advanced_by = $2::uuid
-             from input i
-            where s.id = i.sprout_id and s.tier = i.from_tier
-           returning s.id
-         )
-         insert into advancement_events (sprout_id, rule_id, from_tier, to_tier, event_type, execution_id, criteria_met, signal_values, created_at)
-         select i.sprout_id, i.rule_id, i.from_tier, i.to_tier, 'auto-advancement', $2::uuid, i.criteria_met, i.signal_values, $3::timestamptz
-           from input i join moved m on m.id = i.sprout_id
-         returning sprout_id`,
-  values: [changesJson, executionId, at],
 });
 
 export const lockSproutForOverride = (sproutId: string): SqlQuery => ({
@@ -411,6 +333,8 @@ const filterValues = (f: { since: Date; until: Date; ruleId?: string | undefined
 
 /** The advancement part of the Grove store in SQL: one SQL for PGlite and PostgreSQL. */
 export function createAdvancementStore(sql: Sql): AdvancementStore {
+  // Each run's page statement, compiled at its first page.
+  const compiledRuns = new WeakMap<AdvancementRun, CompiledAdvancement>();
   return {
     listRules: async (filter = {}) =>
       (await sql.query<RuleRow>(listRules(filter.lifecycleModelId ?? null, filter.enabledOnly ?? false))).map(toRule),
@@ -460,29 +384,32 @@ export function createAdvancementStore(sql: Sql): AdvancementStore {
     countCandidates: async (scope) => (await sql.query<{ n: number }>(countCandidates(scope)))[0]?.n ?? 0,
 
     readCandidates: async (scope, after, limit) =>
-      (await sql.query<CandidateRow>(readCandidates(scope, after, limit))).map(
-        (row): AdvancementCandidate => ({
-          groupIndex: row.group_index,
-          sproutId: row.id,
-          lifecycleModelId: row.lifecycle_model_id,
-          tier: row.tier,
-          signals: row.has_signals ? toPeriodSignals(row, scope.period) : null,
-        }),
+      (await sql.query<{ group_index: number; id: string }>(readCandidates(scope, after, limit))).map(
+        (row): AdvancementCandidate => ({ groupIndex: row.group_index, sproutId: row.id }),
       ),
 
-    applyAdvancements: async (changes, executionId, at) => {
-      if (changes.length === 0) return [];
-      const json = JSON.stringify(
-        changes.map((c) => ({
-          sprout_id: c.sproutId,
-          rule_id: c.ruleId,
-          from_tier: c.fromTier,
-          to_tier: c.toTier,
-          criteria_met: c.criteriaMet,
-          signal_values: c.signalValues,
-        })),
-      );
-      return (await sql.query<{ sprout_id: string }>(applyAdvancements(json, executionId, at))).map((row) => row.sprout_id);
+    advancePage: async (run, page, at, sampleLimit) => {
+      let compiled = compiledRuns.get(run);
+      if (!compiled) {
+        compiled = compileAdvancement(run);
+        compiledRuns.set(run, compiled);
+      }
+      const empty = { evaluated: 0, matched: 0, advanced: 0, byRule: {}, sample: [] };
+      if (page.length === 0) return empty;
+      const [row] = await sql.query<AdvancePageRow>(advancePageQuery(compiled, page, at, sampleLimit));
+      if (!row) return empty;
+      const ruleAt = (index: number) => compiled.rules[index - 1];
+      const byRule: Record<string, number> = {};
+      for (const [index, n] of row.by_rule) {
+        const rule = ruleAt(index);
+        if (rule) byRule[rule.meta.id] = (byRule[rule.meta.id] ?? 0) + n;
+      }
+      const sample = row.sample.flatMap(([sproutId, index, ord]) => {
+        const rule = ruleAt(index);
+        const group = run.scope.groups[ord - 1];
+        return rule && group ? [{ sproutId, fromTier: group.tier, toTier: rule.payload.toTier, ruleId: rule.meta.id }] : [];
+      });
+      return { evaluated: row.evaluated, matched: row.matched, advanced: row.advanced, byRule, sample };
     },
 
     overrideTier: async (input, at) => {
