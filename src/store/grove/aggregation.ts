@@ -5,7 +5,10 @@ import {
   ELIGIBLE_MIN_QUALITY,
   ELIGIBLE_MIN_VIEWS,
   SIGNAL_COUNTERS,
+  PERIOD_DAYS,
+  periodWindow,
   planSignalRefresh,
+  SIGNAL_PERIODS,
   QUALITY_SPAN_CAP_DAYS,
   QUALITY_VIEWS_CAP,
   type SignalAggregationState,
@@ -16,6 +19,7 @@ import {
 } from '../../domain/grove/index.js';
 import type { AggregationStore, PeriodRefresh } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
+import { buildKeys, EVENT_KEYS, foldKeys, KEY_COLUMN, lockKeys, readKeysThrough } from './aggregation-state.js';
 import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 /**
@@ -58,28 +62,10 @@ interface AggregationRow extends SignalColumns {
   as_of: Date;
 }
 
-/**
- * The recompute, one statement so that one snapshot covers the choice of sprouts, their
- * events and the upsert. `targets` is the set of sprouts to recompute; the rest is the same
- * for both modes. Parameters: $1 period, $2 window start (exclusive; -infinity for all_time),
- * $3 window end = the clock time (inclusive), then the incremental mode's $4.. (see below).
- *
- * Grouping and distinct counts compare bytes (collate "C"): the same equality as any
- * deterministic collation, and a cheaper sort than a locale's (about a fifth off the full
- * recompute in bench/grove-aggregation.bench.ts).
- *
- * The scores repeat domain/grove/signals.ts in float8, operation for operation, so SQL and
- * TypeScript agree exactly. A recomputed row whose values are unchanged is not rewritten
- * (a full refresh would otherwise rewrite every row to change nothing but computed_at).
- */
-function refreshText(targets: string, counted: string): string {
+/** Events grouped per sprout: the counted columns from the events themselves ($2 < created_at <= $3). */
+function countedFromEvents(where: string): string {
   const counters = COUNTERS.map(([column, type]) => `count(*) filter (where e.event_type = '${type}')::int as ${column}`).join(',\n                ');
-  const zeroed = COUNTERS.map(([column]) => `coalesce(c.${column}, 0) as ${column}`).join(', ');
-  const columns = SIGNAL_COLUMNS.join(', ');
-  return `
-    with targets as (${targets}),
-    counted as (
-         select e.sprout_id collate "C" as sprout_id,
+  return `select e.sprout_id collate "C" as sprout_id,
                 ${counters},
                 count(distinct e.session_id collate "C")::int as unique_sessions,
                 count(distinct e.user_id collate "C")::int as unique_users,
@@ -88,8 +74,31 @@ function refreshText(targets: string, counted: string): string {
                 min(e.created_at) as first_event_at,
                 max(e.created_at) as last_event_at
            from sprout_usage_events e
-          where e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz ${counted}
-          group by 1),
+          where e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz ${where}
+          group by 1`;
+}
+
+/**
+ * The recompute, one statement so that one snapshot covers the choice of sprouts, their
+ * events and the upsert. `targets` is the set of sprouts to recompute, `counted` their counted
+ * columns (a target missing there has no events in the window); the rest is the same for both
+ * modes. Parameters: $1 period, $2 window start (exclusive; -infinity for all_time), $3 window
+ * end = the clock time (inclusive), then the incremental mode's $4.. (see below).
+ *
+ * Grouping and distinct counts compare bytes (collate "C"): the same equality as any
+ * deterministic collation, and a cheaper sort than a locale's (about a fifth off the full
+ * recompute in bench/grove-aggregation.bench.ts).
+ *
+ * The scores repeat domain/grove/signals.ts in float8, operation for operation, so SQL and
+ * TypeScript agree exactly. A recomputed row whose values are unchanged is not rewritten
+ * (a full refresh would otherwise rewrite every row to change nothing but computed_at).
+ * `seen_through` is the highest event id the statement could see (see saveState).
+ */
+function refreshText(ctes: string): string {
+  const zeroed = COUNTERS.map(([column]) => `coalesce(c.${column}, 0) as ${column}`).join(', ');
+  const columns = SIGNAL_COLUMNS.join(', ');
+  return `
+    with ${ctes},
     -- A target without events in the window gets zeros: its old numbers never survive.
     base as (
          select t.sprout_id, ${zeroed},
@@ -130,44 +139,155 @@ function refreshText(targets: string, counted: string): string {
          returning 1)
     select (select count(*)::int from targets) as recomputed,
            (select count(*)::int from written) as written,
-           (select count(*)::int from removed) as removed`;
+           (select count(*)::int from removed) as removed,
+           (select coalesce(max(id), 0)::text from sprout_usage_events) as seen_through`;
 }
 
 /**
  * Full: every sprout; events are grouped without a join (orphans' groups are simply not
  * matched by any target), which is cheaper than joining two million events to the sprouts.
  */
-const REFRESH_FULL = refreshText(`select s.id as sprout_id from sprouts s`, '');
+const REFRESH_FULL = refreshText(`targets as (select s.id as sprout_id from sprouts s),
+    counted as (${countedFromEvents('')})`);
+
+/** The changed events' columns, as `changed` lists them. */
+const CHANGED_COLUMNS = 'e.sprout_id, e.event_type, e.session_id, e.user_id, e.lens_id, e.hub_id, e.created_at';
 
 /**
- * Incremental: $4 the id watermark; $5..$8 two time ranges (lower, upper] swept by the
- * window's edges since the last refresh (empty ranges when unused). A sprout is recomputed
- * when it has an event above the watermark, an event inside a swept range (it entered or
- * left the window), or no row yet (new since the last refresh). Unknown sprouts are dropped
- * by the join to `sprouts`.
+ * Incremental. Parameters after the window: $4 the period's id watermark W (its rows count
+ * exactly the events up to it, see below); $5..$8 two time ranges (lower, upper] swept by the
+ * window's edges since the last refresh (empty ranges when unused); $9 the id the key state
+ * is folded through after this refresh (G); $10 the id it is folded through now (F >= W);
+ * $11 the highest id whose events the period's rows may count beyond W (max(seen_through, F));
+ * $12, $13 the previous window (start, clock time).
+ *
+ * Targets, as before the running state: sprouts with an event above W, an event inside a swept
+ * range (it entered or left the window), no row yet, or no key state. Unknown sprouts are
+ * dropped by the join to `sprouts`.
+ *
+ * Most targets are answered from their row and the running state (`fast`): the row counts
+ * exactly their events with id <= W inside the previous window, and their keys are folded
+ * through F with no event of theirs in (W, F]. Then the new row is the old one plus, per
+ * changed event (new: F < id <= G; or counted and inside a swept range), +1 when it is inside
+ * the new window and -1 when it was inside the old one; a distinct count moves by the keys
+ * those events touch that entered or left (the key state before and after them); first and
+ * last event are two index probes. The others (`slow`) are recomputed from all their events:
+ * no row or key state yet, events the row may have counted beyond W ((W, $11]), events this
+ * refresh sees above G, or (sliding windows) an event dated after the previous or the new
+ * clock time among the events counted then or now, where the last-seen instant of a key no
+ * longer tells whether the key has an event inside the window.
  */
-const REFRESH_INCREMENTAL = refreshText(
-  `select s.id as sprout_id
-     from sprouts s
-    where s.id in (select e.sprout_id from sprout_usage_events e where e.id > $4::bigint
-                   union all
-                   select e.sprout_id from sprout_usage_events e where e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz
-                   union all
-                   select e.sprout_id from sprout_usage_events e where e.created_at > $7::timestamptz and e.created_at <= $8::timestamptz
-                   union all
-                   select n.id from sprouts n
-                    where not exists (select 1 from sprout_signal_aggregations a where a.sprout_id = n.id and a.period = $1))`,
-  `and e.sprout_id in (select sprout_id from targets)`,
-);
+function incrementalText(period: SignalPeriod): string {
+  const { column, merge } = KEY_COLUMN[period];
+  const sliding = PERIOD_DAYS[period] !== null;
+  // A key counts when its first event is at or before the clock (all_time), or its last one after the window start.
+  const inside = (instant: string, start: string, end: string) => (sliding ? `coalesce(${instant} > ${start}, false)` : `coalesce(${instant} <= ${end}, false)`);
+  const kinds = [
+    ['unique_sessions', 's'],
+    ['unique_users', 'u'],
+    ['unique_lenses', 'l'],
+    ['unique_hubs', 'h'],
+  ] as const;
+  return refreshText(`targets as (
+         select s.id as sprout_id
+           from sprouts s
+          where s.id in (select e.sprout_id from sprout_usage_events e where e.id > $4::bigint
+                         union all
+                         select e.sprout_id from sprout_usage_events e where e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz
+                         union all
+                         select e.sprout_id from sprout_usage_events e where e.created_at > $7::timestamptz and e.created_at <= $8::timestamptz
+                         union all
+                         select n.id from sprouts n
+                          where not exists (select 1 from sprout_signal_aggregations a where a.sprout_id = n.id and a.period = $1)
+                             or not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = n.id))),
+    slow as (
+         select t.sprout_id from targets t
+          where not exists (select 1 from sprout_signal_aggregations a where a.sprout_id = t.sprout_id and a.period = $1)
+             or not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = t.sprout_id)
+             or t.sprout_id in (select e.sprout_id from sprout_usage_events e where e.id > $4::bigint and (e.id <= $11::bigint or e.id > $9::bigint))
+             ${
+               sliding
+                 ? `or t.sprout_id in (select e.sprout_id from sprout_usage_events e where e.created_at > $13::timestamptz and e.id <= $4::bigint)
+             or t.sprout_id in (select e.sprout_id from sprout_usage_events e where e.created_at > $3::timestamptz and e.id <= $9::bigint)`
+                 : ''
+             }),
+    fast as (select sprout_id from targets except select sprout_id from slow),
+    -- Disjoint parts: new events (F, G]; counted ones (id <= W <= F) in the first swept range; in the second, not in the first.
+    changed as (
+         select ${CHANGED_COLUMNS}, false as counted from sprout_usage_events e where e.id > $10::bigint and e.id <= $9::bigint
+         union all
+         select ${CHANGED_COLUMNS}, true from sprout_usage_events e
+          where e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz and e.id <= $4::bigint
+         union all
+         select ${CHANGED_COLUMNS}, true from sprout_usage_events e
+          where e.created_at > $7::timestamptz and e.created_at <= $8::timestamptz and e.id <= $4::bigint
+            and not (e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz)),
+    moved as (
+         select c.*,
+                (c.created_at > $2::timestamptz and c.created_at <= $3::timestamptz)::int
+                  - (c.counted and c.created_at > $12::timestamptz and c.created_at <= $13::timestamptz)::int as delta
+           from changed c
+          where c.sprout_id in (select sprout_id from fast)),
+    counter_delta as (
+         select m.sprout_id, ${COUNTERS.map(([c, type]) => `coalesce(sum(m.delta) filter (where m.event_type = '${type}'), 0)::int as ${c}`).join(', ')}
+           from moved m group by m.sprout_id),
+    -- Per touched key: its state before these events, and the instant the new ones bring.
+    touched as (
+         select m.sprout_id, k.kind, k.key, ${merge === 'least' ? 'min' : 'max'}(m.created_at) filter (where not m.counted) as brought
+           from moved m cross join lateral ${EVENT_KEYS.replaceAll('e.', 'm.')}
+          where k.key is not null
+          group by m.sprout_id, k.kind, k.key),
+    key_delta as (
+         select x.sprout_id, ${kinds.map(([c, kind]) => `coalesce(sum(x.d) filter (where x.kind = '${kind}'), 0)::int as ${c}`).join(', ')}
+           from (select t.sprout_id, t.kind,
+                        ${inside(`${merge}(sk.${column}, t.brought)`, '$2::timestamptz', '$3::timestamptz')}::int
+                          - ${inside(`sk.${column}`, '$12::timestamptz', '$13::timestamptz')}::int as d
+                   from touched t
+                   left join sprout_signal_keys sk on sk.sprout_id = t.sprout_id and sk.kind = t.kind and sk.key = t.key) x
+          group by x.sprout_id),
+    counted as (
+         ${countedFromEvents('and e.sprout_id in (select sprout_id from slow)')}
+         union all
+         select f.sprout_id collate "C",
+                ${COUNTERS.map(([c]) => `a.${c} + coalesce(cd.${c}, 0)`).join(', ')},
+                ${kinds.map(([c]) => `a.${c} + coalesce(kd.${c}, 0)`).join(', ')},
+                (select min(e.created_at) from sprout_usage_events e where e.sprout_id = f.sprout_id and e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz),
+                (select max(e.created_at) from sprout_usage_events e where e.sprout_id = f.sprout_id and e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz)
+           from fast f
+           join sprout_signal_aggregations a on a.sprout_id = f.sprout_id and a.period = $1
+           left join counter_delta cd on cd.sprout_id = f.sprout_id
+           left join key_delta kd on kd.sprout_id = f.sprout_id)`);
+}
 
-function refreshQuery(period: SignalPeriod, plan: SignalRefreshPlan): SqlQuery {
+const REFRESH_INCREMENTAL = Object.fromEntries(SIGNAL_PERIODS.map((period) => [period, incrementalText(period)])) as Record<SignalPeriod, string>;
+
+/** Where a period stands, as its state row says. */
+interface PeriodState extends SignalAggregationState {
+  keysThrough: number;
+  seenThrough: number;
+}
+
+function refreshQuery(period: SignalPeriod, plan: SignalRefreshPlan, state: PeriodState, foldThrough: number): SqlQuery {
   const window = [period, plan.window.start ?? NO_BOUND, plan.window.end];
-  if (plan.mode === 'full') return { name: 'grove-aggregation-refresh-full', text: REFRESH_FULL, values: window };
+  if (plan.mode === 'full' || state.computedAt === null) return { name: 'grove-aggregation-refresh-full', text: REFRESH_FULL, values: window };
   const [first, second] = plan.edges;
+  const before = periodWindow(period, state.computedAt);
   return {
-    name: 'grove-aggregation-refresh-incremental',
-    text: REFRESH_INCREMENTAL,
-    values: [...window, plan.afterEventId, first?.lower ?? NO_BOUND, first?.upper ?? NO_BOUND, second?.lower ?? NO_BOUND, second?.upper ?? NO_BOUND],
+    name: `grove-aggregation-refresh-incremental-${period}`,
+    text: REFRESH_INCREMENTAL[period],
+    values: [
+      ...window,
+      plan.afterEventId,
+      first?.lower ?? NO_BOUND,
+      first?.upper ?? NO_BOUND,
+      second?.lower ?? NO_BOUND,
+      second?.upper ?? NO_BOUND,
+      foldThrough,
+      state.keysThrough,
+      Math.max(state.seenThrough, state.keysThrough),
+      before.start ?? NO_BOUND,
+      before.end,
+    ],
   };
 }
 
@@ -179,16 +299,22 @@ const lockState = (period: SignalPeriod): SqlQuery => ({
   name: 'grove-aggregation-lock-state',
   text: `insert into signal_aggregation_state as s (period) values ($1)
          on conflict (period) do update set period = s.period
-         returning s.last_event_id::text as last_event_id, s.computed_at`,
+         returning s.last_event_id::text as last_event_id, s.computed_at, s.keys_through::text as keys_through, s.seen_through::text as seen_through`,
   values: [period],
 });
 
-const saveState = (period: SignalPeriod, lastEventId: number | null, now: Date): SqlQuery => ({
+/**
+ * The watermark moves only to an id below which nothing is in flight (readWatermark); the key
+ * state is folded through $4; $5 is the highest id the recompute could see, so the next
+ * refresh knows which events the rows may count beyond the watermark.
+ */
+const saveState = (period: SignalPeriod, lastEventId: number | null, now: Date, keysThrough: number, seenThrough: number): SqlQuery => ({
   name: 'grove-aggregation-save-state',
   text: `update signal_aggregation_state
-            set last_event_id = greatest(last_event_id, coalesce($2::bigint, last_event_id)), computed_at = $3::timestamptz
+            set last_event_id = greatest(last_event_id, coalesce($2::bigint, last_event_id)), computed_at = $3::timestamptz,
+                keys_through = $4::bigint, seen_through = $5::bigint
           where period = $1`,
-  values: [period, lastEventId, now],
+  values: [period, lastEventId, now, keysThrough, seenThrough],
 });
 
 const maxEventId = (): SqlQuery => ({
@@ -255,11 +381,25 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
   const lockTimeoutMs = options.watermarkLockTimeoutMs ?? WATERMARK_LOCK_TIMEOUT_MS;
   async function refreshPeriod(period: SignalPeriod, full: boolean, now: Date, watermark: number | null, dryRun: boolean): Promise<PeriodRefresh> {
     const work = async (tx: Sql): Promise<PeriodRefresh> => {
-      const [stateRow] = await tx.query<{ last_event_id: string; computed_at: Date | null }>(lockState(period));
-      const state: SignalAggregationState = { lastEventId: Number(stateRow?.last_event_id ?? 0), computedAt: stateRow?.computed_at ?? null };
+      await tx.query(lockKeys());
+      const [stateRow] = await tx.query<{ last_event_id: string; computed_at: Date | null; keys_through: string; seen_through: string }>(lockState(period));
+      const state: PeriodState = {
+        lastEventId: Number(stateRow?.last_event_id ?? 0),
+        computedAt: stateRow?.computed_at ?? null,
+        keysThrough: Number(stateRow?.keys_through ?? 0),
+        seenThrough: Number(stateRow?.seen_through ?? 0),
+      };
       const plan = planSignalRefresh(period, state, now, full);
-      const [counts] = await tx.query<{ recomputed: number; written: number; removed: number }>(refreshQuery(period, plan));
-      await tx.query(saveState(period, watermark, now));
+      // The key state never goes back; without a watermark this time it stays where it is.
+      const foldThrough = Math.max(state.keysThrough, watermark ?? state.keysThrough);
+      const [counts] = await tx.query<{ recomputed: number; written: number; removed: number; seen_through: string }>(refreshQuery(period, plan, state, foldThrough));
+      // After the recompute, which read the key state as it stood before these events.
+      if (foldThrough > state.keysThrough) await tx.query(foldKeys(period, state.keysThrough, foldThrough));
+      const keysThrough = Object.fromEntries(SIGNAL_PERIODS.map((p) => [p, 0])) as Record<SignalPeriod, number>;
+      for (const row of await tx.query<{ period: SignalPeriod; keys_through: string }>(readKeysThrough())) keysThrough[row.period] = Number(row.keys_through);
+      keysThrough[period] = foldThrough;
+      await tx.query(buildKeys(keysThrough));
+      await tx.query(saveState(period, watermark, now, foldThrough, Number(counts?.seen_through ?? 0)));
       const refresh: PeriodRefresh = {
         period,
         mode: plan.mode,
