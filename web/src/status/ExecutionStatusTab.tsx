@@ -5,6 +5,7 @@ import { executionToRenderTree, formatDuration, isFinished, type LogLineInput } 
 import { byNewest, CHART_RUNS, type ExecutionData, merge, nextTrail, reconcile, type TrailStep, upsert } from './live-state.js';
 import { RunHistory } from './RunHistory.js';
 import { RunHistoryChart } from './RunHistoryChart.js';
+import { SlotsView } from './SlotsView.js';
 import { type CounterLabels, type JobData, type RunRequest, StatusApiError, statusApi } from './status-api.js';
 import { type LiveState, useExecutionEvents } from './use-execution-events.js';
 import './status.css';
@@ -50,6 +51,9 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
   const [runOpen, setRunOpen] = useState(false);
   const [counterLabels, setCounterLabels] = useState<CounterLabels | undefined>(undefined);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [view, setView] = useState<'runs' | 'slots'>('runs');
+  /** An execution opened from the Slots view that is older than the runs the tab keeps. */
+  const [opened, setOpened] = useState<ExecutionData | null>(null);
   const logFetches = useRef(new Map<string, { again: boolean }>());
   const logsRef = useRef(logs);
   logsRef.current = logs;
@@ -106,6 +110,7 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
     setLogs({});
     logsRef.current = {};
     setTrails({});
+    setOpened(null);
     setLoaded(false);
     void reload();
   }, [reload]);
@@ -121,7 +126,10 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
     };
   }, [jobType]);
 
-  const displayed = useMemo(() => (selectedId ? executions.find((e) => e.id === selectedId) : undefined) ?? executions[0] ?? null, [executions, selectedId]);
+  const displayed = useMemo(
+    () => (selectedId ? (executions.find((e) => e.id === selectedId) ?? (opened?.id === selectedId ? opened : undefined)) : undefined) ?? executions[0] ?? null,
+    [executions, selectedId, opened],
+  );
   const displayedId = displayed?.id ?? null;
   const displayedRef = useRef(displayedId);
   displayedRef.current = displayedId;
@@ -209,6 +217,18 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
     }
   };
 
+  /** From the Slots view: shows the execution, read first when the tab does not hold it. */
+  const openExecution = (executionId: string) => {
+    setSelectedId(executionId);
+    if (executions.some((e) => e.id === executionId) || opened?.id === executionId) return;
+    statusApi.execution(executionId).then(setOpened, (error: unknown) => setNotice({ kind: 'error', text: `Could not read the run: ${message(error)}` }));
+  };
+  // The Slots view reads the ledger again when a run changes status or the job changes (pause, schedule).
+  const slotsChange = useMemo(
+    () => `${executions.map((e) => `${e.id}:${e.status}`).join(',')}|${job?.meta.version ?? ''}|${job?.paused?.at ?? ''}|${job?.status ?? ''}`,
+    [executions, job],
+  );
+
   const toggleLogs = (executionId: string) => {
     setLogsOpenFor((open) => (open === executionId ? null : executionId));
     if (logsOpenFor !== executionId) void refreshLogs(executionId);
@@ -287,19 +307,37 @@ export function ExecutionStatusTab({ configId, canOperate }: { configId: string;
           ) : null}
         </div>
         <div className="gj-status__history">
-          <RunHistoryChart executions={executions} />
-          <RunHistory
-            executions={executions}
-            selectedId={displayedId}
-            canOperate={canOperate}
-            logsOpenFor={logsOpenFor}
-            logs={logs}
-            busyId={busyId}
-            onSelect={setSelectedId}
-            onToggleLogs={toggleLogs}
-            onRetry={(id) => void retry(id)}
-            onCancel={(id) => void cancel(id)}
-          />
+          <div className="gj-segmented gj-status__views" role="group" aria-label="Show">
+            <button type="button" className="gj-button" aria-pressed={view === 'runs'} onClick={() => setView('runs')}>
+              Runs
+            </button>
+            <button type="button" className="gj-button" aria-pressed={view === 'slots'} onClick={() => setView('slots')}>
+              Slots
+            </button>
+          </div>
+          {view === 'slots' ? (
+            job ? (
+              <SlotsView configId={configId} timezone={job.schedule.timezone} selectedExecutionId={displayedId} onOpenExecution={openExecution} changeKey={slotsChange} />
+            ) : (
+              <p className="gj-muted">Loading the job…</p>
+            )
+          ) : (
+            <>
+              <RunHistoryChart executions={executions} />
+              <RunHistory
+                executions={executions}
+                selectedId={displayedId}
+                canOperate={canOperate}
+                logsOpenFor={logsOpenFor}
+                logs={logs}
+                busyId={busyId}
+                onSelect={setSelectedId}
+                onToggleLogs={toggleLogs}
+                onRetry={(id) => void retry(id)}
+                onCancel={(id) => void cancel(id)}
+              />
+            </>
+          )}
         </div>
       </div>
     </div>

@@ -1,5 +1,6 @@
 // The few API calls the Execution Status tab makes, with the bearer token the console keeps in
 // localStorage. Kept here (not in the console's api-client) so the tab stands on its own.
+import type { SlotLedgerView } from '../../../src/api/routes/slots.js';
 import type { LogLineInput } from '../status-catalog/transform.js';
 import type { ExecutionData, LiveExecutionEvent } from './live-state.js';
 
@@ -10,7 +11,9 @@ export const TOKEN_KEY = 'grove-jobs.token';
 const CLIENT_HEADER = { name: 'x-grove-client', value: 'console' } as const;
 
 export interface JobData {
-  meta: { id: string; title?: string };
+  meta: { id: string; title?: string; version?: number };
+  status?: string;
+  paused?: { at: string } | null;
   payload: { jobType: string; limits: { batchSize: number }; parameters?: Record<string, unknown> };
   nextRuns: string[];
   schedule: { timezone: string; description: string };
@@ -82,6 +85,9 @@ export const statusApi = {
   jobTypes: () => request<{ items: Array<{ name: string; counterLabels?: CounterLabels }> }>('GET', '/job-types').then((r) => r.items),
   retry: (executionId: string) => request<{ executionId: string }>('POST', `/executions/${id(executionId)}/retry`),
   cancel: (executionId: string) => request<ExecutionData>('POST', `/executions/${id(executionId)}/cancel`),
+  /** The slot ledger of [from, until] (both inclusive, ISO instants): every slot and what became of it. */
+  slots: (configId: string, from: string, until: string, limit?: number) =>
+    request<SlotLedgerView>('GET', `/jobs/${id(configId)}/slots?from=${encodeURIComponent(from)}&until=${encodeURIComponent(until)}${limit !== undefined ? `&limit=${limit}` : ''}`),
   /** EventSource cannot send headers: the event stream alone takes the token in the query. */
   eventsUrl: () => {
     const token = readToken();
