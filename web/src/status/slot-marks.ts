@@ -105,7 +105,10 @@ export function daysOf(first: string, count: number): string[] {
   return Array.from({ length: count }, (_, index) => addDays(first, index));
 }
 
-/** Slots and manual runs per day of the job's zone. A slot's day is its own wall clock's. */
+/**
+ * Slots and manual runs per day of the job's zone (the range's days). A slot listed under an
+ * earlier zone of the job keeps its own wall clock, but is filed under the day it falls in now.
+ */
 export function byDay(ledger: SlotLedgerView, zone: string): Map<string, { slots: LedgerSlotView[]; manual: ManualRunView[]; dst: LedgerDstView[] }> {
   const days = new Map<string, { slots: LedgerSlotView[]; manual: ManualRunView[]; dst: LedgerDstView[] }>();
   const day = (key: string) => {
@@ -116,7 +119,7 @@ export function byDay(ledger: SlotLedgerView, zone: string): Map<string, { slots
     }
     return entry;
   };
-  for (const slot of ledger.slots) day(slot.wallClock.slice(0, 10)).slots.push(slot);
+  for (const slot of ledger.slots) day(dayOf(zone, Date.parse(slot.at))).slots.push(slot);
   for (const run of ledger.manual) day(dayOf(zone, Date.parse(run.at))).manual.push(run);
   for (const entry of ledger.dst) day(entry.date).dst.push(entry);
   return days;
