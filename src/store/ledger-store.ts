@@ -6,7 +6,8 @@ import * as ledger from './queries/ledger.js';
 import * as slots from './queries/slots.js';
 import type { Sql } from './sql.js';
 
-const date = (value: Date | string | null | undefined) => (value === null || value === undefined ? null : new Date(value));
+/** An instant the ledger queries read as epoch milliseconds (or a Date, from older rows' paths). */
+const date = (value: number | Date | string | null | undefined) => (value === null || value === undefined ? null : new Date(value));
 
 /** The execution whose columns start with `prefix`_ in a ledger row, or null when there is none. */
 function ledgerExecution(row: Record<string, unknown>, prefix: string): LedgerExecution | null {
@@ -17,13 +18,13 @@ function ledgerExecution(row: Record<string, unknown>, prefix: string): LedgerEx
     status: row[`${prefix}_status`] as string,
     trigger: row[`${prefix}_trigger`] as string,
     attempts: row[`${prefix}_attempts`] as number,
-    queuedAt: new Date(row[`${prefix}_queued_at`] as Date),
-    startedAt: date(row[`${prefix}_started_at`] as Date | null),
-    finishedAt: date(row[`${prefix}_finished_at`] as Date | null),
+    queuedAt: new Date(row[`${prefix}_queued_at`] as number),
+    startedAt: date(row[`${prefix}_started_at`] as number | null),
+    finishedAt: date(row[`${prefix}_finished_at`] as number | null),
     durationMs: row[`${prefix}_duration_ms`] as number | null,
     summary: row[`${prefix}_summary`] as string | null,
     requestedBy: row[`${prefix}_requested_by`] as string | null,
-    firstStartedAt: date(row[`${prefix}_first_started_at`] as Date | null),
+    firstStartedAt: date(row[`${prefix}_first_started_at`] as number | null),
   };
 }
 
@@ -52,7 +53,7 @@ export function createLedgerStore(sql: Sql, insertExecution: (input: NewExecutio
           claimedAt: new Date(row.claimed_at),
           claimedBy: row.claimed_by,
           execution,
-          backfill: ledgerExecution(row, 'b'),
+          backfill: row.backfill ? ledgerExecution(row.backfill, 'e') : null,
           ...(row.active ? { activeAtClaim: row.active } : {}),
         };
       });

@@ -986,10 +986,16 @@ CREATE INDEX executions_history_idx ON grove_jobs.executions USING btree (config
 CREATE UNIQUE INDEX executions_idempotency_idx ON grove_jobs.executions USING btree (config_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 
 --
+-- Name: executions_manual_idx; Type: INDEX; Schema: grove_jobs; Owner: -
+--
+
+CREATE INDEX executions_manual_idx ON grove_jobs.executions USING btree (config_id, queued_at) WHERE (trigger = ANY (ARRAY['manual'::text, 'api'::text]));
+
+--
 -- Name: executions_run_idx; Type: INDEX; Schema: grove_jobs; Owner: -
 --
 
-CREATE INDEX executions_run_idx ON grove_jobs.executions USING btree (run_id) WHERE (attempt > 1);
+CREATE INDEX executions_run_idx ON grove_jobs.executions USING btree (run_id, attempt) WHERE (attempt > 1);
 
 --
 -- Name: job_configs_enabled_idx; Type: INDEX; Schema: grove_jobs; Owner: -

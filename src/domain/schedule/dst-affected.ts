@@ -1,3 +1,4 @@
+import { civilFromDays, SECONDS_PER_DAY } from './civil.js';
 import type { CronSchedule } from './compile.js';
 import { nextWallMatch } from './next-slots.js';
 import { nextTransition, offsetAt } from './time-zone.js';
@@ -32,9 +33,27 @@ const MAX_AFFECTED_PER_TRANSITION = 12;
 
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
 
-/** "2027-03-14T03:00:00" of a naive second count (wall time read as if UTC). */
+/** "2027-03-14" per day number, kept for the days a ledger or preview walks (bounded). */
+const dayTexts = new Map<number, string>();
+const DAY_TEXTS_KEPT = 4096;
+
+/**
+ * "2027-03-14T03:00:00" of a naive second count (wall time read as if UTC). Arithmetic, not a
+ * Date: a ledger formats tens of thousands of these.
+ */
 export function naiveText(naive: number): string {
-  return new Date(naive * 1000).toISOString().slice(0, 19);
+  const day = Math.floor(naive / SECONDS_PER_DAY);
+  let date = dayTexts.get(day);
+  if (date === undefined) {
+    const { year, month, day: dayOfMonth } = civilFromDays(day);
+    // Years outside 0000-9999 as Date writes them (a sign and six digits).
+    if (year < 0 || year > 9999) return new Date(naive * 1000).toISOString().slice(0, 19);
+    date = `${String(year).padStart(4, '0')}-${pad(month)}-${pad(dayOfMonth)}`;
+    if (dayTexts.size >= DAY_TEXTS_KEPT) dayTexts.clear();
+    dayTexts.set(day, date);
+  }
+  const second = naive - day * SECONDS_PER_DAY;
+  return `${date}T${pad(Math.floor(second / 3600))}:${pad(Math.floor(second / 60) % 60)}:${pad(second % 60)}`;
 }
 
 /** Wall clock with offset of an instant (seconds) in a zone, e.g. "2027-03-14T03:00:00-04:00". */

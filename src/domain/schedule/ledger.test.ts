@@ -135,3 +135,12 @@ describe('planLedgerRange', () => {
     expect(() => planLedgerRange(input, T('12:00'))).toThrow(expect.objectContaining({ field }));
   });
 });
+
+describe('naiveText', () => {
+  it('writes a naive second count as Date would, for every kind of day', async () => {
+    const { naiveText } = await import('./dst-affected.js');
+    for (const seconds of [0, 59, 86_399, 951_782_400, 1_772_931_600, -1, -86_401, 253_402_300_799, 253_402_300_800, -62_167_219_201]) {
+      expect(naiveText(seconds)).toBe(new Date(seconds * 1000).toISOString().slice(0, 19));
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { compileSchedule, type CronSchedule } from './compile.js';
-import { type DstAffectedRun, dstAffectedRuns, DstRule, wallClockIn } from './dst-affected.js';
+import { type DstAffectedRun, dstAffectedRuns, DstRule, naiveText } from './dst-affected.js';
 import { slotsAfter } from './next-slots.js';
+import { nextTransition, offsetAt, previousTransition } from './time-zone.js';
 
 /**
  * The slot ledger: every slot a config's schedule defined in a range, past or future, with
@@ -151,30 +152,80 @@ const shortId = (id: string) => `${id.slice(0, 8)}…`;
 /** "4.1 s", "350 ms", "2 min 5 s", "1 h 3 min". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(Math.round(ms / 100) / 10).toLocaleString('en-US')} s`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 60) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-/** "2026-03-08 03:00 EDT (07:00 UTC)": an instant on the zone's wall clock and in UTC. */
-export function wallAndUtc(timeZone: string, at: Date): string {
-  const wall = wallClockIn(timeZone, Math.floor(at.getTime() / 1000));
-  const utc = at.toISOString();
-  const seconds = (text: string) => (text.endsWith(':00') ? text.slice(0, -3) : text);
-  const local = `${wall.slice(0, 10)} ${seconds(wall.slice(11, 19))} ${zoneAbbreviation(timeZone, at)}`;
-  return timeZone === 'UTC' ? local : `${local} (${seconds(utc.slice(11, 19))} UTC)`;
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+const SPAN_SECONDS = 400 * 86_400;
+
+/**
+ * Wall clocks of one zone for many instants: the offset is read once per stretch between
+ * transitions (not through Intl for every slot), and the abbreviation once per offset.
+ */
+class ZoneClock {
+  #from = 0;
+  #until = -1;
+  #offset = 0;
+  readonly #abbreviations = new Map<number, string>();
+  #format: Intl.DateTimeFormat | undefined;
+
+  constructor(readonly timeZone: string) {}
+
+  /** Seconds east of UTC at an instant (seconds). */
+  offset(instant: number): number {
+    if (this.timeZone === 'UTC') return 0;
+    if (instant < this.#from || instant >= this.#until) {
+      this.#offset = offsetAt(this.timeZone, instant);
+      this.#from = previousTransition(this.timeZone, instant)?.at ?? instant;
+      this.#until = nextTransition(this.timeZone, instant, instant + SPAN_SECONDS)?.at ?? instant + SPAN_SECONDS;
+    }
+    return this.#offset;
+  }
+
+  /** "2026-03-08T03:00:00-04:00". */
+  wall(instant: number): string {
+    const offset = this.offset(instant);
+    const minutes = Math.abs(offset) / 60;
+    return `${naiveText(instant + offset)}${offset < 0 ? '-' : '+'}${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
+  }
+
+  /** "EDT", "CET", or "GMT+5:45" where the platform has no abbreviation. */
+  abbreviation(instant: number): string {
+    const offset = this.offset(instant);
+    let name = this.#abbreviations.get(offset);
+    if (name === undefined) {
+      this.#format ??= new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, timeZoneName: 'short' });
+      name = this.#format.formatToParts(new Date(instant * 1000)).find((p) => p.type === 'timeZoneName')?.value ?? this.timeZone;
+      this.#abbreviations.set(offset, name);
+    }
+    return name;
+  }
+
+  /** "2026-03-08 03:00 EDT (07:00 UTC)": on the zone's wall clock and in UTC (seconds shown when not zero). */
+  display(instant: number): string {
+    const wall = naiveText(instant + this.offset(instant));
+    const trim = (text: string) => (text.endsWith(':00') ? text.slice(0, -3) : text);
+    const local = `${wall.slice(0, 10)} ${trim(wall.slice(11, 19))} ${this.abbreviation(instant)}`;
+    return this.timeZone === 'UTC' ? local : `${local} (${trim(naiveText(instant).slice(11, 19))} UTC)`;
+  }
 }
 
-const abbreviations = new Map<string, Intl.DateTimeFormat>();
-/** "EDT", "CET", or "GMT+5:45" where the platform has no abbreviation. */
-export function zoneAbbreviation(timeZone: string, at: Date): string {
-  let format = abbreviations.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' });
-    abbreviations.set(timeZone, format);
+const zoneClocks = new Map<string, ZoneClock>();
+function zoneClock(timeZone: string): ZoneClock {
+  let clock = zoneClocks.get(timeZone);
+  if (!clock) {
+    clock = new ZoneClock(timeZone);
+    zoneClocks.set(timeZone, clock);
   }
-  return format.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  return clock;
+}
+
+/** "2026-03-08 03:00 EDT (07:00 UTC)": an instant on the zone's wall clock and in UTC. */
+export function wallAndUtc(timeZone: string, at: Date): string {
+  return zoneClock(timeZone).display(Math.floor(at.getTime() / 1000));
 }
 
 const outcome = (e: LedgerExecution) => `${e.status}${e.durationMs !== null ? `, ${formatDuration(e.durationMs)}` : ''}${e.attempts > 1 ? `, ${e.attempts} attempts` : ''}`;
@@ -288,7 +339,28 @@ function ranFate(e: LedgerExecution | null): SlotFate {
   return SlotFate.Ran;
 }
 
-const withLag = (e: LedgerExecution, slotAt: number) => ({ ...e, lagMs: e.firstStartedAt ? e.firstStartedAt.getTime() - slotAt : null });
+/** The execution with its lag from the slot (one literal: a spread per slot was a tenth of a 10,000-slot ledger). */
+const withLag = (e: LedgerExecution, slotAt: number): LedgerExecution & { lagMs: number | null } => ({
+  id: e.id,
+  status: e.status,
+  trigger: e.trigger,
+  attempts: e.attempts,
+  queuedAt: e.queuedAt,
+  startedAt: e.startedAt,
+  finishedAt: e.finishedAt,
+  durationMs: e.durationMs,
+  summary: e.summary,
+  requestedBy: e.requestedBy,
+  firstStartedAt: e.firstStartedAt,
+  lagMs: e.firstStartedAt ? e.firstStartedAt.getTime() - slotAt : null,
+});
+
+/** An instant as toISOString writes it, from the cached day texts (years 0000-9999). */
+function isoText(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const rest = ms - seconds * 1000;
+  return `${naiveText(seconds)}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}Z`;
+}
 
 /**
  * Every slot of the range with its fate, oldest first, plus the manual runs and the
@@ -346,54 +418,67 @@ export function planLedger(input: LedgerInput): SlotLedger {
   const slots: LedgerSlot[] = [...listed.values()]
     .sort((a, b) => a.at - b.at)
     .map(({ at, version, timeZone }) => {
-      const base = {
-        at: new Date(at).toISOString(),
-        wallClock: wallClockIn(timeZone, Math.floor(at / 1000)),
+      const clock = zoneClock(timeZone);
+      const seconds = Math.floor(at / 1000);
+      const slot: LedgerSlot = {
+        at: isoText(at),
+        wallClock: clock.wall(seconds),
         timezone: timeZone,
+        fate: SlotFate.Upcoming,
         version: at > created ? (version?.version ?? null) : null,
-        ...(moved.has(at) ? { dst: moved.get(at) } : {}),
+        phrase: '',
       };
-      const slot = { ...base, ...fateOf(at, version) };
-      return { ...slot, phrase: phraseFor(slot, timeZone) };
+      const dst = moved.get(at);
+      if (dst) slot.dst = dst;
+      decide(slot, at, version);
+      slot.phrase = phraseFor(slot, timeZone);
+      return slot;
     });
 
-  function fateOf(at: number, version: LedgerVersion | undefined): Omit<LedgerSlot, 'at' | 'wallClock' | 'timezone' | 'version' | 'dst' | 'phrase'> {
+  /** Sets a slot's fate and what goes with it. */
+  function decide(slot: LedgerSlot, at: number, version: LedgerVersion | undefined): void {
     const claim = claims.get(at);
     if (claim) {
-      const claimed = { claim: { at: claim.claimedAt.toISOString(), by: claim.claimedBy, decision: claim.decision } };
-      if (claim.backfill) return { fate: SlotFate.Backfilled, execution: withLag(claim.backfill, at), ...claimed };
-      const e = claim.execution;
-      switch (claim.decision) {
-        case 'catch-up':
-          return { fate: SlotFate.CaughtUp, ...(e ? { execution: withLag(e, at) } : {}), ...claimed };
-        case 'missed':
-          return { fate: SlotFate.Missed, missed: { misfirePolicy: version?.misfirePolicy ?? '', recordId: e?.id ?? null, folded: folds.some((f) => f.claim === claim) }, ...claimed };
-        case 'skipped-overlap':
-          return { fate: SlotFate.SkippedOverlap, overlap: { active: claim.activeAtClaim ?? [] }, ...(e ? { execution: withLag(e, at) } : {}), ...claimed };
-        default:
-          return { fate: ranFate(e), ...(e ? { execution: withLag(e, at) } : {}), ...claimed };
-      }
+      slot.claim = { at: isoText(claim.claimedAt.getTime()), by: claim.claimedBy, decision: claim.decision };
+      const e = claim.backfill ?? claim.execution;
+      if (e && (claim.backfill || claim.decision !== 'missed')) slot.execution = withLag(e, at);
+      if (claim.backfill) slot.fate = SlotFate.Backfilled;
+      else if (claim.decision === 'catch-up') slot.fate = SlotFate.CaughtUp;
+      else if (claim.decision === 'missed') {
+        slot.fate = SlotFate.Missed;
+        slot.missed = { misfirePolicy: version?.misfirePolicy ?? '', recordId: e?.id ?? null, folded: folds.some((f) => f.claim === claim) };
+      } else if (claim.decision === 'skipped-overlap') {
+        slot.fate = SlotFate.SkippedOverlap;
+        slot.overlap = { active: claim.activeAtClaim ?? [] };
+      } else slot.fate = ranFate(e);
+      return;
     }
-    const fold = folds.find((f) => f.from < at && at <= f.through);
-    if (fold) return { fate: SlotFate.Missed, missed: { misfirePolicy: version?.misfirePolicy ?? '', recordId: fold.claim.execution?.id ?? null, folded: true } };
-    if (at <= created || !version) return { fate: SlotFate.BeforeCreated };
-    const pause = pauseAt(at);
+    const fold = folds.length > 0 ? folds.find((f) => f.from < at && at <= f.through) : undefined;
+    if (fold) {
+      slot.fate = SlotFate.Missed;
+      slot.missed = { misfirePolicy: version?.misfirePolicy ?? '', recordId: fold.claim.execution?.id ?? null, folded: true };
+      return;
+    }
+    if (at <= created || !version) {
+      slot.fate = SlotFate.BeforeCreated;
+      return;
+    }
+    const pause = input.pauses.length > 0 ? pauseAt(at) : undefined;
     if (pause) {
-      return {
-        fate: SlotFate.Paused,
-        pause: {
-          reason: pause.reason,
-          by: pause.pausedBy,
-          since: pause.pausedAt.toISOString(),
-          until: pause.pausedUntil?.toISOString() ?? null,
-          endedAt: pause.endedAt?.toISOString() ?? null,
-        },
+      slot.fate = SlotFate.Paused;
+      slot.pause = {
+        reason: pause.reason,
+        by: pause.pausedBy,
+        since: pause.pausedAt.toISOString(),
+        until: pause.pausedUntil?.toISOString() ?? null,
+        endedAt: pause.endedAt?.toISOString() ?? null,
       };
-    }
-    if (!version.isEnabled) return { fate: SlotFate.Disabled, switchedOff: switchedOffBy(version) };
-    if (at > now) return { fate: SlotFate.Upcoming };
-    if (input.cursor === null || at > input.cursor.getTime()) return { fate: SlotFate.Due };
-    return { fate: SlotFate.Unclaimed };
+    } else if (!version.isEnabled) {
+      slot.fate = SlotFate.Disabled;
+      slot.switchedOff = switchedOffBy(version);
+    } else if (at > now) slot.fate = SlotFate.Upcoming;
+    else if (input.cursor === null || at > input.cursor.getTime()) slot.fate = SlotFate.Due;
+    else slot.fate = SlotFate.Unclaimed;
   }
 
   /** The version that switched the schedule off, of those in force up to `version`. */

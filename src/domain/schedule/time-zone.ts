@@ -39,6 +39,7 @@ const OFFSET_PATTERN = /GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 /** The zone's UTC offset, in seconds, at an instant given in seconds. */
 export function offsetAt(timeZone: string, instant: number): number {
+  if (timeZone === 'UTC') return 0;
   const text = formatterFor(timeZone).format(instant * 1000);
   const match = OFFSET_PATTERN.exec(text);
   if (!match) throw new Error(`cannot read the UTC offset of ${timeZone} from '${text}'`);

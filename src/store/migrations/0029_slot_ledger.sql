@@ -27,3 +27,11 @@ alter table executions drop constraint executions_trigger_check;
 alter table executions add constraint executions_trigger_check
   check (trigger in ('schedule', 'manual', 'retry', 'api', 'backfill')) not valid;
 alter table executions validate constraint executions_trigger_check;
+
+-- The ledger reads each run's latest attempt backwards from the index (no sort per slot):
+-- the same rows as before (attempts after the first), by attempt too.
+drop index executions_run_idx;
+create index executions_run_idx on executions (run_id, attempt) where attempt > 1;
+
+-- Manual runs listed beside the slots, found without reading the config's scheduled runs.
+create index executions_manual_idx on executions (config_id, queued_at) where trigger in ('manual', 'api');

@@ -31,21 +31,27 @@ export const ledgerVersions = (configId: string): SqlQuery => ({
   values: [configId],
 });
 
+/** Milliseconds since the epoch as a float8: the driver returns a number, not a Date to parse. */
+const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+
 /**
  * An execution's columns as the ledger reads them: its run's latest attempt (joined as
  * `e`_l), read through the claim that holds it while it runs (`e`_h; a claim leaves its rows as
- * queued, migration 0023).
+ * queued, migration 0023). Instants as epoch milliseconds.
  */
 const executionColumns = (e: string, prefix: string) =>
   `${e}.id as ${prefix}_id,
    case when ${e}_h.worker_id is not null then 'running' else coalesce(${e}_l.status, ${e}.status) end as ${prefix}_status,
-   ${e}.trigger as ${prefix}_trigger, coalesce(${e}_l.attempt, ${e}.attempt) as ${prefix}_attempts, ${e}.queued_at as ${prefix}_queued_at,
-   coalesce(${e}_h.claimed_at, ${e}_l.started_at, ${e}.started_at) as ${prefix}_started_at,
-   coalesce(${e}.started_at, case when ${e}_l.id is null then ${e}_h.claimed_at end) as ${prefix}_first_started_at,
-   case when ${e}_l.id is not null then ${e}_l.finished_at else ${e}.finished_at end as ${prefix}_finished_at,
+   ${e}.trigger as ${prefix}_trigger, coalesce(${e}_l.attempt, ${e}.attempt) as ${prefix}_attempts, ${ms(`${e}.queued_at`)} as ${prefix}_queued_at,
+   ${ms(`coalesce(${e}_h.claimed_at, ${e}_l.started_at, ${e}.started_at)`)} as ${prefix}_started_at,
+   ${ms(`coalesce(${e}.started_at, case when ${e}_l.id is null then ${e}_h.claimed_at end)`)} as ${prefix}_first_started_at,
+   ${ms(`case when ${e}_l.id is not null then ${e}_l.finished_at else ${e}.finished_at end`)} as ${prefix}_finished_at,
    case when ${e}_l.id is not null then ${e}_l.duration_ms else ${e}.duration_ms end as ${prefix}_duration_ms,
    coalesce(${e}_l.summary, ${e}.summary) as ${prefix}_summary, ${e}.requested_by as ${prefix}_requested_by`;
-/** The latest retry of a run (executions_run_idx holds attempts after the first), and the claim holding the attempt while it runs. */
+/**
+ * The latest retry of a run (executions_run_idx, (run_id, attempt) over attempts after the
+ * first: read backwards, no sort), and the claim holding the attempt while it runs.
+ */
 const latestAttempt = (e: string) =>
   `left join lateral (select r.id, r.status, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.summary
                         from executions r where r.run_id = ${e}.id and r.attempt > 1 and ${e}.id is not null
@@ -53,27 +59,15 @@ const latestAttempt = (e: string) =>
    left join lateral (select c.worker_id, c.claimed_at from execution_claims c
                        where coalesce(${e}_l.status, ${e}.status) = 'queued' and coalesce(${e}_l.id, ${e}.id) = any(c.ids) limit 1) ${e}_h on true`;
 
-export interface LedgerExecutionColumns {
-  id: string | null;
-  status: string | null;
-  trigger: string | null;
-  attempts: number | null;
-  queued_at: Date | null;
-  started_at: Date | null;
-  first_started_at: Date | null;
-  finished_at: Date | null;
-  duration_ms: number | null;
-  summary: string | null;
-  requested_by: string | null;
-}
-
 export interface LedgerClaimRow {
-  slot_at: Date;
+  slot_at: number;
   decision: string;
-  claimed_at: Date;
+  claimed_at: number;
   claimed_by: string | null;
   missed_through: string | null;
   active: string[] | null;
+  /** The backfill's execution (as the e_ columns, unprefixed), when the slot was backfilled: rare, so one json value rather than a dozen empty columns. */
+  backfill: Record<string, unknown> | null;
   [column: string]: unknown;
 }
 
@@ -94,20 +88,22 @@ export const ledgerClaims = (configId: string, from: Date, until: Date, limit: n
            (select * from schedule_slots where config_id = $1 and slot_at < $2::timestamptz and decision = 'missed'
              order by slot_at desc limit 1)
          )
-         select s.slot_at, s.decision, s.claimed_at, s.claimed_by, e.result ->> 'through' as missed_through,
-                ${executionColumns('e', 'e')}, ${executionColumns('b', 'b')},
+         select ${ms('s.slot_at')} as slot_at, s.decision, ${ms('s.claimed_at')} as claimed_at, s.claimed_by,
+                e.result ->> 'through' as missed_through, ${executionColumns('e', 'e')},
+                case when s.backfill_id is not null then (
+                  select to_jsonb(x) from (select ${executionColumns('b', 'e')} from executions b ${latestAttempt('b')} where b.id = s.backfill_id) x
+                ) end as backfill,
                 case when s.decision = 'skipped-overlap' then array(
                   select w.id from (select o.id, o.status, o.started_at, o.finished_at from executions o
                                      where o.config_id = $1 and o.queued_at <= s.claimed_at
                                      order by o.queued_at desc limit ${OVERLAP_LOOKBACK}) w
                    where w.id <> s.execution_id and w.status <> 'skipped'
                      and (w.finished_at is null or w.finished_at > s.claimed_at)
-                   limit 20) end as active
+                   -- As many as were active at the claim (its record says): the scan stops at the last.
+                   limit least(20, greatest(1, coalesce((e.result ->> 'active')::int, 20)))) end as active
            from picked s
            left join executions e on e.id = s.execution_id
            ${latestAttempt('e')}
-           left join executions b on b.id = s.backfill_id
-           ${latestAttempt('b')}
           order by s.slot_at`,
   values: [configId, from, until, limit],
 });
@@ -137,7 +133,7 @@ export const ledgerCursor = (configId: string): SqlQuery => ({
 /** Manual runs listed beside the slots at most. */
 export const MAX_LEDGER_MANUAL = 1000;
 
-/** Runs no slot started (manual, API), first attempts, queued in [from, until]. */
+/** Runs no slot started (manual, API), first attempts, queued in [from, until] (executions_manual_idx). */
 export const ledgerManual = (configId: string, from: Date, until: Date): SqlQuery => ({
   name: 'ledger-manual',
   text: `select ${executionColumns('e', 'e')}
