@@ -29,10 +29,16 @@ export interface AdvancementCursor {
   sproutId: string;
 }
 
-/** A sprout a page read, in the group it was read from (its tier then is that group's tier). */
-export interface AdvancementCandidate {
-  groupIndex: number;
-  sproutId: string;
+/**
+ * A page of candidates as read: how many, where it ended, and the sprouts themselves with
+ * the group each was read from (its tier then is that group's tier), in the form the
+ * store's page statement takes them back (opaque to callers: the page only passes through).
+ */
+export interface AdvancementPage {
+  size: number;
+  /** The last sprout read (null: the page is empty). */
+  last: AdvancementCursor | null;
+  readonly sprouts: unknown;
 }
 
 /**
@@ -102,14 +108,14 @@ export interface AdvancementStore {
   /** How many sprouts the scope holds now (for progress: the run may see a few more or fewer). */
   countCandidates(scope: AdvancementScope): Promise<number>;
   /** The next `limit` candidates after `after` (keyset over group, then id). */
-  readCandidates(scope: AdvancementScope, after: AdvancementCursor | null, limit: number): Promise<AdvancementCandidate[]>;
+  readCandidates(scope: AdvancementScope, after: AdvancementCursor | null, limit: number): Promise<AdvancementPage>;
   /**
    * Evaluates a page read by `readCandidates` against the run's rules in the database and,
    * unless the run is dry, writes its tier changes and their auto-advancement events in one
    * statement, all or nothing: each change guarded on the sprout still being at the tier it
    * was read at, one event per change made, the sprout marked as moved by this execution.
    */
-  advancePage(run: AdvancementRun, page: readonly AdvancementCandidate[], at: Date, sampleLimit: number): Promise<AdvancementPageOutcome>;
+  advancePage(run: AdvancementRun, page: AdvancementPage, at: Date, sampleLimit: number): Promise<AdvancementPageOutcome>;
 
   /** Sets a sprout's tier by hand with a manual-override event, atomically. */
   overrideTier(input: { sproutId: string; toTier: string; operator: string; reason: string }, at: Date): Promise<AdvancementEvent>;

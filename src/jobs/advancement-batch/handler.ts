@@ -86,28 +86,27 @@ export function executeAdvancementBatch(deps: { advancement: AdvancementStore })
     while (groups.length > 0) {
       context.signal.throwIfAborted();
       const page = await store.readCandidates(scope, cursor, context.batchSize);
-      if (page.length === 0) break;
+      if (page.size === 0 || !page.last) break;
 
       // One statement decides the page and (unless dry) writes its moves and their events,
       // timestamped with the engine clock as the page commits.
       const outcome = await store.advancePage(run, page, context.now(), ADVANCEMENT_SAMPLE_SIZE - result.sample.length);
       result.evaluated += outcome.evaluated;
-      result.skippedNoSignals += page.length - outcome.evaluated;
+      result.skippedNoSignals += page.size - outcome.evaluated;
       result.skippedConcurrentChange += outcome.matched - outcome.advanced;
       result.advanced += outcome.advanced;
       for (const [ruleId, n] of Object.entries(outcome.byRule)) result.byRule[ruleId] = (result.byRule[ruleId] ?? 0) + n;
       result.sample.push(...outcome.sample);
 
       result.pages += 1;
-      const last = page[page.length - 1] as (typeof page)[number];
-      cursor = { groupIndex: last.groupIndex, sproutId: last.sproutId };
+      cursor = page.last;
       context.progress({
         total: result.candidates,
         processed: result.evaluated + result.skippedNoSignals,
         succeeded: result.advanced,
         failed: 0,
       });
-      if (page.length < context.batchSize) break;
+      if (page.size < context.batchSize) break;
     }
 
     const summary = describe(result);

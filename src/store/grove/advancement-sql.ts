@@ -6,7 +6,7 @@ import {
   type RuleOperator,
   type RuleSignal,
 } from '../../domain/grove/index.js';
-import type { AdvancementCandidate, AdvancementCursor, AdvancementRun, AdvancementScope } from '../../engine/ports.js';
+import type { AdvancementCursor, AdvancementRun, AdvancementScope } from '../../engine/ports.js';
 import type { SqlQuery } from '../sql.js';
 
 // The advancement batch's page statements: the rules of a run compiled to SQL predicates, so
@@ -22,27 +22,50 @@ const groupArrays = (scope: AdvancementScope) => [scope.groups.map((g) => g.life
  * stopped, so every page costs the same however deep into the table it is. Sprouts that an
  * execution of this run already advanced (sprouts.last_advanced_by) are passed over: paging
  * reaches a tier after the sprouts moved into it, and a sprout must not move twice in one
- * run. Only ids are read: the page statement reads the signals where they are.
+ * run. Only ids are read, as one row: the ids and their group positions (1-based) as array
+ * literals that the page statement takes back unparsed, and the last of them (the cursor).
  */
 export const readCandidates = (scope: AdvancementScope, after: AdvancementCursor | null, limit: number): SqlQuery => ({
-  name: 'grove-adv-candidates-ids',
-  text: `select g.ord::int - 1 as group_index, c.id
-           from unnest($1::text[], $2::text[]) with ordinality as g(model, tier, ord)
-           cross join lateral (
-             select s.id
-               from sprouts s
-              where s.lifecycle_model_id = g.model and s.tier = g.tier
-                -- '' sorts before every id (ids are never empty): a later group starts at its beginning.
-                and s.id > case when g.ord = $3 then $4 else '' end
-                and (s.last_advanced_by is null or s.last_advanced_by <> all($5::uuid[]))
-              order by s.id
-              limit $6
-           ) as c
-          where g.ord >= $3
-          order by g.ord, c.id
-          limit $6`,
+  name: 'grove-adv-candidates-page-ids',
+  text: `select coalesce(cardinality(x.ids), 0) as size, x.ids::text as ids, x.ords::text as ords,
+                x.ids[cardinality(x.ids)] as last_id, x.ords[cardinality(x.ords)] as last_ord
+           from (
+             select array_agg(p.id order by p.ord, p.id) as ids, array_agg(p.ord order by p.ord, p.id) as ords
+               from (
+                 select g.ord::int as ord, c.id
+                   from unnest($1::text[], $2::text[]) with ordinality as g(model, tier, ord)
+                   cross join lateral (
+                     select s.id
+                       from sprouts s
+                      where s.lifecycle_model_id = g.model and s.tier = g.tier
+                        -- '' sorts before every id (ids are never empty): a later group starts at its beginning.
+                        and s.id > case when g.ord = $3 then $4 else '' end
+                        and (s.last_advanced_by is null or s.last_advanced_by <> all($5::uuid[]))
+                      order by s.id
+                      limit $6
+                   ) as c
+                  where g.ord >= $3
+                  order by g.ord, c.id
+                  limit $6
+               ) as p
+           ) as x`,
   values: [...groupArrays(scope), after ? after.groupIndex + 1 : 1, after ? after.sproutId : '', scope.runExecutionIds, limit],
 });
+
+/** The page row of readCandidates. */
+export interface CandidatePageRow {
+  size: number;
+  ids: string | null;
+  ords: string | null;
+  last_id: string | null;
+  last_ord: number | null;
+}
+
+/** What the page statement takes back: the array literals as read. */
+export interface PageSprouts {
+  ids: string;
+  ords: string;
+}
 
 /**
  * A float column as the rules read it: null unless finite. ruleSignalValues does the same,
@@ -292,9 +315,7 @@ export interface AdvancePageRow {
 }
 
 /** The page statement for one page; the sample limit is the statement's last value. */
-export function advancePageQuery(compiled: CompiledAdvancement, page: readonly AdvancementCandidate[], at: Date, sampleLimit: number): SqlQuery {
-  const ids = page.map((c) => c.sproutId);
-  const ords = page.map((c) => c.groupIndex + 1);
-  const pageValues = compiled.dryRun ? [ids, ords] : [ids, ords, at];
+export function advancePageQuery(compiled: CompiledAdvancement, page: PageSprouts, at: Date, sampleLimit: number): SqlQuery {
+  const pageValues = compiled.dryRun ? [page.ids, page.ords] : [page.ids, page.ords, at];
   return { name: compiled.name, text: compiled.text, values: [...pageValues, ...compiled.staticValues, sampleLimit] };
 }

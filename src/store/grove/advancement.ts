@@ -18,8 +18,16 @@ import {
   type TieredModel,
   tierOverrideInput,
 } from '../../domain/grove/index.js';
-import type { AdvancementCandidate, AdvancementRun, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
-import { type AdvancePageRow, advancePageQuery, type CompiledAdvancement, compileAdvancement, readCandidates } from './advancement-sql.js';
+import type { AdvancementRun, AdvancementScope, AdvancementStore } from '../../engine/ports.js';
+import {
+  type AdvancePageRow,
+  advancePageQuery,
+  type CandidatePageRow,
+  type CompiledAdvancement,
+  compileAdvancement,
+  type PageSprouts,
+  readCandidates,
+} from './advancement-sql.js';
 import type { Sql, SqlQuery } from '../sql.js';
 
 // Rows never leave this file: everything returned is camelCase.
@@ -383,10 +391,14 @@ export function createAdvancementStore(sql: Sql): AdvancementStore {
 
     countCandidates: async (scope) => (await sql.query<{ n: number }>(countCandidates(scope)))[0]?.n ?? 0,
 
-    readCandidates: async (scope, after, limit) =>
-      (await sql.query<{ group_index: number; id: string }>(readCandidates(scope, after, limit))).map(
-        (row): AdvancementCandidate => ({ groupIndex: row.group_index, sproutId: row.id }),
-      ),
+    readCandidates: async (scope, after, limit) => {
+      const [row] = await sql.query<CandidatePageRow>(readCandidates(scope, after, limit));
+      if (!row || row.size === 0 || row.ids === null || row.ords === null || row.last_id === null || row.last_ord === null) {
+        return { size: 0, last: null, sprouts: null };
+      }
+      const sprouts: PageSprouts = { ids: row.ids, ords: row.ords };
+      return { size: row.size, last: { groupIndex: row.last_ord - 1, sproutId: row.last_id }, sprouts };
+    },
 
     advancePage: async (run, page, at, sampleLimit) => {
       let compiled = compiledRuns.get(run);
@@ -395,8 +407,8 @@ export function createAdvancementStore(sql: Sql): AdvancementStore {
         compiledRuns.set(run, compiled);
       }
       const empty = { evaluated: 0, matched: 0, advanced: 0, byRule: {}, sample: [] };
-      if (page.length === 0) return empty;
-      const [row] = await sql.query<AdvancePageRow>(advancePageQuery(compiled, page, at, sampleLimit));
+      if (page.size === 0) return empty;
+      const [row] = await sql.query<AdvancePageRow>(advancePageQuery(compiled, page.sprouts as PageSprouts, at, sampleLimit));
       if (!row) return empty;
       const ruleAt = (index: number) => compiled.rules[index - 1];
       const byRule: Record<string, number> = {};
