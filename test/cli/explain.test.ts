@@ -72,7 +72,7 @@ describe('grove-jobs explain and backfill', () => {
       '2026-03-08 03:00 EDT 2026-03-08T07:00:00Z before-created daylight saving: 02:30 gap-runs-after',
       '2026-03-09 02:30 EDT 2026-03-09T06:30:00Z before-created',
     ]);
-    expect(lines[5]).toBe('Daylight saving, 2026-03-08 02:30 America/New_York: 02:30:00 does not exist that day: runs once at the first instant after the gap (2026-03-08T03:00:00-04:00).');
+    expect(lines[5]).toBe('Daylight saving, 2026-03-08 02:30 America/New_York: 02:30 does not exist that day: runs once at the first instant after the gap (2026-03-08T03:00:00-04:00).');
     const json = JSON.parse((await cli(['explain', 'nightly', '--json'], env)).stdout) as { slots: Array<{ fate: string }>; truncated: boolean };
     expect(json.truncated).toBe(false);
     expect(json.slots.map((s) => s.fate)).toContain('upcoming');

@@ -87,17 +87,19 @@ export function dstAffectedRuns(schedule: CronSchedule, from: number, until: num
     for (let m = nextWallMatch(schedule.spec, wallFrom, wallTo); m !== undefined && listed < MAX_AFFECTED_PER_TRANSITION; m = nextWallMatch(schedule.spec, m + 1, wallTo)) {
       const text = naiveText(m);
       const entry = { date: text.slice(0, 10), wallClock: text.slice(11) };
+      // In words without seconds when they are zero: "02:30 does not exist that day".
+      const said = entry.wallClock.endsWith(':00') ? entry.wallClock.slice(0, 5) : entry.wallClock;
       if (gap && fixed) {
-        found.push({ ...entry, rule: DstRule.GapRunsAfter, instants: [iso(t.at)], explanation: `${entry.wallClock} does not exist that day: runs once at the first instant after the gap (${wallClockIn(timeZone, t.at)})` });
+        found.push({ ...entry, rule: DstRule.GapRunsAfter, instants: [iso(t.at)], explanation: `${said} does not exist that day: runs once at the first instant after the gap (${wallClockIn(timeZone, t.at)})` });
       } else if (gap) {
-        found.push({ ...entry, rule: DstRule.GapSkipped, instants: [], explanation: `${entry.wallClock} does not exist that day: an interval schedule skips it` });
+        found.push({ ...entry, rule: DstRule.GapSkipped, instants: [], explanation: `${said} does not exist that day: an interval schedule skips it` });
       } else {
         const first = m - t.before;
         const second = m - t.after;
         if (fixed) {
-          if (first > from) found.push({ ...entry, rule: DstRule.DoubledRunsOnce, instants: [iso(first)], explanation: `${entry.wallClock} happens twice that day: runs once, at its first occurrence` });
+          if (first > from) found.push({ ...entry, rule: DstRule.DoubledRunsOnce, instants: [iso(first)], explanation: `${said} happens twice that day: runs once, at its first occurrence` });
         } else {
-          found.push({ ...entry, rule: DstRule.DoubledRunsTwice, instants: [first, second].filter((s) => s > from).map(iso), explanation: `${entry.wallClock} happens twice that day: an interval schedule runs at both occurrences` });
+          found.push({ ...entry, rule: DstRule.DoubledRunsTwice, instants: [first, second].filter((s) => s > from).map(iso), explanation: `${said} happens twice that day: an interval schedule runs at both occurrences` });
         }
       }
       listed++;
