@@ -197,7 +197,9 @@ export function compileAdvancement(run: AdvancementRun): CompiledAdvancement {
   b.add(null, 'int[]');
   const at = run.dryRun ? '' : b.add(null, 'timestamptz');
   const period = b.add(run.scope.period, 'text');
-  const tolerance = b.add(RULE_COMPARISON_TOLERANCE, 'float8');
+  // Bound at its first use: a statement whose rules have no criteria does not mention it, and an unmentioned parameter has no type.
+  let toleranceParameter: string | undefined;
+  const tolerance = () => (toleranceParameter ??= b.add(RULE_COMPARISON_TOLERANCE, 'float8'));
 
   const compiled: CompiledRule[] = [];
   run.scope.groups.forEach((_, groupIndex) => {
@@ -211,7 +213,7 @@ export function compileAdvancement(run: AdvancementRun): CompiledAdvancement {
         const t = b.add(criterion.threshold, 'float8');
         const json = () =>
           `jsonb_build_object('signal', ${b.add(criterion.signal, 'text')}, 'operator', ${b.add(criterion.operator, 'text')}, 'threshold', ${t}, 'value', c.${SIGNAL_COLUMN[criterion.signal]}, 'met', c.${column})`;
-        return { column, criterion, met: criterionSql(v, criterion.operator, t, tolerance), json };
+        return { column, criterion, met: criterionSql(v, criterion.operator, t, tolerance()), json };
       });
       compiled.push({ index, rule, groupIndex, criteria });
     }
