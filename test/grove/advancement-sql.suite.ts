@@ -290,5 +290,27 @@ export function runAdvancementSqlSuite(factory: SqlFactory): void {
         }
       }
     });
+
+    it('carries any sprout id through the page intact: quotes, commas, braces, backslashes, spaces, NULL', async () => {
+      const ids = ['a"b', 'c,d', '{e}', 'f\\g', 'h i', 'NULL', "j'k", 'é-ü'];
+      await sql.query({
+        name: 'test-sql-odd-sprouts',
+        text: `insert into sprouts (id, title, tier, lifecycle_model_id, created_at, updated_at)
+               select x.id, x.id, 'seed', 'botanical', $2::timestamptz, $2::timestamptz from unnest($1::text[]) as x(id)`,
+        values: [ids, T0],
+      });
+      await sql.query({
+        name: 'test-sql-odd-aggregations',
+        text: `insert into sprout_signal_aggregations (sprout_id, period, retrieval_count, computed_at)
+               select x.id, 'all_time', 7, $2::timestamptz from unnest($1::text[]) as x(id)`,
+        values: [ids, T0],
+      });
+      await store.createRule({ meta: { id: 'r' }, payload: { fromTier: 'seed', toTier: 'sprout', criteria: [{ signal: 'retrievals', operator: '>=', threshold: 5 }] } }, T0);
+      const { result, executionId } = await runBatch({ dryRun: false, batchSize: 3 });
+      expect(result).toMatchObject({ evaluated: ids.length, advanced: ids.length, pages: 3 });
+      expect(result.sample.map((s) => s.sproutId).sort()).toEqual([...ids].sort());
+      const events = await store.listEvents({ executionId, limit: 100 });
+      expect(events.map((e) => e.sproutId).sort()).toEqual([...ids].sort());
+    });
   });
 }
