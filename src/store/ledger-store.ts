@@ -22,7 +22,6 @@ function ledgerExecution(row: Record<string, unknown>, prefix: string): LedgerEx
     startedAt: date(row[`${prefix}_started_at`] as number | null),
     finishedAt: date(row[`${prefix}_finished_at`] as number | null),
     durationMs: row[`${prefix}_duration_ms`] as number | null,
-    summary: row[`${prefix}_summary`] as string | null,
     requestedBy: row[`${prefix}_requested_by`] as string | null,
     firstStartedAt: date(row[`${prefix}_first_started_at`] as number | null),
   };

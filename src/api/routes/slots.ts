@@ -26,7 +26,6 @@ const LedgerExecution = z
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
     durationMs: z.number().int().nullable(),
-    summary: z.string().nullable(),
     requestedBy: z.string().nullable(),
     firstStartedAt: z.iso.datetime().nullable().openapi({ description: 'When the first attempt started' }),
     lagMs: z.number().int().nullable().optional().openapi({ description: 'From the slot to the first attempt\'s start' }),
@@ -61,7 +60,7 @@ const SlotLedgerSchema = z
     until: z.iso.datetime().openapi({ description: 'The end asked for, or the last slot listed when `truncated`' }),
     now: z.iso.datetime(),
     slots: z.array(LedgerSlot),
-    manual: z.array(LedgerExecution.extend({ at: z.iso.datetime() })).openapi({ description: 'Runs in the range that no slot started (manual, API)' }),
+    manual: z.array(LedgerExecution.extend({ at: z.iso.datetime().openapi({ description: 'When it was queued' }), wallClock: z.string().openapi({ description: 'When it was queued, on the job\'s wall clock' }) })).openapi({ description: 'Runs in the range that no slot started (manual, API)' }),
     dst: z.array(DstDate.extend({ timezone: z.string() })).openapi({ description: 'Wall times of the range that daylight saving made vanish or happen twice' }),
     truncated: z.boolean().openapi({ description: 'The range holds more slots than the limit; the ledger stops at `until`' }),
   })

@@ -23,7 +23,6 @@ const execution = (id: string, more: Partial<LedgerExecution> = {}): LedgerExecu
   startedAt: null,
   finishedAt: null,
   durationMs: 1200,
-  summary: null,
   requestedBy: null,
   firstStartedAt: null,
   ...more,

@@ -60,7 +60,6 @@ export interface LedgerExecution {
   startedAt: Date | null;
   finishedAt: Date | null;
   durationMs: number | null;
-  summary: string | null;
   requestedBy: string | null;
   /** The first attempt's start: the run's lag is measured from it. */
   firstStartedAt: Date | null;
@@ -136,8 +135,8 @@ export interface SlotLedger {
   until: string;
   now: string;
   slots: LedgerSlot[];
-  /** Runs in the range that no slot started, newest last. */
-  manual: Array<LedgerExecution & { at: string }>;
+  /** Runs in the range that no slot started, newest last: `at` when queued, `wallClock` then in the config's zone. */
+  manual: Array<LedgerExecution & { at: string; wallClock: string }>;
   /** Wall times in the range that daylight saving made vanish or happen twice, with the rule applied. */
   dst: Array<DstAffectedRun & { timezone: string }>;
   /** More slots than `limit` in the range: the ledger stops at the last one listed. */
@@ -349,7 +348,6 @@ const withLag = (e: LedgerExecution, slotAt: number): LedgerExecution & { lagMs:
   startedAt: e.startedAt,
   finishedAt: e.finishedAt,
   durationMs: e.durationMs,
-  summary: e.summary,
   requestedBy: e.requestedBy,
   firstStartedAt: e.firstStartedAt,
   lagMs: e.firstStartedAt ? e.firstStartedAt.getTime() - slotAt : null,
@@ -501,7 +499,7 @@ export function planLedger(input: LedgerInput): SlotLedger {
     slots,
     manual: input.manual
       .filter((e) => e.queuedAt.getTime() >= from && e.queuedAt.getTime() <= lastListed)
-      .map((e) => ({ ...e, at: e.queuedAt.toISOString() }))
+      .map((e) => ({ ...e, at: e.queuedAt.toISOString(), wallClock: zoneClock(latest?.timezone ?? 'UTC').wall(Math.floor(e.queuedAt.getTime() / 1000)) }))
       .sort((a, b) => a.at.localeCompare(b.at)),
     dst: dst.filter((d) => d.instants.length === 0 || d.instants.some((i) => new Date(i).getTime() <= lastListed)),
     truncated,

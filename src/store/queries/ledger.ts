@@ -47,13 +47,13 @@ const executionColumns = (e: string, prefix: string) =>
    ${ms(`coalesce(${e}.started_at, case when ${e}_l.id is null then ${e}_h.claimed_at end)`)} as ${prefix}_first_started_at,
    ${ms(`case when ${e}_l.id is not null then ${e}_l.finished_at else ${e}.finished_at end`)} as ${prefix}_finished_at,
    case when ${e}_l.id is not null then ${e}_l.duration_ms else ${e}.duration_ms end as ${prefix}_duration_ms,
-   coalesce(${e}_l.summary, ${e}.summary) as ${prefix}_summary, ${e}.requested_by as ${prefix}_requested_by`;
+   ${e}.requested_by as ${prefix}_requested_by`;
 /**
  * The latest retry of a run (executions_run_idx, (run_id, attempt) over attempts after the
  * first: read backwards, no sort), and the claim holding the attempt while it runs.
  */
 const latestAttempt = (e: string) =>
-  `left join lateral (select r.id, r.status, r.attempt, r.started_at, r.finished_at, r.duration_ms, r.summary
+  `left join lateral (select r.id, r.status, r.attempt, r.started_at, r.finished_at, r.duration_ms
                         from executions r where r.run_id = ${e}.id and r.attempt > 1 and ${e}.id is not null
                        order by r.attempt desc limit 1) ${e}_l on true
    left join lateral (select c.worker_id, c.claimed_at from execution_claims c
