@@ -67,7 +67,7 @@ async function deleteSprouts(sql: Sql, ids: readonly string[]): Promise<void> {
 }
 
 async function reset(sql: Sql): Promise<void> {
-  await sql.exec(`truncate sprouts, sprout_usage_events, sprout_signal_aggregations, signal_aggregation_state, sprout_signal_keys, sprout_signal_key_marks restart identity`);
+  await sql.exec(`truncate sprouts, sprout_usage_events, sprout_signal_aggregations, signal_aggregation_state, sprout_signal_keys, sprout_signal_key_marks, signal_key_state restart identity`);
 }
 
 const byPeriod = (rows: readonly SproutSignals[], sproutId: string, period: SignalPeriod) => rows.find((r) => r.sproutId === sproutId && r.period === period);

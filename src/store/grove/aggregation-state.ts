@@ -3,86 +3,102 @@ import type { SqlQuery } from '../sql.js';
 
 /**
  * The running state behind incremental aggregation (migration grove/0003): per sprout and
- * distinct key, the instant that decides whether the key counts in a period's window. For
- * all_time a key counts once its first event is at or before the clock time; for a sliding
- * window, once its last event lies inside it (true when no event of the sprout is dated after
- * the clock time; the refresh recomputes such sprouts from their events instead).
+ * distinct key, the first and last instant among the events folded in (id <= keys_through).
+ * For all_time a key counts once its first event is at or before the clock time; for a
+ * sliding window, while its last event lies inside it (true when no event of the sprout is
+ * dated after the clock time; the refresh recomputes such sprouts from their events instead).
  */
 
-/** The column of sprout_signal_keys each period keeps, and how a new event moves it. */
-export const KEY_COLUMN: Record<SignalPeriod, { column: string; merge: 'least' | 'greatest' }> = {
-  all_time: { column: 'all_time_first', merge: 'least' },
-  last_30d: { column: 'last_30d_last', merge: 'greatest' },
-  last_7d: { column: 'last_7d_last', merge: 'greatest' },
+/** The instant of a key that decides whether it counts in the period, and how events move it. */
+export const KEY_INSTANT: Record<SignalPeriod, { column: 'first_at' | 'last_at'; merge: 'least' | 'greatest'; aggregate: 'min' | 'max' }> = {
+  all_time: { column: 'first_at', merge: 'least', aggregate: 'min' },
+  last_30d: { column: 'last_at', merge: 'greatest', aggregate: 'max' },
+  last_7d: { column: 'last_at', merge: 'greatest', aggregate: 'max' },
 };
 
-/** The distinct keys of an event `e`, as rows (kind, key); a missing user, lens or hub is no key. */
-export const EVENT_KEYS = `(values ('s'::"char", e.session_id), ('u'::"char", e.user_id), ('l'::"char", e.lens_id), ('h'::"char", e.hub_id)) as k (kind, key)`;
+/** The distinct keys of the event aliased `alias`, as rows (kind, key); a missing user, lens or hub is no key. */
+export const eventKeys = (alias: string) =>
+  `(values ('s'::"char", ${alias}.session_id), ('u'::"char", ${alias}.user_id), ('l'::"char", ${alias}.lens_id), ('h'::"char", ${alias}.hub_id)) as k (kind, key)`;
 
 /**
- * Folds the events with $1 < id <= $2 into the period's column, for sprouts whose keys are
- * complete (marked). Rows go in key order, so two folds never wait on each other crosswise.
- * The sprouts are locked FOR KEY SHARE: one deleted meanwhile drops out here instead of
- * failing the foreign key at the end.
+ * How long the fold waits for a period that stopped being refreshed. The state follows the
+ * slowest period's watermark so that every period reads its keys as of its own; a period not
+ * refreshed for longer than this (a config switched off) no longer holds the state back, and
+ * its next refresh recomputes the sprouts with events the state has and its rows do not.
  */
-export function foldKeys(period: SignalPeriod, after: number, through: number): SqlQuery {
-  const { column, merge } = KEY_COLUMN[period];
-  return {
-    name: `grove-aggregation-fold-keys-${period}`,
-    text: `with live as (
-             select s.id from sprouts s
-              where s.id in (select e.sprout_id from sprout_usage_events e where e.id > $1::bigint and e.id <= $2::bigint)
-                and exists (select 1 from sprout_signal_key_marks m where m.sprout_id = s.id)
-                for key share of s)
-           insert into sprout_signal_keys as k0 (sprout_id, kind, key, ${column})
-           select e.sprout_id, k.kind, k.key, ${merge === 'least' ? 'min' : 'max'}(e.created_at)
-             from sprout_usage_events e cross join lateral ${EVENT_KEYS}
-            where e.id > $1::bigint and e.id <= $2::bigint and k.key is not null and e.sprout_id in (select id from live)
-            group by e.sprout_id, k.kind, k.key
-            order by e.sprout_id, k.kind, k.key
-           on conflict (sprout_id, kind, key) do update set ${column} = ${merge}(k0.${column}, excluded.${column})`,
-    values: [after, through],
-  };
-}
+export const FOLD_WAITS_FOR_PERIOD_MS = 86_400_000;
 
 /**
- * Makes the keys of every sprout without a mark (new, or made again after a delete) from all
- * of its events, each period's column from the events that period has folded ($1 all_time,
- * $2 last_30d, $3 last_7d), and marks it.
+ * Locks and reads the key state. Refreshes of different periods read and write the same key
+ * rows, so they run one at a time: the lock is held to the end of the refresh's transaction.
  */
-export function buildKeys(keysThrough: Record<SignalPeriod, number>): SqlQuery {
-  return {
-    name: 'grove-aggregation-build-keys',
-    text: `with fresh as (
-             select s.id from sprouts s
-              where not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = s.id)
-                for key share of s),
-           marked as (insert into sprout_signal_key_marks (sprout_id) select id from fresh returning sprout_id)
-           insert into sprout_signal_keys (sprout_id, kind, key, all_time_first, last_30d_last, last_7d_last)
-           select e.sprout_id, k.kind, k.key,
-                  min(e.created_at) filter (where e.id <= $1::bigint),
-                  max(e.created_at) filter (where e.id <= $2::bigint),
-                  max(e.created_at) filter (where e.id <= $3::bigint)
-             from sprout_usage_events e cross join lateral ${EVENT_KEYS}
-            where e.sprout_id in (select sprout_id from marked) and k.key is not null
-              and e.id <= greatest($1::bigint, $2::bigint, $3::bigint)
-            group by e.sprout_id, k.kind, k.key
-            order by e.sprout_id, k.kind, k.key`,
-    values: [keysThrough.all_time, keysThrough.last_30d, keysThrough.last_7d],
-  };
-}
-
-/** Every period's keys_through (a period without a state row has folded nothing). */
-export const readKeysThrough = (): SqlQuery => ({
-  name: 'grove-aggregation-keys-through',
-  text: `select period, keys_through::text as keys_through from signal_aggregation_state`,
+export const lockKeyState = (): SqlQuery => ({
+  name: 'grove-aggregation-lock-key-state',
+  text: `insert into signal_key_state as s (singleton) values (true)
+         on conflict (singleton) do update set singleton = s.singleton
+         returning s.keys_through::text as keys_through`,
 });
 
 /**
- * Refreshes of different periods read and write the same key rows and each other's
- * keys_through (buildKeys): they run one at a time, under this transaction-scoped lock.
+ * Where the fold may go after this refresh: the lowest watermark among the periods refreshed
+ * since $1 (never back). $2 the current position.
  */
-export const lockKeys = (): SqlQuery => ({
-  name: 'grove-aggregation-lock-keys',
-  text: `select pg_advisory_xact_lock(hashtext('grove-jobs:signal-keys:' || current_schema()))`,
+export const foldTarget = (since: Date, keysThrough: number): SqlQuery => ({
+  name: 'grove-aggregation-fold-target',
+  text: `select greatest($2::bigint, (select min(last_event_id) from signal_aggregation_state
+                                        where computed_at is not null and computed_at >= $1::timestamptz))::text as fold_through`,
+  values: [since, keysThrough],
+});
+
+/**
+ * Folds the events with $1 < id <= $2 into the keys of sprouts whose keys are complete
+ * (marked), and moves keys_through. Rows go in key order. The sprouts are locked FOR KEY
+ * SHARE, so a sprout deleted meanwhile drops out here.
+ */
+export const foldKeys = (after: number, through: number): SqlQuery => ({
+  name: 'grove-aggregation-fold-keys',
+  text: `with live as (
+           select m.sprout_id from sprout_signal_key_marks m
+            where m.sprout_id in (select e.sprout_id from sprout_usage_events e where e.id > $1::bigint and e.id <= $2::bigint)
+              for key share of m),
+         folded as (
+           insert into sprout_signal_keys as k0 (sprout_id, kind, key, first_at, last_at)
+           select e.sprout_id, k.kind, k.key, min(e.created_at), max(e.created_at)
+             from sprout_usage_events e cross join lateral ${eventKeys('e')}
+            where e.id > $1::bigint and e.id <= $2::bigint and k.key is not null and e.sprout_id in (select sprout_id from live)
+            group by e.sprout_id, k.kind, k.key
+            order by e.sprout_id, k.kind, k.key
+           on conflict (sprout_id, kind, key) do update
+              set first_at = least(k0.first_at, excluded.first_at), last_at = greatest(k0.last_at, excluded.last_at)
+            where excluded.first_at < k0.first_at or excluded.last_at > k0.last_at
+           returning 1)
+         update signal_key_state set keys_through = $2::bigint`,
+  values: [after, through],
+});
+
+/** Keys left from an earlier sprout of the same id, which buildKeys makes again (before it, in its own statement). */
+export const clearUnmarkedKeys = (): SqlQuery => ({
+  name: 'grove-aggregation-clear-unmarked-keys',
+  text: `delete from sprout_signal_keys k
+          where k.sprout_id in (select s.id from sprouts s where not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = s.id))`,
+});
+
+/**
+ * Makes the keys of every sprout without a mark (new, or made again after a delete) from its
+ * events with id <= $1, and marks it.
+ */
+export const buildKeys = (through: number): SqlQuery => ({
+  name: 'grove-aggregation-build-keys',
+  text: `with fresh as (
+           select s.id from sprouts s
+            where not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = s.id)
+              for key share of s),
+         marked as (insert into sprout_signal_key_marks (sprout_id) select id from fresh returning sprout_id)
+         insert into sprout_signal_keys (sprout_id, kind, key, first_at, last_at)
+         select e.sprout_id, k.kind, k.key, min(e.created_at), max(e.created_at)
+           from sprout_usage_events e cross join lateral ${eventKeys('e')}
+          where e.sprout_id in (select sprout_id from marked) and k.key is not null and e.id <= $1::bigint
+          group by e.sprout_id, k.kind, k.key
+          order by e.sprout_id, k.kind, k.key`,
+  values: [through],
 });

@@ -19,7 +19,7 @@ import {
 } from '../../domain/grove/index.js';
 import type { AggregationStore, PeriodRefresh } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
-import { buildKeys, EVENT_KEYS, foldKeys, KEY_COLUMN, lockKeys, readKeysThrough } from './aggregation-state.js';
+import { buildKeys, clearUnmarkedKeys, eventKeys, FOLD_WAITS_FOR_PERIOD_MS, foldKeys, foldTarget, KEY_INSTANT, lockKeyState } from './aggregation-state.js';
 import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 /**
@@ -136,6 +136,10 @@ function refreshText(ctes: string): string {
     removed as (
          delete from sprout_signal_aggregations a
           where a.period = $1 and not exists (select 1 from sprouts s where s.id = a.sprout_id)
+         returning a.sprout_id),
+    -- Their running state goes with them (its mark went when the sprout was deleted).
+    forgotten as (
+         delete from sprout_signal_keys k where k.sprout_id in (select sprout_id from removed)
          returning 1)
     select (select count(*)::int from targets) as recomputed,
            (select count(*)::int from written) as written,
@@ -156,29 +160,29 @@ const CHANGED_COLUMNS = 'e.sprout_id, e.event_type, e.session_id, e.user_id, e.l
 /**
  * Incremental. Parameters after the window: $4 the period's id watermark W (its rows count
  * exactly the events up to it, see below); $5..$8 two time ranges (lower, upper] swept by the
- * window's edges since the last refresh (empty ranges when unused); $9 the id the key state
- * is folded through after this refresh (G); $10 the id it is folded through now (F >= W);
- * $11 the highest id whose events the period's rows may count beyond W (max(seen_through, F));
- * $12, $13 the previous window (start, clock time).
+ * window's edges since the last refresh (empty ranges when unused); $9 the new watermark G
+ * (the events this refresh counts); $10 keys_through F, where the key state stands; $11 the
+ * highest id whose events the rows may count beyond W, or the key state may hold beyond it
+ * (max(seen_through, F)); $12, $13 the previous window (start, clock time).
  *
  * Targets, as before the running state: sprouts with an event above W, an event inside a swept
  * range (it entered or left the window), no row yet, or no key state. Unknown sprouts are
  * dropped by the join to `sprouts`.
  *
  * Most targets are answered from their row and the running state (`fast`): the row counts
- * exactly their events with id <= W inside the previous window, and their keys are folded
- * through F with no event of theirs in (W, F]. Then the new row is the old one plus, per
- * changed event (new: F < id <= G; or counted and inside a swept range), +1 when it is inside
- * the new window and -1 when it was inside the old one; a distinct count moves by the keys
- * those events touch that entered or left (the key state before and after them); first and
- * last event are two index probes. The others (`slow`) are recomputed from all their events:
- * no row or key state yet, events the row may have counted beyond W ((W, $11]), events this
- * refresh sees above G, or (sliding windows) an event dated after the previous or the new
- * clock time among the events counted then or now, where the last-seen instant of a key no
- * longer tells whether the key has an event inside the window.
+ * exactly their events with id <= W inside the previous window. The new row is the old one
+ * plus, per changed event (new: W < id <= G; or counted and inside a swept range), +1 when it
+ * is inside the new window and -1 when it was inside the old one; a distinct count moves by the
+ * touched keys that entered or left, each key's instant taken from the state and the events
+ * above F (`recent`) up to W before, up to G after; first and last event are two index probes.
+ * The others (`slow`) are recomputed from all their events: no row or key state yet, events
+ * in (W, $11] (counted by the rows without the watermark's guarantee, or folded into the state
+ * though not counted), events this refresh sees above G, or (sliding windows) an event dated
+ * after the previous or the new clock time among the events counted then or now, where a key's
+ * last instant no longer tells whether it has an event inside the window.
  */
 function incrementalText(period: SignalPeriod): string {
-  const { column, merge } = KEY_COLUMN[period];
+  const { column, merge, aggregate } = KEY_INSTANT[period];
   const sliding = PERIOD_DAYS[period] !== null;
   // A key counts when its first event is at or before the clock (all_time), or its last one after the window start.
   const inside = (instant: string, start: string, end: string) => (sliding ? `coalesce(${instant} > ${start}, false)` : `coalesce(${instant} <= ${end}, false)`);
@@ -212,9 +216,9 @@ function incrementalText(period: SignalPeriod): string {
                  : ''
              }),
     fast as (select sprout_id from targets except select sprout_id from slow),
-    -- Disjoint parts: new events (F, G]; counted ones (id <= W <= F) in the first swept range; in the second, not in the first.
+    -- Disjoint parts: new events (W, G]; counted ones (id <= W) in the first swept range; in the second, not in the first.
     changed as (
-         select ${CHANGED_COLUMNS}, false as counted from sprout_usage_events e where e.id > $10::bigint and e.id <= $9::bigint
+         select ${CHANGED_COLUMNS}, false as counted from sprout_usage_events e where e.id > $4::bigint and e.id <= $9::bigint
          union all
          select ${CHANGED_COLUMNS}, true from sprout_usage_events e
           where e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz and e.id <= $4::bigint
@@ -231,19 +235,22 @@ function incrementalText(period: SignalPeriod): string {
     counter_delta as (
          select m.sprout_id, ${COUNTERS.map(([c, type]) => `coalesce(sum(m.delta) filter (where m.event_type = '${type}'), 0)::int as ${c}`).join(', ')}
            from moved m group by m.sprout_id),
-    -- Per touched key: its state before these events, and the instant the new ones bring.
-    touched as (
-         select m.sprout_id, k.kind, k.key, ${merge === 'least' ? 'min' : 'max'}(m.created_at) filter (where not m.counted) as brought
-           from moved m cross join lateral ${EVENT_KEYS.replaceAll('e.', 'm.')}
-          where k.key is not null
-          group by m.sprout_id, k.kind, k.key),
+    touched as (select distinct m.sprout_id, k.kind, k.key from moved m cross join lateral ${eventKeys('m')} where k.key is not null),
+    -- The keys of the fast sprouts' events above F: the instant they bring up to W (counted) and up to G.
+    recent as (
+         select e.sprout_id, k.kind, k.key,
+                ${aggregate}(e.created_at) filter (where e.id <= $4::bigint) as before_at, ${aggregate}(e.created_at) as after_at
+           from sprout_usage_events e cross join lateral ${eventKeys('e')}
+          where e.id > $10::bigint and e.id <= $9::bigint and k.key is not null and e.sprout_id in (select sprout_id from fast)
+          group by e.sprout_id, k.kind, k.key),
     key_delta as (
          select x.sprout_id, ${kinds.map(([c, kind]) => `coalesce(sum(x.d) filter (where x.kind = '${kind}'), 0)::int as ${c}`).join(', ')}
            from (select t.sprout_id, t.kind,
-                        ${inside(`${merge}(sk.${column}, t.brought)`, '$2::timestamptz', '$3::timestamptz')}::int
-                          - ${inside(`sk.${column}`, '$12::timestamptz', '$13::timestamptz')}::int as d
+                        ${inside(`${merge}(sk.${column}, r.after_at)`, '$2::timestamptz', '$3::timestamptz')}::int
+                          - ${inside(`${merge}(sk.${column}, r.before_at)`, '$12::timestamptz', '$13::timestamptz')}::int as d
                    from touched t
-                   left join sprout_signal_keys sk on sk.sprout_id = t.sprout_id and sk.kind = t.kind and sk.key = t.key) x
+                   left join sprout_signal_keys sk on sk.sprout_id = t.sprout_id and sk.kind = t.kind and sk.key = t.key
+                   left join recent r on r.sprout_id = t.sprout_id and r.kind = t.kind and r.key = t.key) x
           group by x.sprout_id),
     counted as (
          ${countedFromEvents('and e.sprout_id in (select sprout_id from slow)')}
@@ -263,11 +270,10 @@ const REFRESH_INCREMENTAL = Object.fromEntries(SIGNAL_PERIODS.map((period) => [p
 
 /** Where a period stands, as its state row says. */
 interface PeriodState extends SignalAggregationState {
-  keysThrough: number;
   seenThrough: number;
 }
 
-function refreshQuery(period: SignalPeriod, plan: SignalRefreshPlan, state: PeriodState, foldThrough: number): SqlQuery {
+function refreshQuery(period: SignalPeriod, plan: SignalRefreshPlan, state: PeriodState, keysThrough: number, countThrough: number): SqlQuery {
   const window = [period, plan.window.start ?? NO_BOUND, plan.window.end];
   if (plan.mode === 'full' || state.computedAt === null) return { name: 'grove-aggregation-refresh-full', text: REFRESH_FULL, values: window };
   const [first, second] = plan.edges;
@@ -282,9 +288,9 @@ function refreshQuery(period: SignalPeriod, plan: SignalRefreshPlan, state: Peri
       first?.upper ?? NO_BOUND,
       second?.lower ?? NO_BOUND,
       second?.upper ?? NO_BOUND,
-      foldThrough,
-      state.keysThrough,
-      Math.max(state.seenThrough, state.keysThrough),
+      countThrough,
+      keysThrough,
+      Math.max(state.seenThrough, keysThrough),
       before.start ?? NO_BOUND,
       before.end,
     ],
@@ -299,22 +305,22 @@ const lockState = (period: SignalPeriod): SqlQuery => ({
   name: 'grove-aggregation-lock-state',
   text: `insert into signal_aggregation_state as s (period) values ($1)
          on conflict (period) do update set period = s.period
-         returning s.last_event_id::text as last_event_id, s.computed_at, s.keys_through::text as keys_through, s.seen_through::text as seen_through`,
+         returning s.last_event_id::text as last_event_id, s.computed_at, s.seen_through::text as seen_through`,
   values: [period],
 });
 
 /**
- * The watermark moves only to an id below which nothing is in flight (readWatermark); the key
- * state is folded through $4; $5 is the highest id the recompute could see, so the next
- * refresh knows which events the rows may count beyond the watermark.
+ * The watermark moves only to an id below which nothing is in flight (readWatermark); $4 is
+ * the highest id the recompute could see, so the next refresh knows which events the rows may
+ * count beyond the watermark.
  */
-const saveState = (period: SignalPeriod, lastEventId: number | null, now: Date, keysThrough: number, seenThrough: number): SqlQuery => ({
+const saveState = (period: SignalPeriod, lastEventId: number | null, now: Date, seenThrough: number): SqlQuery => ({
   name: 'grove-aggregation-save-state',
   text: `update signal_aggregation_state
             set last_event_id = greatest(last_event_id, coalesce($2::bigint, last_event_id)), computed_at = $3::timestamptz,
-                keys_through = $4::bigint, seen_through = $5::bigint
+                seen_through = $4::bigint
           where period = $1`,
-  values: [period, lastEventId, now, keysThrough, seenThrough],
+  values: [period, lastEventId, now, seenThrough],
 });
 
 const maxEventId = (): SqlQuery => ({
@@ -381,25 +387,27 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
   const lockTimeoutMs = options.watermarkLockTimeoutMs ?? WATERMARK_LOCK_TIMEOUT_MS;
   async function refreshPeriod(period: SignalPeriod, full: boolean, now: Date, watermark: number | null, dryRun: boolean): Promise<PeriodRefresh> {
     const work = async (tx: Sql): Promise<PeriodRefresh> => {
-      await tx.query(lockKeys());
-      const [stateRow] = await tx.query<{ last_event_id: string; computed_at: Date | null; keys_through: string; seen_through: string }>(lockState(period));
+      const [keyRow] = await tx.query<{ keys_through: string }>(lockKeyState());
+      const keysThrough = Number(keyRow?.keys_through ?? 0);
+      const [stateRow] = await tx.query<{ last_event_id: string; computed_at: Date | null; seen_through: string }>(lockState(period));
       const state: PeriodState = {
         lastEventId: Number(stateRow?.last_event_id ?? 0),
         computedAt: stateRow?.computed_at ?? null,
-        keysThrough: Number(stateRow?.keys_through ?? 0),
         seenThrough: Number(stateRow?.seen_through ?? 0),
       };
       const plan = planSignalRefresh(period, state, now, full);
-      // The key state never goes back; without a watermark this time it stays where it is.
-      const foldThrough = Math.max(state.keysThrough, watermark ?? state.keysThrough);
-      const [counts] = await tx.query<{ recomputed: number; written: number; removed: number; seen_through: string }>(refreshQuery(period, plan, state, foldThrough));
-      // After the recompute, which read the key state as it stood before these events.
-      if (foldThrough > state.keysThrough) await tx.query(foldKeys(period, state.keysThrough, foldThrough));
-      const keysThrough = Object.fromEntries(SIGNAL_PERIODS.map((p) => [p, 0])) as Record<SignalPeriod, number>;
-      for (const row of await tx.query<{ period: SignalPeriod; keys_through: string }>(readKeysThrough())) keysThrough[row.period] = Number(row.keys_through);
-      keysThrough[period] = foldThrough;
-      await tx.query(buildKeys(keysThrough));
-      await tx.query(saveState(period, watermark, now, foldThrough, Number(counts?.seen_through ?? 0)));
+      // The events this refresh counts for sure: up to the new watermark, or the old one without it.
+      const countThrough = Math.max(state.lastEventId, watermark ?? state.lastEventId);
+      const [counts] = await tx.query<{ recomputed: number; written: number; removed: number; seen_through: string }>(
+        refreshQuery(period, plan, state, keysThrough, countThrough),
+      );
+      await tx.query(saveState(period, watermark, now, Number(counts?.seen_through ?? 0)));
+      // The state follows the slowest period refreshed lately; it is read as it stood before, by the recompute above.
+      const [target] = await tx.query<{ fold_through: string }>(foldTarget(new Date(now.getTime() - FOLD_WAITS_FOR_PERIOD_MS), keysThrough));
+      const foldThrough = Number(target?.fold_through ?? keysThrough);
+      if (foldThrough > keysThrough) await tx.query(foldKeys(keysThrough, foldThrough));
+      await tx.query(clearUnmarkedKeys());
+      await tx.query(buildKeys(foldThrough));
       const refresh: PeriodRefresh = {
         period,
         mode: plan.mode,
