@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SlotLedger } from '../../src/domain/schedule/ledger.js';
-import type { Sql } from '../../src/store/sql.js';
-import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
+import { finishedCount, type Scenario, scenarioConfig, scenariosPerTest } from '../support/engine.js';
 import type { SqlFactory } from '../support/test-store.js';
 
 const actor = { actor: 'test' };
@@ -51,21 +50,7 @@ function events<K extends 'slot:missed' | 'slot:claimed' | 'slot:skipped'>(s: Sc
 /** Each slot's fate in the ledger equals what happened, on a FakeClock. */
 export function runLedgerScenarios(factory: SqlFactory): void {
   describe(`slot ledger scenarios on ${factory.name}`, () => {
-    let sql: Sql;
-    const opened: Scenario[] = [];
-    const scenario = (start = `${MONDAY}T10:00:00Z`): Scenario => {
-      const made = makeScenario(sql, start);
-      opened.push(made);
-      return made;
-    };
-
-    beforeEach(async () => {
-      sql = await factory.make();
-    });
-    afterEach(async () => {
-      for (const made of opened.splice(0).reverse()) await made.system.close({ graceMs: 0 });
-    });
-    afterAll(() => factory.dispose());
+    const { scenario } = scenariosPerTest(factory, `${MONDAY}T10:00:00Z`);
 
     it('tells runs, a pause with an end, and a switch-off apart', async () => {
       const s = scenario();

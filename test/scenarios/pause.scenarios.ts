@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineEventMap } from '../../src/engine/events.js';
 import type { ExecutionRecord } from '../../src/engine/ports.js';
-import type { Sql } from '../../src/store/sql.js';
-import { finishedCount, makeScenario, type Scenario, scenarioConfig } from '../support/engine.js';
+import { finishedCount, scenarioConfig, scenariosPerTest } from '../support/engine.js';
 import type { SqlFactory } from '../support/test-store.js';
 
 const actor = { actor: 'test' };
@@ -20,21 +19,7 @@ const historyLines = (history: readonly ExecutionRecord[]) => history.map((e) =>
 /** Pauses by hand (with and without an end), resume, and resuming a pause after failures, on a FakeClock. */
 export function runPauseScenarios(factory: SqlFactory): void {
   describe(`pause scenarios on ${factory.name}`, () => {
-    let sql: Sql;
-    const opened: Scenario[] = [];
-    const scenario = (): Scenario => {
-      const made = makeScenario(sql, `${MONDAY}T10:00:00Z`);
-      opened.push(made);
-      return made;
-    };
-
-    beforeEach(async () => {
-      sql = await factory.make();
-    });
-    afterEach(async () => {
-      for (const made of opened.splice(0).reverse()) await made.system.close({ graceMs: 0 });
-    });
-    afterAll(() => factory.dispose());
+    const { scenario } = scenariosPerTest(factory, `${MONDAY}T10:00:00Z`);
 
     it('runs no slot while a config is paused, and none of them after it is resumed', async () => {
       const s = scenario();

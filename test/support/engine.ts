@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeEach } from 'vitest';
 import { z } from 'zod';
 import { createGroveJobs, type GroveJobs } from '../../src/app.js';
 import { defineJobType, type JobContext } from '../../src/domain/config/index.js';
@@ -5,6 +6,7 @@ import type { ExecutionRecord, Notification, Notifier, Store } from '../../src/e
 import type { Sql } from '../../src/store/sql.js';
 import { createSqlStore } from '../../src/store/sql-store.js';
 import { FakeClock } from './fake-clock.js';
+import type { SqlFactory } from './test-store.js';
 
 /** What a scenario's handlers do, decided per test. */
 export type Behaviour = (context: JobContext<{ mode: string }>) => Promise<{ summary?: string; items?: { total?: number; processed?: number; succeeded?: number; failed?: number } } | void>;
@@ -71,4 +73,28 @@ export function finishedCount(system: GroveJobs, count: number, predicate: (e: E
       }
     });
   });
+}
+
+/**
+ * For a describe block: a fresh schema per test, and `scenario(start)` making systems on it
+ * that are closed after the test (several over one schema act as several processes).
+ */
+export function scenariosPerTest(factory: SqlFactory, defaultStart: string): { scenario: (start?: string) => Scenario; sql: () => Sql } {
+  let sql: Sql;
+  const opened: Scenario[] = [];
+  beforeEach(async () => {
+    sql = await factory.make();
+  });
+  afterEach(async () => {
+    for (const made of opened.splice(0).reverse()) await made.system.close({ graceMs: 0 });
+  });
+  afterAll(() => factory.dispose());
+  return {
+    scenario: (start = defaultStart) => {
+      const made = makeScenario(sql, start);
+      opened.push(made);
+      return made;
+    },
+    sql: () => sql,
+  };
 }
