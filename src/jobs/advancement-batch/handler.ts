@@ -32,8 +32,10 @@ export interface AdvancementBatchResult {
 /**
  * Evaluates every candidate sprout against the enabled rules, one keyset page of
  * `context.batchSize` at a time, and commits each page's tier changes with their events in
- * one transaction. Rules are read once at the start: an edit during a run applies from the
- * next run. Progress after each page: total = candidates at the start, processed = sprouts
+ * one transaction. A page is read (its sprout ids), then one statement evaluates the rules on
+ * the sprouts' signals in the database, as decideAdvancement does, and writes the moves
+ * guarded on the tier each sprout was read at. Rules are read once at the start: an edit
+ * during a run applies from the next run. Progress after each page: total = candidates at the start, processed = sprouts
  * read (evaluated + skipped for want of signals), succeeded = sprouts advanced (would advance
  * in a dry run), failed = 0 (a page that cannot be written fails the run, and the pages
  * before it stay committed: a re-run picks up the rest). The abort signal is checked before
