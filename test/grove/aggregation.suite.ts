@@ -331,6 +331,66 @@ export function runAggregationSuite(factory: SqlFactory): void {
       );
     });
 
+    it('stays equal to a full recompute across window-edge crossings, late events, deleted sprouts and periods refreshed at different times', async () => {
+      const start = at('2026-03-10T00:00:00Z');
+      const pool = ['a', 'b', 'c', 'd'];
+      // Hours before the clock: on and around both sliding edges, recent ones, late ones inside a
+      // window (dated well before the clock, inserted now), and a few after the clock.
+      const hoursAgo = fc.oneof(
+        fc.constantFrom(7 * 24, 7 * 24 - 1, 7 * 24 + 1, 30 * 24, 30 * 24 - 1, 30 * 24 + 1),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 24, max: 29 * 24 }),
+        fc.integer({ min: -6, max: -1 }),
+      );
+      const anEvent = fc.record({
+        sproutId: fc.constantFrom(...pool),
+        eventType: fc.constantFrom(...USAGE_EVENT_TYPES),
+        sessionId: fc.constantFrom('s1', 's2', 's3'),
+        userId: fc.option(fc.constantFrom('u1', 'u2'), { nil: undefined }),
+        lensId: fc.option(fc.constantFrom('l1', 'l2'), { nil: undefined }),
+        hubId: fc.option(fc.constantFrom('h1'), { nil: undefined }),
+        hoursAgo,
+      });
+      const aStep = fc.record({
+        events: fc.array(anEvent, { maxLength: 10 }),
+        deleteSprouts: fc.subarray(pool, { maxLength: 2 }),
+        // Small moves sweep events across the edges one by one; a day or more lets a period fall behind.
+        advanceHours: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 20, max: 60 }), fc.constant(-2)),
+        periods: fc.subarray([...SIGNAL_PERIODS], { minLength: 1 }),
+      });
+
+      const incrementalSql = sql;
+      const fullSql = await factory.make();
+      const full = createAggregationStore(fullSql);
+
+      await fc.assert(
+        fc.asyncProperty(fc.array(aStep, { minLength: 3, maxLength: 6 }), async (steps) => {
+          await reset(incrementalSql);
+          await reset(fullSql);
+          let now = start;
+          for (const target of [incrementalSql, fullSql]) await addSprouts(target, pool, now);
+          await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
+          for (const step of steps) {
+            now = new Date(now.getTime() + step.advanceHours * HOUR);
+            const events = step.events.map(({ hoursAgo: ago, ...rest }) => ({ ...rest, createdAt: new Date(now.getTime() - ago * HOUR) }));
+            for (const target of [incrementalSql, fullSql]) {
+              await addEvents(target, events);
+              // Deleted now; made again (same id, events kept) at the next step.
+              await addSprouts(target, pool, now);
+              await deleteSprouts(target, step.deleteSprouts);
+            }
+            const incremental = await store.refreshSignals({ periods: step.periods, full: false, now });
+            expect(incremental.map((r) => r.mode)).toEqual(step.periods.map(() => 'incremental'));
+            await full.refreshSignals({ periods: step.periods, full: true, now });
+            const refreshed = (rows: readonly SproutSignals[]) => rows.filter((r) => step.periods.includes(r.period));
+            expect(refreshed(await store.getSignals(pool))).toEqual(refreshed(await full.getSignals(pool)));
+          }
+        }),
+        { numRuns: 25, seed: 20261207 },
+      );
+      // Each run is a few dozen refreshes on two stores.
+    }, 180_000);
+
     // Needs two sessions at once (an insert held open while a refresh runs): only the
     // PostgreSQL server has them; PGlite is one session, so the test exists there only.
     const onServer = factory.name === 'PostgreSQL' ? it : () => undefined;

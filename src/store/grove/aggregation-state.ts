@@ -76,29 +76,30 @@ export const foldKeys = (after: number, through: number): SqlQuery => ({
   values: [after, through],
 });
 
-/** Keys left from an earlier sprout of the same id, which buildKeys makes again (before it, in its own statement). */
-export const clearUnmarkedKeys = (): SqlQuery => ({
-  name: 'grove-aggregation-clear-unmarked-keys',
-  text: `delete from sprout_signal_keys k
-          where k.sprout_id in (select s.id from sprouts s where not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = s.id))`,
-});
-
 /**
- * Makes the keys of every sprout without a mark (new, or made again after a delete) from its
- * events with id <= $1, and marks it.
+ * Marks every sprout without a mark (new, or made again after a delete) and drops the keys an
+ * earlier sprout of the same id left; returns the ids, whose keys buildKeys then makes. The
+ * sprouts are locked FOR KEY SHARE, so one deleted meanwhile drops out here.
  */
-export const buildKeys = (through: number): SqlQuery => ({
-  name: 'grove-aggregation-build-keys',
+export const markNewSprouts = (): SqlQuery => ({
+  name: 'grove-aggregation-mark-new-sprouts',
   text: `with fresh as (
            select s.id from sprouts s
             where not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = s.id)
               for key share of s),
-         marked as (insert into sprout_signal_key_marks (sprout_id) select id from fresh returning sprout_id)
-         insert into sprout_signal_keys (sprout_id, kind, key, first_at, last_at)
+         marked as (insert into sprout_signal_key_marks (sprout_id) select id from fresh returning sprout_id),
+         cleared as (delete from sprout_signal_keys k using marked m where k.sprout_id = m.sprout_id returning 1)
+         select coalesce(array_agg(sprout_id), '{}') as ids, (select count(*)::int from cleared) as cleared from marked`,
+});
+
+/** The keys of these sprouts ($2) from their events with id <= $1. */
+export const buildKeys = (through: number, sproutIds: readonly string[]): SqlQuery => ({
+  name: 'grove-aggregation-build-keys',
+  text: `insert into sprout_signal_keys (sprout_id, kind, key, first_at, last_at)
          select e.sprout_id, k.kind, k.key, min(e.created_at), max(e.created_at)
            from sprout_usage_events e cross join lateral ${eventKeys('e')}
-          where e.sprout_id in (select sprout_id from marked) and k.key is not null and e.id <= $1::bigint
+          where e.sprout_id = any($2::text[]) and k.key is not null and e.id <= $1::bigint
           group by e.sprout_id, k.kind, k.key
           order by e.sprout_id, k.kind, k.key`,
-  values: [through],
+  values: [through, sproutIds],
 });

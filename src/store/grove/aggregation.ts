@@ -19,7 +19,7 @@ import {
 } from '../../domain/grove/index.js';
 import type { AggregationStore, PeriodRefresh } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
-import { buildKeys, clearUnmarkedKeys, eventKeys, FOLD_WAITS_FOR_PERIOD_MS, foldKeys, foldTarget, KEY_INSTANT, lockKeyState } from './aggregation-state.js';
+import { buildKeys, eventKeys, FOLD_WAITS_FOR_PERIOD_MS, foldKeys, foldTarget, KEY_INSTANT, lockKeyState, markNewSprouts } from './aggregation-state.js';
 import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 /**
@@ -31,6 +31,9 @@ const WATERMARK_LOCK_TIMEOUT_MS = 1000;
 
 /** PostgreSQL's lock_not_available: raised when lock_timeout expires. */
 const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Sprouts whose keys one refresh built, from which it refreshes the state tables' planner statistics. */
+const ANALYZE_AFTER_BUILDING = 1000;
 
 /** Stands for "no bound" in a timestamptz parameter. */
 const NO_BOUND = '-infinity';
@@ -406,8 +409,12 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
       const [target] = await tx.query<{ fold_through: string }>(foldTarget(new Date(now.getTime() - FOLD_WAITS_FOR_PERIOD_MS), keysThrough));
       const foldThrough = Number(target?.fold_through ?? keysThrough);
       if (foldThrough > keysThrough) await tx.query(foldKeys(keysThrough, foldThrough));
-      await tx.query(clearUnmarkedKeys());
-      await tx.query(buildKeys(foldThrough));
+      const [fresh] = await tx.query<{ ids: string[] }>(markNewSprouts());
+      if (fresh !== undefined && fresh.ids.length > 0) {
+        await tx.query(buildKeys(foldThrough, fresh.ids));
+        // Plans made while the state tables were nearly empty scan them per sprout; a large build gives the planner their size.
+        if (fresh.ids.length >= ANALYZE_AFTER_BUILDING) await tx.exec(`analyze sprout_signal_key_marks, sprout_signal_keys`);
+      }
       const refresh: PeriodRefresh = {
         period,
         mode: plan.mode,
