@@ -174,10 +174,11 @@ const CHANGED_COLUMNS = 'e.sprout_id, e.event_type, e.session_id, e.user_id, e.l
  *
  * Most targets are answered from their row and the running state (`fast`): the row counts
  * exactly their events with id <= W inside the previous window. The new row is the old one
- * plus, per changed event (new: W < id <= G; or counted and inside a swept range), +1 when it
- * is inside the new window and -1 when it was inside the old one; a distinct count moves by the
- * touched keys that entered or left, each key's instant taken from the state and the events
- * above F (`recent`) up to W before, up to G after; first and last event are two index probes.
+ * plus, per changed event (new: W < id <= G; recent: above F; or counted and inside a swept
+ * range), +1 when it is inside the new window and -1 when it was inside the old one; a distinct
+ * count moves by the touched keys that entered or left, each key's instant taken from the state
+ * and its events above F, up to W before and up to G after; first and last event are two index
+ * probes.
  * The others (`slow`) are recomputed from all their events: no row or key state yet, events
  * in (W, $11] (counted by the rows without the watermark's guarantee, or folded into the state
  * though not counted), events this refresh sees above G, or (sliding windows) an event dated
@@ -219,15 +220,17 @@ function incrementalText(period: SignalPeriod): string {
                  : ''
              }),
     fast as (select sprout_id from targets except select sprout_id from slow),
-    -- Disjoint parts: new events (W, G]; counted ones (id <= W) in the first swept range; in the second, not in the first.
+    -- Disjoint parts, with L = min(W, F): the events above L up to G (new or recent); counted ones
+    -- (id <= L) in the first swept range; in the second, not in the first.
     changed as (
-         select ${CHANGED_COLUMNS}, false as counted from sprout_usage_events e where e.id > $4::bigint and e.id <= $9::bigint
+         select ${CHANGED_COLUMNS}, e.id, e.id <= $4::bigint as counted from sprout_usage_events e
+          where e.id > least($4::bigint, $10::bigint) and e.id <= $9::bigint
          union all
-         select ${CHANGED_COLUMNS}, true from sprout_usage_events e
-          where e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz and e.id <= $4::bigint
+         select ${CHANGED_COLUMNS}, e.id, true from sprout_usage_events e
+          where e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz and e.id <= least($4::bigint, $10::bigint)
          union all
-         select ${CHANGED_COLUMNS}, true from sprout_usage_events e
-          where e.created_at > $7::timestamptz and e.created_at <= $8::timestamptz and e.id <= $4::bigint
+         select ${CHANGED_COLUMNS}, e.id, true from sprout_usage_events e
+          where e.created_at > $7::timestamptz and e.created_at <= $8::timestamptz and e.id <= least($4::bigint, $10::bigint)
             and not (e.created_at > $5::timestamptz and e.created_at <= $6::timestamptz)),
     moved as (
          select c.*,
@@ -238,22 +241,21 @@ function incrementalText(period: SignalPeriod): string {
     counter_delta as (
          select m.sprout_id, ${COUNTERS.map(([c, type]) => `coalesce(sum(m.delta) filter (where m.event_type = '${type}'), 0)::int as ${c}`).join(', ')}
            from moved m group by m.sprout_id),
-    touched as (select distinct m.sprout_id, k.kind, k.key from moved m cross join lateral ${eventKeys('m')} where k.key is not null),
-    -- The keys of the fast sprouts' events above F: the instant they bring up to W (counted) and up to G.
-    recent as (
-         select e.sprout_id, k.kind, k.key,
-                ${aggregate}(e.created_at) filter (where e.id <= $4::bigint) as before_at, ${aggregate}(e.created_at) as after_at
-           from sprout_usage_events e cross join lateral ${eventKeys('e')}
-          where e.id > $10::bigint and e.id <= $9::bigint and k.key is not null and e.sprout_id in (select sprout_id from fast)
-          group by e.sprout_id, k.kind, k.key),
+    -- Per touched key, the instant its events above F (not in the state yet) bring: up to W (counted before) and up to G.
+    touched as (
+         select m.sprout_id, k.kind, k.key,
+                ${aggregate}(m.created_at) filter (where m.id > $10::bigint and m.counted) as before_at,
+                ${aggregate}(m.created_at) filter (where m.id > $10::bigint) as after_at
+           from moved m cross join lateral ${eventKeys('m')}
+          where k.key is not null
+          group by m.sprout_id, k.kind, k.key),
     key_delta as (
          select x.sprout_id, ${kinds.map(([c, kind]) => `coalesce(sum(x.d) filter (where x.kind = '${kind}'), 0)::int as ${c}`).join(', ')}
            from (select t.sprout_id, t.kind,
-                        ${inside(`${merge}(sk.${column}, r.after_at)`, '$2::timestamptz', '$3::timestamptz')}::int
-                          - ${inside(`${merge}(sk.${column}, r.before_at)`, '$12::timestamptz', '$13::timestamptz')}::int as d
+                        ${inside(`${merge}(sk.${column}, t.after_at)`, '$2::timestamptz', '$3::timestamptz')}::int
+                          - ${inside(`${merge}(sk.${column}, t.before_at)`, '$12::timestamptz', '$13::timestamptz')}::int as d
                    from touched t
-                   left join sprout_signal_keys sk on sk.sprout_id = t.sprout_id and sk.kind = t.kind and sk.key = t.key
-                   left join recent r on r.sprout_id = t.sprout_id and r.kind = t.kind and r.key = t.key) x
+                   left join sprout_signal_keys sk on sk.sprout_id = t.sprout_id and sk.kind = t.kind and sk.key = t.key) x
           group by x.sprout_id),
     counted as (
          ${countedFromEvents('and e.sprout_id in (select sprout_id from slow)')}
