@@ -177,8 +177,8 @@ const CHANGED_COLUMNS = 'e.sprout_id, e.event_type, e.session_id, e.user_id, e.l
  * plus, per changed event (new: W < id <= G; recent: above F; or counted and inside a swept
  * range), +1 when it is inside the new window and -1 when it was inside the old one; a distinct
  * count moves by the touched keys that entered or left, each key's instant taken from the state
- * and its events above F, up to W before and up to G after; first and last event are two index
- * probes.
+ * and its events above F, up to W before and up to G after; first and last event move to the
+ * entering events' while none left the window, else they are two index probes.
  * The others (`slow`) are recomputed from all their events: no row or key state yet, events
  * in (W, $11] (counted by the rows without the watermark's guarantee, or folded into the state
  * though not counted), events this refresh sees above G, or (sliding windows) an event dated
@@ -238,8 +238,11 @@ function incrementalText(period: SignalPeriod): string {
                   - (c.counted and c.created_at > $12::timestamptz and c.created_at <= $13::timestamptz)::int as delta
            from changed c
           where c.sprout_id in (select sprout_id from fast)),
+    -- Also: whether an event left the window, and the first and last instant of those that entered.
     counter_delta as (
-         select m.sprout_id, ${COUNTERS.map(([c, type]) => `coalesce(sum(m.delta) filter (where m.event_type = '${type}'), 0)::int as ${c}`).join(', ')}
+         select m.sprout_id, ${COUNTERS.map(([c, type]) => `coalesce(sum(m.delta) filter (where m.event_type = '${type}'), 0)::int as ${c}`).join(', ')},
+                bool_or(m.delta < 0) as left_window, min(m.created_at) filter (where m.delta > 0) as entered_first,
+                max(m.created_at) filter (where m.delta > 0) as entered_last
            from moved m group by m.sprout_id),
     -- Per touched key, the instant its events above F (not in the state yet) bring: up to W (counted before) and up to G.
     touched as (
@@ -263,8 +266,13 @@ function incrementalText(period: SignalPeriod): string {
          select f.sprout_id collate "C",
                 ${COUNTERS.map(([c]) => `a.${c} + coalesce(cd.${c}, 0)`).join(', ')},
                 ${kinds.map(([c]) => `a.${c} + coalesce(kd.${c}, 0)`).join(', ')},
-                (select min(e.created_at) from sprout_usage_events e where e.sprout_id = f.sprout_id and e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz),
-                (select max(e.created_at) from sprout_usage_events e where e.sprout_id = f.sprout_id and e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz)
+                -- While no event left the window, first and last only move to the ones that entered.
+                case when cd.left_window
+                     then (select min(e.created_at) from sprout_usage_events e where e.sprout_id = f.sprout_id and e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz)
+                     else least(a.first_event_at, cd.entered_first) end,
+                case when cd.left_window
+                     then (select max(e.created_at) from sprout_usage_events e where e.sprout_id = f.sprout_id and e.created_at > $2::timestamptz and e.created_at <= $3::timestamptz)
+                     else greatest(a.last_event_at, cd.entered_last) end
            from fast f
            join sprout_signal_aggregations a on a.sprout_id = f.sprout_id and a.period = $1
            left join counter_delta cd on cd.sprout_id = f.sprout_id
