@@ -196,7 +196,11 @@ function incrementalText(period: SignalPeriod): string {
     ['unique_lenses', 'l'],
     ['unique_hubs', 'h'],
   ] as const;
-  return refreshText(`targets as (
+  return refreshText(`unready as (
+         select n.id from sprouts n
+          where not exists (select 1 from sprout_signal_aggregations a where a.sprout_id = n.id and a.period = $1)
+             or not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = n.id)),
+    targets as (
          select s.id as sprout_id
            from sprouts s
           where s.id in (select e.sprout_id from sprout_usage_events e where e.id > $4::bigint
@@ -205,13 +209,10 @@ function incrementalText(period: SignalPeriod): string {
                          union all
                          select e.sprout_id from sprout_usage_events e where e.created_at > $7::timestamptz and e.created_at <= $8::timestamptz
                          union all
-                         select n.id from sprouts n
-                          where not exists (select 1 from sprout_signal_aggregations a where a.sprout_id = n.id and a.period = $1)
-                             or not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = n.id))),
+                         select id from unready)),
     slow as (
          select t.sprout_id from targets t
-          where not exists (select 1 from sprout_signal_aggregations a where a.sprout_id = t.sprout_id and a.period = $1)
-             or not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = t.sprout_id)
+          where t.sprout_id in (select id from unready)
              or t.sprout_id in (select e.sprout_id from sprout_usage_events e where e.id > $4::bigint and (e.id <= $11::bigint or e.id > $9::bigint))
              ${
                sliding
