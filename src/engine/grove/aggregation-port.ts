@@ -23,7 +23,8 @@ export interface AggregationStore {
   /**
    * Recomputes each period in its own transaction, as of clock time `now`: fully on a period's
    * first refresh or when `full`, else only the sprouts whose events changed or crossed a
-   * window edge since the last refresh (the result equals a full recompute).
+   * window edge since the last refresh, mostly from running state that moves with those events
+   * alone (the result equals a full recompute). Refreshes of different periods run one at a time.
    * `dryRun` computes everything, reports it and rolls it back.
    */
   refreshSignals(input: { periods: readonly SignalPeriod[]; full: boolean; now: Date; dryRun?: boolean }): Promise<PeriodRefresh[]>;

@@ -366,7 +366,9 @@ const selectSignals = (sproutIds: readonly string[]): SqlQuery => ({
  * reads max(id) in a fresh statement: every id at or below it is now committed or rolled
  * back. The lock is released at once (end of this short transaction); the recompute runs
  * after it, in its own snapshot, and also counts any newer events it sees, which are above
- * the watermark and are looked at again next time.
+ * the watermark and are looked at again next time: the period's seen_through records the
+ * highest id it could see, and the next refresh recomputes the sprouts with events between
+ * the two from their events, since their rows may or may not count them.
  */
 async function readWatermark(sql: Sql, lockTimeoutMs: number): Promise<number | null> {
   try {
