@@ -53,7 +53,7 @@ export const foldTarget = (since: Date, keysThrough: number): SqlQuery => ({
 /**
  * Folds the events with $1 < id <= $2 into the keys of sprouts whose keys are complete
  * (marked), and moves keys_through. Only refreshes write keys, one at a time (lockKeyState),
- * so no order of rows is needed. A sprout deleted while this runs may still get keys here;
+ * so no lock on the marks is needed. A sprout deleted while this runs may still get keys here;
  * they go with its aggregation rows at the next refresh, or when its id is made again.
  */
 export const foldKeys = (after: number, through: number): SqlQuery => ({
@@ -67,6 +67,8 @@ export const foldKeys = (after: number, through: number): SqlQuery => ({
              from sprout_usage_events e cross join lateral ${eventKeys('e')}
             where e.id > $1::bigint and e.id <= $2::bigint and k.key is not null and e.sprout_id in (select sprout_id from live)
             group by e.sprout_id, k.kind, k.key
+            -- In key order: the index pages are then visited in order, each once.
+            order by e.sprout_id, k.kind, k.key
            on conflict (sprout_id, kind, key) do update
               set first_at = least(k0.first_at, excluded.first_at), last_at = greatest(k0.last_at, excluded.last_at)
             where excluded.first_at < k0.first_at or excluded.last_at > k0.last_at
@@ -98,6 +100,8 @@ export const buildKeys = (through: number, sproutIds: readonly string[]): SqlQue
          select e.sprout_id, k.kind, k.key, min(e.created_at), max(e.created_at)
            from sprout_usage_events e cross join lateral ${eventKeys('e')}
           where e.sprout_id = any($2::text[]) and k.key is not null and e.id <= $1::bigint
-          group by e.sprout_id, k.kind, k.key`,
+          group by e.sprout_id, k.kind, k.key
+          -- In key order, so the index grows at its end instead of splitting pages all over.
+          order by e.sprout_id, k.kind, k.key`,
   values: [through, sproutIds],
 });
