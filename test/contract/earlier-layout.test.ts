@@ -39,9 +39,12 @@ async function migrateAsThePreviousRelease(sql: Sql): Promise<void> {
   });
 }
 
-/** Configs, versions, an execution with its log, demo sprouts, events, rules and signals, written the previous release's way. */
+/** Configs, versions, an execution with its log, demo sprouts, events and rules, written the previous release's way. */
 async function fillAsThePreviousRelease(sql: Sql): Promise<{ executionId: string; sprouts: number; rules: number }> {
-  const grove = createGroveStores(sql);
+  const stores = createGroveStores(sql);
+  // That release refreshed signals with its own code; this release's refresh keeps state in
+  // tables that release did not have, so the signals are left to the first refresh after the move.
+  const grove = { ...stores, signals: { ...stores.signals, refreshSignals: async () => [] } };
   const system = createGroveJobs({ clock: { now: () => new Date(), sleepUntil: async () => undefined }, store: createSqlStore(sql), grove, jobTypes: [testJobType] });
   await writeConfigAsOlderRelease(sql, system.configs.prepareCreate(aJobConfig({ id: 'kept-config' }), { actor: 'test' }));
   const created = await system.configs.get('kept-config');
@@ -111,8 +114,9 @@ describe('a PostgreSQL store made by the previous release', () => {
       expect(functions.rows).toEqual([]);
       const engine = await admin.query<{ version: number }>('select version from grove_jobs.grove_migrations order by version');
       expect(engine.rows.map((row) => row.version)).not.toContain(4);
-      const domain = await admin.query<{ name: string }>('select name from grove.grove_migrations');
-      expect(domain.rows.map((row) => row.name)).toEqual(['0001_grove.sql']);
+      // The domain's chain, every file of it: the moved tables count as its first, the rest run after the move.
+      const domain = await admin.query<{ name: string }>('select name from grove.grove_migrations order by name');
+      expect(domain.rows.map((row) => row.name)).toEqual(readdirSync(new URL('grove/', MIGRATIONS)).filter((file) => /^\d{4}_.*\.sql$/.test(file)).sort());
     } finally {
       await admin.end();
     }
