@@ -16,7 +16,7 @@ function dateTime(iso: string): string {
   return new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
 }
 
-const TRIGGERS: Record<string, string> = { schedule: 'scheduled', manual: 'manual', api: 'run now', retry: 'retry' };
+const TRIGGERS: Record<string, string> = { schedule: 'scheduled', manual: 'manual', api: 'run now', retry: 'retry', backfill: 'backfill' };
 
 export const { registry: statusRegistry } = defineRegistry(statusCatalog, {
   components: {

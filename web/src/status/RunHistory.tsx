@@ -7,7 +7,7 @@ import type { ExecutionData } from './live-state.js';
 /** Runs listed under the status view (SPEC: the history of the last 10 runs). */
 export const HISTORY_LENGTH = 10;
 
-const TRIGGER_LABELS: Record<string, string> = { schedule: 'Scheduled', manual: 'Manual', api: 'Run now', retry: 'Retry' };
+const TRIGGER_LABELS: Record<string, string> = { schedule: 'Scheduled', manual: 'Manual', api: 'Run now', retry: 'Retry', backfill: 'Backfill' };
 
 function when(iso: string | null): string {
   if (iso === null) return '—';
