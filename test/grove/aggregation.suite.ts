@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -390,6 +391,45 @@ export function runAggregationSuite(factory: SqlFactory): void {
       );
       // Each run is a few dozen refreshes on two stores.
     }, 180_000);
+
+    it('gives a store upgraded with events and rows (migration grove/0003 backfill) a right first incremental refresh', async () => {
+      const migration = readFileSync(new URL('../../src/store/migrations/grove/0003_signal_running_state.sql', import.meta.url), 'utf8');
+      const backfill = migration.slice(migration.indexOf('-- Backfill'));
+      const t0 = at('2026-03-10T00:00:00Z');
+      const ev = (sproutId: string, sessionId: string, hoursAgo: number, now: Date, extra: Partial<TestEvent> = {}): TestEvent => ({
+        sproutId,
+        eventType: 'viewed',
+        sessionId,
+        createdAt: new Date(now.getTime() - hoursAgo * HOUR),
+        ...extra,
+      });
+      const before = [ev('a', 's1', 2, t0, { lensId: 'l1' }), ev('a', 's2', 6 * 24, t0), ev('b', 's1', 29 * 24, t0, { hubId: 'h1' }), ev('c', 's3', 1, t0)];
+      await addSprouts(sql, ['a', 'b', 'c'], t0);
+      await addEvents(sql, before);
+      await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now: t0 });
+      // Events the old rows do not count yet: new ones, a late one inside the week, one for a sprout made later.
+      const later = new Date(t0.getTime() + 2 * HOUR);
+      const after = [ev('a', 's3', 1, later, { lensId: 'l2' }), ev('b', 's4', 3 * 24, later, { userId: 'u1' }), ev('d', 's1', 1, later)];
+      await addEvents(sql, after);
+      await addSprouts(sql, ['d'], later);
+      // The store as an earlier release left it, then the migration's backfill.
+      await sql.exec(`truncate sprout_signal_keys, sprout_signal_key_marks, signal_key_state; update signal_aggregation_state set seen_through = 0`);
+      await sql.exec(backfill);
+
+      const refreshed = await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now: later });
+      expect(refreshed.map((r) => r.mode)).toEqual(['incremental', 'incremental', 'incremental']);
+      const all = [...before, ...after];
+      expect(await store.getSignals(['a', 'b', 'c', 'd'])).toEqual(
+        ['a', 'b', 'c', 'd'].flatMap((sproutId) =>
+          [...SIGNAL_PERIODS].sort().map((period) => ({
+            sproutId,
+            period,
+            computedAt: later.toISOString(),
+            ...computeSignals(all.filter((e) => e.sproutId === sproutId), period, later),
+          })),
+        ),
+      );
+    });
 
     // Needs two sessions at once (an insert held open while a refresh runs): only the
     // PostgreSQL server has them; PGlite is one session, so the test exists there only.
