@@ -16,7 +16,7 @@
  *     best of 3 after a warm-up (the least any per-sprout aggregation over the table costs);
  *  2. the first refresh of all three periods after the bulk load: writes 60,000 rows and builds
  *     the running state (per sprout and key, first and last seen) from all 2,000,000 events,
- *     once, as migration grove/0003 does for a store that already has events;
+ *     once, as migration grove/0002 does for a store that already has events;
  *  3. the hand-written set-based SQL of the same signals (HAND_WRITTEN: SPEC §5, plain
  *     `group by` with `count(distinct …)` per period, into a table of its own), best of 3;
  *  4. Grove's full recompute of all three periods (values unchanged: nothing rewritten), best of

@@ -430,7 +430,18 @@ CREATE TABLE grove.signal_aggregation_state (
     period text NOT NULL,
     last_event_id bigint DEFAULT 0 NOT NULL,
     computed_at timestamp with time zone,
+    seen_through bigint DEFAULT 0 NOT NULL,
     CONSTRAINT signal_aggregation_state_period_check CHECK ((period = ANY (ARRAY['all_time'::text, 'last_30d'::text, 'last_7d'::text])))
+);
+
+--
+-- Name: signal_key_state; Type: TABLE; Schema: grove; Owner: -
+--
+
+CREATE TABLE grove.signal_key_state (
+    singleton boolean DEFAULT true NOT NULL,
+    keys_through bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT signal_key_state_singleton_check CHECK (singleton)
 );
 
 --
@@ -462,7 +473,29 @@ CREATE TABLE grove.sprout_signal_aggregations (
     advancement_eligible boolean DEFAULT false NOT NULL,
     computed_at timestamp with time zone NOT NULL,
     CONSTRAINT sprout_signal_aggregations_period_check CHECK ((period = ANY (ARRAY['all_time'::text, 'last_30d'::text, 'last_7d'::text])))
+)
+WITH (fillfactor='70');
+
+--
+-- Name: sprout_signal_key_marks; Type: TABLE; Schema: grove; Owner: -
+--
+
+CREATE TABLE grove.sprout_signal_key_marks (
+    sprout_id text NOT NULL
 );
+
+--
+-- Name: sprout_signal_keys; Type: TABLE; Schema: grove; Owner: -
+--
+
+CREATE TABLE grove.sprout_signal_keys (
+    sprout_id text NOT NULL,
+    kind "char" NOT NULL,
+    key text NOT NULL,
+    first_at timestamp with time zone NOT NULL,
+    last_at timestamp with time zone NOT NULL
+)
+WITH (fillfactor='85');
 
 --
 -- Name: sprout_usage_events; Type: TABLE; Schema: grove; Owner: -
@@ -756,11 +789,32 @@ ALTER TABLE ONLY grove.signal_aggregation_state
     ADD CONSTRAINT signal_aggregation_state_pkey PRIMARY KEY (period);
 
 --
+-- Name: signal_key_state signal_key_state_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
+--
+
+ALTER TABLE ONLY grove.signal_key_state
+    ADD CONSTRAINT signal_key_state_pkey PRIMARY KEY (singleton);
+
+--
 -- Name: sprout_signal_aggregations sprout_signal_aggregations_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
 --
 
 ALTER TABLE ONLY grove.sprout_signal_aggregations
     ADD CONSTRAINT sprout_signal_aggregations_pkey PRIMARY KEY (sprout_id, period);
+
+--
+-- Name: sprout_signal_key_marks sprout_signal_key_marks_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
+--
+
+ALTER TABLE ONLY grove.sprout_signal_key_marks
+    ADD CONSTRAINT sprout_signal_key_marks_pkey PRIMARY KEY (sprout_id);
+
+--
+-- Name: sprout_signal_keys sprout_signal_keys_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
+--
+
+ALTER TABLE ONLY grove.sprout_signal_keys
+    ADD CONSTRAINT sprout_signal_keys_pkey PRIMARY KEY (sprout_id, kind, key);
 
 --
 -- Name: sprout_usage_events sprout_usage_events_pkey; Type: CONSTRAINT; Schema: grove; Owner: -
@@ -1023,6 +1077,13 @@ ALTER TABLE ONLY grove.advancement_events
 
 ALTER TABLE ONLY grove.advancement_rules
     ADD CONSTRAINT advancement_rules_lifecycle_model_id_fkey FOREIGN KEY (lifecycle_model_id) REFERENCES grove.lifecycle_models(id);
+
+--
+-- Name: sprout_signal_key_marks sprout_signal_key_marks_sprout_id_fkey; Type: FK CONSTRAINT; Schema: grove; Owner: -
+--
+
+ALTER TABLE ONLY grove.sprout_signal_key_marks
+    ADD CONSTRAINT sprout_signal_key_marks_sprout_id_fkey FOREIGN KEY (sprout_id) REFERENCES grove.sprouts(id) ON DELETE CASCADE;
 
 --
 -- Name: sprouts sprouts_lifecycle_model_id_fkey; Type: FK CONSTRAINT; Schema: grove; Owner: -

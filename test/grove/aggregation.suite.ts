@@ -392,8 +392,8 @@ export function runAggregationSuite(factory: SqlFactory): void {
       // Each run is a few dozen refreshes on two stores.
     }, 180_000);
 
-    it('gives a store upgraded with events and rows (migration grove/0003 backfill) a right first incremental refresh', async () => {
-      const migration = readFileSync(new URL('../../src/store/migrations/grove/0003_signal_running_state.sql', import.meta.url), 'utf8');
+    it('gives a store upgraded with events and rows (migration grove/0002 backfill) a right first incremental refresh', async () => {
+      const migration = readFileSync(new URL('../../src/store/migrations/grove/0002_signal_running_state.sql', import.meta.url), 'utf8');
       const backfill = migration.slice(migration.indexOf('-- Backfill'));
       const t0 = at('2026-03-10T00:00:00Z');
       const ev = (sproutId: string, sessionId: string, hoursAgo: number, now: Date, extra: Partial<TestEvent> = {}): TestEvent => ({

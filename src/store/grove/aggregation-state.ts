@@ -2,7 +2,7 @@ import type { SignalPeriod } from '../../domain/grove/index.js';
 import type { SqlQuery } from '../sql.js';
 
 /**
- * The running state behind incremental aggregation (migration grove/0003): per sprout and
+ * The running state behind incremental aggregation (migration grove/0002): per sprout and
  * distinct key, the first and last instant among the events folded in (id <= keys_through).
  * For all_time a key counts once its first event is at or before the clock time; for a
  * sliding window, while its last event lies inside it (true when no event of the sprout is
