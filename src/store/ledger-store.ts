@@ -45,6 +45,9 @@ export function createLedgerStore(sql: Sql, insertExecution: (input: NewExecutio
       ]);
       const claims: LedgerClaim[] = claimRows.map((row) => {
         const execution = ledgerExecution(row, 'e');
+        const backfill = row.backfill ? ledgerExecution(row.backfill, 'e') : null;
+        // Each run's lag from its slot, set here on the objects read (the ledger keeps them as they are).
+        for (const e of [execution, backfill]) if (e) e.lagMs = e.firstStartedAt ? e.firstStartedAt.getTime() - row.slot_at : null;
         if (execution && row.missed_through) execution.missedThrough = new Date(row.missed_through);
         return {
           slotAt: new Date(row.slot_at),
@@ -52,7 +55,7 @@ export function createLedgerStore(sql: Sql, insertExecution: (input: NewExecutio
           claimedAt: new Date(row.claimed_at),
           claimedBy: row.claimed_by,
           execution,
-          backfill: row.backfill ? ledgerExecution(row.backfill, 'e') : null,
+          backfill,
           ...(row.active ? { activeAtClaim: row.active } : {}),
         };
       });

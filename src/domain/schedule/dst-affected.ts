@@ -33,6 +33,9 @@ const MAX_AFFECTED_PER_TRANSITION = 12;
 
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
 
+/** "00" … "59": a wall clock's fields without a string made per call. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+
 /** "2027-03-14" per day number, kept for the days a ledger or preview walks (bounded). */
 const dayTexts = new Map<number, string>();
 const DAY_TEXTS_KEPT = 4096;
@@ -53,7 +56,7 @@ export function naiveText(naive: number): string {
     dayTexts.set(day, date);
   }
   const second = naive - day * SECONDS_PER_DAY;
-  return `${date}T${pad(Math.floor(second / 3600))}:${pad(Math.floor(second / 60) % 60)}:${pad(second % 60)}`;
+  return `${date}T${TWO_DIGITS[Math.floor(second / 3600)]}:${TWO_DIGITS[Math.floor(second / 60) % 60]}:${TWO_DIGITS[second % 60]}`;
 }
 
 /** Wall clock with offset of an instant (seconds) in a zone, e.g. "2027-03-14T03:00:00-04:00". */

@@ -65,6 +65,8 @@ export interface LedgerExecution {
   firstStartedAt: Date | null;
   /** For a missed-slots record: the last slot it stands for (several folded into one). */
   missedThrough?: Date | null;
+  /** From its slot to the first attempt's start, when the reader knew the slot (otherwise planLedger works it out). */
+  lagMs?: number | null;
 }
 
 /** A claimed slot (schedule_slots) with its executions. */
@@ -338,20 +340,9 @@ function ranFate(e: LedgerExecution | null): SlotFate {
   return SlotFate.Ran;
 }
 
-/** The execution with its lag from the slot (one literal: a spread per slot was a tenth of a 10,000-slot ledger). */
-const withLag = (e: LedgerExecution, slotAt: number): LedgerExecution & { lagMs: number | null } => ({
-  id: e.id,
-  status: e.status,
-  trigger: e.trigger,
-  attempts: e.attempts,
-  queuedAt: e.queuedAt,
-  startedAt: e.startedAt,
-  finishedAt: e.finishedAt,
-  durationMs: e.durationMs,
-  requestedBy: e.requestedBy,
-  firstStartedAt: e.firstStartedAt,
-  lagMs: e.firstStartedAt ? e.firstStartedAt.getTime() - slotAt : null,
-});
+/** The execution with its lag from the slot: as read when the store set it (no copy per slot), else worked out. */
+const withLag = (e: LedgerExecution, slotAt: number): LedgerExecution & { lagMs: number | null } =>
+  e.lagMs !== undefined ? (e as LedgerExecution & { lagMs: number | null }) : { ...e, lagMs: e.firstStartedAt ? e.firstStartedAt.getTime() - slotAt : null };
 
 /** An instant as toISOString writes it, from the cached day texts (years 0000-9999). */
 function isoText(ms: number): string {
