@@ -1,5 +1,8 @@
-// Copies what tsc does not emit (the SQL migrations) into dist/.
-import { cpSync } from 'node:fs';
+// Copies what tsc does not emit (the SQL migrations) into dist/. The copy replaces the old one:
+// a migration renamed or removed in src/ must not linger in dist/ and be applied from there.
+import { cpSync, rmSync } from 'node:fs';
 import { URL } from 'node:url';
 
-cpSync(new URL('../src/store/migrations', import.meta.url), new URL('../dist/store/migrations', import.meta.url), { recursive: true });
+const target = new URL('../dist/store/migrations', import.meta.url);
+rmSync(target, { recursive: true, force: true });
+cpSync(new URL('../src/store/migrations', import.meta.url), target, { recursive: true });
