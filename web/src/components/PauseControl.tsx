@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import type { JobView } from '../api-client';
 import { formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
-import { ModalForm, useDialogAction } from './ModalForm';
+import { DialogField, ModalForm, useDialogAction } from './ModalForm';
 import { ErrorNotice } from './Notice';
 
 /** Longest reason the server keeps (MAX_PAUSE_REASON_LENGTH in src/domain/config/pause.ts). */
@@ -68,27 +68,9 @@ export function PauseDialog({ title, onPause, onClose }: DialogProps) {
         />
         <div className="hint">Required. Shown on the job with who paused it.</div>
       </div>
-      <div className={`field${untilError ? ' field--invalid' : ''}`}>
-        <label htmlFor={`${headingId}-until`}>Ends at (UTC, optional)</label>
-        <input
-          id={`${headingId}-until`}
-          name="until"
-          type="datetime-local"
-          value={until}
-          disabled={busy}
-          aria-invalid={Boolean(untilError)}
-          aria-describedby={`${headingId}-until-hint`}
-          onChange={(event) => setUntil(event.target.value)}
-        />
-        <div className="hint" id={`${headingId}-until-hint`}>
-          In UTC. Empty: paused until someone resumes it.
-        </div>
-        {untilError ? (
-          <p className="field-error" role="alert">
-            Ends at {untilError}
-          </p>
-        ) : null}
-      </div>
+      <DialogField id={`${headingId}-until`} label="Ends at (UTC, optional)" name="Ends at" hint="In UTC. Empty: paused until someone resumes it." error={untilError}>
+        {(field) => <input {...field} name="until" type="datetime-local" value={until} disabled={busy} onChange={(event) => setUntil(event.target.value)} />}
+      </DialogField>
       <ErrorNotice error={error} />
       <div className="form-actions">
         <button type="submit" className="button button--primary" disabled={!ready}>

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { JobType, RunOptions } from '../api-client';
 import { useApi } from '../hooks/use-api';
-import { ModalForm, useDialogAction } from './ModalForm';
+import { DialogField, ModalForm, useDialogAction } from './ModalForm';
 import { ErrorNotice } from './Notice';
 
 interface Props {
@@ -81,31 +81,22 @@ export function RunDialog({ title, jobType, batchSize, dryRunParameter, onRun, o
         </div>
       </div>
       {type?.usesBatchSize ? (
-        <div className={`field${sizeError ? ' field--invalid' : ''}`}>
-          <label htmlFor={`${headingId}-batch`}>Batch size</label>
-          <input
-            id={`${headingId}-batch`}
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={MAX_BATCH_SIZE}
-            step={1}
-            placeholder={String(batchSize)}
-            value={size}
-            disabled={busy}
-            aria-invalid={Boolean(sizeError)}
-            aria-describedby={`${headingId}-batch-hint`}
-            onChange={(event) => setSize(event.target.value)}
-          />
-          <div className="hint" id={`${headingId}-batch-hint`}>
-            For this run only; the job&apos;s batch size is {batchSize}.
-          </div>
-          {sizeError ? (
-            <p className="field-error" role="alert">
-              Batch size {sizeError}
-            </p>
-          ) : null}
-        </div>
+        <DialogField id={`${headingId}-batch`} label="Batch size" name="Batch size" hint={<>For this run only; the job&apos;s batch size is {batchSize}.</>} error={sizeError}>
+          {(field) => (
+            <input
+              {...field}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={MAX_BATCH_SIZE}
+              step={1}
+              placeholder={String(batchSize)}
+              value={size}
+              disabled={busy}
+              onChange={(event) => setSize(event.target.value)}
+            />
+          )}
+        </DialogField>
       ) : null}
       {asksConfirmation ? (
         <div className="field field--check run-dialog__confirm">
