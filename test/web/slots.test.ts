@@ -245,7 +245,7 @@ describe.skipIf(!available)('the Slots view of the Execution Status tab', () => 
       // The week before: six days with no slot, each said so.
       await view.getByRole('group', { name: 'Range' }).getByRole('button', { name: 'Week' }).click();
       await view.locator('li[data-day="2026-03-02"]').waitFor();
-      expect(await view.getByText('No slots in this day').count()).toBe(6);
+      expect(await view.getByText('No slots on this day').count()).toBe(6);
       expect(await page.evaluate(NO_SIDEWAYS_SCROLL)).toBe(true);
       await screenshot(page, `slots-dst-${size.width}`);
 

@@ -238,7 +238,7 @@ export function SlotsView({ configId, timezone, selectedExecutionId, onOpenExecu
             {slots.map(slotMark)}
           </div>
         ) : (
-          <p className="gj-slots__empty">No slots in this day</p>
+          <p className="gj-slots__empty">No slots on this day</p>
         )}
         {manual.length > 0 ? (
           <div className="gj-slots__manual" role="group" aria-label={`Manual runs of ${dayLabel(day)}`}>
