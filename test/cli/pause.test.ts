@@ -1,56 +1,28 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cli, JOB_TYPES_FIXTURE } from '../support/cli.js';
-import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from '../support/test-store.js';
+import { describe, expect, it } from 'vitest';
+import { cli, useCliSchemas } from '../support/cli.js';
 
-const schemas: string[] = [];
-let env: Record<string, string>;
-let configFile: string;
 /** An end an hour from the moment the test runs (the CLI reads the system clock). */
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-beforeAll(async () => {
-  await assertPostgresReachable();
-  const dir = mkdtempSync(join(tmpdir(), 'grove-cli-pause-'));
-  configFile = join(dir, 'nightly.json');
-  writeFileSync(configFile, JSON.stringify({ meta: { id: 'nightly-report' }, payload: { jobType: 'report', schedule: { isEnabled: true }, parameters: { format: 'pdf' } } }));
-});
-
-beforeEach(async () => {
-  const schema = uniqueSchema('cli_pause');
-  schemas.push(schema);
-  env = { DATABASE_URL: POSTGRES_URL, GROVE_JOBS_SCHEMA: schema, GROVE_JOBS_JOB_TYPES: JOB_TYPES_FIXTURE, GROVE_JOBS_ACTOR: 'cli:test' };
-  expect((await cli(['jobs', 'create', '--file', configFile], env)).code).toBe(0);
-});
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  for (const schema of schemas) await client.query(`drop schema if exists "${schema}", "${schema}_grove" cascade`);
-  await client.end();
-});
+const ctx = useCliSchemas('cli_pause', { meta: { id: 'nightly-report' }, payload: { jobType: 'report', schedule: { isEnabled: true }, parameters: { format: 'pdf' } } }, { created: true });
 
 describe('grove-jobs pause and resume', () => {
   it('pauses with a reason until resumed, recording who paused, and keeps the schedule switched on', async () => {
-    const paused = await cli(['pause', 'nightly-report', '--reason', 'warehouse migration'], env);
+    const paused = await cli(['pause', 'nightly-report', '--reason', 'warehouse migration'], ctx.env);
     expect(paused).toMatchObject({ code: 0, stderr: '' });
     expect(paused.stdout).toBe('nightly-report is paused until resumed by cli:test: warehouse migration. Slots in the pause are not caught up.');
 
-    const shown = await cli(['jobs', 'show', 'nightly-report', '--json'], env);
+    const shown = await cli(['jobs', 'show', 'nightly-report', '--json'], ctx.env);
     expect(JSON.parse(shown.stdout)).toMatchObject({ meta: { version: 1 }, payload: { schedule: { isEnabled: true } } });
 
-    const resumed = await cli(['resume', 'nightly-report'], env);
+    const resumed = await cli(['resume', 'nightly-report'], ctx.env);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/^nightly-report is resumed\. Next run: \d{4}-\d\d-\d\d 02:00 UTC \(in /);
-    expect((await cli(['resume', 'nightly-report'], env)).stdout).toBe('nightly-report was not paused; nothing changed.');
+    expect((await cli(['resume', 'nightly-report'], ctx.env)).stdout).toBe('nightly-report was not paused; nothing changed.');
   });
 
   it('prints the pause and the resume as JSON with --json', async () => {
     const until = inAnHour();
-    const paused = await cli(['pause', 'nightly-report', '--reason', ' supplier down ', '--until', until, '--json'], env);
+    const paused = await cli(['pause', 'nightly-report', '--reason', ' supplier down ', '--until', until, '--json'], ctx.env);
     expect(paused.code).toBe(0);
     const body = JSON.parse(paused.stdout) as { paused: { at: string } };
     expect(body).toEqual({
@@ -60,13 +32,13 @@ describe('grove-jobs pause and resume', () => {
     });
     expect(Number.isNaN(Date.parse(body.paused.at))).toBe(false);
 
-    const human = await cli(['pause', 'nightly-report', '--reason', 'longer', '--until', until], env);
+    const human = await cli(['pause', 'nightly-report', '--reason', 'longer', '--until', until], ctx.env);
     expect(human.stdout).toMatch(/^nightly-report is paused until \d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? UTC \(in (59m \d+s|1h 0m)\) by cli:test: longer\. Slots in the pause are not caught up\.$/);
 
-    const resumed = await cli(['resume', 'nightly-report', '--json'], env);
+    const resumed = await cli(['resume', 'nightly-report', '--json'], ctx.env);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toEqual({ id: 'nightly-report', enabled: true, paused: null, resumed: true });
-    const again = await cli(['resume', 'nightly-report', '--json'], env);
+    const again = await cli(['resume', 'nightly-report', '--json'], ctx.env);
     expect(JSON.parse(again.stdout)).toEqual({ id: 'nightly-report', enabled: true, paused: null, resumed: false });
   });
 
@@ -77,24 +49,24 @@ describe('grove-jobs pause and resume', () => {
     { name: 'an end without a zone', argv: ['--reason', 'r', '--until', '2099-03-01T06:00:00'], field: 'until', message: /until: must be an ISO 8601/ },
     { name: 'an end in the past', argv: ['--reason', 'r', '--until', '2020-03-01T06:00:00Z'], field: 'until', message: /until: must be in the future/ },
   ])('refuses $name with exit code 2, naming the field, and pauses nothing', async ({ argv, field, message }) => {
-    const refused = await cli(['pause', 'nightly-report', ...argv, '--json'], env);
+    const refused = await cli(['pause', 'nightly-report', ...argv, '--json'], ctx.env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(message);
     expect(JSON.parse(refused.stdout)).toEqual({ error: { code: 'CONFIG_INVALID', message: expect.stringMatching(message), field } });
-    expect((await cli(['resume', 'nightly-report'], env)).stdout).toBe('nightly-report was not paused; nothing changed.');
+    expect((await cli(['resume', 'nightly-report'], ctx.env)).stdout).toBe('nightly-report was not paused; nothing changed.');
   });
 
   it('refuses a pause without --reason with exit code 2', async () => {
-    const refused = await cli(['pause', 'nightly-report'], env);
+    const refused = await cli(['pause', 'nightly-report'], ctx.env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/required option '--reason <text>' not specified/);
   });
 
   it('answers an unknown config with exit code 2 for both commands', async () => {
-    const paused = await cli(['pause', 'nowhere', '--reason', 'r', '--json'], env);
+    const paused = await cli(['pause', 'nowhere', '--reason', 'r', '--json'], ctx.env);
     expect(paused.code).toBe(2);
     expect(JSON.parse(paused.stdout)).toMatchObject({ error: { code: 'CONFIG_NOT_FOUND', field: 'meta.id' } });
-    const resumed = await cli(['resume', 'nowhere'], env);
+    const resumed = await cli(['resume', 'nowhere'], ctx.env);
     expect(resumed.code).toBe(2);
     expect(resumed.stderr).toBe("grove-jobs: job config 'nowhere' does not exist");
   });

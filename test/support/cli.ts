@@ -1,6 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { assertPostgresReachable, POSTGRES_URL, uniqueSchema } from './test-store.js';
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 export const JOB_TYPES_FIXTURE = fileURLToPath(new URL('../fixtures/job-types.mjs', import.meta.url));
@@ -21,6 +27,41 @@ export async function cli(argv: string[], env: Record<string, string | undefined
     stopped: Promise.resolve(),
   });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** What useCliSchemas gives each test: the CLI's environment on the test's own schema, and the config file. */
+export interface CliSchema {
+  readonly env: Record<string, string>;
+  readonly schema: string;
+  readonly configFile: string;
+}
+
+/**
+ * Each test of the file on a schema of its own on the PostgreSQL server (all dropped after the
+ * file), the CLI acting as `cli:test` with the fixture job types; `config` is written once to
+ * `configFile`, and with `created` made in each test's schema before the test.
+ */
+export function useCliSchemas(prefix: string, config: unknown, options: { created?: boolean } = {}): CliSchema {
+  const schemas: string[] = [];
+  const current = { env: {} as Record<string, string>, schema: '', configFile: '' };
+  beforeAll(async () => {
+    await assertPostgresReachable();
+    current.configFile = join(mkdtempSync(join(tmpdir(), `grove-${prefix}-`)), 'config.json');
+    writeFileSync(current.configFile, JSON.stringify(config));
+  });
+  beforeEach(async () => {
+    current.schema = uniqueSchema(prefix);
+    schemas.push(current.schema);
+    current.env = { DATABASE_URL: POSTGRES_URL, GROVE_JOBS_SCHEMA: current.schema, GROVE_JOBS_JOB_TYPES: JOB_TYPES_FIXTURE, GROVE_JOBS_ACTOR: 'cli:test' };
+    if (options.created) expect((await cli(['jobs', 'create', '--file', current.configFile], current.env)).code).toBe(0);
+  });
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    for (const schema of schemas) await client.query(`drop schema if exists "${schema}", "${schema}_grove" cascade`);
+    await client.end();
+  });
+  return current;
 }
 
 /** Runs the built CLI as its own process. */
