@@ -25,16 +25,21 @@
  *     clock + 15 min, incremental refresh of all three periods (each its own call, as the
  *     default configs run them), and the ratio to line 4;
  *  6. clock + 1 h more, no new events: the incremental refresh an hourly last_7d run does
- *     (only sprouts with events that crossed a window edge), and the ratio to line 4.
+ *     (only sprouts with events that crossed a window edge), and the ratio to line 4;
+ *  7. the default schedules (src/jobs/defaults.ts) for 6 hours from there: 10,000 new events
+ *     every 15 minutes, all_time refreshed every 15 minutes, last_7d every hour, last_30d once
+ *     at the end; per period the median refresh and its ratio to the period's line-4 time, and
+ *     how many ran incremental (a period refreshed less often than the others may be cheaper
+ *     recomputed whole: the store weighs it, domain/grove/signals.ts fullIsCheaper).
  * Checks, before any figure is printed: the hand-written rows equal Grove's in every sprout,
  * period and value (exact equality, floats included: both compute in float8 in the formulas'
  * order) at the clock time of line 4 and again after line 5; and full recomputes at the clock
- * times of lines 5 and 6 change no row.
+ * times of lines 5, 6 and the end of 7 change no row.
  * Wall-clock seconds; the store's own code (createAggregationStore over the pg driver).
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { PERIOD_DAYS, SIGNAL_PERIODS } from '../src/domain/grove/index.js';
+import { PERIOD_DAYS, SIGNAL_PERIODS, type SignalPeriod } from '../src/domain/grove/index.js';
 import type { PeriodRefresh } from '../src/engine/ports.js';
 import { createAggregationStore } from '../src/store/grove/aggregation.js';
 import { createPostgresSql } from '../src/store/drivers/postgres.js';
@@ -52,6 +57,9 @@ const NEW_EVENTS = arg('new-events', 10_000);
 const NOW = new Date('2026-03-10T00:00:00Z');
 const LATER = new Date(NOW.getTime() + 15 * 60_000);
 const KEEP = process.argv.includes('--keep');
+/** Line 7: six hours of quarter hours, each period refreshed every so many of them (its default cron). */
+const CADENCE_QUARTERS = 24;
+const EVERY_QUARTERS: Record<SignalPeriod, number> = { all_time: 1, last_7d: 4, last_30d: 24 };
 const DB = KEEP ? 'grove_bench_aggregation_kept' : `grove_bench_aggregation_${process.pid}`;
 
 /** Every signal column of sprout_signal_aggregations: what the check compares. */
@@ -206,6 +214,19 @@ async function main(): Promise<void> {
     const edgesOnly = await refreshAll(false, hourLater);
     changed += await changedBy(hourLater);
 
+    // The default schedules for six hours: every period when its cron would fire, in the order of SIGNAL_PERIODS.
+    const scheduled: Record<SignalPeriod, Array<PeriodRefresh & { seconds: number }>> = { all_time: [], last_30d: [], last_7d: [] };
+    let clock = hourLater;
+    for (let quarter = 1; quarter <= CADENCE_QUARTERS; quarter++) {
+      await client.query(GENERATE_EVENTS, [NEW_EVENTS, SPROUTS, clock, 15 * 60]);
+      clock = new Date(clock.getTime() + 15 * 60_000);
+      for (const period of SIGNAL_PERIODS.filter((p) => quarter % EVERY_QUARTERS[p] === 0)) {
+        const { seconds, value } = await timed(() => store.refreshSignals({ periods: [period], full: false, now: clock }));
+        scheduled[period].push(...value.map((r) => ({ ...r, seconds })));
+      }
+    }
+    changed += await changedBy(clock);
+
     // Nothing is printed unless the hand-written signals equal Grove's, row for row and value for value.
     if (differentAtNow !== 0 || differentLater !== 0) {
       console.error(`check failed: hand-written and Grove differ in ${differentAtNow} rows at the clock time, ${differentLater} after the incremental refresh`);
@@ -221,12 +242,24 @@ async function main(): Promise<void> {
       ['full recompute, 3 periods (best of 3)', full.seconds, `${(full.seconds / hand).toFixed(3)} × hand-written`, `${fullRuns.map((r) => r.seconds.toFixed(2)).join(' / ')} s; ${per(full.value)}`],
       [`incremental after ${NEW_EVENTS.toLocaleString('en')} new events, clock +15 min`, incremental.seconds, `${(incremental.seconds / full.seconds).toFixed(3)} × full`, `recomputed ${per(incremental.value)}`],
       ['incremental, clock +1 h, no new events (window edges only)', edgesOnly.seconds, `${(edgesOnly.seconds / full.seconds).toFixed(3)} × full`, `recomputed ${per(edgesOnly.value)}`],
+      ...SIGNAL_PERIODS.map((period): [string, number, string, string] => {
+        const runs = scheduled[period];
+        const median = runs.map((r) => r.seconds).sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? 0;
+        const own = full.value.find((r) => r.period === period)?.seconds ?? 0;
+        const incremental = runs.filter((r) => r.mode === 'incremental').length;
+        return [
+          `default schedules, 6 h: ${period} every ${EVERY_QUARTERS[period] * 15} min (median of ${runs.length})`,
+          median,
+          `${(median / own).toFixed(3)} × line 4's`,
+          `${incremental} incremental, ${runs.length - incremental} full; ${runs.map((r) => r.seconds.toFixed(2)).join(' / ')} s`,
+        ];
+      }),
     ];
     console.log(`\nsignal aggregation: ${EVENTS.toLocaleString('en')} events, ${SPROUTS.toLocaleString('en')} sprouts, PostgreSQL ${(await client.query<{ server_version: string }>(`show server_version`)).rows[0]?.server_version}\n`);
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log(`${'measurement'.padEnd(width)}  ${'seconds'.padStart(8)}  ${'ratio'.padEnd(16)}  detail`);
     for (const [name, seconds, ratio, detail] of rows) console.log(`${name.padEnd(width)}  ${seconds.toFixed(3).padStart(8)}  ${ratio.padEnd(16)}  ${detail}`);
-    console.log(`\ncheck: full recomputes at the clock times of lines 4 and 5 changed ${changed} rows (must be 0)\n`);
+    console.log(`\ncheck: full recomputes at the clock times of lines 5, 6 and the end of 7 changed ${changed} rows (must be 0)\n`);
     if (changed !== 0) process.exitCode = 1;
   } finally {
     await client.end().catch(() => undefined);

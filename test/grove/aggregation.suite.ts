@@ -251,6 +251,29 @@ export function runAggregationSuite(factory: SqlFactory): void {
         expect(full).toMatchObject({ mode: 'full', sproutsRecomputed: 3, rowsWritten: 0, rowsDeleted: 0 });
       });
 
+      it('recomputes whole when the new events outweigh the events in the window, and says why', async () => {
+        await store.refreshSignals({ periods: ['last_7d'], full: false, now });
+        const before = byPeriod(await store.getSignals(['busy']), 'busy', 'last_7d')?.viewCount ?? 0;
+        // An import of 10,000 views of one sprout in the hour after the clock.
+        await sql.query({
+          name: 'test-bulk-events',
+          text: `insert into sprout_usage_events (sprout_id, event_type, session_id, created_at)
+                 select 'busy', 'viewed', 'bulk-' || g, $1::timestamptz + g * interval '300 milliseconds' from generate_series(1, 10000) as g`,
+          values: [now],
+        });
+        const later = at('2026-03-10T01:00:00Z');
+
+        const unweighed = createAggregationStore(sql, { weighRefreshes: false });
+        const [dry] = await unweighed.refreshSignals({ periods: ['last_7d'], full: false, now: later, dryRun: true });
+        expect(dry).toMatchObject({ mode: 'incremental', sproutsRecomputed: 1 });
+        expect(dry).not.toHaveProperty('fullBecause');
+
+        const [weighed] = await store.refreshSignals({ periods: ['last_7d'], full: false, now: later });
+        expect(weighed).toMatchObject({ mode: 'full', sproutsRecomputed: 3, rowsWritten: 1 });
+        expect(weighed?.fullBecause).toMatch(/^10,000 events to take in weigh more than grouping the \d+ in the window$/);
+        expect(byPeriod(await store.getSignals(['busy']), 'busy', 'last_7d')).toMatchObject({ viewCount: before + 10_000 });
+      });
+
       it('computes without writing on a dry run', async () => {
         const dry = await store.refreshSignals({ periods: ['all_time', 'last_7d'], full: false, now, dryRun: true });
         expect(dry.map((r) => [r.period, r.mode, r.sproutsRecomputed, r.rowsWritten])).toEqual([

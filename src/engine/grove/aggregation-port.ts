@@ -4,6 +4,8 @@ import type { SignalPeriod, SproutSignals } from '../../domain/grove/index.js';
 export interface PeriodRefresh {
   period: SignalPeriod;
   mode: 'full' | 'incremental';
+  /** Why a refresh that was not asked to be full recomputed everything anyway (there were more events to fold in than the window holds, weighed). */
+  fullBecause?: string;
   /** Sprouts whose signals were computed (every sprout in a full refresh). */
   sproutsRecomputed: number;
   /** Aggregation rows inserted or changed; a recomputed row whose values did not change is not rewritten. */

@@ -7,7 +7,7 @@ export interface SignalAggregationDeps {
 }
 
 const describeRefresh = (r: PeriodRefresh) =>
-  `${r.period}: ${r.mode}, ${r.sproutsRecomputed} sprouts recomputed, ${r.rowsWritten} rows written, ${r.rowsDeleted} removed`;
+  `${r.period}: ${r.mode}${r.fullBecause ? ` (${r.fullBecause})` : ''}, ${r.sproutsRecomputed} sprouts recomputed, ${r.rowsWritten} rows written, ${r.rowsDeleted} removed`;
 
 /**
  * Refreshes each configured period in turn, each in its own transaction, so a timeout or

@@ -21,12 +21,16 @@ export const eventKeys = (alias: string) =>
   `(values ('s'::"char", ${alias}.session_id), ('u'::"char", ${alias}.user_id), ('l'::"char", ${alias}.lens_id), ('h'::"char", ${alias}.hub_id)) as k (kind, key)`;
 
 /**
- * How long the fold waits for a period that stopped being refreshed. The state follows the
- * slowest period's watermark so that every period reads its keys as of its own; a period not
- * refreshed for longer than this (a config switched off) no longer holds the state back, and
- * its next refresh recomputes the sprouts with events the state has and its rows do not.
+ * Which periods hold the fold back: a period's peers, those refreshed together with it last
+ * time (no more than this long before its previous refresh, or since). The periods of one run,
+ * or of configs on the same schedule, are peers, and the state waits for the slowest of them,
+ * so that each reads its keys as of its own watermark. A period refreshed less often (last_30d
+ * every 6 hours beside all_time every 15 minutes) is not: were the state to wait for it, every
+ * frequent refresh would read the hours of events since then again. Its own next refresh finds
+ * the state ahead of its watermark and recomputes the sprouts with events the state has and its
+ * rows do not, or everything when that is cheaper (fullIsCheaper).
  */
-export const FOLD_WAITS_FOR_PERIOD_MS = 86_400_000;
+export const FOLD_PEERS_WITHIN_MS = 600_000;
 
 /**
  * Locks and reads the key state. Refreshes of different periods read and write the same key

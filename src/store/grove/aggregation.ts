@@ -3,6 +3,8 @@ import {
   DIVERSITY_LENSES_CAP,
   DIVERSITY_SESSIONS_CAP,
   ELIGIBLE_MIN_QUALITY,
+  fullIsCheaper,
+  incrementalWork,
   ELIGIBLE_MIN_VIEWS,
   SIGNAL_COUNTERS,
   PERIOD_DAYS,
@@ -19,7 +21,7 @@ import {
 } from '../../domain/grove/index.js';
 import type { AggregationStore, PeriodRefresh } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
-import { buildKeys, eventKeys, FOLD_WAITS_FOR_PERIOD_MS, foldKeys, foldTarget, KEY_INSTANT, lockKeyState, markNewSprouts } from './aggregation-state.js';
+import { buildKeys, eventKeys, FOLD_PEERS_WITHIN_MS, foldKeys, foldTarget, KEY_INSTANT, lockKeyState, markNewSprouts } from './aggregation-state.js';
 import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 /**
@@ -198,8 +200,9 @@ function incrementalText(period: SignalPeriod): string {
   ] as const;
   return refreshText(`unready as (
          select n.id from sprouts n
-          where not exists (select 1 from sprout_signal_aggregations a where a.sprout_id = n.id and a.period = $1)
-             or not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = n.id)),
+           left join sprout_signal_aggregations a on a.sprout_id = n.id and a.period = $1
+           left join sprout_signal_key_marks m on m.sprout_id = n.id
+          where a.sprout_id is null or m.sprout_id is null),
     targets as (
          select s.id as sprout_id
            from sprouts s
@@ -252,7 +255,9 @@ function incrementalText(period: SignalPeriod): string {
                 ${aggregate}(m.created_at) filter (where m.id > $10::bigint) as after_at
            from moved m cross join lateral ${eventKeys('m')}
           where k.key is not null
-          group by m.sprout_id, k.kind, k.key),
+          group by m.sprout_id, k.kind, k.key
+          -- By sprout and key (bytewise, a cheap sort): each sprout's keys in the state's index are then visited together.
+          order by m.sprout_id collate "C", k.kind, k.key collate "C"),
     key_delta as (
          select x.sprout_id, ${kinds.map(([c, kind]) => `coalesce(sum(x.d) filter (where x.kind = '${kind}'), 0)::int as ${c}`).join(', ')}
            from (select t.sprout_id, t.kind,
@@ -337,6 +342,17 @@ const saveState = (period: SignalPeriod, lastEventId: number | null, now: Date, 
   values: [period, lastEventId, now, seenThrough],
 });
 
+/** Below this much incremental work (incrementalWork), either way is quick: the window's events are not counted. */
+const MIN_WORK_WEIGHED = 100_000;
+
+/** The events the period's rows counted at its last refresh: what a full recompute would group again (about). */
+const windowEvents = (period: SignalPeriod): SqlQuery => ({
+  name: 'grove-aggregation-window-events',
+  text: `select coalesce(sum(${COUNTERS.map(([column]) => column).join(' + ')}), 0)::text as events
+           from sprout_signal_aggregations where period = $1`,
+  values: [period],
+});
+
 const maxEventId = (): SqlQuery => ({
   name: 'grove-aggregation-max-event-id',
   text: `select coalesce(max(id), 0)::text as max_id from sprout_usage_events`,
@@ -397,10 +413,17 @@ function toSignals(row: AggregationRow): SproutSignals {
 export interface AggregationStoreOptions {
   /** How long a refresh waits for in-flight event inserts (default 1000 ms); see readWatermark. */
   watermarkLockTimeoutMs?: number;
+  /**
+   * Whether a refresh that can be incremental weighs its work against a full recompute's and
+   * recomputes everything when that is cheaper (fullIsCheaper; default true). Off, every refresh
+   * that can be incremental is (the tests that compare the two paths).
+   */
+  weighRefreshes?: boolean;
 }
 
 export function createAggregationStore(sql: Sql, options: AggregationStoreOptions = {}): AggregationStore {
   const lockTimeoutMs = options.watermarkLockTimeoutMs ?? WATERMARK_LOCK_TIMEOUT_MS;
+  const weigh = options.weighRefreshes ?? true;
   async function refreshPeriod(period: SignalPeriod, full: boolean, now: Date, watermark: number | null, dryRun: boolean): Promise<PeriodRefresh> {
     const work = async (tx: Sql): Promise<PeriodRefresh> => {
       const [keyRow] = await tx.query<{ keys_through: string }>(lockKeyState());
@@ -411,15 +434,27 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
         computedAt: stateRow?.computed_at ?? null,
         seenThrough: Number(stateRow?.seen_through ?? 0),
       };
-      const plan = planSignalRefresh(period, state, now, full);
+      let plan = planSignalRefresh(period, state, now, full);
       // The events this refresh counts for sure: up to the new watermark, or the old one without it.
       const countThrough = Math.max(state.lastEventId, watermark ?? state.lastEventId);
+      let fullBecause: string | null = null;
+      if (weigh && plan.mode === 'incremental') {
+        // The events it would take in: above the period's watermark, or above the key state when that stands lower.
+        const changedEvents = Math.max(0, countThrough - Math.min(state.lastEventId, keysThrough));
+        const behindEvents = Math.max(0, keysThrough - state.lastEventId);
+        if (incrementalWork({ changedEvents, behindEvents }) >= MIN_WORK_WEIGHED) {
+          const [counted] = await tx.query<{ events: string }>(windowEvents(period));
+          fullBecause = fullIsCheaper({ changedEvents, behindEvents, windowEvents: Number(counted?.events ?? 0) });
+          if (fullBecause !== null) plan = planSignalRefresh(period, state, now, true);
+        }
+      }
       const [counts] = await tx.query<{ recomputed: number; written: number; removed: number; seen_through: string }>(
         refreshQuery(period, plan, state, keysThrough, countThrough),
       );
       await tx.query(saveState(period, watermark, now, Number(counts?.seen_through ?? 0)));
-      // The state follows the slowest period refreshed lately; it is read as it stood before, by the recompute above.
-      const [target] = await tx.query<{ fold_through: string }>(foldTarget(new Date(now.getTime() - FOLD_WAITS_FOR_PERIOD_MS), keysThrough));
+      // The state follows the slowest of the period's peers (FOLD_PEERS_WITHIN_MS); the recompute above read it as it stood before.
+      const peersSince = new Date((state.computedAt ?? now).getTime() - FOLD_PEERS_WITHIN_MS);
+      const [target] = await tx.query<{ fold_through: string }>(foldTarget(peersSince, keysThrough));
       const foldThrough = Number(target?.fold_through ?? keysThrough);
       if (foldThrough > keysThrough) await tx.query(foldKeys(keysThrough, foldThrough));
       const [fresh] = await tx.query<{ ids: string[] }>(markNewSprouts());
@@ -431,6 +466,7 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
       const refresh: PeriodRefresh = {
         period,
         mode: plan.mode,
+        ...(fullBecause !== null ? { fullBecause } : {}),
         sproutsRecomputed: counts?.recomputed ?? 0,
         rowsWritten: counts?.written ?? 0,
         rowsDeleted: counts?.removed ?? 0,
