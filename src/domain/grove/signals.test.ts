@@ -223,7 +223,7 @@ describe('fullIsCheaper', () => {
     // 10,000 new: 100,000; the same 10,000 behind the other periods: 1,000,000.
     expect(incrementalWork({ changedEvents: 10_000, behindEvents: 10_000 })).toBe(1_000_000);
     expect(fullIsCheaper({ changedEvents: 40_000, behindEvents: 30_000, windowEvents: 155_000 })).toBe(
-      '40,000 events to take in (30,000 of them behind the other periods) weigh more than grouping the 155,000 in the window',
+      '40,000 events to take in, 30,000 of them behind the other periods, weigh more than grouping the 155,000 in the window',
     );
     expect(fullIsCheaper({ changedEvents: 1_000, behindEvents: 1_000, windowEvents: 155_000 })).toBeNull();
   });

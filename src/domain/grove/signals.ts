@@ -228,13 +228,13 @@ export interface RefreshLoad {
  *
  * @example
  * fullIsCheaper({ changedEvents: 40_000, behindEvents: 30_000, windowEvents: 155_000 })
- * // '40,000 events to take in (30,000 of them behind the other periods) weigh more than grouping the 155,000 in the window'
+ * // '40,000 events to take in, 30,000 of them behind the other periods, weigh more than grouping the 155,000 in the window'
  */
 export function fullIsCheaper(load: RefreshLoad): string | null {
   if (incrementalWork(load) <= load.windowEvents) return null;
   const n = (value: number) => value.toLocaleString('en');
   const behind = Math.min(load.behindEvents, load.changedEvents);
-  const of = behind > 0 ? ` (${n(behind)} of them behind the other periods)` : '';
+  const of = behind > 0 ? `, ${n(behind)} of them behind the other periods,` : '';
   return `${n(load.changedEvents)} events to take in${of} weigh more than grouping the ${n(load.windowEvents)} in the window`;
 }
 
