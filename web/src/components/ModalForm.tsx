@@ -61,32 +61,3 @@ export function ModalForm({ headingId, busy, onClose, onSubmit, children }: Prop
     </dialog>
   );
 }
-
-/**
- * A dialog's checked input: its label, the input (given its id and aria props), a hint, and
- * the error in words ("<name> <error>") when the check fails.
- */
-export function DialogField({ id, label, name, hint, error, children }: {
-  id: string;
-  label: string;
-  /** Names the field in the error line. */
-  name: string;
-  hint: ReactNode;
-  error: string | null | undefined;
-  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby': string }) => ReactNode;
-}) {
-  return (
-    <div className={`field${error ? ' field--invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': `${id}-hint` })}
-      <div className="hint" id={`${id}-hint`}>
-        {hint}
-      </div>
-      {error ? (
-        <p className="field-error" role="alert">
-          {name} {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}

@@ -2,7 +2,8 @@ import { useId, useState } from 'react';
 import type { JobView } from '../api-client';
 import { formatRunTime } from '../format';
 import { useApi } from '../hooks/use-api';
-import { DialogField, ModalForm, useDialogAction } from './ModalForm';
+import { Field } from './Field';
+import { ModalForm, useDialogAction } from './ModalForm';
 import { ErrorNotice } from './Notice';
 
 /** Longest reason the server keeps (MAX_PAUSE_REASON_LENGTH in src/domain/config/pause.ts). */
@@ -68,9 +69,9 @@ export function PauseDialog({ title, onPause, onClose }: DialogProps) {
         />
         <div className="hint">Required. Shown on the job with who paused it.</div>
       </div>
-      <DialogField id={`${headingId}-until`} label="Ends at (UTC, optional)" name="Ends at" hint="In UTC. Empty: paused until someone resumes it." error={untilError}>
-        {(field) => <input {...field} name="until" type="datetime-local" value={until} disabled={busy} onChange={(event) => setUntil(event.target.value)} />}
-      </DialogField>
+      <Field label="Ends at (UTC, optional)" path="until" hint="In UTC. Empty: paused until someone resumes it." error={untilError ? `Ends at ${untilError}` : undefined}>
+        {(field) => <input {...field} type="datetime-local" value={until} disabled={busy} onChange={(event) => setUntil(event.target.value)} />}
+      </Field>
       <ErrorNotice error={error} />
       <div className="form-actions">
         <button type="submit" className="button button--primary" disabled={!ready}>

@@ -1,7 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import type { JobType, RunOptions } from '../api-client';
 import { useApi } from '../hooks/use-api';
-import { DialogField, ModalForm, useDialogAction } from './ModalForm';
+import { Field } from './Field';
+import { ModalForm, useDialogAction } from './ModalForm';
 import { ErrorNotice } from './Notice';
 
 interface Props {
@@ -81,7 +82,7 @@ export function RunDialog({ title, jobType, batchSize, dryRunParameter, onRun, o
         </div>
       </div>
       {type?.usesBatchSize ? (
-        <DialogField id={`${headingId}-batch`} label="Batch size" name="Batch size" hint={<>For this run only; the job&apos;s batch size is {batchSize}.</>} error={sizeError}>
+        <Field label="Batch size" path="batchSize" hint={<>For this run only; the job&apos;s batch size is {batchSize}.</>} error={sizeError ? `Batch size ${sizeError}` : undefined}>
           {(field) => (
             <input
               {...field}
@@ -96,7 +97,7 @@ export function RunDialog({ title, jobType, batchSize, dryRunParameter, onRun, o
               onChange={(event) => setSize(event.target.value)}
             />
           )}
-        </DialogField>
+        </Field>
       ) : null}
       {asksConfirmation ? (
         <div className="field field--check run-dialog__confirm">
