@@ -47,6 +47,10 @@ describe.skipIf(!available)('Pause and Resume', () => {
 
     await card.getByRole('button', { name: 'Pause Advancement batch' }).click();
     await dialog.getByLabel('Reason').fill('Warehouse migration');
+    // An end already past is refused at the field, in words, and Pause waits.
+    await dialog.getByLabel('Ends at (UTC, optional)').fill('2020-01-01T00:00');
+    await dialog.getByRole('alert').filter({ hasText: 'Ends at must be in the future' }).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Pause', exact: true }).isDisabled()).toBe(true);
     // Two days from now, whole minutes, as the datetime-local field takes it (read as UTC).
     const end = new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 60_000) * 60_000);
     await dialog.getByLabel('Ends at (UTC, optional)').fill(end.toISOString().slice(0, 16));

@@ -41,7 +41,8 @@ export function PauseDialog({ title, onPause, onClose }: DialogProps) {
 
   const trimmed = reason.trim();
   const untilIso = until === '' ? undefined : utcInstant(until);
-  const untilError = until !== '' && !untilIso ? 'is not a date and time' : undefined;
+  // The server checks the end against its clock too; this says it at the field before a round trip.
+  const untilError = until === '' ? undefined : !untilIso ? 'is not a date and time' : Date.parse(untilIso) <= Date.now() ? 'must be in the future' : undefined;
   const ready = !busy && trimmed !== '' && trimmed.length <= MAX_REASON && untilError === undefined;
 
   return (
