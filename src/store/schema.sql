@@ -438,9 +438,10 @@ CREATE TABLE grove.signal_aggregation_state (
 -- Name: signal_key_state; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE grove.signal_key_state (
+CREATE UNLOGGED TABLE grove.signal_key_state (
     singleton boolean DEFAULT true NOT NULL,
     keys_through bigint DEFAULT 0 NOT NULL,
+    journal_from bigint DEFAULT 0 NOT NULL,
     CONSTRAINT signal_key_state_singleton_check CHECK (singleton)
 );
 
@@ -477,23 +478,41 @@ CREATE TABLE grove.sprout_signal_aggregations (
 WITH (fillfactor='70');
 
 --
+-- Name: sprout_signal_key_journal; Type: TABLE; Schema: grove; Owner: -
+--
+
+CREATE UNLOGGED TABLE grove.sprout_signal_key_journal (
+    through bigint NOT NULL,
+    sprout_id text NOT NULL COLLATE pg_catalog."C",
+    kind "char" NOT NULL,
+    key text NOT NULL COLLATE pg_catalog."C",
+    old_first_at timestamp with time zone,
+    old_last_at timestamp with time zone,
+    new_first_at timestamp with time zone NOT NULL,
+    new_last_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: sprout_signal_key_marks; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE grove.sprout_signal_key_marks (
-    sprout_id text NOT NULL
+CREATE UNLOGGED TABLE grove.sprout_signal_key_marks (
+    sprout_id text NOT NULL COLLATE pg_catalog."C",
+    built_through bigint DEFAULT 0 NOT NULL
 );
 
 --
 -- Name: sprout_signal_keys; Type: TABLE; Schema: grove; Owner: -
 --
 
-CREATE TABLE grove.sprout_signal_keys (
-    sprout_id text NOT NULL,
+CREATE UNLOGGED TABLE grove.sprout_signal_keys (
+    sprout_id text NOT NULL COLLATE pg_catalog."C",
     kind "char" NOT NULL,
-    key text NOT NULL,
+    key text NOT NULL COLLATE pg_catalog."C",
     first_at timestamp with time zone NOT NULL,
-    last_at timestamp with time zone NOT NULL
+    last_at timestamp with time zone NOT NULL,
+    prior_first_at timestamp with time zone,
+    prior_last_at timestamp with time zone
 )
 WITH (fillfactor='85');
 
@@ -978,6 +997,12 @@ CREATE INDEX advancement_rules_tier_idx ON grove.advancement_rules USING btree (
 --
 
 CREATE INDEX archived_rows_source_idx ON grove.archived_rows USING btree (source_table, archived_at);
+
+--
+-- Name: sprout_signal_key_journal_through_idx; Type: INDEX; Schema: grove; Owner: -
+--
+
+CREATE INDEX sprout_signal_key_journal_through_idx ON grove.sprout_signal_key_journal USING btree (through);
 
 --
 -- Name: sprout_usage_events_created_idx; Type: INDEX; Schema: grove; Owner: -

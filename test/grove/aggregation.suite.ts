@@ -68,7 +68,7 @@ async function deleteSprouts(sql: Sql, ids: readonly string[]): Promise<void> {
 }
 
 async function reset(sql: Sql): Promise<void> {
-  await sql.exec(`truncate sprouts, sprout_usage_events, sprout_signal_aggregations, signal_aggregation_state, sprout_signal_keys, sprout_signal_key_marks, signal_key_state restart identity`);
+  await sql.exec(`truncate sprouts, sprout_usage_events, sprout_signal_aggregations, signal_aggregation_state, sprout_signal_keys, sprout_signal_key_marks, signal_key_state, sprout_signal_key_journal restart identity`);
 }
 
 const byPeriod = (rows: readonly SproutSignals[], sproutId: string, period: SignalPeriod) => rows.find((r) => r.sproutId === sproutId && r.period === period);
@@ -274,6 +274,42 @@ export function runAggregationSuite(factory: SqlFactory): void {
         expect(byPeriod(await store.getSignals(['busy']), 'busy', 'last_7d')).toMatchObject({ viewCount: before + 10_000 });
       });
 
+      it('reads the keys a period missed from the journal, and recomputes whole a period further behind than the journal keeps', async () => {
+        const keeping = createAggregationStore(sql, { journalKeepEvents: 3 });
+        await keeping.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
+        const journalRows = async () =>
+          (await sql.query<{ n: number }>({ name: 'test-journal-rows', text: `select count(*)::int as n from sprout_signal_key_journal` }))[0]?.n;
+        // Two batches of two events, each folded by an all_time refresh; last_7d and last_30d wait.
+        let clock = now;
+        for (const session of ['n1', 'n2']) {
+          clock = new Date(clock.getTime() + HOUR);
+          await addEvents(sql, [e('busy', 'viewed', clock.toISOString(), { sessionId: session }), e('quiet', 'viewed', clock.toISOString(), { sessionId: session })]);
+          await keeping.refreshSignals({ periods: ['all_time'], full: false, now: clock });
+          // The first fold is kept for the periods 2 events behind; the second drops both, none within 3 events needing them.
+          expect(await journalRows()).toBe(session === 'n1' ? 2 : 0);
+        }
+        // last_7d is 4 events behind, more than the 3 kept: the journal no longer reaches back to it.
+        const [behind] = await keeping.refreshSignals({ periods: ['last_7d'], full: false, now: clock });
+        expect(behind).toMatchObject({ mode: 'full', fullBecause: '4 events behind: the key journal keeps the last 3' });
+        // last_30d too; then nothing waits and the journal is empty.
+        const [other] = await store.refreshSignals({ periods: ['last_30d'], full: false, now: clock });
+        expect(other).toMatchObject({ mode: 'full' });
+        const all = [...busy, ...fading, ...['n1', 'n2'].flatMap((s, i) => ['busy', 'quiet'].map((id) => e(id, 'viewed', new Date(now.getTime() + (i + 1) * HOUR).toISOString(), { sessionId: s })))];
+        for (const id of ['busy', 'quiet']) {
+          for (const period of SIGNAL_PERIODS) {
+            expect(byPeriod(await store.getSignals([id]), id, period)).toMatchObject(computeSignals(all.filter((x) => x.sproutId === id), period, clock));
+          }
+        }
+
+        // With the default journal, a period two batches behind reads them from it.
+        clock = new Date(clock.getTime() + HOUR);
+        await addEvents(sql, [e('quiet', 'rated_up', clock.toISOString(), { sessionId: 'n3', lensId: 'l9' })]);
+        await store.refreshSignals({ periods: ['all_time'], full: false, now: clock });
+        const [caughtUp] = await store.refreshSignals({ periods: ['last_7d'], full: false, now: clock });
+        expect(caughtUp).toMatchObject({ mode: 'incremental', sproutsRecomputed: 1 });
+        expect(byPeriod(await store.getSignals(['quiet']), 'quiet', 'last_7d')).toMatchObject({ viewCount: 2, upvotes: 1, uniqueSessions: 3, uniqueLenses: 1 });
+      });
+
       it('computes without writing on a dry run', async () => {
         const dry = await store.refreshSignals({ periods: ['all_time', 'last_7d'], full: false, now, dryRun: true });
         expect(dry.map((r) => [r.period, r.mode, r.sproutsRecomputed, r.rowsWritten])).toEqual([
@@ -415,9 +451,13 @@ export function runAggregationSuite(factory: SqlFactory): void {
       // Each run is a few dozen refreshes on two stores.
     }, 180_000);
 
-    it('gives a store upgraded with events and rows (migration grove/0002 backfill) a right first incremental refresh', async () => {
-      const migration = readFileSync(new URL('../../src/store/migrations/grove/0002_signal_running_state.sql', import.meta.url), 'utf8');
-      const backfill = migration.slice(migration.indexOf('-- Backfill'));
+    it('gives a store upgraded with events and rows (migrations grove/0002 and 0003 backfill) a right first incremental refresh', async () => {
+      const migration = (file: string) => readFileSync(new URL(`../../src/store/migrations/grove/${file}`, import.meta.url), 'utf8');
+      const tail = (text: string, from: string) => text.slice(text.indexOf(from));
+      const backfill = [
+        tail(migration('0002_signal_running_state.sql'), '-- Backfill'),
+        tail(migration('0003_signal_key_journal.sql'), '-- Every existing mark'),
+      ].join('\n');
       const t0 = at('2026-03-10T00:00:00Z');
       const ev = (sproutId: string, sessionId: string, hoursAgo: number, now: Date, extra: Partial<TestEvent> = {}): TestEvent => ({
         sproutId,
@@ -436,7 +476,7 @@ export function runAggregationSuite(factory: SqlFactory): void {
       await addEvents(sql, after);
       await addSprouts(sql, ['d'], later);
       // The store as an earlier release left it, then the migration's backfill.
-      await sql.exec(`truncate sprout_signal_keys, sprout_signal_key_marks, signal_key_state; update signal_aggregation_state set seen_through = 0`);
+      await sql.exec(`truncate sprout_signal_keys, sprout_signal_key_marks, signal_key_state, sprout_signal_key_journal; update signal_aggregation_state set seen_through = 0`);
       await sql.exec(backfill);
 
       const refreshed = await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now: later });

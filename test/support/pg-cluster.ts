@@ -29,6 +29,8 @@ export interface TestCluster {
   url: string;
   /** Stops and restarts are "fast": open connections are cut at once, as a crash or failover would. */
   ctl(action: 'start' | 'stop' | 'restart'): Promise<unknown>;
+  /** Stops it in immediate mode, as a crash would: the next start runs crash recovery (unlogged tables come back empty). */
+  crash(): Promise<unknown>;
   drop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function createTestCluster(prefix: string, settings: Record<string,
     name,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     ctl,
+    crash: () => run('pg_ctlcluster', ['--skip-systemctl-redirect', '--mode', 'immediate', PG_VERSION, name, 'stop']),
     drop: async () => {
       await run('pg_dropcluster', ['--stop', PG_VERSION, name]);
     },

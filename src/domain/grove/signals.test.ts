@@ -208,23 +208,14 @@ describe('planSignalRefresh', () => {
 
 describe('fullIsCheaper', () => {
   it('keeps a refresh incremental while its weighed work is at most the events in the window', () => {
-    expect(incrementalWork({ changedEvents: 10_000, behindEvents: 0 })).toBe(100_000);
-    expect(fullIsCheaper({ changedEvents: 10_000, behindEvents: 0, windowEvents: 2_000_000 })).toBeNull();
-    expect(fullIsCheaper({ changedEvents: 10_000, behindEvents: 0, windowEvents: 100_000 })).toBeNull();
+    expect(incrementalWork({ changedEvents: 10_000 })).toBe(100_000);
+    expect(fullIsCheaper({ changedEvents: 10_000, windowEvents: 2_000_000 })).toBeNull();
+    expect(fullIsCheaper({ changedEvents: 10_000, windowEvents: 100_000 })).toBeNull();
   });
 
   it('recomputes whole when the events to take in weigh more, saying why', () => {
-    expect(fullIsCheaper({ changedEvents: 240_000, behindEvents: 0, windowEvents: 670_000 })).toBe(
+    expect(fullIsCheaper({ changedEvents: 240_000, windowEvents: 670_000 })).toBe(
       '240,000 events to take in weigh more than grouping the 670,000 in the window',
     );
-  });
-
-  it('weighs events the period is behind the others by as sprouts recomputed whole', () => {
-    // 10,000 new: 100,000; the same 10,000 behind the other periods: 1,000,000.
-    expect(incrementalWork({ changedEvents: 10_000, behindEvents: 10_000 })).toBe(1_000_000);
-    expect(fullIsCheaper({ changedEvents: 40_000, behindEvents: 30_000, windowEvents: 155_000 })).toBe(
-      '40,000 events to take in, 30,000 of them behind the other periods, weigh more than grouping the 155,000 in the window',
-    );
-    expect(fullIsCheaper({ changedEvents: 1_000, behindEvents: 1_000, windowEvents: 155_000 })).toBeNull();
   });
 });

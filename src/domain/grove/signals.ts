@@ -195,53 +195,41 @@ export interface SignalRefreshPlan {
 }
 
 /**
- * An incremental refresh costs about this many times as much per changed event (new since the
- * period's watermark, or above the key state) as a full recompute costs per event in the window:
- * it looks up and writes per-sprout key state where the full recompute only groups, and it has
- * costs of its own besides. Measured in bench/grove-aggregation.bench.ts (PostgreSQL 15): 10,000
- * new events cost an incremental refresh about what a full one pays for grouping 150,000 (last_7d)
- * to 300,000 (all_time) events of the window, before the full one writes the rows that changed.
+ * An incremental refresh costs about this many times as much per event it takes in (above the
+ * period's watermark) as a full recompute costs per event in the window: it reads the keys each
+ * event moved from the journal of the key state and rewrites its sprout's row, where the full
+ * recompute only groups, and it has costs of its own besides. Measured in
+ * bench/grove-aggregation.bench.ts (PostgreSQL 15): 10,000 new events cost an incremental
+ * refresh about what a full one pays for grouping 100,000 to 200,000 events of the window.
  */
 export const INCREMENTAL_COST_PER_EVENT = 10;
 
-/**
- * The same for an event the key state holds and the period's rows do not (a period refreshed
- * less often than the others): its sprout is recomputed whole, from every one of its events in
- * the window, sprout by sprout.
- */
-export const BEHIND_COST_PER_EVENT = 100;
-
-/** What an incremental refresh would do, against what a full one would group. */
+/** What an incremental refresh would take in, against what a full one would group. */
 export interface RefreshLoad {
-  /** Events above the period's watermark (or above the key state, when that stands lower). */
+  /** Events above the period's watermark. */
   changedEvents: number;
-  /** Of those, the events the key state holds already and the period's rows do not count. */
-  behindEvents: number;
   /** Events in the window (as the period's rows counted them). */
   windowEvents: number;
 }
 
 /**
  * Why a refresh that could be incremental recomputes everything instead, or null when the
- * incremental one is cheaper: when the events to fold in (a period refreshed rarely, a large
+ * incremental one is cheaper: when the events to take in (a period refreshed rarely, a large
  * import) weigh more than the events in the window, one grouping pass over the window wins.
  *
  * @example
- * fullIsCheaper({ changedEvents: 40_000, behindEvents: 30_000, windowEvents: 155_000 })
- * // '40,000 events to take in, 30,000 of them behind the other periods, weigh more than grouping the 155,000 in the window'
+ * fullIsCheaper({ changedEvents: 240_000, windowEvents: 670_000 })
+ * // '240,000 events to take in weigh more than grouping the 670,000 in the window'
  */
 export function fullIsCheaper(load: RefreshLoad): string | null {
   if (incrementalWork(load) <= load.windowEvents) return null;
   const n = (value: number) => value.toLocaleString('en');
-  const behind = Math.min(load.behindEvents, load.changedEvents);
-  const of = behind > 0 ? `, ${n(behind)} of them behind the other periods,` : '';
-  return `${n(load.changedEvents)} events to take in${of} weigh more than grouping the ${n(load.windowEvents)} in the window`;
+  return `${n(load.changedEvents)} events to take in weigh more than grouping the ${n(load.windowEvents)} in the window`;
 }
 
 /** An incremental refresh's work, in events of a full recompute's grouping. */
-export function incrementalWork(load: Pick<RefreshLoad, 'changedEvents' | 'behindEvents'>): number {
-  const behind = Math.min(load.behindEvents, load.changedEvents);
-  return (load.changedEvents - behind) * INCREMENTAL_COST_PER_EVENT + behind * BEHIND_COST_PER_EVENT;
+export function incrementalWork(load: Pick<RefreshLoad, 'changedEvents'>): number {
+  return load.changedEvents * INCREMENTAL_COST_PER_EVENT;
 }
 
 export function planSignalRefresh(period: SignalPeriod, state: SignalAggregationState | undefined, now: Date, full: boolean): SignalRefreshPlan {

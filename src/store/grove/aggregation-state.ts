@@ -2,18 +2,29 @@ import type { SignalPeriod } from '../../domain/grove/index.js';
 import type { SqlQuery } from '../sql.js';
 
 /**
- * The running state behind incremental aggregation (migration grove/0002): per sprout and
- * distinct key, the first and last instant among the events folded in (id <= keys_through).
- * For all_time a key counts once its first event is at or before the clock time; for a
- * sliding window, while its last event lies inside it (true when no event of the sprout is
- * dated after the clock time; the refresh recomputes such sprouts from their events instead).
+ * The running state behind incremental aggregation (migrations grove/0002 and 0003): per
+ * sprout and distinct key, the first and last instant among the events folded in (id <=
+ * keys_through). For all_time a key counts once its first event is at or before the clock
+ * time; for a sliding window, while its last event lies inside it (true when no event of the
+ * sprout is dated after the clock time; the refresh recomputes such sprouts from their events
+ * instead).
+ *
+ * Every refresh first folds the events up to its watermark into the state, journaling each
+ * touched key's instants before and after (journalFold, applyFold). A period then reads the
+ * keys its new events touched as of its old and its new watermark from the journal of the folds
+ * in between, whichever period's refresh made them: one lookup in the state per key and fold,
+ * not one per key and period.
  */
 
-/** The instant of a key that decides whether it counts in the period, and how events move it. */
-export const KEY_INSTANT: Record<SignalPeriod, { column: 'first_at' | 'last_at'; merge: 'least' | 'greatest'; aggregate: 'min' | 'max' }> = {
-  all_time: { column: 'first_at', merge: 'least', aggregate: 'min' },
-  last_30d: { column: 'last_at', merge: 'greatest', aggregate: 'max' },
-  last_7d: { column: 'last_at', merge: 'greatest', aggregate: 'max' },
+/**
+ * The instant of a key that decides whether it counts in the period, and how it moves over the
+ * folds: as of the newest one, the `latest` aggregate of the instants after each (events only
+ * move it one way); as of the oldest, the `earliest` aggregate of the instants before each.
+ */
+export const KEY_INSTANT: Record<SignalPeriod, { column: 'first_at' | 'last_at'; latest: 'min' | 'max'; earliest: 'min' | 'max' }> = {
+  all_time: { column: 'first_at', latest: 'min', earliest: 'max' },
+  last_30d: { column: 'last_at', latest: 'max', earliest: 'min' },
+  last_7d: { column: 'last_at', latest: 'max', earliest: 'min' },
 };
 
 /** The distinct keys of the event aliased `alias`, as rows (kind, key); a missing user, lens or hub is no key. */
@@ -21,91 +32,100 @@ export const eventKeys = (alias: string) =>
   `(values ('s'::"char", ${alias}.session_id), ('u'::"char", ${alias}.user_id), ('l'::"char", ${alias}.lens_id), ('h'::"char", ${alias}.hub_id)) as k (kind, key)`;
 
 /**
- * Which periods hold the fold back: a period's peers, those refreshed together with it last
- * time (no more than this long before its previous refresh, or since). The periods of one run,
- * or of configs on the same schedule, are peers, and the state waits for the slowest of them,
- * so that each reads its keys as of its own watermark. A period refreshed less often (last_30d
- * every 6 hours beside all_time every 15 minutes) is not: were the state to wait for it, every
- * frequent refresh would read the hours of events since then again. Its own next refresh finds
- * the state ahead of its watermark and recomputes the sprouts with events the state has and its
- * rows do not, or everything when that is cheaper (fullIsCheaper).
+ * How far behind the newest watermark, in events, the journal keeps folds for a period: one
+ * further behind (refreshed rarely, or no more) is recomputed whole at its next refresh, which
+ * costs less than reading that many events' keys, and the journal stays bounded.
  */
-export const FOLD_PEERS_WITHIN_MS = 600_000;
+export const JOURNAL_KEEP_EVENTS = 500_000;
 
 /**
- * Locks and reads the key state. Refreshes of different periods read and write the same key
- * rows, so they run one at a time: the lock is held to the end of the refresh's transaction.
+ * Locks and reads the key state: where it stands (keys_through) and where its journal starts.
+ * Refreshes of different periods read and write the same key rows, so they run one at a time:
+ * the lock is held to the end of the refresh's transaction.
  */
 export const lockKeyState = (): SqlQuery => ({
   name: 'grove-aggregation-lock-key-state',
   text: `insert into signal_key_state as s (singleton) values (true)
          on conflict (singleton) do update set singleton = s.singleton
-         returning s.keys_through::text as keys_through`,
-});
-
-/**
- * Where the fold may go after this refresh: the lowest watermark among the periods refreshed
- * since $1 (never back). $2 the current position.
- */
-export const foldTarget = (since: Date, keysThrough: number): SqlQuery => ({
-  name: 'grove-aggregation-fold-target',
-  text: `select greatest($2::bigint, (select min(last_event_id) from signal_aggregation_state
-                                        where computed_at is not null and computed_at >= $1::timestamptz))::text as fold_through`,
-  values: [since, keysThrough],
+         returning s.keys_through::text as keys_through, s.journal_from::text as journal_from`,
 });
 
 /**
  * Folds the events with $1 < id <= $2 into the keys of sprouts whose keys are complete
- * (marked), and moves keys_through. Only refreshes write keys, one at a time (lockKeyState),
- * so no lock on the marks is needed. A sprout deleted while this runs may still get keys here;
- * they go with its aggregation rows at the next refresh, or when its id is made again.
+ * (marked), in one pass: each key the events move (a new key, or an instant moved) is written
+ * with its instants before (prior_*: none for a new key) and returned, and so journaled at $2
+ * with its instants before and after. Keys the events touch without moving either instant
+ * change nothing for any period and are left out. The state is visited in key order (its index
+ * pages each once). Only refreshes write keys, one at a time (lockKeyState), so no lock on the
+ * marks is needed. A sprout deleted while this runs may still get keys here; they go with its
+ * aggregation rows at the next refresh, or when its id is made again.
  */
 export const foldKeys = (after: number, through: number): SqlQuery => ({
   name: 'grove-aggregation-fold-keys',
-  text: `with live as (
-           select m.sprout_id from sprout_signal_key_marks m
-            where m.sprout_id in (select e.sprout_id from sprout_usage_events e where e.id > $1::bigint and e.id <= $2::bigint)),
-         folded as (
+  text: `with folded as (
            insert into sprout_signal_keys as k0 (sprout_id, kind, key, first_at, last_at)
-           select e.sprout_id, k.kind, k.key, min(e.created_at), max(e.created_at)
+           select e.sprout_id collate "C", k.kind, k.key collate "C", min(e.created_at), max(e.created_at)
              from sprout_usage_events e cross join lateral ${eventKeys('e')}
-            where e.id > $1::bigint and e.id <= $2::bigint and k.key is not null and e.sprout_id in (select sprout_id from live)
-            group by e.sprout_id, k.kind, k.key
-            -- In key order: the index pages are then visited in order, each once.
-            order by e.sprout_id, k.kind, k.key
+            where e.id > $1::bigint and e.id <= $2::bigint and k.key is not null
+              and e.sprout_id in (select m.sprout_id from sprout_signal_key_marks m)
+            group by 1, 2, 3
+            order by 1, 2, 3
            on conflict (sprout_id, kind, key) do update
-              set first_at = least(k0.first_at, excluded.first_at), last_at = greatest(k0.last_at, excluded.last_at)
+              set first_at = least(k0.first_at, excluded.first_at), last_at = greatest(k0.last_at, excluded.last_at),
+                  prior_first_at = k0.first_at, prior_last_at = k0.last_at
             where excluded.first_at < k0.first_at or excluded.last_at > k0.last_at
+           returning k0.*),
+         journaled as (
+           insert into sprout_signal_key_journal (through, sprout_id, kind, key, old_first_at, old_last_at, new_first_at, new_last_at)
+           select $2::bigint, f.sprout_id, f.kind, f.key, f.prior_first_at, f.prior_last_at, f.first_at, f.last_at from folded f
            returning 1)
          update signal_key_state set keys_through = $2::bigint`,
   values: [after, through],
 });
 
 /**
- * Marks every sprout without a mark (new, or made again after a delete) and drops the keys an
- * earlier sprout of the same id left; returns the ids, whose keys buildKeys then makes. The
- * sprouts are locked FOR KEY SHARE, so one deleted meanwhile drops out here.
+ * Drops the folds no period still needs: those at or below the lowest watermark among the
+ * periods no more than $2 events (JOURNAL_KEEP_EVENTS) behind the state ($1); the journal then
+ * starts there.
  */
-export const markNewSprouts = (): SqlQuery => ({
+export const pruneJournal = (keysThrough: number, keepEvents: number): SqlQuery => ({
+  name: 'grove-aggregation-prune-journal',
+  text: `with oldest as (
+           select min(a.last_event_id) as through from signal_aggregation_state a
+            where a.computed_at is not null and a.last_event_id >= $1::bigint - $2::bigint
+           having min(a.last_event_id) > (select s.journal_from from signal_key_state s)),
+         dropped as (
+           delete from sprout_signal_key_journal j using oldest o where j.through <= o.through returning 1)
+         update signal_key_state s set journal_from = o.through from oldest o`,
+  values: [keysThrough, keepEvents],
+});
+
+/**
+ * Marks every sprout without a mark (new, or made again after a delete) as built at $1, and
+ * drops the keys an earlier sprout of the same id left; returns the ids, whose keys buildKeys
+ * then makes. The sprouts are locked FOR KEY SHARE, so one deleted meanwhile drops out here.
+ */
+export const markNewSprouts = (through: number): SqlQuery => ({
   name: 'grove-aggregation-mark-new-sprouts',
   text: `with fresh as (
            select s.id from sprouts s
             where not exists (select 1 from sprout_signal_key_marks m where m.sprout_id = s.id)
               for key share of s),
-         marked as (insert into sprout_signal_key_marks (sprout_id) select id from fresh returning sprout_id),
+         marked as (insert into sprout_signal_key_marks (sprout_id, built_through) select id, $1::bigint from fresh returning sprout_id),
          cleared as (delete from sprout_signal_keys k using marked m where k.sprout_id = m.sprout_id returning 1)
          select coalesce(array_agg(sprout_id), '{}') as ids, (select count(*)::int from cleared) as cleared from marked`,
+  values: [through],
 });
 
 /** The keys of these sprouts ($2) from their events with id <= $1. */
 export const buildKeys = (through: number, sproutIds: readonly string[]): SqlQuery => ({
   name: 'grove-aggregation-build-keys',
   text: `insert into sprout_signal_keys (sprout_id, kind, key, first_at, last_at)
-         select e.sprout_id, k.kind, k.key, min(e.created_at), max(e.created_at)
+         select e.sprout_id collate "C", k.kind, k.key collate "C", min(e.created_at), max(e.created_at)
            from sprout_usage_events e cross join lateral ${eventKeys('e')}
           where e.sprout_id = any($2::text[]) and k.key is not null and e.id <= $1::bigint
-          group by e.sprout_id, k.kind, k.key
+          group by 1, 2, 3
           -- In key order, so the index grows at its end instead of splitting pages all over.
-          order by e.sprout_id, k.kind, k.key`,
+          order by 1, 2, 3`,
   values: [through, sproutIds],
 });
