@@ -17,6 +17,19 @@ CREATE SCHEMA grove;
 CREATE SCHEMA grove_jobs;
 
 --
+-- Name: note_sprout_changes(); Type: FUNCTION; Schema: grove; Owner: -
+--
+
+CREATE FUNCTION grove.note_sprout_changes() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'grove', 'grove_jobs'
+    AS $$
+begin
+  insert into signal_sprout_changes (period) values ('all_time'), ('last_30d'), ('last_7d');
+  return null;
+end $$;
+
+--
 -- Name: claim_executions(text, timestamp with time zone, timestamp with time zone, integer, text[], uuid); Type: FUNCTION; Schema: grove_jobs; Owner: -
 --
 
@@ -443,6 +456,15 @@ CREATE UNLOGGED TABLE grove.signal_key_state (
     keys_through bigint DEFAULT 0 NOT NULL,
     journal_from bigint DEFAULT 0 NOT NULL,
     CONSTRAINT signal_key_state_singleton_check CHECK (singleton)
+);
+
+--
+-- Name: signal_sprout_changes; Type: TABLE; Schema: grove; Owner: -
+--
+
+CREATE TABLE grove.signal_sprout_changes (
+    period text NOT NULL,
+    CONSTRAINT signal_sprout_changes_period_check CHECK ((period = ANY (ARRAY['all_time'::text, 'last_30d'::text, 'last_7d'::text])))
 );
 
 --
@@ -999,6 +1021,12 @@ CREATE INDEX advancement_rules_tier_idx ON grove.advancement_rules USING btree (
 CREATE INDEX archived_rows_source_idx ON grove.archived_rows USING btree (source_table, archived_at);
 
 --
+-- Name: signal_sprout_changes_period_idx; Type: INDEX; Schema: grove; Owner: -
+--
+
+CREATE INDEX signal_sprout_changes_period_idx ON grove.signal_sprout_changes USING btree (period);
+
+--
 -- Name: sprout_signal_key_journal_through_idx; Type: INDEX; Schema: grove; Owner: -
 --
 
@@ -1081,6 +1109,12 @@ CREATE INDEX executions_run_idx ON grove_jobs.executions USING btree (run_id, at
 --
 
 CREATE INDEX job_configs_enabled_idx ON grove_jobs.job_configs USING btree (is_enabled) WHERE is_enabled;
+
+--
+-- Name: sprouts sprouts_noted_for_signals; Type: TRIGGER; Schema: grove; Owner: -
+--
+
+CREATE TRIGGER sprouts_noted_for_signals AFTER INSERT OR DELETE OR TRUNCATE ON grove.sprouts FOR EACH STATEMENT EXECUTE FUNCTION grove.note_sprout_changes();
 
 --
 -- Name: advancement_events advancement_events_rollback_of_fkey; Type: FK CONSTRAINT; Schema: grove; Owner: -

@@ -15,7 +15,7 @@ import {
 import type { AggregationStore } from '../../src/engine/ports.js';
 import { createAggregationStore } from '../../src/store/grove/aggregation.js';
 import { searchPath } from '../../src/store/schemas.js';
-import type { Sql } from '../../src/store/sql.js';
+import { quoteIdentifier, type Sql } from '../../src/store/sql.js';
 import { POSTGRES_URL, type SqlFactory } from '../support/test-store.js';
 
 /** An event as the tests write it: SignalEvent plus its sprout. */
@@ -539,6 +539,27 @@ export function runAggregationSuite(factory: SqlFactory): void {
       } finally {
         await open.end();
       }
+    });
+
+    onServer('gives a row to a sprout made by a session that names the schema (its search_path lacks it), and none to one deleted so', async () => {
+      const now = at('2026-03-10T00:00:00Z');
+      await addSprouts(sql, ['kept', 'gone'], now);
+      await store.refreshSignals({ periods: ['last_7d'], full: false, now });
+      const other = new pg.Client({ connectionString: POSTGRES_URL });
+      await other.connect();
+      try {
+        const sprouts = `${quoteIdentifier(sql.domainSchema ?? sql.schema)}.sprouts`;
+        await other.query(`insert into ${sprouts} (id, title, tier, created_at, updated_at) values ('made', 'Made', 'seed', $1, $1)`, [now]);
+        await other.query(`delete from ${sprouts} where id = 'gone'`);
+      } finally {
+        await other.end();
+      }
+      const [refresh] = await store.refreshSignals({ periods: ['last_7d'], full: false, now });
+      expect(refresh).toMatchObject({ mode: 'incremental', sproutsRecomputed: 1, rowsWritten: 1, rowsDeleted: 1 });
+      expect((await store.getSignals(['kept', 'gone', 'made'])).map((r) => r.sproutId)).toEqual(['kept', 'made']);
+      // Nothing changed since: the next refresh looks for neither.
+      const [quiet] = await store.refreshSignals({ periods: ['last_7d'], full: false, now });
+      expect(quiet).toMatchObject({ sproutsRecomputed: 0, rowsWritten: 0, rowsDeleted: 0 });
     });
   });
 }

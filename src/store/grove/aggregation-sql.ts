@@ -72,8 +72,10 @@ function countedFromEvents(where: string): string {
  * TypeScript agree exactly. A recomputed row whose values are unchanged is not rewritten
  * (a full refresh would otherwise rewrite every row to change nothing but computed_at).
  * `seen_through` is the highest event id the statement could see (see saveState).
+ * `sproutsChanged` is SQL for whether sprouts may have been deleted since the last refresh:
+ * the rows of deleted ones are looked for only then.
  */
-function refreshText(ctes: string): string {
+function refreshText(ctes: string, sproutsChanged = 'true'): string {
   const zeroed = COUNTERS.map(([column]) => `coalesce(c.${column}, 0) as ${column}`).join(', ');
   const columns = SIGNAL_COLUMNS.join(', ');
   return `
@@ -114,7 +116,7 @@ function refreshText(ctes: string): string {
     -- Sprouts that were deleted keep no signals (a full refresh would not produce their rows).
     removed as (
          delete from sprout_signal_aggregations a
-          where a.period = $1 and not exists (select 1 from sprouts s where s.id = a.sprout_id)
+          where ${sproutsChanged} and a.period = $1 and not exists (select 1 from sprouts s where s.id = a.sprout_id)
          returning a.sprout_id),
     -- Their running state goes with them (its mark went when the sprout was deleted).
     forgotten as (
@@ -142,7 +144,9 @@ const CHANGED_COLUMNS = 'e.sprout_id, e.event_type, e.session_id, e.user_id, e.l
  * window's edges since the last refresh (empty ranges when unused); $9 the new watermark G
  * (the events this refresh counts; the key state stands there, its folds since W journaled);
  * $10 the highest id whose events the rows may count beyond W (seen_through); $11, $12 the
- * previous window (start, clock time).
+ * previous window (start, clock time); $13 whether one fold covers (W, G] (each key is then
+ * journaled once there); $14 whether sprouts may be unready or gone (sproutsChanged in
+ * aggregation-state.ts): without, neither is looked for, which takes two scans of every sprout.
  *
  * Targets: sprouts with an event above W, an event inside a swept range (it entered or left the
  * window), or not ready. Unknown sprouts are dropped by the join to `sprouts`.
@@ -172,11 +176,12 @@ function incrementalText(period: SignalPeriod): string {
     ['unique_lenses', 'l'],
     ['unique_hubs', 'h'],
   ] as const;
-  return refreshText(`unready as (
+  return refreshText(
+    `unready as (
          select n.id from sprouts n
            left join sprout_signal_aggregations a on a.sprout_id = n.id and a.period = $1
            left join sprout_signal_key_marks m on m.sprout_id = n.id
-          where a.sprout_id is null or m.sprout_id is null or m.built_through > $4::bigint),
+          where $14::boolean and (a.sprout_id is null or m.sprout_id is null or m.built_through > $4::bigint)),
     targets as (
          select s.id as sprout_id
            from sprouts s
@@ -222,13 +227,18 @@ function incrementalText(period: SignalPeriod): string {
                 max(m.created_at) filter (where m.delta > 0) as entered_last
            from moved m group by m.sprout_id),
     -- The keys the new events touched, with their instants as of W (none: a new key) and as of G.
+    -- One fold since W ($13): its rows as they are; several: per key, the first's before and the last's after.
     journaled as (
+         select j.sprout_id, j.kind, j.key, j.old_${column} as before_at, j.new_${column} as after_at
+           from sprout_signal_key_journal j
+          where $13::boolean and j.through = $9::bigint and j.sprout_id in (select sprout_id from fast)
+         union all
          select j.sprout_id, j.kind, j.key,
                 -- A key new in any of the folds was new as of W.
-                case when count(j.old_${column}) < count(*) then null else ${earliest}(j.old_${column}) end as before_at,
-                ${latest}(j.new_${column}) as after_at
+                case when count(j.old_${column}) < count(*) then null else ${earliest}(j.old_${column}) end,
+                ${latest}(j.new_${column})
            from sprout_signal_key_journal j
-          where j.through > $4::bigint and j.through <= $9::bigint and j.sprout_id in (select sprout_id from fast)
+          where not $13::boolean and j.through > $4::bigint and j.through <= $9::bigint and j.sprout_id in (select sprout_id from fast)
           group by j.sprout_id, j.kind, j.key),
     -- The other keys of counted events that crossed an edge: unchanged since W, as the state has them.
     crossed as (
@@ -265,7 +275,9 @@ function incrementalText(period: SignalPeriod): string {
            from fast f
            join sprout_signal_aggregations a on a.sprout_id = f.sprout_id and a.period = $1
            left join counter_delta cd on cd.sprout_id = f.sprout_id
-           left join key_delta kd on kd.sprout_id = f.sprout_id)`);
+           left join key_delta kd on kd.sprout_id = f.sprout_id)`,
+    '$14::boolean',
+  );
 }
 
 export const REFRESH_INCREMENTAL = Object.fromEntries(SIGNAL_PERIODS.map((period) => [period, incrementalText(period)])) as Record<SignalPeriod, string>;

@@ -84,20 +84,39 @@ export const foldKeys = (after: number, through: number): SqlQuery => ({
 });
 
 /**
- * Drops the folds no period still needs: those at or below the lowest watermark among the
- * periods no more than $2 events (JOURNAL_KEEP_EVENTS) behind the state ($1); the journal then
- * starts there.
+ * Where the journal must start: the lowest watermark among the periods no more than $2 events
+ * (JOURNAL_KEEP_EVENTS) behind the state ($1); the folds at or below it serve no period.
  */
-export const pruneJournal = (keysThrough: number, keepEvents: number): SqlQuery => ({
-  name: 'grove-aggregation-prune-journal',
-  text: `with oldest as (
-           select min(a.last_event_id) as through from signal_aggregation_state a
-            where a.computed_at is not null and a.last_event_id >= $1::bigint - $2::bigint
-           having min(a.last_event_id) > (select s.journal_from from signal_key_state s)),
-         dropped as (
-           delete from sprout_signal_key_journal j using oldest o where j.through <= o.through returning 1)
-         update signal_key_state s set journal_from = o.through from oldest o`,
+export const journalNeededFrom = (keysThrough: number, keepEvents: number): SqlQuery => ({
+  name: 'grove-aggregation-journal-needed-from',
+  text: `select min(last_event_id)::text as through from signal_aggregation_state
+          where computed_at is not null and last_event_id >= $1::bigint - $2::bigint`,
   values: [keysThrough, keepEvents],
+});
+
+/** Drops the folds at or below $1 (all of them, at once, when $2), and starts the journal there. */
+export const dropJournal = (through: number, all: boolean): SqlQuery => ({
+  name: 'grove-aggregation-drop-journal',
+  text: `with dropped as (delete from sprout_signal_key_journal where not $2::boolean and through <= $1::bigint returning 1)
+         update signal_key_state set journal_from = $1::bigint`,
+  values: [through, all],
+});
+
+/**
+ * Whether the period's refresh must look for sprouts without a row (or without complete keys)
+ * and rows without a sprout (`changed`), and whether some sprout lacks a mark (`unmarked`).
+ * Takes the period's notes of sprouts made or deleted (migration grove/0003); the marks are a
+ * subset of the sprouts (their foreign key), so equal counts mean every sprout has one, which a
+ * crash (it empties the marks) undoes. Keys built after the period's watermark $2 count too.
+ */
+export const sproutsChanged = (period: SignalPeriod, watermark: number): SqlQuery => ({
+  name: 'grove-aggregation-sprouts-changed',
+  text: `with taken as (delete from signal_sprout_changes where period = $1 returning 1),
+         unmarked as (select (select count(*) from sprouts) <> (select count(*) from sprout_signal_key_marks) as any)
+         select exists (select 1 from taken) or u.any or exists (select 1 from sprout_signal_key_marks where built_through > $2::bigint) as changed,
+                u.any as unmarked
+           from unmarked u`,
+  values: [period, watermark],
 });
 
 /**

@@ -11,7 +11,7 @@ import {
 import type { AggregationStore, PeriodRefresh } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
 import { COUNTERS, REFRESH_FULL, REFRESH_INCREMENTAL, SIGNAL_COLUMNS } from './aggregation-sql.js';
-import { buildKeys, foldKeys, JOURNAL_KEEP_EVENTS, lockKeyState, markNewSprouts, pruneJournal } from './aggregation-state.js';
+import { buildKeys, dropJournal, foldKeys, JOURNAL_KEEP_EVENTS, journalNeededFrom, lockKeyState, markNewSprouts, sproutsChanged } from './aggregation-state.js';
 import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 /**
@@ -41,7 +41,13 @@ interface PeriodState extends SignalAggregationState {
   seenThrough: number;
 }
 
-function refreshQuery(period: SignalPeriod, plan: SignalRefreshPlan, state: PeriodState, countThrough: number): SqlQuery {
+function refreshQuery(
+  period: SignalPeriod,
+  plan: SignalRefreshPlan,
+  state: PeriodState,
+  countThrough: number,
+  facts: { oneFold: boolean; sproutsChanged: boolean },
+): SqlQuery {
   const window = [period, plan.window.start ?? NO_BOUND, plan.window.end];
   if (plan.mode === 'full' || state.computedAt === null) return { name: 'grove-aggregation-refresh-full', text: REFRESH_FULL, values: window };
   const [first, second] = plan.edges;
@@ -60,6 +66,8 @@ function refreshQuery(period: SignalPeriod, plan: SignalRefreshPlan, state: Peri
       state.seenThrough,
       before.start ?? NO_BOUND,
       before.end,
+      facts.oneFold,
+      facts.sproutsChanged,
     ],
   };
 }
@@ -100,6 +108,16 @@ const windowEvents = (period: SignalPeriod): SqlQuery => ({
            from sprout_signal_aggregations where period = $1`,
   values: [period],
 });
+
+/** Whether one fold at most covers (after, through]: no fold of the journal ends inside it. */
+async function oneFoldBetween(tx: Sql, after: number, through: number): Promise<boolean> {
+  const [row] = await tx.query<{ inside: boolean }>({
+    name: 'grove-aggregation-folds-inside',
+    text: `select exists (select 1 from sprout_signal_key_journal where through > $1::bigint and through < $2::bigint) as inside`,
+    values: [after, through],
+  });
+  return row?.inside === false;
+}
 
 const maxEventId = (): SqlQuery => ({
   name: 'grove-aggregation-max-event-id',
@@ -194,6 +212,7 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
       const countThrough = Math.max(state.lastEventId, watermark ?? state.lastEventId, keysThrough);
       // The state follows the newest watermark. It stands below the period's own only in a store
       // made before the journal; a first fold up to there gives the period its journal from there.
+      const foldedHere = keysThrough === state.lastEventId;
       for (const through of [state.lastEventId, countThrough]) {
         if (through <= keysThrough) continue;
         await tx.query(foldKeys(keysThrough, through));
@@ -214,12 +233,21 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
           if (fullBecause !== null) plan = planSignalRefresh(period, state, now, true);
         }
       }
+      const oneFold = plan.mode === 'incremental' && (foldedHere || (await oneFoldBetween(tx, state.lastEventId, countThrough)));
+      const [sprouts] = await tx.query<{ changed: boolean; unmarked: boolean }>(sproutsChanged(period, state.lastEventId));
       const [counts] = await tx.query<{ recomputed: number; written: number; removed: number; seen_through: string }>(
-        refreshQuery(period, plan, state, countThrough),
+        refreshQuery(period, plan, state, countThrough, { oneFold, sproutsChanged: sprouts?.changed !== false }),
       );
       await tx.query(saveState(period, countThrough, now, Number(counts?.seen_through ?? 0)));
-      await tx.query(pruneJournal(keysThrough, keepEvents));
-      const [fresh] = await tx.query<{ ids: string[] }>(markNewSprouts(keysThrough));
+      // The folds no period needs any more go; all of them at once (a truncate) when every period has caught up.
+      const [needed] = await tx.query<{ through: string | null }>(journalNeededFrom(keysThrough, keepEvents));
+      const neededFrom = needed?.through === null || needed?.through === undefined ? null : Number(needed.through);
+      if (neededFrom !== null && neededFrom > journalFrom) {
+        if (neededFrom >= keysThrough) await tx.exec('truncate sprout_signal_key_journal');
+        await tx.query(dropJournal(neededFrom, neededFrom >= keysThrough));
+      }
+      // Sprouts made after the check are found by the next refresh's.
+      const [fresh] = sprouts?.unmarked !== false ? await tx.query<{ ids: string[] }>(markNewSprouts(keysThrough)) : [];
       if (fresh !== undefined && fresh.ids.length > 0) {
         await tx.query(buildKeys(keysThrough, fresh.ids));
         // Plans made while the state tables were nearly empty scan them per sprout; a large build gives the planner their size.

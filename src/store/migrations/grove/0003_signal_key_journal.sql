@@ -50,6 +50,30 @@ create unlogged table sprout_signal_key_journal (
 );
 create index sprout_signal_key_journal_through_idx on sprout_signal_key_journal (through);
 
+-- Sprouts made or deleted since a period's last refresh: a statement that makes or deletes any
+-- notes it for every period (one row each; a statement trigger, so a bulk insert adds three
+-- rows). A period's refresh takes its rows; without any, and with every sprout marked, it skips
+-- looking for sprouts without a row and rows without a sprout, two scans of every sprout.
+-- Inserts never wait on each other here (no row is updated).
+create table signal_sprout_changes (
+  period text not null check (period in ('all_time', 'last_30d', 'last_7d'))
+);
+create index signal_sprout_changes_period_idx on signal_sprout_changes (period);
+
+-- The function keeps the schema it was made in (set search_path from current): it works for a
+-- session whose search_path lacks the domain's schema.
+create function note_sprout_changes() returns trigger language plpgsql set search_path from current as $$
+begin
+  insert into signal_sprout_changes (period) values ('all_time'), ('last_30d'), ('last_7d');
+  return null;
+end $$;
+
+create trigger sprouts_noted_for_signals after insert or delete or truncate on sprouts
+  for each statement execute function note_sprout_changes();
+
+-- Every period looks once, whatever happened before the trigger existed.
+insert into signal_sprout_changes (period) values ('all_time'), ('last_30d'), ('last_7d');
+
 -- Every existing mark's keys are as of where the state stands: a period whose rows stand below
 -- recomputes these sprouts from their events once (there is no journal back to its watermark).
 update sprout_signal_key_marks set built_through = coalesce((select keys_through from signal_key_state), 0);
