@@ -254,11 +254,11 @@ export function runAggregationSuite(factory: SqlFactory): void {
       it('recomputes whole when the new events outweigh the events in the window, and says why', async () => {
         await store.refreshSignals({ periods: ['last_7d'], full: false, now });
         const before = byPeriod(await store.getSignals(['busy']), 'busy', 'last_7d')?.viewCount ?? 0;
-        // An import of 10,000 views of one sprout in the hour after the clock.
+        // An import of 20,000 views of one sprout in the hour after the clock.
         await sql.query({
           name: 'test-bulk-events',
           text: `insert into sprout_usage_events (sprout_id, event_type, session_id, created_at)
-                 select 'busy', 'viewed', 'bulk-' || g, $1::timestamptz + g * interval '300 milliseconds' from generate_series(1, 10000) as g`,
+                 select 'busy', 'viewed', 'bulk-' || g, $1::timestamptz + g * interval '150 milliseconds' from generate_series(1, 20000) as g`,
           values: [now],
         });
         const later = at('2026-03-10T01:00:00Z');
@@ -270,8 +270,8 @@ export function runAggregationSuite(factory: SqlFactory): void {
 
         const [weighed] = await store.refreshSignals({ periods: ['last_7d'], full: false, now: later });
         expect(weighed).toMatchObject({ mode: 'full', sproutsRecomputed: 3, rowsWritten: 1 });
-        expect(weighed?.fullBecause).toMatch(/^10,000 events to take in weigh more than grouping the \d+ in the window$/);
-        expect(byPeriod(await store.getSignals(['busy']), 'busy', 'last_7d')).toMatchObject({ viewCount: before + 10_000 });
+        expect(weighed?.fullBecause).toMatch(/^20,000 events to take in weigh more than grouping the \d+ in the window$/);
+        expect(byPeriod(await store.getSignals(['busy']), 'busy', 'last_7d')).toMatchObject({ viewCount: before + 20_000 });
       });
 
       it('reads the keys a period missed from the journal, and recomputes whole a period further behind than the journal keeps', async () => {

@@ -208,14 +208,14 @@ describe('planSignalRefresh', () => {
 
 describe('fullIsCheaper', () => {
   it('keeps a refresh incremental while its weighed work is at most the events in the window', () => {
-    expect(incrementalWork({ changedEvents: 10_000 })).toBe(100_000);
+    expect(incrementalWork({ changedEvents: 10_000 })).toBe(80_000);
     expect(fullIsCheaper({ changedEvents: 10_000, windowEvents: 2_000_000 })).toBeNull();
-    expect(fullIsCheaper({ changedEvents: 10_000, windowEvents: 100_000 })).toBeNull();
+    expect(fullIsCheaper({ changedEvents: 10_000, windowEvents: 80_000 })).toBeNull();
   });
 
   it('recomputes whole when the events to take in weigh more, saying why', () => {
-    expect(fullIsCheaper({ changedEvents: 240_000, windowEvents: 670_000 })).toBe(
-      '240,000 events to take in weigh more than grouping the 670,000 in the window',
+    expect(fullIsCheaper({ changedEvents: 240_000, windowEvents: 910_000 })).toBe(
+      '240,000 events to take in weigh more than grouping the 910,000 in the window',
     );
   });
 });
