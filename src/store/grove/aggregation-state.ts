@@ -1,5 +1,5 @@
 import type { SignalPeriod } from '../../domain/grove/index.js';
-import type { SqlQuery } from '../sql.js';
+import type { Sql, SqlQuery } from '../sql.js';
 
 /**
  * The running state behind incremental aggregation (migrations grove/0002 and 0003): per
@@ -9,11 +9,14 @@ import type { SqlQuery } from '../sql.js';
  * sprout is dated after the clock time; the refresh recomputes such sprouts from their events
  * instead).
  *
- * Every refresh first folds the events up to its watermark into the state, journaling each
- * touched key's instants before and after (journalFold, applyFold). A period then reads the
- * keys its new events touched as of its old and its new watermark from the journal of the folds
- * in between, whichever period's refresh made them: one lookup in the state per key and fold,
- * not one per key and period.
+ * Every refresh first folds the events up to its watermark into the state, journaling each key
+ * the fold moved with its instants before and after (foldKeys). A period then reads the keys
+ * its new events moved, as of its old and its new watermark, from the journal of the folds in
+ * between, whichever period's refresh made them: one lookup in the state per key and fold, not
+ * one per key and period.
+ *
+ * The state, its marks and its journal are unlogged (migration grove/0003): a crash empties
+ * them together, and a state without marks is rebuilt sprout by sprout from the events.
  */
 
 /**
@@ -30,6 +33,9 @@ export const KEY_INSTANT: Record<SignalPeriod, { column: 'first_at' | 'last_at';
 /** The distinct keys of the event aliased `alias`, as rows (kind, key); a missing user, lens or hub is no key. */
 export const eventKeys = (alias: string) =>
   `(values ('s'::"char", ${alias}.session_id), ('u'::"char", ${alias}.user_id), ('l'::"char", ${alias}.lens_id), ('h'::"char", ${alias}.hub_id)) as k (kind, key)`;
+
+/** Sprouts whose keys one refresh built, from which it refreshes the state tables' planner statistics. */
+const ANALYZE_AFTER_BUILDING = 1000;
 
 /**
  * How far behind the newest watermark, in events, the journal keeps folds for a period: one
@@ -148,3 +154,42 @@ export const buildKeys = (through: number, sproutIds: readonly string[]): SqlQue
           order by 1, 2, 3`,
   values: [through, sproutIds],
 });
+
+/** Folds the events from `keysThrough` up to each of `steps` in turn (those above it), one fold each; returns where the state stands. */
+export async function foldUpTo(tx: Sql, keysThrough: number, steps: readonly number[]): Promise<number> {
+  let through = keysThrough;
+  for (const step of steps) {
+    if (step <= through) continue;
+    await tx.query(foldKeys(through, step));
+    through = step;
+  }
+  return through;
+}
+
+/** Whether one fold at most covers (after, through]: no fold of the journal ends inside it. */
+export async function oneFoldBetween(tx: Sql, after: number, through: number): Promise<boolean> {
+  const [row] = await tx.query<{ inside: boolean }>({
+    name: 'grove-aggregation-folds-inside',
+    text: `select exists (select 1 from sprout_signal_key_journal where through > $1::bigint and through < $2::bigint) as inside`,
+    values: [after, through],
+  });
+  return row?.inside === false;
+}
+
+/** Drops the folds no period needs any more; all of them at once (a truncate) when every period has caught up with the state. */
+export async function dropUnneededFolds(tx: Sql, keysThrough: number, journalFrom: number, keepEvents: number): Promise<void> {
+  const [needed] = await tx.query<{ through: string | null }>(journalNeededFrom(keysThrough, keepEvents));
+  const from = needed?.through === null || needed?.through === undefined ? null : Number(needed.through);
+  if (from === null || from <= journalFrom) return;
+  if (from >= keysThrough) await tx.exec('truncate sprout_signal_key_journal');
+  await tx.query(dropJournal(from, from >= keysThrough));
+}
+
+/** Marks the sprouts without a mark and builds their keys as of `keysThrough`. */
+export async function markAndBuildKeys(tx: Sql, keysThrough: number): Promise<void> {
+  const [fresh] = await tx.query<{ ids: string[] }>(markNewSprouts(keysThrough));
+  if (fresh === undefined || fresh.ids.length === 0) return;
+  await tx.query(buildKeys(keysThrough, fresh.ids));
+  // Plans made while the state tables were nearly empty scan them per sprout; a large build gives the planner their size.
+  if (fresh.ids.length >= ANALYZE_AFTER_BUILDING) await tx.exec(`analyze sprout_signal_key_marks, sprout_signal_keys`);
+}

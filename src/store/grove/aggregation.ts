@@ -11,7 +11,7 @@ import {
 import type { AggregationStore, PeriodRefresh } from '../../engine/ports.js';
 import type { Sql, SqlQuery } from '../sql.js';
 import { COUNTERS, REFRESH_FULL, REFRESH_INCREMENTAL, SIGNAL_COLUMNS } from './aggregation-sql.js';
-import { buildKeys, dropJournal, foldKeys, JOURNAL_KEEP_EVENTS, journalNeededFrom, lockKeyState, markNewSprouts, sproutsChanged } from './aggregation-state.js';
+import { dropUnneededFolds, foldUpTo, JOURNAL_KEEP_EVENTS, lockKeyState, markAndBuildKeys, oneFoldBetween, sproutsChanged } from './aggregation-state.js';
 import { type SignalColumns, toSignalValues } from './signal-row.js';
 
 /**
@@ -23,9 +23,6 @@ const WATERMARK_LOCK_TIMEOUT_MS = 1000;
 
 /** PostgreSQL's lock_not_available: raised when lock_timeout expires. */
 const LOCK_NOT_AVAILABLE = '55P03';
-
-/** Sprouts whose keys one refresh built, from which it refreshes the state tables' planner statistics. */
-const ANALYZE_AFTER_BUILDING = 1000;
 
 /** Stands for "no bound" in a timestamptz parameter. */
 const NO_BOUND = '-infinity';
@@ -108,16 +105,6 @@ const windowEvents = (period: SignalPeriod): SqlQuery => ({
            from sprout_signal_aggregations where period = $1`,
   values: [period],
 });
-
-/** Whether one fold at most covers (after, through]: no fold of the journal ends inside it. */
-async function oneFoldBetween(tx: Sql, after: number, through: number): Promise<boolean> {
-  const [row] = await tx.query<{ inside: boolean }>({
-    name: 'grove-aggregation-folds-inside',
-    text: `select exists (select 1 from sprout_signal_key_journal where through > $1::bigint and through < $2::bigint) as inside`,
-    values: [after, through],
-  });
-  return row?.inside === false;
-}
 
 const maxEventId = (): SqlQuery => ({
   name: 'grove-aggregation-max-event-id',
@@ -213,11 +200,7 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
       // The state follows the newest watermark. It stands below the period's own only in a store
       // made before the journal; a first fold up to there gives the period its journal from there.
       const foldedHere = keysThrough === state.lastEventId;
-      for (const through of [state.lastEventId, countThrough]) {
-        if (through <= keysThrough) continue;
-        await tx.query(foldKeys(keysThrough, through));
-        keysThrough = through;
-      }
+      keysThrough = await foldUpTo(tx, keysThrough, [state.lastEventId, countThrough]);
       let plan = planSignalRefresh(period, state, now, full);
       let fullBecause: string | null = null;
       if (plan.mode === 'incremental' && state.lastEventId < journalFrom) {
@@ -239,20 +222,9 @@ export function createAggregationStore(sql: Sql, options: AggregationStoreOption
         refreshQuery(period, plan, state, countThrough, { oneFold, sproutsChanged: sprouts?.changed !== false }),
       );
       await tx.query(saveState(period, countThrough, now, Number(counts?.seen_through ?? 0)));
-      // The folds no period needs any more go; all of them at once (a truncate) when every period has caught up.
-      const [needed] = await tx.query<{ through: string | null }>(journalNeededFrom(keysThrough, keepEvents));
-      const neededFrom = needed?.through === null || needed?.through === undefined ? null : Number(needed.through);
-      if (neededFrom !== null && neededFrom > journalFrom) {
-        if (neededFrom >= keysThrough) await tx.exec('truncate sprout_signal_key_journal');
-        await tx.query(dropJournal(neededFrom, neededFrom >= keysThrough));
-      }
+      await dropUnneededFolds(tx, keysThrough, journalFrom, keepEvents);
       // Sprouts made after the check are found by the next refresh's.
-      const [fresh] = sprouts?.unmarked !== false ? await tx.query<{ ids: string[] }>(markNewSprouts(keysThrough)) : [];
-      if (fresh !== undefined && fresh.ids.length > 0) {
-        await tx.query(buildKeys(keysThrough, fresh.ids));
-        // Plans made while the state tables were nearly empty scan them per sprout; a large build gives the planner their size.
-        if (fresh.ids.length >= ANALYZE_AFTER_BUILDING) await tx.exec(`analyze sprout_signal_key_marks, sprout_signal_keys`);
-      }
+      if (sprouts?.unmarked !== false) await markAndBuildKeys(tx, keysThrough);
       const refresh: PeriodRefresh = {
         period,
         mode: plan.mode,
