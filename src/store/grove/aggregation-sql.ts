@@ -192,16 +192,20 @@ function incrementalText(period: SignalPeriod): string {
                          select e.sprout_id from sprout_usage_events e where e.created_at > $7::timestamptz and e.created_at <= $8::timestamptz
                          union all
                          select id from unready)),
+    -- One semi-join on a union (never a subplan per target, whatever the estimates).
     slow as (
          select t.sprout_id from targets t
-          where t.sprout_id in (select id from unready)
-             or t.sprout_id in (select e.sprout_id from sprout_usage_events e where e.id > $4::bigint and (e.id <= $10::bigint or e.id > $9::bigint))
-             ${
-               sliding
-                 ? `or t.sprout_id in (select e.sprout_id from sprout_usage_events e where e.created_at > $12::timestamptz and e.id <= $4::bigint)
-             or t.sprout_id in (select e.sprout_id from sprout_usage_events e where e.created_at > $3::timestamptz and e.id <= $9::bigint)`
-                 : ''
-             }),
+          where t.sprout_id in (select id from unready
+                                union all
+                                select e.sprout_id from sprout_usage_events e where e.id > $4::bigint and (e.id <= $10::bigint or e.id > $9::bigint)${
+                                  sliding
+                                    ? `
+                                union all
+                                select e.sprout_id from sprout_usage_events e where e.created_at > $12::timestamptz and e.id <= $4::bigint
+                                union all
+                                select e.sprout_id from sprout_usage_events e where e.created_at > $3::timestamptz and e.id <= $9::bigint`
+                                    : ''
+                                })),
     fast as (select sprout_id from targets except select sprout_id from slow),
     -- Disjoint parts: the new events (W < id <= G); counted ones (id <= W) in the first swept range; in the second, not in the first.
     changed as (
@@ -240,18 +244,23 @@ function incrementalText(period: SignalPeriod): string {
            from sprout_signal_key_journal j
           where not $13::boolean and j.through > $4::bigint and j.through <= $9::bigint and j.sprout_id in (select sprout_id from fast)
           group by j.sprout_id, j.kind, j.key),
-    -- The other keys of counted events that crossed an edge: unchanged since W, as the state has them.
+    -- The keys of counted events that crossed an edge (those the new events did not move are unchanged since W).
     crossed as (
          select distinct m.sprout_id collate "C" as sprout_id, k.kind, k.key collate "C" as key
            from moved m cross join lateral ${eventKeys('m')}
           where m.counted and k.key is not null),
+    -- Per key, the journal's instants when it has the key, else the state's (unchanged since W).
+    -- Grouped, not an anti-join: its plan cannot turn quadratic when the journal's statistics are stale.
     key_moves as (
-         select j.sprout_id, j.kind, j.before_at, j.after_at from journaled j
-         union all
-         select x.sprout_id, x.kind, sk.${column}, sk.${column}
-           from crossed x
-           join sprout_signal_keys sk on sk.sprout_id = x.sprout_id and sk.kind = x.kind and sk.key = x.key
-          where not exists (select 1 from journaled j where j.sprout_id = x.sprout_id and j.kind = x.kind and j.key = x.key)),
+         select x.sprout_id, x.kind,
+                case when bool_or(x.journaled) then min(x.before_at) filter (where x.journaled) else min(x.before_at) end as before_at,
+                case when bool_or(x.journaled) then min(x.after_at) filter (where x.journaled) else min(x.after_at) end as after_at
+           from (select j.sprout_id, j.kind, j.key, j.before_at, j.after_at, true as journaled from journaled j
+                 union all
+                 select c.sprout_id, c.kind, c.key, sk.${column}, sk.${column}, false
+                   from crossed c
+                   join sprout_signal_keys sk on sk.sprout_id = c.sprout_id and sk.kind = c.kind and sk.key = c.key) x
+          group by x.sprout_id, x.kind, x.key),
     key_delta as (
          select x.sprout_id, ${kinds.map(([c, kind]) => `coalesce(sum(x.d) filter (where x.kind = '${kind}'), 0)::int as ${c}`).join(', ')}
            from (select km.sprout_id, km.kind,
