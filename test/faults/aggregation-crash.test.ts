@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeSignals, SIGNAL_PERIODS, type SignalEvent, type SignalPeriod } from '../../src/domain/grove/index.js';
+import { computeSignals, SIGNAL_PERIODS, type SignalPeriod } from '../../src/domain/grove/index.js';
 import { createAggregationStore } from '../../src/store/grove/aggregation.js';
 import { createPostgresSql } from '../../src/store/drivers/postgres.js';
 import { migrate } from '../../src/store/migrate.js';
 import { searchPath } from '../../src/store/schemas.js';
-import type { Sql } from '../../src/store/sql.js';
 import { clusterToolsAvailable, createTestCluster, type TestCluster } from '../support/pg-cluster.js';
+import { addEvents, addSprouts, type TestEvent } from '../support/usage-events.js';
 
 /**
  * The running state of incremental aggregation is unlogged (migration grove/0003): a crash
@@ -21,10 +21,6 @@ const HOUR = 3_600_000;
 const SPROUTS = ['a', 'b', 'c', 'd'];
 const TYPES = ['viewed', 'retrieved', 'rated_up', 'rated_down', 'searched'] as const;
 
-interface TestEvent extends SignalEvent {
-  sproutId: string;
-}
-
 /** `count` events spread over the `spanHours` before `until`, deterministic. */
 function eventsBefore(until: Date, count: number, spanHours: number, seed: number): TestEvent[] {
   return Array.from({ length: count }, (_, i) => {
@@ -38,21 +34,6 @@ function eventsBefore(until: Date, count: number, spanHours: number, seed: numbe
       hubId: n % 5 === 0 ? null : `h${n % 3}`,
       createdAt: new Date(until.getTime() - ((n % (spanHours * 60)) + 1) * 60_000),
     };
-  });
-}
-
-async function addEvents(sql: Sql, events: readonly TestEvent[]): Promise<void> {
-  await sql.query({
-    name: 'crash-test-add-events',
-    text: `insert into sprout_usage_events (sprout_id, event_type, session_id, user_id, lens_id, hub_id, created_at)
-           select sprout_id, event_type, session_id, user_id, lens_id, hub_id, created_at
-             from jsonb_to_recordset($1::jsonb)
-                  as x(sprout_id text, event_type text, session_id text, user_id text, lens_id text, hub_id text, created_at timestamptz)`,
-    values: [
-      JSON.stringify(
-        events.map((e) => ({ sprout_id: e.sproutId, event_type: e.eventType, session_id: e.sessionId, user_id: e.userId, lens_id: e.lensId, hub_id: e.hubId, created_at: e.createdAt })),
-      ),
-    ],
   });
 }
 
@@ -102,9 +83,8 @@ describe.skipIf(!hasClusterTools)('signal aggregation through a PostgreSQL crash
       }
     };
 
-    await sql.exec(`insert into sprouts (id, title, tier, created_at, updated_at)
-                    select id, 'Sprout ' || id, 'seed', now(), now() from unnest(array['a', 'b', 'c', 'd']) as id`);
     let now = new Date('2026-03-10T00:00:00Z');
+    await addSprouts(sql, SPROUTS, now);
     await add(eventsBefore(now, 200, 24 * 20, 1));
     let store = createAggregationStore(sql);
     await store.refreshSignals({ periods: SIGNAL_PERIODS, full: false, now });
