@@ -1,7 +1,7 @@
 // The operator console in Debian's Chromium against `grove-jobs serve` on a fresh data folder:
 // the user stories of seeds/001 on the job grid and the editor's Configuration tab.
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, createToken, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, until, useConsole } from './support.js';
 
 interface Job {
   meta: { id: string; version: number };
@@ -156,7 +156,7 @@ describe.skipIf(!available)('the operator console', () => {
     expect((await h.api<Job>('GET', '/api/jobs/signal-aggregation-30d')).payload.limits.batchSize).toBe(7);
     await first.page.getByRole('button', { name: 'Reload' }).click();
     await first.page.getByRole('alert').filter({ hasText: 'Someone else saved this job first' }).waitFor({ state: 'detached' });
-    await first.page.waitForFunction(inputValueIs('payload.limits.batchSize', '7'));
+    await until(first.page, inputValueIs('payload.limits.batchSize', '7'));
     expect([...first.errors, ...second.errors]).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
@@ -174,7 +174,7 @@ describe.skipIf(!available)('the operator console', () => {
     await page.getByRole('status').filter({ hasText: `Restored version 1 as version ${before.meta.version + 1}` }).waitFor();
     const restored = await h.api<Job>('GET', '/api/jobs/signal-aggregation-30d');
     expect(restored.meta.version).toBe(before.meta.version + 1);
-    await page.waitForFunction(inputValueIs('payload.limits.batchSize', String(restored.payload.limits.batchSize)));
+    await until(page, inputValueIs('payload.limits.batchSize', String(restored.payload.limits.batchSize)));
     expect(restored.payload.limits.batchSize).not.toBe(before.payload.limits.batchSize);
     expect(errors).toEqual([]);
   }, TEST_TIMEOUT_MS);
@@ -241,7 +241,7 @@ describe.skipIf(!available)('the operator console', () => {
     const columns = () => page.evaluate(FORM_COLUMNS);
     expect(await columns()).toBe(2);
     await page.setViewportSize({ width: 800, height: 1000 });
-    await page.waitForFunction(`${FORM_COLUMNS} === 1`);
+    await until(page, `${FORM_COLUMNS} === 1`);
     await page.setViewportSize({ width: 390, height: 844 });
     const execution = page.getByRole('button', { name: 'Execution', exact: true });
     expect(await execution.getAttribute('aria-expanded')).toBe('false');

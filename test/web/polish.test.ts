@@ -4,7 +4,7 @@
 // live events, asking before unsaved changes are dropped, and wording and layout.
 // Run `npm run build` first (dist/ and web/dist/).
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, createToken, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, until, useConsole } from './support.js';
 
 interface Job {
   meta: { id: string; version: number; title: string };
@@ -40,14 +40,6 @@ const TIMELINE_NAMES = `[...document.querySelectorAll('.timeline-names li')].map
     right: box.right,
   };
 })`;
-
-/**
- * Waits until `expression` (page code as text) is true. The page's CSP forbids eval, which
- * waitForFunction's polling needs, so the expression is evaluated afresh at each poll.
- */
-async function until(page: ConsolePage['page'], expression: string): Promise<void> {
-  await expect.poll(() => page.evaluate(expression), { timeout: 60_000 }).toBe(true);
-}
 
 interface Box {
   top: number;

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { cliProcess, exited, startCliProcess } from '../support/cli.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -174,4 +174,13 @@ export async function finishedExecution<T extends { status: string }>(h: Console
     await fetch(`${h.base}/healthz`);
   }
   throw new Error(`execution ${executionId} did not finish`);
+}
+
+/**
+ * Waits until `expression` (page code as text) is true. The console's CSP forbids eval, which
+ * waitForFunction's polling needs (it fails once the first check is false), so the expression
+ * is evaluated afresh at each poll.
+ */
+export async function until(page: Page, expression: string): Promise<void> {
+  await expect.poll(() => page.evaluate(expression), { timeout: STATE_TIMEOUT_MS }).toBe(true);
 }
