@@ -2,7 +2,7 @@
 // folder with demo data: create a rule in the editor, run the advancement batch, see its events,
 // preview a rollback of the range and confirm it. Run `npm run build` first (dist/ and web/dist/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, createToken, screenshotFolder, type ScreenshotFolder, useConsole, finishedExecution, until } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, screenshotFolder, type ScreenshotFolder, useConsole, finishedExecution, inputValueIs, until } from './support.js';
 
 interface Rule {
   meta: { id: string; title: string; version: number };
@@ -162,7 +162,7 @@ describe.skipIf(!available)('the Advancement rules page', () => {
     await form.getByRole('alert').filter({ hasText: 'Conflict' }).waitFor();
     await form.getByRole('button', { name: 'Load the current version' }).click();
     const reloaded = page.getByRole('form', { name: `Edit rule ${RULE_ID}` });
-    await until(page, `document.querySelector('[data-path="meta.title"] input')?.value === 'Changed elsewhere'`);
+    await until(page, inputValueIs('meta.title', 'Changed elsewhere'));
     expect(await reloaded.getByRole('alert').count()).toBe(0);
     expect(errors).toEqual([]);
   }, TEST_TIMEOUT_MS);

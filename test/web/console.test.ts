@@ -1,7 +1,7 @@
 // The operator console in Debian's Chromium against `grove-jobs serve` on a fresh data folder:
 // the user stories of seeds/001 on the job grid and the editor's Configuration tab.
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, createToken, until, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, inputValueIs, until, useConsole } from './support.js';
 
 interface Job {
   meta: { id: string; version: number };
@@ -14,7 +14,6 @@ interface Job {
 const TEST_TIMEOUT_MS = 180_000;
 
 // Code run in the page is written as text: the test program is type-checked without the DOM library.
-const inputValueIs = (path: string, value: string) => `document.querySelector('[data-path="${path}"] input')?.value === ${JSON.stringify(value)}`;
 const FORM_COLUMNS = "getComputedStyle(document.querySelector('.form-grid')).gridTemplateColumns.split(' ').length";
 /** Visible controls under <main> smaller than 44 px (a checkbox counts its label), without a label, or out of the tab order. */
 const CONTROL_PROBLEMS = `(() => {

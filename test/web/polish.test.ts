@@ -4,7 +4,7 @@
 // live events, asking before unsaved changes are dropped, and wording and layout.
 // Run `npm run build` first (dist/ and web/dist/).
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, type ConsolePage, createToken, until, useConsole } from './support.js';
+import { chromiumAvailable, type ConsolePage, createToken, inputValueIs, until, useConsole } from './support.js';
 
 interface Job {
   meta: { id: string; version: number; title: string };
@@ -18,7 +18,6 @@ const PHONE = { width: 390, height: 844 };
 const available = chromiumAvailable();
 
 // Code run in the page is written as text: the test program is type-checked without the DOM library.
-const inputValueIs = (path: string, value: string) => `document.querySelector('[data-path="${path}"] input')?.value === ${JSON.stringify(value)}`;
 /** The focused element is (inside) the first match of `selector`. */
 const focusIn = (selector: string) => `document.activeElement?.closest(${JSON.stringify(selector)}) !== null`;
 /** Where an element is in the viewport: its box, and whether all of it is on screen. */

@@ -184,3 +184,6 @@ export async function finishedExecution<T extends { status: string }>(h: Console
 export async function until(page: Page, expression: string): Promise<void> {
   await expect.poll(() => page.evaluate(expression), { timeout: STATE_TIMEOUT_MS }).toBe(true);
 }
+
+/** Page code: whether the input of the form field at `path` (its data-path) holds `value`. */
+export const inputValueIs = (path: string, value: string) => `document.querySelector('[data-path="${path}"] input')?.value === ${JSON.stringify(value)}`;
