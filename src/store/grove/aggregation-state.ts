@@ -66,7 +66,7 @@ export const lockKeyState = (): SqlQuery => ({
  * marks is needed. A sprout deleted while this runs may still get keys here; they go with its
  * aggregation rows at the next refresh, or when its id is made again.
  */
-export const foldKeys = (after: number, through: number): SqlQuery => ({
+const foldKeys = (after: number, through: number): SqlQuery => ({
   name: 'grove-aggregation-fold-keys',
   text: `with folded as (
            insert into sprout_signal_keys as k0 (sprout_id, kind, key, first_at, last_at)
@@ -93,7 +93,7 @@ export const foldKeys = (after: number, through: number): SqlQuery => ({
  * Where the journal must start: the lowest watermark among the periods no more than $2 events
  * (JOURNAL_KEEP_EVENTS) behind the state ($1); the folds at or below it serve no period.
  */
-export const journalNeededFrom = (keysThrough: number, keepEvents: number): SqlQuery => ({
+const journalNeededFrom = (keysThrough: number, keepEvents: number): SqlQuery => ({
   name: 'grove-aggregation-journal-needed-from',
   text: `select min(last_event_id)::text as through from signal_aggregation_state
           where computed_at is not null and last_event_id >= $1::bigint - $2::bigint`,
@@ -101,7 +101,7 @@ export const journalNeededFrom = (keysThrough: number, keepEvents: number): SqlQ
 });
 
 /** Drops the folds at or below $1 (all of them, at once, when $2), and starts the journal there. */
-export const dropJournal = (through: number, all: boolean): SqlQuery => ({
+const dropJournal = (through: number, all: boolean): SqlQuery => ({
   name: 'grove-aggregation-drop-journal',
   text: `with dropped as (delete from sprout_signal_key_journal where not $2::boolean and through <= $1::bigint returning 1)
          update signal_key_state set journal_from = $1::bigint`,
@@ -130,7 +130,7 @@ export const sproutsChanged = (period: SignalPeriod, watermark: number): SqlQuer
  * drops the keys an earlier sprout of the same id left; returns the ids, whose keys buildKeys
  * then makes. The sprouts are locked FOR KEY SHARE, so one deleted meanwhile drops out here.
  */
-export const markNewSprouts = (through: number): SqlQuery => ({
+const markNewSprouts = (through: number): SqlQuery => ({
   name: 'grove-aggregation-mark-new-sprouts',
   text: `with fresh as (
            select s.id from sprouts s
@@ -143,7 +143,7 @@ export const markNewSprouts = (through: number): SqlQuery => ({
 });
 
 /** The keys of these sprouts ($2) from their events with id <= $1. */
-export const buildKeys = (through: number, sproutIds: readonly string[]): SqlQuery => ({
+const buildKeys = (through: number, sproutIds: readonly string[]): SqlQuery => ({
   name: 'grove-aggregation-build-keys',
   text: `insert into sprout_signal_keys (sprout_id, kind, key, first_at, last_at)
          select e.sprout_id collate "C", k.kind, k.key collate "C", min(e.created_at), max(e.created_at)
